@@ -1,0 +1,474 @@
+package checks
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/convdiag/convdiag/diagnose"
+	"github.com/convdiag/convdiag/diagnose/genesys"
+)
+
+// BodyShape is the second check: is the body JSON, and does it say what the
+// endpoint's contract needs, under the right names, types and values?
+var BodyShape = &diagnose.Check{
+	ID:       "body-shape",
+	Title:    "Body shape",
+	Doc:      "Is the body JSON (where and why not)? Does it name its target under the field the contract expects? Misnamed fields, wrong types, state values, unknown fields.",
+	Requires: []*diagnose.Check{RequestLine},
+	Run:      runBodyShape,
+}
+
+// BodyFacts is what body-shape established, for later checks.
+type BodyFacts struct {
+	// Valid is true for a body that parsed as a JSON object.
+	Valid bool
+	// Target is the participant id the body names (under the right name
+	// or not); TargetPath says where ("participantIds[0]").
+	Target, TargetPath string
+	// State is the body's state value, if any.
+	State string
+}
+
+const srcBody = "request body"
+
+// targetLike are folded keys that name a participant, whatever the contract.
+var targetLike = map[string]bool{"participantid": true, "participantids": true, "participant": true, "participants": true,
+	"pid": true, "targetid": true, "targetparticipantid": true, "participantidlist": true}
+
+func runBodyShape(p *diagnose.Pass) (any, error) {
+	ev := p.Evidence
+	rf, _ := p.ResultOf[RequestLine].(*RequestFacts)
+	bf := &BodyFacts{}
+	body := ev.Request.Body
+	trimmed := bytes.TrimSpace(body)
+
+	var contract *genesys.BodyContract
+	var ep *genesys.Endpoint
+	if rf != nil {
+		ep = rf.Endpoint
+	}
+	if ep != nil {
+		contract = ep.Body
+		if contract == nil {
+			contract = ep.BelievedBody
+		}
+	}
+
+	// 1. Is it JSON at all? (Judged for every endpoint.)
+	if len(trimmed) > 0 {
+		if mf, bad := analyseMalformed(body); bad {
+			p.Report(diagnose.Cause{ID: "body.malformed-json", Likelihood: diagnose.Confirmed,
+				Evidence:    []diagnose.Ref{{Source: srcBody, Path: fmt.Sprintf("line %d, column %d", mf.Line, mf.Col), Value: excerpt(body, mf.Offset)}},
+				Explanation: "The body is not valid JSON, so the server cannot read any field of it: " + mf.String() + ".",
+				Fix:         newFix("Send the body serialised by a JSON library, exactly once")})
+			return bf, nil
+		}
+		if inner, ok := doubleEncoded(trimmed); ok {
+			p.Report(diagnose.Cause{ID: "body.malformed-json", Likelihood: diagnose.Confirmed,
+				Evidence:    []diagnose.Ref{{Source: srcBody, Path: "(top level)", Value: excerpt(trimmed, 0)}},
+				Explanation: fmt.Sprintf("The body is a JSON string that holds JSON (%s): it was encoded twice (json.dumps of a string that already was JSON, or data=json.dumps(...) together with json=...). The server sees a string, not an object.", clip(string(inner), 80)),
+				Fix:         newFix("Serialise the body once")})
+			return bf, nil
+		}
+		p.RuleOut("body.malformed-json", "the body parses as JSON (%d bytes)", len(body))
+	}
+
+	if rf == nil {
+		p.Skip("the request line could not be read, so there is no contract to judge the body against")
+		return bf, nil
+	}
+	if ep == nil {
+		if len(trimmed) > 0 {
+			p.Set(diagnose.StatusSkip, "not judged against a contract: %s %s is not a known endpoint (see request-line)", rf.Line.Method, rf.Line.Path)
+		} else {
+			p.Skip("no body, and no contract: the endpoint is not known")
+		}
+		return bf, nil
+	}
+	if contract == nil {
+		if len(trimmed) > 0 {
+			p.Saw(srcBody, "", clip(string(trimmed), 200))
+			p.Set(diagnose.StatusWarn, "%s %s takes no body; the server ignores the %d bytes sent", ep.Method, ep.Path, len(body))
+		} else {
+			p.Set(diagnose.StatusPass, "%s %s takes no body, and none was sent", ep.Method, ep.Path)
+		}
+		return bf, nil
+	}
+	basis := "the contract (" + contract.Basis + ")"
+	if contract.Believed {
+		p.Detail("%s %s documents no body in the public reference; the body is judged against %s", ep.Method, ep.Path, contract.Basis)
+	}
+
+	// 2. No body at all.
+	if len(trimmed) == 0 {
+		p.Saw(srcBody, "", map[bool]string{true: "(empty)", false: "(none sent)"}[ev.Request.HasBody])
+		missingBody(p, ep, contract)
+		return bf, nil
+	}
+
+	// 3. Not an object.
+	if k := jsonKind(trimmed); k != "object" {
+		expl := fmt.Sprintf("The body is a JSON %s; %s needs an object.", k, contract.Model)
+		if k == "array" {
+			if s, ok := decodeStringish(trimmed); ok {
+				bf.Target, bf.TargetPath = s, "[0]"
+				expl += fmt.Sprintf(" It looks like a list of ids (%q): ids go in a field (or, for the PATCH, in the path), one participant per request.", s)
+			}
+		}
+		p.Report(diagnose.Cause{ID: "body.not-an-object", Likelihood: diagnose.Confirmed,
+			Evidence: []diagnose.Ref{{Source: srcBody, Path: "(top level)", Value: excerpt(trimmed, 0)}}, Explanation: expl,
+			Fix: newFix("Send a JSON object")})
+		return bf, nil
+	}
+	members, err := objectMembers(trimmed)
+	if err != nil {
+		return nil, fmt.Errorf("read body members: %w", err)
+	}
+	bf.Valid = true
+	judgeMembers(p, rf, ep, contract, basis, members, bf)
+	return bf, nil
+}
+
+// missingBody judges an endpoint with a contract that got no body.
+func missingBody(p *diagnose.Pass, ep *genesys.Endpoint, c *genesys.BodyContract) {
+	if t := c.TargetField(); t != nil {
+		l := diagnose.Confirmed
+		if c.Believed {
+			l = diagnose.Likely
+		}
+		p.Report(diagnose.Cause{ID: "body.target-missing", Likelihood: l,
+			Evidence:    []diagnose.Ref{{Source: srcBody, Value: "(none)"}},
+			Explanation: fmt.Sprintf("No body, so no %s: under %s the server then acts on %s, not on the participant meant.", t.Name, c.Basis, c.TargetFallback),
+			Fix:         newFix("Name the participant in the path of the participant PATCH")})
+		return
+	}
+	if c.Field("state") != nil && ep.DropsOne {
+		p.Report(diagnose.Cause{ID: "body.state-value", Likelihood: diagnose.Confirmed,
+			Evidence:    []diagnose.Ref{{Source: srcBody, Value: "(none)"}},
+			Explanation: fmt.Sprintf("%s %s drops a participant only with {\"state\":\"disconnected\"}; without a body it has nothing to do.", ep.Method, ep.Path),
+			Fix:         newFix(`Send the body {"state":"disconnected"}`)})
+		return
+	}
+	for _, f := range c.Fields {
+		if f.Required {
+			p.Set(diagnose.StatusWarn, "no body, but %s requires %s", c.Model, f.Name)
+			return
+		}
+	}
+	p.Set(diagnose.StatusPass, "no body; %s has no required field", c.Model)
+}
+
+// judgeMembers judges an object body against the contract.
+func judgeMembers(p *diagnose.Pass, rf *RequestFacts, ep *genesys.Endpoint, c *genesys.BodyContract, basis string, members []member, bf *BodyFacts) {
+	present := map[string]bool{}
+	misnamed := map[string]*fieldMatch{}
+	var unknown []member
+	var unknownRefs []diagnose.Ref
+	seen := map[string]int{}
+	for _, m := range members {
+		seen[m.Key]++
+		ref := p.Saw(srcBody, jsonPath(m.Key), clip(string(m.Value), 120))
+		if f := c.Field(m.Key); f != nil {
+			present[f.Name] = true
+			judgeField(p, ep, c, f, m, ref, bf)
+			continue
+		}
+		if fm := closestField(m.Key, c); fm != nil && !present[fm.Field.Name] && c.Field(fm.Field.Name) != nil {
+			misnamed[fm.Field.Name] = fm
+			judgeMisnamed(p, ep, c, basis, fm, m, ref, bf)
+			continue
+		}
+		if targetLike[normKey(m.Key)] {
+			if s, ok := decodeStringish(m.Value); ok && bf.Target == "" {
+				bf.Target, bf.TargetPath = s, jsonPath(m.Key)
+				if jsonKind(m.Value) == "array" {
+					bf.TargetPath += "[0]"
+				}
+			}
+		}
+		if c.Open {
+			continue
+		}
+		unknown = append(unknown, m)
+		unknownRefs = append(unknownRefs, ref)
+	}
+	for k, n := range seen {
+		if n > 1 {
+			p.Detail("field %q appears %d times; most JSON parsers keep the last one", k, n)
+		}
+	}
+
+	// The target field.
+	if t := c.TargetField(); t != nil && !present[t.Name] && misnamed[t.Name] == nil {
+		l := diagnose.Confirmed
+		if c.Believed {
+			l = diagnose.Likely
+		}
+		p.Report(diagnose.Cause{ID: "body.target-missing", Likelihood: l,
+			Evidence:    []diagnose.Ref{{Source: srcBody, Path: jsonPath(t.Name), Value: "(absent)"}},
+			Explanation: fmt.Sprintf("The body has no %s: under %s the server then acts on %s, not on the participant meant.", t.Name, c.Basis, c.TargetFallback),
+			Fix:         newFix("Name the participant in the path of the participant PATCH")})
+	}
+	// state for the drop endpoints.
+	if f := c.Field("state"); f != nil && ep.DropsOne && !present["state"] && misnamed["state"] == nil {
+		p.Report(diagnose.Cause{ID: "body.state-value", Likelihood: diagnose.Confirmed,
+			Evidence:    []diagnose.Ref{{Source: srcBody, Path: "state", Value: "(absent)"}},
+			Explanation: fmt.Sprintf("The body has no state: %s drops the participant only with \"state\": \"disconnected\"; other fields (wrap-up, hold, mute) do not end it.", c.Model),
+			Fix:         newFix(`Add "state": "disconnected" to the body`)})
+	}
+	// Unknown fields.
+	if len(unknown) > 0 {
+		var names, hints []string
+		for _, m := range unknown {
+			names = append(names, m.Key)
+			if targetLike[normKey(m.Key)] && c.TargetField() == nil && ep.DropsOne {
+				hints = append(hints, fmt.Sprintf("%s: the target of %s %s is the {participantId} in the path, not a body field", m.Key, ep.Method, ep.Path))
+			}
+		}
+		expl := fmt.Sprintf("%s has no field %s. Whether the server ignores or rejects unknown fields is UNCONFIRMED; either way they do not do what was meant.", c.Model, quoteList(names))
+		if len(hints) > 0 {
+			expl += " " + strings.Join(hints, "; ") + "."
+		}
+		p.Report(diagnose.Cause{ID: "body.unknown-field", Likelihood: diagnose.Possible, Evidence: unknownRefs, Explanation: expl,
+			Fix: newFix("Remove " + quoteList(names) + " from the body")})
+	} else if !c.Open && len(misnamed) == 0 {
+		p.RuleOut("body.unknown-field", "every field of the body is in %s", c.Model)
+	}
+	judgeTargetMismatch(p, rf, c, bf)
+	if c.TargetField() != nil && bf.Target != "" && present[c.TargetField().Name] {
+		p.RuleOut("body.target-missing", "the body names its target under %s", c.TargetField().Name)
+	}
+}
+
+// judgeField judges a field that has its documented name.
+func judgeField(p *diagnose.Pass, ep *genesys.Endpoint, c *genesys.BodyContract, f *genesys.Field, m member, ref diagnose.Ref, bf *BodyFacts) {
+	kind := jsonKind(m.Value)
+	if f.Target {
+		s, _ := decodeStringish(m.Value)
+		bf.Target, bf.TargetPath = s, jsonPath(f.Name)
+		if kind == "array" {
+			bf.TargetPath += "[0]"
+		}
+		if kind != "string" {
+			l := diagnose.Confirmed
+			if c.Believed {
+				l = diagnose.Likely
+			}
+			expl := fmt.Sprintf("%s is a JSON %s; %s expects one participant id as a string.", f.Name, kind, c.Basis)
+			if kind == "array" {
+				expl += " Drop several participants with one request each."
+			}
+			p.Report(diagnose.Cause{ID: "body.target-wrong-type", Likelihood: l, Evidence: []diagnose.Ref{ref}, Explanation: expl,
+				Fix: newFix("Send the participant id as a single string (in the path of the participant PATCH)")})
+		} else {
+			p.RuleOut("body.target-wrong-type", "%s is a string", f.Name)
+		}
+		return
+	}
+	if f.Name == "state" && ep.DropsOne {
+		judgeState(p, c, f, m, ref, bf)
+		return
+	}
+	if !kindFits(kind, f.Type) {
+		p.Report(diagnose.Cause{ID: "body.field-type", Likelihood: diagnose.Likely, Evidence: []diagnose.Ref{ref},
+			Explanation: fmt.Sprintf("%s is a JSON %s; %s documents it as a %s.", f.Name, kind, c.Model, f.Type),
+			Fix:         newFix(fmt.Sprintf("Send %s as a %s, or leave it out", f.Name, f.Type))})
+		return
+	}
+	if len(f.Values) > 0 && kind == "string" {
+		var v string
+		_ = json.Unmarshal(m.Value, &v)
+		if !containsExact(f.Values, v) {
+			p.Detail("%s = %q is not one of %s", f.Name, v, quoteList(f.Values))
+		}
+	}
+}
+
+// judgeState judges the state field of a drop endpoint.
+func judgeState(p *diagnose.Pass, c *genesys.BodyContract, f *genesys.Field, m member, ref diagnose.Ref, bf *BodyFacts) {
+	kind := jsonKind(m.Value)
+	if kind != "string" {
+		p.Report(diagnose.Cause{ID: "body.state-value", Likelihood: diagnose.Confirmed, Evidence: []diagnose.Ref{ref},
+			Explanation: fmt.Sprintf("state is a JSON %s; it must be the string \"disconnected\" to drop the participant.", kind),
+			Fix:         newFix(`Send "state": "disconnected"`)})
+		return
+	}
+	var v string
+	_ = json.Unmarshal(m.Value, &v)
+	bf.State = v
+	switch {
+	case v == "disconnected":
+		p.RuleOut("body.state-value", `state is "disconnected"`)
+	case strings.EqualFold(strings.TrimSpace(v), "disconnected"):
+		p.Report(diagnose.Cause{ID: "body.state-value", Likelihood: diagnose.Possible, Evidence: []diagnose.Ref{ref},
+			Explanation: fmt.Sprintf("state is %q; the documented value is \"disconnected\" in lower case. Whether the server accepts other letter case or spaces is UNCONFIRMED.", v),
+			Fix:         newFix(`Send "state": "disconnected" exactly`)})
+	case v == "connected":
+		p.Report(diagnose.Cause{ID: "body.state-value", Likelihood: diagnose.Likely, Evidence: []diagnose.Ref{ref},
+			Explanation: "state is \"connected\": that answers or keeps the participant connected; it does not drop it.",
+			Fix:         newFix(`Send "state": "disconnected"`)})
+	case containsFold(f.Known, v):
+		p.Report(diagnose.Cause{ID: "body.state-value", Likelihood: diagnose.Confirmed, Evidence: []diagnose.Ref{ref},
+			Explanation: fmt.Sprintf("state is %q: the SDK enum lists it, but the reference says only \"connected\" and \"disconnected\" are meaningful to send; \"disconnected\" drops the participant.", v),
+			Fix:         newFix(`Send "state": "disconnected"`)})
+	default:
+		expl := fmt.Sprintf("state is %q, which is not a state value; \"disconnected\" drops the participant.", v)
+		if s := closestValue(v, append([]string{"disconnected"}, f.Known...)); s != "" && s != v {
+			expl = fmt.Sprintf("state is %q, which is not a state value (did you mean %q?); \"disconnected\" drops the participant.", v, s)
+		}
+		p.Report(diagnose.Cause{ID: "body.state-value", Likelihood: diagnose.Confirmed, Evidence: []diagnose.Ref{ref}, Explanation: expl,
+			Fix: newFix(`Send "state": "disconnected"`)})
+	}
+}
+
+// judgeMisnamed reports a key that is a variant of a contract field.
+func judgeMisnamed(p *diagnose.Pass, ep *genesys.Endpoint, c *genesys.BodyContract, basis string, fm *fieldMatch, m member, ref diagnose.Ref, bf *BodyFacts) {
+	f := fm.Field
+	kind := jsonKind(m.Value)
+	switch {
+	case f.Target:
+		s, _ := decodeStringish(m.Value)
+		bf.Target, bf.TargetPath = s, jsonPath(m.Key)
+		if kind == "array" {
+			bf.TargetPath += "[0]"
+		}
+		l := diagnose.Confirmed
+		if c.Believed {
+			l = diagnose.Likely
+		}
+		expl := fmt.Sprintf("The body names the participant under %q (%s) but %s reads %q; the server ignores the unknown field, so as far as it knows no target was given", m.Key, fm.Why, c.Basis, f.Name)
+		if c.TargetFallback != "" {
+			expl += " and it acts on " + c.TargetFallback
+		}
+		expl += "."
+		if kind == "array" {
+			expl += fmt.Sprintf(" The value is also an array where %s is a single string.", f.Name)
+		}
+		p.Report(diagnose.Cause{ID: "body.target-misnamed", Likelihood: l, Evidence: []diagnose.Ref{ref}, Explanation: expl,
+			Fix: newFix("Name the participant in the path of the participant PATCH", fmt.Sprintf("under %s the body would be {%q: %q}", c.Basis, f.Name, s))})
+	case f.Name == "state" && ep.DropsOne:
+		var v string
+		_ = json.Unmarshal(m.Value, &v)
+		bf.State = v
+		p.Report(diagnose.Cause{ID: "body.state-value", Likelihood: diagnose.Likely, Evidence: []diagnose.Ref{ref},
+			Explanation: fmt.Sprintf("The body has %q (%s) but no \"state\"; field names are case-sensitive in JSON, and whether the server matches other spellings is UNCONFIRMED, so as sent the participant is likely not dropped.", m.Key, fm.Why),
+			Fix:         newFix(`Send "state": "disconnected"`)})
+	default:
+		p.Report(diagnose.Cause{ID: "body.unknown-field", Likelihood: diagnose.Likely, Evidence: []diagnose.Ref{ref},
+			Explanation: fmt.Sprintf("%s has no field %q; did you mean %q (%s)? The misspelt field is not read, so what it was meant to do does not happen.", c.Model, m.Key, f.Name, fm.Why),
+			Fix:         newFix(fmt.Sprintf("Rename %q to %q", m.Key, f.Name))})
+	}
+}
+
+// judgeTargetMismatch compares the body's target with the path and
+// --participant.
+func judgeTargetMismatch(p *diagnose.Pass, rf *RequestFacts, c *genesys.BodyContract, bf *BodyFacts) {
+	if bf.Target == "" {
+		return
+	}
+	bodyKey := NormalizeID(bf.Target).Key()
+	type other struct{ label, id string }
+	var others []other
+	if rf.PathParticipant != "" && !isPlaceholder(rf.PathParticipant) {
+		others = append(others, other{"the path", rf.PathParticipant})
+	}
+	if id := p.Evidence.ParticipantID; id != "" {
+		others = append(others, other{"--participant", id})
+	}
+	for _, o := range others {
+		if strings.EqualFold(NormalizeID(o.id).Key(), bodyKey) {
+			continue
+		}
+		decides := "the path decides for the PATCH endpoints, so the body's id is at best ignored"
+		if c.TargetField() != nil {
+			decides = "under " + c.Basis + " the body decides which participant is acted on"
+		}
+		p.Report(diagnose.Cause{ID: "body.target-mismatch", Likelihood: diagnose.Confirmed,
+			Evidence: []diagnose.Ref{{Source: srcBody, Path: bf.TargetPath, Value: bf.Target}, {Source: map[bool]string{true: srcRequest, false: "flag --participant"}[o.label == "the path"], Path: map[bool]string{true: "{participantId}", false: ""}[o.label == "the path"], Value: o.id}},
+			Explanation: fmt.Sprintf("The body names participant %s but %s names %s; %s.", bf.Target, o.label, o.id, decides),
+			Fix:         newFix("Name one participant, in the path")})
+		return
+	}
+	if len(others) > 0 {
+		p.RuleOut("body.target-mismatch", "the body names the same participant as %s", others[0].label)
+	}
+}
+
+func jsonPath(key string) string {
+	for _, r := range key {
+		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			b, _ := json.Marshal(key)
+			return "[" + string(b) + "]"
+		}
+	}
+	if key == "" {
+		return `[""]`
+	}
+	return key
+}
+
+func quoteList(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = fmt.Sprintf("%q", n)
+	}
+	return strings.Join(q, ", ")
+}
+
+func containsExact(list []string, v string) bool {
+	for _, s := range list {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}
+
+func containsFold(list []string, v string) bool {
+	for _, s := range list {
+		if strings.EqualFold(s, strings.TrimSpace(v)) {
+			return true
+		}
+	}
+	return false
+}
+
+// clip shortens s to n runes.
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "..."
+}
+
+// excerpt shows up to 60 bytes of the body around an offset, as text.
+func excerpt(b []byte, off int64) string {
+	start := off - 30
+	if start < 0 {
+		start = 0
+	}
+	end := off + 30
+	if end > int64(len(b)) {
+		end = int64(len(b))
+	}
+	s := strings.ToValidUTF8(string(b[start:end]), "\ufffd")
+	s = strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\r' || r == '\t' {
+			return ' '
+		}
+		if r < 0x20 {
+			return '\ufffd'
+		}
+		return r
+	}, s)
+	if start > 0 {
+		s = "..." + s
+	}
+	if end < int64(len(b)) {
+		s += "..."
+	}
+	return s
+}

@@ -1,0 +1,224 @@
+package checks
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/convdiag/convdiag/diagnose"
+	"github.com/convdiag/convdiag/diagnose/genesys"
+)
+
+// Conversation is the fourth check: was the conversation found, is it the
+// one the request targets, has it ended, what media is it?
+var Conversation = &diagnose.Check{
+	ID:       "conversation",
+	Title:    "Conversation",
+	Doc:      "The GET of the conversation: found? the one the request targets? ended? media type; the participants table.",
+	Requires: []*diagnose.Check{RequestLine, Token},
+	Run:      runConversation,
+}
+
+func runConversation(p *diagnose.Pass) (any, error) {
+	ev := p.Evidence
+	rf, _ := p.ResultOf[RequestLine].(*RequestFacts)
+	tf, _ := p.ResultOf[Token].(*TokenFacts)
+	if ev.Mode == diagnose.ModeDryRun {
+		p.Skip("dry run: the conversation is not fetched")
+		return nil, nil
+	}
+	wantID := p.Facts().ConversationID
+
+	// A fetch that failed.
+	if f := ev.ConversationFetch; f != nil && !f.OK() && ev.Conversation == nil {
+		ref := p.Saw(f.Label(), "status", fmt.Sprint(f.Status))
+		switch f.Status {
+		case 404:
+			org := ""
+			if tf != nil && tf.Org != "" {
+				org = fmt.Sprintf(" The token belongs to org %q", tf.Org)
+				if ev.Region != "" {
+					org += " in " + ev.Region
+				}
+				org += "; the conversation is not in it."
+			}
+			p.Report(diagnose.Cause{ID: "conversation.not-found", Likelihood: diagnose.Confirmed, Evidence: []diagnose.Ref{ref},
+				Explanation: fmt.Sprintf("GET /api/v2/conversations/%s answered 404: the id is wrong, or the conversation belongs to another org or region than the token's.%s", wantID, org),
+				Fix:         noRequestFix("Use the conversation id from the org of the token, in that org's region (--region)")})
+		default:
+			p.Set(diagnose.StatusSkip, "the conversation could not be read: %s", fetchProblem(f))
+		}
+		return nil, nil
+	}
+	conv := ev.Conv()
+	if conv == nil {
+		if ev.Response != nil && ev.Response.Status == 404 {
+			p.Report(diagnose.Cause{ID: "conversation.not-found", Likelihood: diagnose.Possible,
+				Evidence:    []diagnose.Ref{{Source: "response", Path: "status", Value: "404"}},
+				Explanation: "The request was answered 404 and there is no saved GET of the conversation to tell whether the conversation or the participant was not found.",
+				Fix:         noRequestFix("GET /api/v2/conversations/{id} with the same token: a 404 there means the conversation is not in the token's org or region")})
+		}
+		p.Skip("no conversation evidence: give --conversation-json (GET /api/v2/conversations/{id}) and/or --call-json, or run live")
+		return nil, nil
+	}
+	src := conv.GenericSource
+	if conv.Generic == nil {
+		src = conv.CallSource
+	}
+	p.RuleOut("conversation.not-found", "the GET returned conversation %s", conv.ID)
+	for _, f := range []*diagnose.Fetch{ev.ConversationFetch, ev.CallFetch} {
+		if f != nil {
+			for _, w := range f.Warnings {
+				p.Detail("%s: %s", f.Label(), w)
+			}
+		}
+	}
+
+	// The conversation the request targets.
+	if wantID != "" && !isPlaceholder(wantID) && conv.ID != "" && !strings.EqualFold(NormalizeID(wantID).Key(), conv.ID) {
+		p.Report(diagnose.Cause{ID: "conversation.id-mismatch", Likelihood: diagnose.Confirmed,
+			Evidence:    []diagnose.Ref{{Source: srcRequest, Path: "{conversationId}", Value: wantID}, {Source: src, Path: "id", Value: conv.ID}},
+			Explanation: fmt.Sprintf("The request targets conversation %s but the GET evidence is conversation %s: either the request went to another conversation (a consult or pre-merge conversation, a stale id) or the wrong file was attached. The participant checks below judge %s.", wantID, conv.ID, conv.ID),
+			Fix:         newFix("Send the request to the conversation the participant is in")})
+	} else if conv.ID != "" {
+		p.Saw(src, "id", conv.ID)
+		if NormalizeID(wantID).Canonical != "" && !NormalizeID(wantID).OK() {
+			p.Detail("the request's conversation id %q is not canonical (%s)", wantID, strings.Join(NormalizeID(wantID).Problems, ", "))
+		}
+		p.RuleOut("conversation.id-mismatch", "the GET is the conversation the request targets")
+	}
+
+	// Ended?
+	live := 0
+	for _, v := range conv.Participants {
+		if v.Live(conv) {
+			live++
+		}
+	}
+	switch {
+	case conv.EndTime() != "":
+		ref := p.Saw(conv.GenericSource, "endTime", conv.EndTime())
+		p.Report(diagnose.Cause{ID: "conversation.ended", Likelihood: diagnose.Confirmed, Evidence: []diagnose.Ref{ref},
+			Explanation: fmt.Sprintf("Conversation %s ended at %s: there is nothing left to drop.", conv.ID, conv.EndTime()),
+			Fix:         noRequestFix("Nothing to drop. If a participant still owes wrap-up, apply it (POST .../participants/{pid}/communications/{commId}/wrapup)")})
+	case conv.Generic != nil && genesys.Ended(conv.Generic.State):
+		ref := p.Saw(conv.GenericSource, "state", conv.Generic.State)
+		p.Report(diagnose.Cause{ID: "conversation.ended", Likelihood: diagnose.Confirmed, Evidence: []diagnose.Ref{ref},
+			Explanation: fmt.Sprintf("Conversation %s is %s: there is nothing left to drop.", conv.ID, conv.Generic.State),
+			Fix:         noRequestFix("Nothing to drop")})
+	case live == 0 && len(conv.Participants) > 0 && anyState(conv):
+		p.Report(diagnose.Cause{ID: "conversation.ended", Likelihood: diagnose.Likely,
+			Evidence:    []diagnose.Ref{{Source: src, Path: "participants[*]", Value: fmt.Sprintf("%d participants, none live", len(conv.Participants))}},
+			Explanation: fmt.Sprintf("Every participant of conversation %s has ended (no endTime yet: the conversation may be closing).", conv.ID),
+			Fix:         noRequestFix("Nothing to drop")})
+	default:
+		if conv.Generic != nil {
+			p.Saw(conv.GenericSource, "endTime", "(none)")
+		}
+		p.RuleOut("conversation.ended", "the conversation has no endTime and %d live participant(s)", live)
+	}
+	if conv.Media != "" {
+		p.Saw(src, "participants[].*", "media "+conv.Media)
+	}
+	if conv.Generic != nil && len(conv.Generic.RecentTransfers) > 0 {
+		p.Detail("%d recent transfer command(s) in recentTransfers", len(conv.Generic.RecentTransfers))
+	}
+	if conv.Generic != nil && conv.Call != nil && conv.Generic.ID != "" && conv.Call.ID != "" && conv.Generic.ID != conv.Call.ID {
+		p.Detail("the generic view is conversation %s but the call view is %s", conv.Generic.ID, conv.Call.ID)
+	}
+	if p.Facts().Participants == nil {
+		p.Facts().Participants = participantTable(conv, nil, nil)
+	}
+	if rf == nil {
+		return conv, nil
+	}
+	p.Summary("conversation %s: %s, %d participants, %d live", conv.ID, orDash(conv.Media), len(conv.Participants), live)
+	return conv, nil
+}
+
+func anyState(conv *diagnose.Conv) bool {
+	for _, v := range conv.Participants {
+		if len(v.States(conv)) > 0 || v.EndTime() != "" {
+			return true
+		}
+	}
+	return false
+}
+
+func fetchProblem(f *diagnose.Fetch) string {
+	switch {
+	case f.Err != "":
+		return f.Err
+	case f.ErrorBody != nil && f.ErrorBody.Message != "":
+		return fmt.Sprintf("HTTP %d: %s", f.Status, f.ErrorBody.Message)
+	}
+	return fmt.Sprintf("HTTP %d", f.Status)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// maxRows caps the participants table; past it, ended legs unrelated to the
+// target are counted, not listed.
+const maxRows = 25
+
+// participantTable builds the report's participants table. marks names the
+// rows that matter (target, live leg, consult link).
+func participantTable(conv *diagnose.Conv, marks map[*diagnose.PView]string, order []*diagnose.PView) *diagnose.ParticipantTable {
+	t := &diagnose.ParticipantTable{Source: conv.GenericSource, Media: conv.Media, Total: len(conv.Participants), Rows: []diagnose.ParticipantRow{}}
+	if conv.Generic == nil {
+		t.Source = conv.CallSource
+	}
+	include := map[*diagnose.PView]bool{}
+	for v := range marks {
+		include[v] = true
+	}
+	budget := maxRows - len(include)
+	for _, v := range conv.Participants {
+		if include[v] {
+			continue
+		}
+		if budget > 0 && (len(conv.Participants) <= maxRows || v.Live(conv)) {
+			include[v] = true
+			budget--
+		}
+	}
+	for i, v := range conv.Participants {
+		if !include[v] {
+			t.Omitted++
+			continue
+		}
+		t.Rows = append(t.Rows, diagnose.ParticipantRow{Index: i, ID: v.ID, Name: v.Name(), Purpose: v.Purpose(), UserID: v.UserID(),
+			State: stateSummary(conv, v), EndTime: v.EndTime(), Role: marks[v]})
+	}
+	return t
+}
+
+// stateSummary renders a participant's states compactly.
+func stateSummary(conv *diagnose.Conv, v *diagnose.PView) string {
+	states := v.States(conv)
+	if len(states) == 0 {
+		return "-"
+	}
+	var parts []string
+	same := true
+	for _, s := range states {
+		if s.State != states[0].State {
+			same = false
+		}
+	}
+	if same {
+		return states[0].State
+	}
+	for _, s := range states {
+		where := "call view"
+		if s.Comm != nil {
+			where = fmt.Sprintf("%s[%d]", s.Comm.Array.Key, s.Comm.Index)
+		}
+		parts = append(parts, fmt.Sprintf("%s (%s)", s.State, where))
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,57 @@
+package checks
+
+import (
+	"encoding/json"
+	"net/url"
+	"strings"
+
+	"github.com/convdiag/convdiag/diagnose"
+)
+
+// dropBody is the body that drops a participant.
+var dropBody = json.RawMessage(`{"state":"disconnected"}`)
+
+// participantPath is the participant PATCH path for the conversation's media:
+// the media-specific path where the media has one, the generic one
+// otherwise.
+func participantPath(segment, convID, pid string) string {
+	if convID == "" {
+		convID = "{conversationId}"
+	}
+	if pid == "" {
+		pid = "{participantId}"
+	}
+	if segment != "" {
+		return "/api/v2/conversations/" + segment + "/" + pathSeg(convID) + "/participants/" + pathSeg(pid)
+	}
+	return "/api/v2/conversations/" + pathSeg(convID) + "/participants/" + pathSeg(pid)
+}
+
+// pathSeg escapes an id for a path, leaving {placeholders} readable.
+func pathSeg(s string) string {
+	if len(s) > 2 && s[0] == '{' && s[len(s)-1] == '}' && !strings.ContainsAny(s[1:len(s)-1], "{}/ ") {
+		return s
+	}
+	return url.PathEscape(s)
+}
+
+// dropRequest is the request that drops pid from the conversation.
+func dropRequest(base, segment, convID, pid string) *diagnose.FixRequest {
+	return &diagnose.FixRequest{Method: "PATCH", BaseURL: base, Path: participantPath(segment, convID, pid), Body: dropBody}
+}
+
+// newFix builds a fix whose request is the request that would have worked,
+// as the whole chain establishes it (the driver fills it in).
+func newFix(summary string, notes ...string) *diagnose.Fix {
+	return &diagnose.Fix{Summary: summary, UseCorrected: true, Notes: notes}
+}
+
+// fixWith builds a fix around a specific request.
+func fixWith(summary string, req *diagnose.FixRequest, notes ...string) *diagnose.Fix {
+	return &diagnose.Fix{Summary: summary, Request: req, Notes: notes}
+}
+
+// noRequestFix is a fix that is not a request.
+func noRequestFix(summary string, notes ...string) *diagnose.Fix {
+	return &diagnose.Fix{Summary: summary, Notes: notes}
+}

@@ -1,0 +1,447 @@
+package checks
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/convdiag/convdiag/diagnose"
+	"github.com/convdiag/convdiag/diagnose/genesys"
+)
+
+// Provenance is the fifth check: where did the target id come from? A
+// participant id, a user id, a communication id, a peer id, an external
+// contact id, an ended leg of a party that has a live one, nothing at all;
+// is it a Genesys id at all?
+var Provenance = &diagnose.Check{
+	ID:       "participant-provenance",
+	Title:    "Participant id provenance",
+	Doc:      "Where the target id came from: a participant id, a userId, a communication id, a peerId, an external contact id, an ended leg of a party with a live leg, or nothing; is it a canonical id?",
+	Requires: []*diagnose.Check{RequestLine, BodyShape, Conversation},
+	Run:      runProvenance,
+}
+
+// IDKind says what an id turned out to be.
+type IDKind string
+
+// Id kinds.
+const (
+	IDParticipant     IDKind = "participant"
+	IDUser            IDKind = "user"
+	IDCommunication   IDKind = "communication"
+	IDPeer            IDKind = "peer"
+	IDExternalContact IDKind = "external-contact"
+	IDConversation    IDKind = "conversation"
+	IDUnknown         IDKind = "unknown"
+)
+
+// Resolution is what an id stands for in the conversation.
+type Resolution struct {
+	// Given is the id as sent (or meant); From says where it came from.
+	Given, From string
+	Form        IDForm
+	Kind        IDKind
+	// Named is the participant the id names (Kind participant), or the
+	// owner of the communication it names.
+	Named *diagnose.PView
+	// Intended is the participant that should be dropped: Named, or the
+	// live leg of the same party.
+	Intended *diagnose.PView
+	// Candidates are further live legs that could be meant.
+	Candidates []*diagnose.PView
+	// Comm is the communication the id names (Kind communication/peer).
+	Comm *diagnose.CommRef
+}
+
+// ProvenanceFacts is what participant-provenance established.
+type ProvenanceFacts struct {
+	Conv *diagnose.Conv
+	// Sent is the resolution of the id the request sent (nil when it sent
+	// none); Meant that of --participant when it differs.
+	Sent, Meant *Resolution
+}
+
+// Target is the resolution whose state matters: the id sent, else the id
+// meant.
+func (pf *ProvenanceFacts) Target() *Resolution {
+	if pf.Sent != nil {
+		return pf.Sent
+	}
+	return pf.Meant
+}
+
+func runProvenance(p *diagnose.Pass) (any, error) {
+	ev := p.Evidence
+	rf, _ := p.ResultOf[RequestLine].(*RequestFacts)
+	bf, _ := p.ResultOf[BodyShape].(*BodyFacts)
+	conv, _ := p.ResultOf[Conversation].(*diagnose.Conv)
+	pf := &ProvenanceFacts{Conv: conv}
+
+	var sent, sentFrom string
+	if rf != nil && rf.PathParticipant != "" {
+		sent, sentFrom = rf.PathParticipant, "request line {participantId}"
+		if rf.Match.RawParams["participantId"] != "" && rf.Match.RawParams["participantId"] != sent {
+			p.Detail("the path's participant id is percent-encoded (%s); judged decoded", rf.Match.RawParams["participantId"])
+		}
+	} else if bf != nil && bf.Target != "" {
+		sent, sentFrom = bf.Target, "request body "+bf.TargetPath
+	}
+	meant := ev.ParticipantID
+	if sent == "" && meant == "" {
+		if ev.Mode == diagnose.ModeDryRun {
+			p.Skip("dry run: the request names no participant in its path or body")
+		} else {
+			p.Skip("nothing names a participant: give --participant, or send the id in the path")
+		}
+		return pf, nil
+	}
+	p.Facts().ParticipantID = firstNonEmpty(sent, meant)
+	if sent != "" {
+		pf.Sent = resolve(conv, sent, sentFrom)
+	}
+	if meant != "" && (sent == "" || !strings.EqualFold(NormalizeID(meant).Key(), NormalizeID(sent).Key())) {
+		pf.Meant = resolve(conv, meant, "flag --participant")
+	}
+	judged := pf.Target()
+	judgeForm(p, judged)
+
+	if conv == nil {
+		if ev.Mode == diagnose.ModeDryRun {
+			p.Summary("dry run: the id's form was checked; where it came from needs the conversation")
+		} else {
+			p.Summary("no conversation evidence: the id's form was checked, not where it came from")
+		}
+		updateCorrected(p, rf, conv, judged, pf.Meant)
+		return pf, nil
+	}
+	judgeProvenance(p, conv, judged)
+	updateCorrected(p, rf, conv, judged, pf.Meant)
+	p.Facts().Participants = participantTable(conv, marks(conv, judged, pf.Meant), nil)
+	return pf, nil
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, x := range s {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
+}
+
+// resolve looks an id up among every id the conversation holds.
+func resolve(conv *diagnose.Conv, id, from string) *Resolution {
+	r := &Resolution{Given: id, From: from, Form: NormalizeID(id), Kind: IDUnknown}
+	if conv == nil {
+		return r
+	}
+	key := r.Form.Key()
+	if v := conv.ByID(key); v != nil {
+		r.Kind, r.Named, r.Intended = IDParticipant, v, v
+		if v.Ended(conv) {
+			if live := liveOf(conv, conv.SameParty(v)); len(live) > 0 {
+				r.Intended, r.Candidates = live[0], live[1:]
+			}
+		}
+		return r
+	}
+	if legs := conv.ByUser(key); len(legs) > 0 {
+		r.Kind = IDUser
+		pickIntended(conv, r, legs)
+		return r
+	}
+	if c, ok := conv.ByComm(key); ok {
+		r.Kind, r.Named, r.Intended, r.Comm = IDCommunication, c.P, c.P, &c
+		return r
+	}
+	if c, ok := conv.ByPeer(key); ok {
+		r.Kind, r.Comm = IDPeer, &c
+		return r
+	}
+	if legs := conv.ByExternalContact(key); len(legs) > 0 {
+		r.Kind = IDExternalContact
+		pickIntended(conv, r, legs)
+		return r
+	}
+	if strings.EqualFold(key, conv.ID) {
+		r.Kind = IDConversation
+	}
+	return r
+}
+
+func pickIntended(conv *diagnose.Conv, r *Resolution, legs []*diagnose.PView) {
+	if live := liveOf(conv, legs); len(live) > 0 {
+		r.Intended, r.Candidates = live[0], live[1:]
+		return
+	}
+	r.Intended = legs[len(legs)-1]
+}
+
+// liveOf returns the live participants among list, best first: connected
+// before still-connecting, later start first.
+func liveOf(conv *diagnose.Conv, list []*diagnose.PView) []*diagnose.PView {
+	var out []*diagnose.PView
+	for _, v := range list {
+		if v.Live(conv) {
+			out = append(out, v)
+		}
+	}
+	score := func(v *diagnose.PView) int {
+		for _, s := range v.States(conv) {
+			if genesys.StateIs(s.State, genesys.StateConnected) {
+				return 2
+			}
+		}
+		return 1
+	}
+	start := func(v *diagnose.PView) string {
+		if v.G != nil {
+			return v.G.StartTime
+		}
+		if v.C != nil {
+			return v.C.StartTime
+		}
+		return ""
+	}
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0; j-- {
+			a, b := out[j-1], out[j]
+			if score(b) > score(a) || score(b) == score(a) && start(b) > start(a) {
+				out[j-1], out[j] = b, a
+			}
+		}
+	}
+	return out
+}
+
+// judgeForm reports participant.id-format.
+func judgeForm(p *diagnose.Pass, r *Resolution) {
+	ref := p.Saw(sourceOf(r.From), pathOf(r.From), r.Given)
+	if r.Form.OK() {
+		p.RuleOut("participant.id-format", "%s is a canonical Genesys id (lowercase UUID)", r.Given)
+		return
+	}
+	expl := fmt.Sprintf("The participant id %q %s. Genesys ids are lowercase UUIDs (8-4-4-4-12 hex digits), exactly as participants[].id shows them.", r.Given, strings.Join(r.Form.Problems, ", "))
+	if r.Form.Canonical != "" {
+		expl += fmt.Sprintf(" Its canonical form is %s.", r.Form.Canonical)
+	}
+	p.Report(diagnose.Cause{ID: "participant.id-format", Likelihood: diagnose.Confirmed, Evidence: []diagnose.Ref{ref}, Explanation: expl,
+		Fix: newFix("Send the id exactly as GET /api/v2/conversations/{id} shows it in participants[].id")})
+}
+
+func sourceOf(from string) string {
+	switch {
+	case strings.HasPrefix(from, "request body"):
+		return srcBody
+	case strings.HasPrefix(from, "request line"):
+		return srcRequest
+	}
+	return from
+}
+
+func pathOf(from string) string {
+	switch {
+	case strings.HasPrefix(from, "request body "):
+		return strings.TrimPrefix(from, "request body ")
+	case strings.HasPrefix(from, "request line "):
+		return strings.TrimPrefix(from, "request line ")
+	}
+	return ""
+}
+
+// describe names a participant for explanations.
+func describe(conv *diagnose.Conv, v *diagnose.PView) string {
+	src, path := conv.Source(v)
+	_ = src
+	s := path + " " + v.ID
+	var extra []string
+	if n := v.Name(); n != "" {
+		extra = append(extra, n)
+	}
+	if pu := v.Purpose(); pu != "" {
+		extra = append(extra, pu)
+	}
+	if st := stateSummary(conv, v); st != "-" {
+		extra = append(extra, st)
+	}
+	if len(extra) > 0 {
+		s += " (" + strings.Join(extra, ", ") + ")"
+	}
+	return s
+}
+
+// judgeProvenance reports what the id turned out to be.
+func judgeProvenance(p *diagnose.Pass, conv *diagnose.Conv, r *Resolution) {
+	given := diagnose.Ref{Source: sourceOf(r.From), Path: pathOf(r.From), Value: r.Given}
+	useLive := func() string {
+		if r.Intended == nil {
+			return ""
+		}
+		s := fmt.Sprintf(" Use %s.", describe(conv, r.Intended))
+		if len(r.Candidates) > 0 {
+			var ids []string
+			for _, c := range r.Candidates {
+				ids = append(ids, c.ID)
+			}
+			s += fmt.Sprintf(" (Other live legs of the same party: %s.)", strings.Join(ids, ", "))
+		}
+		return s
+	}
+	switch r.Kind {
+	case IDParticipant:
+		src, path := conv.Source(r.Named)
+		ref := p.Saw(src, path+".id", r.Named.ID)
+		p.RuleOut("participant.not-in-conversation", "%s is participants[%s] of the conversation", r.Named.ID, strings.TrimSuffix(strings.TrimPrefix(path, "participants["), "]"))
+		p.RuleOut("participant.id-is-user-id", "the id is a participant id")
+		p.RuleOut("participant.id-is-communication-id", "the id is a participant id")
+		if r.Intended != r.Named {
+			lsrc, lpath := conv.Source(r.Intended)
+			p.Report(diagnose.Cause{ID: "participant.stale-leg", Likelihood: diagnose.Confirmed,
+				Evidence: []diagnose.Ref{given, ref, {Source: src, Path: path, Value: "ended: " + stateSummary(conv, r.Named)},
+					{Source: lsrc, Path: lpath, Value: "live: " + r.Intended.ID + " " + stateSummary(conv, r.Intended)}},
+				Explanation: fmt.Sprintf("%s has ended, but the same party has a live participant: %s. Transfers, retries and consults create new participants and keep the old ones, so picking a participant by user or address alone picks an ended leg.", describe(conv, r.Named), describe(conv, r.Intended)),
+				Fix:         newFix("Drop the live participant " + r.Intended.ID + " instead")})
+		} else if r.Named.Ended(conv) {
+			p.RuleOut("participant.stale-leg", "no other participant of the same party is live")
+		} else {
+			p.RuleOut("participant.stale-leg", "the participant is live")
+		}
+		p.Summary("names %s", describe(conv, r.Named))
+	case IDUser:
+		ref := diagnose.Ref{Source: conv.GenericSource, Path: "participants[].userId", Value: r.Form.Key()}
+		if r.Intended != nil {
+			src, path := conv.Source(r.Intended)
+			ref = diagnose.Ref{Source: src, Path: path + ".userId", Value: r.Intended.UserID()}
+		}
+		p.Report(diagnose.Cause{ID: "participant.id-is-user-id", Likelihood: diagnose.Confirmed, Evidence: []diagnose.Ref{given, ref},
+			Explanation: fmt.Sprintf("%s is the userId of %s, not a participant id (it has %d participant(s) in this conversation).%s", r.Given, nameOr(r.Intended, "a user"), len(conv.ByUser(r.Form.Key())), useLive()),
+			Fix:         newFix("Use the participant id of the user's live leg")})
+		p.RuleOut("participant.not-in-conversation", "the id is the userId of a participant")
+		p.Summary("%s is a userId, not a participant id", r.Given)
+	case IDCommunication:
+		ref := p.Saw(conv.GenericSource, fmt.Sprintf("participants[%d].%s[%d].id", r.Named.GIndex, r.Comm.Comm.Array.Key, r.Comm.Comm.Index), r.Comm.Comm.ID)
+		p.Report(diagnose.Cause{ID: "participant.id-is-communication-id", Likelihood: diagnose.Confirmed, Evidence: []diagnose.Ref{given, ref},
+			Explanation: fmt.Sprintf("%s is the id of a communication (%s[%d]) of %s, not a participant id. The participant PATCH takes the participant id; to end only that communication, PATCH .../participants/%s/communications/%s.", r.Given, r.Comm.Comm.Array.Key, r.Comm.Comm.Index, describe(conv, r.Named), r.Named.ID, r.Comm.Comm.ID),
+			Fix:         newFix("Use the owning participant's id " + r.Named.ID)})
+		p.RuleOut("participant.not-in-conversation", "the id is a communication id of the conversation")
+		p.Summary("%s is a communication id of participant %s", r.Given, r.Named.ID)
+	case IDPeer:
+		ref := p.Saw(conv.GenericSource, fmt.Sprintf("participants[%d].%s[%d].peerId", r.Comm.P.GIndex, r.Comm.Comm.Array.Key, r.Comm.Comm.Index), r.Comm.Comm.PeerID)
+		p.Report(diagnose.Cause{ID: "participant.id-is-communication-id", Likelihood: diagnose.Confirmed, Evidence: []diagnose.Ref{given, ref},
+			Explanation: fmt.Sprintf("%s is the peerId of a communication of %s: the id of the peer communication on the matching leg, not a participant id.", r.Given, describe(conv, r.Comm.P)),
+			Fix:         newFix("Take participants[].id of the participant to drop")})
+		p.RuleOut("participant.not-in-conversation", "the id is a peerId in the conversation")
+		p.Summary("%s is a peerId, not a participant id", r.Given)
+	case IDExternalContact:
+		p.Report(diagnose.Cause{ID: "participant.id-is-external-contact-id", Likelihood: diagnose.Confirmed,
+			Evidence:    []diagnose.Ref{given, {Source: conv.GenericSource, Path: "participants[].externalContactId", Value: r.Form.Key()}},
+			Explanation: fmt.Sprintf("%s is the externalContactId of %s, not a participant id.%s", r.Given, nameOr(r.Intended, "a participant"), useLive()),
+			Fix:         newFix("Use the participant id of the contact's live leg")})
+		p.RuleOut("participant.not-in-conversation", "the id is an externalContactId of the conversation")
+		p.Summary("%s is an external contact id", r.Given)
+	default:
+		what := ""
+		switch {
+		case r.Kind == IDConversation:
+			what = " It is the conversation's own id."
+		case queueOf(conv, r.Form.Key()) != "":
+			what = " It is the queueId of " + queueOf(conv, r.Form.Key()) + "."
+		case r.Form.Placeholder:
+			what = " It is a template placeholder that was never filled in."
+		}
+		p.Report(diagnose.Cause{ID: "participant.not-in-conversation", Likelihood: diagnose.Confirmed,
+			Evidence:    []diagnose.Ref{given, {Source: conv.GenericSource, Path: "participants[]", Value: fmt.Sprintf("%d participants; no id, userId, communication id, peerId or externalContactId matches", len(conv.Participants))}},
+			Explanation: fmt.Sprintf("%s matches nothing in conversation %s: no participant, user, communication, peer or external contact has it.%s It may come from another conversation (a consult, or one merged into a conference), or from before the participant existed.", r.Given, conv.ID, what),
+			Fix:         newFix("Take the participant id from GET /api/v2/conversations/" + conv.ID + " (participants[].id)")})
+		p.Summary("%s is not in the conversation", r.Given)
+	}
+	if r.Kind != IDUser {
+		p.RuleOut("participant.id-is-user-id", "the id is not a userId in the conversation")
+	}
+	if r.Kind != IDCommunication && r.Kind != IDPeer {
+		p.RuleOut("participant.id-is-communication-id", "the id is not a communication id or peerId in the conversation")
+	}
+	if r.Kind != IDExternalContact {
+		p.RuleOut("participant.id-is-external-contact-id", "the id is not an externalContactId in the conversation")
+	}
+}
+
+func queueOf(conv *diagnose.Conv, id string) string {
+	for _, v := range conv.Participants {
+		if v.G != nil && strings.EqualFold(v.G.QueueID, id) {
+			return describe(conv, v)
+		}
+	}
+	return ""
+}
+
+func nameOr(v *diagnose.PView, def string) string {
+	if v == nil {
+		return def
+	}
+	if n := v.Name(); n != "" {
+		return n
+	}
+	return "participant " + v.ID
+}
+
+// updateCorrected puts the participant that should be dropped into the
+// corrected request.
+func updateCorrected(p *diagnose.Pass, rf *RequestFacts, conv *diagnose.Conv, judged, meant *Resolution) {
+	if rf == nil {
+		return
+	}
+	target := judged
+	if meant != nil {
+		target = meant
+	}
+	pid := target.Form.Key()
+	if target.Intended != nil {
+		pid = target.Intended.ID
+	} else if conv != nil && target.Kind != IDParticipant {
+		pid = "" // the id names nobody: leave the placeholder
+	}
+	if target.Form.Placeholder {
+		pid = ""
+	}
+	seg := ""
+	if conv != nil {
+		seg = conv.Segment
+	} else if rf.Endpoint != nil && rf.Endpoint.Kind != genesys.KindTeardown {
+		seg = rf.Segment
+	}
+	p.Facts().Corrected = dropRequest(rf.BaseURL, seg, rf.ConversationID, pid)
+}
+
+// marks names the rows that matter in the participants table.
+func marks(conv *diagnose.Conv, judged, meant *Resolution) map[*diagnose.PView]string {
+	m := map[*diagnose.PView]string{}
+	for _, r := range []*Resolution{judged, meant} {
+		if r == nil {
+			continue
+		}
+		if r.Named != nil {
+			m[r.Named] = "target (as sent)"
+		}
+		if r.Intended != nil && r.Intended != r.Named {
+			m[r.Intended] = "drop this one"
+		}
+		for _, c := range r.Candidates {
+			if _, ok := m[c]; !ok {
+				m[c] = "live leg, same party"
+			}
+		}
+		if r.Named != nil {
+			for _, o := range conv.SameParty(r.Named) {
+				if _, ok := m[o]; !ok {
+					m[o] = "same party"
+				}
+			}
+			if link := conv.ByID(r.Named.ConsultParticipantID()); link != nil {
+				if _, ok := m[link]; !ok {
+					m[link] = "consult link"
+				}
+			}
+		}
+	}
+	return m
+}

@@ -1,0 +1,238 @@
+package checks
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/convdiag/convdiag/diagnose"
+	"github.com/convdiag/convdiag/diagnose/genesys"
+)
+
+// State is the sixth check: can the target be dropped now? Its
+// communication states, endTime, purpose, consult links, hold.
+var State = &diagnose.Check{
+	ID:       "participant-state",
+	Title:    "Participant state",
+	Doc:      "The target's communication state(s), endTime, purpose, consult/monitor/barge links, held/confined, wrap-up.",
+	Requires: []*diagnose.Check{RequestLine, Provenance},
+	Run:      runState,
+}
+
+func runState(p *diagnose.Pass) (any, error) {
+	ev := p.Evidence
+	rf, _ := p.ResultOf[RequestLine].(*RequestFacts)
+	pf, _ := p.ResultOf[Provenance].(*ProvenanceFacts)
+	if ev.Mode == diagnose.ModeDryRun {
+		p.Skip("dry run: the participant's state is not fetched")
+		return nil, nil
+	}
+	if pf == nil || pf.Target() == nil {
+		p.Skip("no target participant (see participant-provenance)")
+		return nil, nil
+	}
+	conv := pf.Conv
+	if conv == nil {
+		p.Skip("no conversation evidence: give --conversation-json or --call-json, or run live")
+		return nil, nil
+	}
+	r := pf.Target()
+	v := r.Named
+	judging := "the participant the request named"
+	if v == nil || r.Kind != IDParticipant {
+		v = r.Intended
+		judging = "the participant the id most likely meant"
+	}
+	if v == nil {
+		p.Skip("the id names no participant of the conversation (see participant-provenance)")
+		return nil, nil
+	}
+	src, path := conv.Source(v)
+	p.Detail("judging %s: %s", judging, describe(conv, v))
+
+	states := v.States(conv)
+	var refs []diagnose.Ref
+	for _, s := range states {
+		refs = append(refs, p.Saw(s.Source, s.Path, s.State))
+	}
+	if et := v.EndTime(); et != "" {
+		refs = append(refs, p.Saw(src, path+".endTime", et))
+	}
+	if len(states) == 0 && v.EndTime() == "" {
+		p.Set(diagnose.StatusWarn, "participant %s has no communication state and no endTime to judge", v.ID)
+		return v, nil
+	}
+	viewsDisagree(p, conv, v, states)
+
+	// Ended?
+	if v.Ended(conv) {
+		expl := fmt.Sprintf("Participant %s has already ended: %s. There is nothing left to drop, and ending it again conflicts (the most likely 409).", v.ID, endedWhy(conv, v))
+		notes := []string{}
+		if v.G != nil && v.G.WrapupRequired || v.C != nil && v.C.WrapupRequired {
+			notes = append(notes, "the participant still owes wrap-up: apply it with PATCH .../participants/{pid} {\"wrapup\":{...}} or POST .../communications/{commId}/wrapup")
+		}
+		p.Report(diagnose.Cause{ID: "participant.already-ended", Likelihood: diagnose.Confirmed, Evidence: refs, Explanation: expl,
+			Fix: noRequestFix("Nothing to drop for this participant; GET the conversation again before acting on it", notes...)})
+		p.Summary("participant %s has ended", v.ID)
+		return v, nil
+	}
+	p.RuleOut("participant.already-ended", "participant %s is %s", v.ID, stateSummary(conv, v))
+
+	// Still connecting?
+	var connecting []string
+	connected := false
+	for _, s := range states {
+		switch {
+		case genesys.NotYetConnected(s.State):
+			connecting = append(connecting, s.State)
+		case genesys.StateIs(s.State, genesys.StateConnected):
+			connected = true
+		}
+	}
+	if len(connecting) > 0 && !connected {
+		p.Report(diagnose.Cause{ID: "participant.not-connected-yet", Likelihood: diagnose.Likely, Evidence: refs,
+			Explanation: fmt.Sprintf("Participant %s is %s: still being set up. Dropping a leg that has not connected conflicts with the setup in progress (inferred; the reference does not document it).", v.ID, strings.Join(connecting, ", ")),
+			Fix:         newFix("Wait until it connects (or times out), then drop it; to refuse a ringing alert, let the agent decline it")})
+	} else {
+		p.RuleOut("participant.not-connected-yet", "participant %s is connected", v.ID)
+	}
+
+	// System leg?
+	if pu := v.Purpose(); pu != "" {
+		ref := p.Saw(src, path+".purpose", pu)
+		if genesys.IsSystemPurpose(pu) {
+			l := diagnose.Likely
+			note := ""
+			if !strings.EqualFold(pu, "acd") && !strings.EqualFold(pu, "ivr") {
+				l = diagnose.Possible
+				note = " (REST is documented to use acd and ivr; that it uses the analytics purposes such as " + pu + " is UNCONFIRMED)"
+			}
+			p.Report(diagnose.Cause{ID: "participant.system-purpose", Likelihood: l, Evidence: []diagnose.Ref{ref},
+				Explanation: fmt.Sprintf("Participant %s has purpose %q: a system leg owned by routing or a flow%s, not a person. It ends when routing moves the interaction on.", v.ID, pu, note),
+				Fix:         noRequestFix("Drop the person's leg (agent or customer) instead, or transfer the interaction out of the queue or flow")})
+		} else {
+			p.RuleOut("participant.system-purpose", "the purpose is %q", pu)
+		}
+	}
+
+	judgeConsult(p, rf, conv, v)
+	p.Summary("participant %s is %s", v.ID, stateSummary(conv, v))
+
+	for _, s := range states {
+		if s.Comm != nil && (s.Comm.Held || s.Comm.Confined) {
+			p.Detail("%s is held%s: a held leg can still be dropped", s.Path[:strings.LastIndex(s.Path, ".")], map[bool]string{true: " (confined: hears hold music)", false: ""}[s.Comm.Confined])
+		}
+	}
+	if v.G != nil && (v.G.MonitoredParticipant != "" || v.G.CoachedParticipant != "" || v.G.BargedParticipant != "") {
+		p.Detail("participant %s monitors, coaches or barged into another participant", v.ID)
+	}
+	return v, nil
+}
+
+// viewsDisagree notes when the generic and flat views disagree.
+func viewsDisagree(p *diagnose.Pass, conv *diagnose.Conv, v *diagnose.PView, states []diagnose.StateRead) {
+	if v.G == nil || v.C == nil || v.C.State == "" {
+		return
+	}
+	gLive, cLive := false, !genesys.Ended(v.C.State)
+	for _, s := range states {
+		if s.Comm != nil && !genesys.Ended(s.State) {
+			gLive = true
+		}
+	}
+	if len(v.G.Comms()) > 0 && gLive != cLive {
+		p.Detail("the two views disagree: the generic view says %s, the call view says %s (a change in progress, or GETs taken at different times)", stateSummary(conv, &diagnose.PView{ID: v.ID, GIndex: v.GIndex, CIndex: -1, G: v.G}), v.C.State)
+	}
+}
+
+func endedWhy(conv *diagnose.Conv, v *diagnose.PView) string {
+	var parts []string
+	if et := v.EndTime(); et != "" {
+		parts = append(parts, "endTime "+et)
+	}
+	for _, s := range v.States(conv) {
+		w := s.Path + " = " + s.State
+		if s.Comm != nil && s.Comm.DisconnectType != "" {
+			w += " (disconnectType " + s.Comm.DisconnectType + ")"
+		}
+		parts = append(parts, w)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// consultClosed are recentTransfers states that mean a transfer is over.
+// The enum was not read (UNCONFIRMED), so the match is loose.
+var consultClosed = []string{"complete", "completed", "failed", "cancelled", "canceled", "done", "ended"}
+
+// judgeConsult reports participant.consult-in-progress.
+func judgeConsult(p *diagnose.Pass, rf *RequestFacts, conv *diagnose.Conv, v *diagnose.PView) {
+	src, path := conv.Source(v)
+	var link *diagnose.PView
+	var refs []diagnose.Ref
+	if id := v.ConsultParticipantID(); id != "" {
+		refs = append(refs, p.Saw(src, path+".consultParticipantId", id))
+		if o := conv.ByID(id); o != nil && o.Live(conv) {
+			link = o
+		}
+	}
+	if link == nil {
+		for _, o := range conv.Participants {
+			if o != v && strings.EqualFold(o.ConsultParticipantID(), v.ID) && o.Live(conv) {
+				osrc, opath := conv.Source(o)
+				refs = append(refs, p.Saw(osrc, opath+".consultParticipantId", v.ID))
+				link = o
+				break
+			}
+		}
+	}
+	if link != nil {
+		object := consultObject(v, link)
+		before := []*diagnose.FixRequest{
+			{Method: "PATCH", BaseURL: baseOf(rf), Path: "/api/v2/conversations/calls/" + pathSeg(conv.ID) + "/participants/" + pathSeg(object.ID) + "/consult", Body: []byte(`{"speakTo":"CONFERENCE"}`)},
+		}
+		fix := newFix("Finish the consult first (PATCH .../consult {\"speakTo\":\"CONFERENCE\"} to conference it in, or DELETE .../consult to cancel it), then drop the participant",
+			fmt.Sprintf("the reference does not say which side of a consult {participantId} names; convdiag uses %s, the party being transferred; if the server answers 404 use %s", object.ID, otherOf(object, v, link).ID))
+		fix.Before = before
+		p.Report(diagnose.Cause{ID: "participant.consult-in-progress", Likelihood: diagnose.Likely, Evidence: refs,
+			Explanation: fmt.Sprintf("Participant %s is one side of a consult transfer that is still under way: consultParticipantId links it to %s, which is live. Changing one side of an unfinished consult conflicts with the transfer.", v.ID, describe(conv, link)),
+			Fix:         fix})
+		return
+	}
+	if conv.Generic != nil {
+		for i, t := range conv.Generic.RecentTransfers {
+			if strings.Contains(strings.ToLower(t.TransferType), "consult") && t.State != "" && !containsFold(consultClosed, t.State) {
+				ref := p.Saw(conv.GenericSource, fmt.Sprintf("recentTransfers[%d].state", i), t.State)
+				p.Report(diagnose.Cause{ID: "participant.consult-in-progress", Likelihood: diagnose.Possible, Evidence: []diagnose.Ref{ref},
+					Explanation: fmt.Sprintf("recentTransfers[%d] is a %s transfer in state %q. No participant is linked by consultParticipantId, and the transfer state enum is UNCONFIRMED, so this may be over.", i, t.TransferType, t.State),
+					Fix:         newFix("GET the conversation again; if a consult is still under way, finish or cancel it first")})
+				return
+			}
+		}
+	}
+	p.RuleOut("participant.consult-in-progress", "no live participant is linked to %s by consultParticipantId", v.ID)
+}
+
+// consultObject guesses the party being transferred among the two sides:
+// the customer or external side when there is one.
+func consultObject(a, b *diagnose.PView) *diagnose.PView {
+	for _, v := range []*diagnose.PView{a, b} {
+		switch strings.ToLower(v.Purpose()) {
+		case "customer", "external":
+			return v
+		}
+	}
+	return b
+}
+
+func otherOf(x, a, b *diagnose.PView) *diagnose.PView {
+	if x == a {
+		return b
+	}
+	return a
+}
+
+func baseOf(rf *RequestFacts) string {
+	if rf == nil {
+		return ""
+	}
+	return rf.BaseURL
+}

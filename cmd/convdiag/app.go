@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+)
+
+// exitError ends the program with a code and, when msg is not empty, one
+// line on stderr.
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e *exitError) Error() string { return e.msg }
+
+func usageErr(format string, args ...any) error {
+	return &exitError{code: 2, msg: fmt.Sprintf(format, args...)}
+}
+
+// run runs the app and returns the exit code; it never calls os.Exit.
+func run(ctx context.Context, args []string, e *env) int {
+	app := newApp(e)
+	err := app.RunContext(ctx, args)
+	if err == nil {
+		return 0
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.msg != "" {
+			fmt.Fprintf(e.Stderr, "convdiag: %s\n", ee.msg)
+		}
+		return ee.code
+	}
+	fmt.Fprintf(e.Stderr, "convdiag: %s\n", firstLine(err.Error()))
+	return 2
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+func onUsageError(c *cli.Context, err error, _ bool) error {
+	cmd := "convdiag"
+	if c != nil && c.Command != nil && c.Command.Name != "" {
+		cmd += " " + c.Command.Name
+	}
+	return usageErr("%s (see %s --help)", firstLine(err.Error()), cmd)
+}
+
+// newApp builds the command-line app around an env.
+func newApp(e *env) *cli.App {
+	app := &cli.App{
+		Name:  "convdiag",
+		Usage: "explain why a Genesys Cloud request to drop one participant fails, and print the request that works",
+		Description: "convdiag runs a chain of checks (request line, body shape, token, conversation, participant\n" +
+			"provenance, participant state) over the evidence of a failed request, ranks the likely causes,\n" +
+			"and prints the corrected request. Start with `convdiag demo`.",
+		HideVersion:     true,
+		HideHelpCommand: true,
+		Reader:          e.Stdin,
+		Writer:          e.Stdout,
+		ErrWriter:       e.Stderr,
+		ExitErrHandler:  func(*cli.Context, error) {},
+		OnUsageError:    onUsageError,
+		Commands: []*cli.Command{
+			checkCommand(e),
+			demoCommand(e),
+			simCommand(e),
+			explainCommand(e),
+			{
+				Name:  "version",
+				Usage: "print the version",
+				Action: func(c *cli.Context) error {
+					fmt.Fprintf(e.Stdout, "convdiag %s\n", e.Version)
+					return nil
+				},
+			},
+		},
+		Action: func(c *cli.Context) error {
+			if c.Args().Len() > 0 {
+				return usageErr("unknown command %q (commands: check, demo, sim, explain, version)", c.Args().First())
+			}
+			return cli.ShowAppHelp(c)
+		},
+	}
+	return app
+}
+
+// noArgs refuses positional arguments (a flag after one is not parsed by
+// urfave/cli, so a stray word usually means a misplaced flag).
+func noArgs(c *cli.Context) error {
+	if c.Args().Len() > 0 {
+		return usageErr("unexpected argument %q: %s takes only flags (put flags before any other word)", c.Args().First(), c.Command.Name)
+	}
+	return nil
+}

@@ -1,0 +1,267 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/convdiag/convdiag/checks"
+	"github.com/convdiag/convdiag/diagnose"
+	"github.com/convdiag/convdiag/diagnose/input"
+	"github.com/convdiag/convdiag/report"
+)
+
+// checkOptions is everything `convdiag check` was asked to do, parsed from
+// flags and kept apart from running it (cli/cli's Options + runF split).
+type checkOptions struct {
+	Input input.Options
+
+	Offline, DryRun bool
+
+	// Live-mode credentials and place.
+	Region, APIBase, LoginBase string
+	ClientID, ClientSecret     string
+	AccessToken                string
+	Profile                    string
+	Timeout                    time.Duration
+
+	Output   outputOptions
+	Verbose  bool
+	Scenario string // demo only
+}
+
+// outputOptions are the report flags shared by check and demo.
+type outputOptions struct {
+	Format      report.Format
+	OutputFile  string
+	Color       string
+	ShowSecrets bool
+	Verbose     bool
+}
+
+func outputFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "format", Value: "text", Usage: "report format: text, markdown or json (json: stdout holds the JSON document only)"},
+		&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the report to `FILE` instead of stdout"},
+		&cli.StringFlag{Name: "color", Value: "auto", Usage: "colour: auto (only on a terminal, honours NO_COLOR), always or never"},
+		&cli.BoolFlag{Name: "show-secrets", Usage: "do not redact tokens, secrets, phone numbers and e-mail addresses (never the default)"},
+		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "show every check's evidence and notes; log requests to stderr"},
+	}
+}
+
+func checkFlags() []cli.Flag {
+	fl := []cli.Flag{
+		&cli.StringFlag{Name: "conversation", Usage: "conversation `ID` (taken from the request path when absent)"},
+		&cli.StringFlag{Name: "participant", Usage: "the participant `ID` the caller meant to drop (taken from the path or body when absent)"},
+		&cli.StringFlag{Name: "request", Usage: "the request line as sent, 'METHOD URL-or-PATH' (default: 'POST /api/v2/conversations/{conversation}/disconnect')"},
+		&cli.StringFlag{Name: "body", Usage: "the body as sent: a file path, - for stdin, or a literal starting with { or [; bytes kept exactly", TakesFile: true},
+		&cli.StringFlag{Name: "status", Usage: "the HTTP status the request got, e.g. 409"},
+		&cli.StringFlag{Name: "response", Usage: "`FILE` with the error body received (or the whole response as printed by curl -i)", TakesFile: true},
+		&cli.StringFlag{Name: "conversation-json", Usage: "`FILE`: saved GET /api/v2/conversations/{id} (either view is accepted)", TakesFile: true},
+		&cli.StringFlag{Name: "call-json", Usage: "`FILE`: saved GET /api/v2/conversations/calls/{id}", TakesFile: true},
+		&cli.StringFlag{Name: "token-info-json", Usage: "`FILE`: saved GET /api/v2/tokens/me", TakesFile: true},
+		&cli.BoolFlag{Name: "offline", Usage: "no network: judge the files given (implied when there are no credentials and no --api-base, or when saved GETs are given)"},
+		&cli.BoolFlag{Name: "dry-run", Usage: "judge only the request line and body; nothing is fetched"},
+		&cli.StringFlag{Name: "region", Usage: "live: region key (eu-central-1) or domain (mypurecloud.de) [$GENESYSCLOUD_REGION]"},
+		&cli.StringFlag{Name: "api-base", Usage: "live: explicit API base `URL` (simulator, gateway) [$GENESYSCLOUD_API_BASE]"},
+		&cli.StringFlag{Name: "login-base", Usage: "live: base `URL` of the token endpoint (default: login.<domain> for https://api.<domain>, else the API base)"},
+		&cli.StringFlag{Name: "client-id", Usage: "live: OAuth client id (client-credentials grant) [$GENESYSCLOUD_OAUTHCLIENT_ID]"},
+		&cli.StringFlag{Name: "client-secret", Usage: "live: OAuth client secret [$GENESYSCLOUD_OAUTHCLIENT_SECRET]"},
+		&cli.StringFlag{Name: "access-token", Usage: "live: an existing access token instead of client credentials [$GENESYSCLOUD_ACCESS_TOKEN]"},
+		&cli.StringFlag{Name: "profile", Usage: "live: read credentials and environment from profile `NAME` of the Genesys CLI's ~/.gc/config.toml"},
+		&cli.DurationFlag{Name: "timeout", Value: 30 * time.Second, Usage: "live: overall network budget"},
+	}
+	return append(fl, outputFlags()...)
+}
+
+const checkDescription = `Examples:
+   # offline, from the files attached to a ticket
+   convdiag check --request 'POST https://api.mypurecloud.com/api/v2/conversations/C/disconnect' \
+     --body body.json --status 409 --response error.json --conversation-json conversation.json
+
+   # dry run: judge a request and body before sending it
+   convdiag check --dry-run --request 'PATCH /api/v2/conversations/calls/C/participants/P' --body '{"state":"disconnected"}'
+
+   # live, against the org (read-only: only GETs, plus the token request)
+   convdiag check --region eu-central-1 --conversation C --participant P --body body.json
+
+Mode: --dry-run judges the request only; saved GETs (--conversation-json, --call-json,
+--token-info-json) or --offline mean offline; otherwise credentials or --api-base mean live.
+
+Credentials, highest precedence first: flags, then environment variables (GENESYSCLOUD_*),
+then --profile. Region: --region, GENESYSCLOUD_REGION, then the profile's environment.
+
+Exit codes: 0 no confirmed or likely cause; 1 at least one; 2 usage or unreadable input;
+3 diagnosis incomplete (API unreachable, authentication failed, budget spent).`
+
+func checkCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:         "check",
+		Usage:        "diagnose a failed request to drop a participant (live, offline or dry run)",
+		UsageText:    "convdiag check [flags]",
+		Description:  checkDescription,
+		Flags:        checkFlags(),
+		OnUsageError: onUsageError,
+		Action: func(c *cli.Context) error {
+			if err := noArgs(c); err != nil {
+				return err
+			}
+			opts, err := checkOptionsFrom(c)
+			if err != nil {
+				return err
+			}
+			return runCheck(c.Context, e, opts)
+		},
+	}
+}
+
+// outputOptionsFrom reads and validates the report flags.
+func outputOptionsFrom(c *cli.Context) (outputOptions, error) {
+	o := outputOptions{OutputFile: c.String("output"), Color: c.String("color"), ShowSecrets: c.Bool("show-secrets"), Verbose: c.Bool("verbose")}
+	f, err := report.ParseFormat(c.String("format"))
+	if err != nil {
+		return o, usageErr("--format: %v", err)
+	}
+	o.Format = f
+	switch o.Color {
+	case "auto", "always", "never":
+	default:
+		return o, usageErr("--color %q: want auto, always or never", o.Color)
+	}
+	return o, nil
+}
+
+// checkOptionsFrom maps flags to options.
+func checkOptionsFrom(c *cli.Context) (*checkOptions, error) {
+	out, err := outputOptionsFrom(c)
+	if err != nil {
+		return nil, err
+	}
+	o := &checkOptions{
+		Input: input.Options{
+			ConversationID: c.String("conversation"), ParticipantID: strings.TrimSpace(c.String("participant")),
+			Request: c.String("request"), Body: c.String("body"), BodySet: c.IsSet("body"),
+			Status: c.String("status"), Response: c.String("response"),
+			ConversationJSON: c.String("conversation-json"), CallJSON: c.String("call-json"), TokenInfoJSON: c.String("token-info-json"),
+		},
+		Offline: c.Bool("offline"), DryRun: c.Bool("dry-run"),
+		Region: c.String("region"), APIBase: c.String("api-base"), LoginBase: c.String("login-base"),
+		ClientID: c.String("client-id"), ClientSecret: c.String("client-secret"), AccessToken: c.String("access-token"),
+		Profile: c.String("profile"), Timeout: c.Duration("timeout"),
+		Output: out, Verbose: out.Verbose,
+	}
+	if o.Timeout <= 0 {
+		return nil, usageErr("--timeout %s: must be positive", o.Timeout)
+	}
+	if o.DryRun && (o.Input.ConversationJSON != "" || o.Input.CallJSON != "" || o.Input.TokenInfoJSON != "") {
+		return nil, usageErr("--dry-run judges only the request line and body; drop --conversation-json/--call-json/--token-info-json, or drop --dry-run")
+	}
+	return o, nil
+}
+
+// savedEvidence reports whether offline evidence files were given.
+func (o *checkOptions) savedEvidence() bool {
+	return o.Input.ConversationJSON != "" || o.Input.CallJSON != "" || o.Input.TokenInfoJSON != ""
+}
+
+// runCheck gathers the evidence, runs the chain, and renders the report.
+func runCheck(ctx context.Context, e *env, o *checkOptions) error {
+	var ev *diagnose.Evidence
+	var err error
+	switch {
+	case o.DryRun:
+		o.Input.Mode = diagnose.ModeDryRun
+		ev, err = loadInput(e, o)
+	default:
+		lv, lerr := resolveLive(e, o)
+		if lerr != nil {
+			return lerr
+		}
+		if lv == nil {
+			o.Input.Mode = diagnose.ModeOffline
+			ev, err = loadInput(e, o)
+		} else {
+			ev, err = collectLive(ctx, e, o, lv)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	rep := checks.Diagnose(ev, diagnose.Options{Now: e.Now})
+	if err := writeReport(e, rep, o.Output, ""); err != nil {
+		return err
+	}
+	return exitFor(rep)
+}
+
+func loadInput(e *env, o *checkOptions) (*diagnose.Evidence, error) {
+	o.Input.Stdin = e.Stdin
+	ev, err := input.Load(o.Input)
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
+	return ev, nil
+}
+
+func exitFor(rep *diagnose.Report) error {
+	if code := rep.ExitCode(); code != 0 {
+		return &exitError{code: code}
+	}
+	return nil
+}
+
+// writeReport renders the report to stdout or --output, deciding colour
+// and glyphs for the writer actually used.
+func writeReport(e *env, rep *diagnose.Report, o outputOptions, reproduce string) error {
+	var w io.Writer = e.Stdout
+	var closer io.Closer
+	if o.OutputFile != "" && o.OutputFile != "-" {
+		f, err := e.CreateFile(o.OutputFile)
+		if err != nil {
+			return usageErr("--output %s: %v", o.OutputFile, err)
+		}
+		w, closer = f, f
+	}
+	tty := e.IsTerminal(w)
+	ro := report.Options{
+		Format: o.Format, Verbose: o.Verbose, ShowSecrets: o.ShowSecrets, Version: e.Version, Reproduce: reproduce,
+		Color:   decideColor(o.Color, tty, e.Getenv),
+		Unicode: tty && e.Getenv("TERM") != "dumb",
+	}
+	err := report.Render(w, rep, ro)
+	if closer != nil {
+		if cerr := closer.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		return &exitError{code: 2, msg: fmt.Sprintf("write report: %v", err)}
+	}
+	if o.OutputFile != "" && o.OutputFile != "-" {
+		fmt.Fprintf(e.Stderr, "convdiag: report written to %s (%s)\n", o.OutputFile, rep.Verdict.Summary)
+	}
+	return nil
+}
+
+// decideColor makes the colour decision once, for the writer in use:
+// always/never win; auto means a terminal, NO_COLOR unset, TERM not dumb
+// (CLICOLOR_FORCE forces, CLICOLOR=0 disables, as cli/cli does).
+func decideColor(mode string, tty bool, getenv func(string) string) bool {
+	switch mode {
+	case "always":
+		return true
+	case "never":
+		return false
+	}
+	if getenv("NO_COLOR") != "" || getenv("CLICOLOR") == "0" {
+		return false
+	}
+	if v := getenv("CLICOLOR_FORCE"); v != "" && v != "0" {
+		return true
+	}
+	return tty && getenv("TERM") != "dumb"
+}

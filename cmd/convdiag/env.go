@@ -1,0 +1,71 @@
+package main
+
+import (
+	"io"
+	"net/http"
+	"os"
+	"runtime/debug"
+	"time"
+
+	"github.com/mattn/go-isatty"
+)
+
+// env is everything the commands need from the outside world, as values and
+// functions a test can replace (after cli/cli's Factory). systemEnv wires
+// the real ones.
+type env struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	// Getenv reads an environment variable.
+	Getenv func(string) string
+	// Now is the clock (reports carry generated_at).
+	Now func() time.Time
+	// IsTerminal reports whether a writer is a terminal.
+	IsTerminal func(io.Writer) bool
+	// HomeDir finds the user's home (for ~/.gc/config.toml).
+	HomeDir func() (string, error)
+	// Transport is the base HTTP transport of live checks.
+	Transport http.RoundTripper
+	// Version is the tool version.
+	Version string
+	// CreateFile opens an --output file.
+	CreateFile func(name string) (io.WriteCloser, error)
+}
+
+func systemEnv() *env {
+	return &env{
+		Stdin:      os.Stdin,
+		Stdout:     os.Stdout,
+		Stderr:     os.Stderr,
+		Getenv:     os.Getenv,
+		Now:        time.Now,
+		IsTerminal: isTerminal,
+		HomeDir:    os.UserHomeDir,
+		Transport:  http.DefaultTransport.(*http.Transport).Clone(),
+		Version:    version(),
+		CreateFile: func(name string) (io.WriteCloser, error) { return os.Create(name) },
+	}
+}
+
+// isTerminal reports whether w is a terminal (or a Cygwin/MSYS pty).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fd := f.Fd()
+	return isatty.IsTerminal(fd) || isatty.IsCygwinTerminal(fd)
+}
+
+// buildVersion is set with -ldflags "-X main.buildVersion=v1.2.3".
+var buildVersion = ""
+
+func version() string {
+	if buildVersion != "" {
+		return buildVersion
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/agnivade/levenshtein"
+	"github.com/urfave/cli/v2"
+
+	"github.com/convdiag/convdiag/checks"
+	"github.com/convdiag/convdiag/report"
+)
+
+func explainCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:         "explain",
+		Usage:        "explain a cause at length; without an argument, list the cause catalogue",
+		UsageText:    "convdiag explain [CAUSE-ID]",
+		ArgsUsage:    "[CAUSE-ID]",
+		OnUsageError: onUsageError,
+		Action: func(c *cli.Context) error {
+			switch c.Args().Len() {
+			case 0:
+				return listCatalogue(e)
+			case 1:
+				return explainOne(e, c.Args().First())
+			}
+			return usageErr("explain takes one cause id, got %d words", c.Args().Len())
+		},
+	}
+}
+
+func listCatalogue(e *env) error {
+	w := e.Stdout
+	fmt.Fprintf(w, "Causes convdiag reports (stable ids; `convdiag explain ID` for details):\n\n")
+	last := ""
+	for _, ci := range checks.Catalogue {
+		if ci.Check != last {
+			fmt.Fprintf(w, "%s\n", ci.Check)
+			last = ci.Check
+		}
+		fmt.Fprintf(w, "  %-40s %s\n", ci.ID, ci.Title)
+	}
+	return nil
+}
+
+func explainOne(e *env, id string) error {
+	ci, ok := checks.Catalogue.Lookup(strings.TrimSpace(id))
+	if !ok {
+		return usageErr("unknown cause %q%s; `convdiag explain` lists them", id, suggestCause(id))
+	}
+	w := e.Stdout
+	fmt.Fprintf(w, "%s: %s\n(reported by the %s check)\n\n", ci.ID, ci.Title, ci.Check)
+	for _, s := range [][2]string{{"What it means", ci.Meaning}, {"How convdiag detects it", ci.Detection}, {"Fix", ci.Remedy}, {"How to confirm the fix", ci.Confirm}} {
+		fmt.Fprintf(w, "%s\n%s\n", s[0], report.Wrap(s[1], 96, "  ", "  "))
+	}
+	if len(ci.SuppressedBy) > 0 {
+		fmt.Fprintf(w, "Not listed on its own when one of these root causes is found: %s\n", strings.Join(ci.SuppressedBy, ", "))
+	}
+	return nil
+}
+
+func suggestCause(id string) string {
+	type cand struct {
+		id string
+		d  int
+	}
+	var cs []cand
+	for _, ci := range checks.Catalogue {
+		d := levenshtein.ComputeDistance(strings.ToLower(id), ci.ID)
+		if strings.HasSuffix(ci.ID, "."+strings.ToLower(id)) {
+			d = 0
+		}
+		cs = append(cs, cand{ci.ID, d})
+	}
+	sort.SliceStable(cs, func(i, j int) bool { return cs[i].d < cs[j].d })
+	if len(cs) > 0 && cs[0].d <= 6 {
+		return fmt.Sprintf(" (did you mean %q?)", cs[0].id)
+	}
+	return ""
+}

@@ -1,0 +1,226 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"mvdan.cc/sh/v3/shell"
+)
+
+// scenarioRoot holds one folder per scenario: the evidence files, an args
+// file (the convdiag check flags, $DIR standing for the folder), a want
+// file (the expected verdict), and one golden per report format.
+const scenarioRoot = "../../testdata/scenarios"
+
+// scenarioWant is a scenario's expected outcome, read from its want file:
+//
+//	exit 1
+//	cause endpoint.full-teardown confirmed   (confirmed/likely: the exact set)
+//	cause endpoint.non-genesys-host possible (possible: must be present)
+//	top endpoint.full-teardown               (rank 1)
+//	absent participant.already-ended         (must not be listed)
+//	ruled-out token.invalid
+type scenarioWant struct {
+	Exit     int
+	Causes   map[string]string
+	Top      string
+	Absent   []string
+	RuledOut []string
+}
+
+func readWant(t *testing.T, path string) scenarioWant {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatalf("scenario has no want file: %v", err)
+	}
+	defer f.Close()
+	w := scenarioWant{Exit: -1, Causes: map[string]string{}}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) == 0 || strings.HasPrefix(fields[0], "#") {
+			continue
+		}
+		switch {
+		case fields[0] == "exit" && len(fields) == 2:
+			w.Exit, err = strconv.Atoi(fields[1])
+		case fields[0] == "cause" && len(fields) == 3:
+			w.Causes[fields[1]] = fields[2]
+		case fields[0] == "top" && len(fields) == 2:
+			w.Top = fields[1]
+		case fields[0] == "absent" && len(fields) == 2:
+			w.Absent = append(w.Absent, fields[1])
+		case fields[0] == "ruled-out" && len(fields) == 2:
+			w.RuledOut = append(w.RuledOut, fields[1])
+		default:
+			t.Fatalf("%s: cannot read line %q", path, sc.Text())
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+	}
+	if w.Exit < 0 {
+		t.Fatalf("%s: no exit line", path)
+	}
+	return w
+}
+
+// scenarioArgs reads a scenario's args file.
+func scenarioArgs(t *testing.T, dir string) []string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "args"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if s := strings.TrimSpace(l); s != "" && !strings.HasPrefix(s, "#") {
+			lines = append(lines, s)
+		}
+	}
+	args, err := shell.Fields(strings.Join(lines, " "), func(name string) string {
+		if name == "DIR" {
+			return dir
+		}
+		return ""
+	})
+	if err != nil {
+		t.Fatalf("%s/args: %v", dir, err)
+	}
+	return args
+}
+
+func scenarioDirs(t *testing.T) []string {
+	t.Helper()
+	entries, err := os.ReadDir(scenarioRoot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dirs []string
+	for _, e := range entries {
+		if e.IsDir() {
+			dirs = append(dirs, filepath.Join(scenarioRoot, e.Name()))
+		}
+	}
+	sort.Strings(dirs)
+	if len(dirs) == 0 {
+		t.Fatal("no scenarios")
+	}
+	return dirs
+}
+
+// jsonReport is the part of the JSON report the scenario tests assert.
+type jsonReport struct {
+	FormatVersion string `json:"format_version"`
+	Mode          string `json:"mode"`
+	Causes        []struct {
+		ID         string `json:"id"`
+		Rank       int    `json:"rank"`
+		Likelihood string `json:"likelihood"`
+		Fix        *struct {
+			Request *struct {
+				Method string          `json:"method"`
+				Path   string          `json:"path"`
+				Body   json.RawMessage `json:"body"`
+			} `json:"request"`
+			Curl string `json:"curl"`
+		} `json:"fix"`
+		Symptoms []string `json:"symptoms"`
+	} `json:"causes"`
+	RuledOut []struct {
+		ID string `json:"id"`
+	} `json:"ruled_out"`
+	Corrected *struct {
+		Method string          `json:"method"`
+		Path   string          `json:"path"`
+		Body   json.RawMessage `json:"body"`
+	} `json:"corrected_request"`
+	Verdict struct {
+		Status   string `json:"status"`
+		ExitCode int    `json:"exit_code"`
+	} `json:"verdict"`
+}
+
+// TestScenarios runs every scenario through the real CLI in all three
+// formats, compares each with its golden file, and checks the verdict
+// against the scenario's want file.
+func TestScenarios(t *testing.T) {
+	for _, dir := range scenarioDirs(t) {
+		dir := dir
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			t.Parallel()
+			args := scenarioArgs(t, dir)
+			want := readWant(t, filepath.Join(dir, "want"))
+			for _, f := range []struct{ format, golden string }{{"text", "golden.txt"}, {"markdown", "golden.md"}, {"json", "golden.json"}} {
+				r := runCLI(t, nil, "", append(append([]string{"check"}, args...), "--format", f.format)...)
+				if r.Code != want.Exit {
+					t.Errorf("--format %s: exit %d, want %d; stderr: %s", f.format, r.Code, want.Exit, r.Stderr)
+				}
+				checkGolden(t, filepath.Join(dir, f.golden), strings.ReplaceAll(r.Stdout, dir, "$DIR"))
+				if f.format != "json" {
+					continue
+				}
+				var rep jsonReport
+				if err := json.Unmarshal([]byte(r.Stdout), &rep); err != nil {
+					t.Fatalf("--format json: stdout is not JSON: %v\n%s", err, r.Stdout)
+				}
+				assertWant(t, rep, want)
+			}
+		})
+	}
+}
+
+func assertWant(t *testing.T, rep jsonReport, want scenarioWant) {
+	t.Helper()
+	if rep.FormatVersion != "1" {
+		t.Errorf("format_version %q", rep.FormatVersion)
+	}
+	if rep.Verdict.ExitCode != want.Exit {
+		t.Errorf("verdict.exit_code %d, want %d", rep.Verdict.ExitCode, want.Exit)
+	}
+	got := map[string]string{}
+	for _, c := range rep.Causes {
+		got[c.ID] = c.Likelihood
+	}
+	for id, l := range want.Causes {
+		if got[id] != l {
+			t.Errorf("cause %s: got %q, want %q", id, got[id], l)
+		}
+	}
+	for id, l := range got {
+		if (l == "confirmed" || l == "likely") && want.Causes[id] == "" {
+			t.Errorf("unexpected %s cause %s (a wrong confident cause)", l, id)
+		}
+	}
+	if want.Top != "" && (len(rep.Causes) == 0 || rep.Causes[0].ID != want.Top) {
+		t.Errorf("top cause %v, want %s", firstID(rep), want.Top)
+	}
+	for _, id := range want.Absent {
+		if _, ok := got[id]; ok {
+			t.Errorf("cause %s listed, want it absent", id)
+		}
+	}
+	ruled := map[string]bool{}
+	for _, r := range rep.RuledOut {
+		ruled[r.ID] = true
+	}
+	for _, id := range want.RuledOut {
+		if !ruled[id] {
+			t.Errorf("%s not in ruled_out", id)
+		}
+	}
+}
+
+func firstID(rep jsonReport) string {
+	if len(rep.Causes) == 0 {
+		return "(none)"
+	}
+	return rep.Causes[0].ID
+}

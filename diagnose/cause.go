@@ -1,0 +1,185 @@
+package diagnose
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// Likelihood grades how sure a cause is.
+type Likelihood int
+
+// Likelihoods, weakest first.
+const (
+	// Possible: consistent with the evidence but not shown by it, or
+	// resting on a fact the reference marks UNCONFIRMED.
+	Possible Likelihood = iota + 1
+	// Likely: the condition is shown by the evidence, but that it makes
+	// the request fail is inferred rather than documented.
+	Likely
+	// Confirmed: the evidence proves the condition and the public reference
+	// (or the response itself) says it makes the request fail.
+	Confirmed
+)
+
+func (l Likelihood) String() string {
+	switch l {
+	case Possible:
+		return "possible"
+	case Likely:
+		return "likely"
+	case Confirmed:
+		return "confirmed"
+	}
+	return fmt.Sprintf("likelihood(%d)", int(l))
+}
+
+// MarshalText encodes the likelihood as its name.
+func (l Likelihood) MarshalText() ([]byte, error) { return []byte(l.String()), nil }
+
+// UnmarshalText decodes a likelihood name.
+func (l *Likelihood) UnmarshalText(b []byte) error {
+	switch string(b) {
+	case "possible":
+		*l = Possible
+	case "likely":
+		*l = Likely
+	case "confirmed":
+		*l = Confirmed
+	default:
+		return fmt.Errorf("unknown likelihood %q", b)
+	}
+	return nil
+}
+
+// Cause is one reason the request failed (or would fail).
+type Cause struct {
+	// ID is the catalogue id ("body.target-misnamed").
+	ID         string     `json:"id"`
+	Rank       int        `json:"rank"`
+	Likelihood Likelihood `json:"likelihood"`
+	// Title is the catalogue title.
+	Title string `json:"title"`
+	// Explanation says, for this evidence, what is wrong.
+	Explanation string `json:"explanation"`
+	Evidence    []Ref  `json:"evidence"`
+	Fix         *Fix   `json:"fix,omitempty"`
+	// Check is the check that reported it.
+	Check string `json:"check"`
+	// Symptoms lists causes that were also true but follow from this one;
+	// they are folded in here rather than listed on their own.
+	Symptoms []string `json:"symptoms,omitempty"`
+}
+
+// Fix says what to do about a cause.
+type Fix struct {
+	// Summary is a verb phrase ("Drop the participant with the PATCH ...").
+	Summary string `json:"summary"`
+	// Before lists requests to send first (e.g. end a consult).
+	Before []*FixRequest `json:"before,omitempty"`
+	// Request is the corrected request; nil when the fix is not a request.
+	Request *FixRequest `json:"request,omitempty"`
+	// Curl is Request as a ready curl command.
+	Curl string `json:"curl,omitempty"`
+	// Notes are caveats of the fix.
+	Notes []string `json:"notes,omitempty"`
+	// UseCorrected asks the driver to fill Request (and Curl) with the
+	// request that would have worked, as the whole chain established it.
+	UseCorrected bool `json:"-"`
+}
+
+// BaseNote is the note added to a fix whose API base is unknown.
+const BaseNote = "set GENESYSCLOUD_API_BASE to https://api.<your region's domain> (e.g. https://api.mypurecloud.de) and GENESYSCLOUD_ACCESS_TOKEN to a token first"
+
+// Finish fills in the curl command and the note about an unknown base.
+func (f *Fix) Finish() {
+	if f.Request == nil {
+		return
+	}
+	f.Curl = f.Request.Curl()
+	if f.Request.BaseURL == "" {
+		for _, n := range f.Notes {
+			if n == BaseNote {
+				return
+			}
+		}
+		f.Notes = append(f.Notes, BaseNote)
+	}
+}
+
+// FixRequest is a request that would work.
+type FixRequest struct {
+	Method string `json:"method"`
+	// BaseURL is the API base (https://api.<domain>); empty when unknown,
+	// in which case curl uses $GENESYSCLOUD_API_BASE.
+	BaseURL string `json:"base_url,omitempty"`
+	Path    string `json:"path"`
+	// Body is the JSON body; nil for none.
+	Body json.RawMessage `json:"body,omitempty"`
+}
+
+// URL is the full URL, or the path after "$GENESYSCLOUD_API_BASE".
+func (r *FixRequest) URL() string {
+	if r.BaseURL == "" {
+		return "$GENESYSCLOUD_API_BASE" + r.Path
+	}
+	return strings.TrimSuffix(r.BaseURL, "/") + r.Path
+}
+
+// Curl renders the request as a curl command that reads the token from
+// $GENESYSCLOUD_ACCESS_TOKEN.
+func (r *FixRequest) Curl() string {
+	var b strings.Builder
+	url := r.URL()
+	quotedURL := shellQuote(url)
+	if r.BaseURL == "" {
+		quotedURL = `"` + url + `"`
+	}
+	fmt.Fprintf(&b, "curl -sS -X %s %s \\\n  -H \"Authorization: Bearer $GENESYSCLOUD_ACCESS_TOKEN\"", r.Method, quotedURL)
+	if len(r.Body) > 0 {
+		fmt.Fprintf(&b, " \\\n  -H 'Content-Type: application/json' \\\n  --data-raw %s", shellQuote(string(r.Body)))
+	}
+	return b.String()
+}
+
+// shellQuote quotes s for a POSIX shell with single quotes.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// CauseInfo is one entry of the cause catalogue.
+type CauseInfo struct {
+	ID    string
+	Title string
+	// Check is the check that reports it.
+	Check string
+	// Meaning, Detection, Remedy and Confirm are the long explanation
+	// (convdiag explain ID).
+	Meaning, Detection, Remedy, Confirm string
+	// SuppressedBy lists root causes of which this one is a symptom: when
+	// one of them is found (likely or confirmed), this cause is folded into
+	// it instead of being listed.
+	SuppressedBy []string
+}
+
+// Catalogue is the ordered list of causes.
+type Catalogue []CauseInfo
+
+// Lookup finds a catalogue entry.
+func (c Catalogue) Lookup(id string) (CauseInfo, bool) {
+	for _, ci := range c {
+		if ci.ID == id {
+			return ci, true
+		}
+	}
+	return CauseInfo{}, false
+}
+
+func (c Catalogue) index(id string) int {
+	for i, ci := range c {
+		if ci.ID == id {
+			return i
+		}
+	}
+	return len(c)
+}

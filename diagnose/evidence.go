@@ -1,0 +1,209 @@
+package diagnose
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/convdiag/convdiag/diagnose/genesys"
+)
+
+// Mode says how the evidence was gathered.
+type Mode string
+
+// Modes.
+const (
+	ModeLive    Mode = "live"
+	ModeOffline Mode = "offline"
+	ModeDryRun  Mode = "dry-run"
+)
+
+// Evidence is everything observed about one failing request, gathered once
+// (live or from files) before any check runs.
+type Evidence struct {
+	Mode Mode `json:"mode"`
+	// ConversationID and ParticipantID are what the user said they meant
+	// (--conversation, --participant); empty when not given.
+	ConversationID string `json:"conversation_id,omitempty"`
+	ParticipantID  string `json:"participant_id,omitempty"`
+
+	// Request is the request as sent.
+	Request Request `json:"request"`
+	// Response is what the request got back; nil when unknown.
+	Response *Response `json:"response,omitempty"`
+
+	// Conversation is GET /api/v2/conversations/{id} (the generic view).
+	Conversation      *genesys.Conversation `json:"conversation,omitempty"`
+	ConversationFetch *Fetch                `json:"conversation_fetch,omitempty"`
+	// Call is GET /api/v2/conversations/calls/{id} (the flat call view).
+	Call      *genesys.CallConversation `json:"call,omitempty"`
+	CallFetch *Fetch                    `json:"call_fetch,omitempty"`
+	// TokenInfo is GET /api/v2/tokens/me.
+	TokenInfo  *genesys.TokenInfo `json:"token_info,omitempty"`
+	TokenFetch *Fetch             `json:"token_fetch,omitempty"`
+	// Auth describes how a live check authenticated (nil offline).
+	Auth *Auth `json:"auth,omitempty"`
+
+	// APIBase and Region describe where a live check looked.
+	APIBase string `json:"api_base,omitempty"`
+	Region  string `json:"region,omitempty"`
+	// Incomplete lists what could not be established (API unreachable,
+	// authentication failed, budget spent). Non-empty makes the verdict
+	// "incomplete".
+	Incomplete []string `json:"incomplete,omitempty"`
+	// Notes are remarks of the collector or loader worth showing.
+	Notes []string `json:"notes,omitempty"`
+	// ObservedAt is when the evidence was gathered (zero when unknown).
+	ObservedAt time.Time `json:"observed_at,omitempty"`
+
+	conv *Conv // built on first use by Conv
+}
+
+// Header is one HTTP header.
+type Header struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// Request is the request as sent.
+type Request struct {
+	Method string `json:"method"`
+	// URL is a full URL or a path, as given.
+	URL string `json:"url"`
+	// Body holds the body bytes exactly as sent; HasBody distinguishes an
+	// empty body from none.
+	Body    []byte `json:"-"`
+	HasBody bool   `json:"has_body"`
+	// Origin says where the request came from: "flags", "default", "curl",
+	// "har", "bundle".
+	Origin  string   `json:"origin,omitempty"`
+	Headers []Header `json:"headers,omitempty"`
+}
+
+// Response is the response the request got.
+type Response struct {
+	Status        int      `json:"status,omitempty"`
+	Body          []byte   `json:"-"`
+	CorrelationID string   `json:"correlation_id,omitempty"`
+	Headers       []Header `json:"headers,omitempty"`
+}
+
+// ErrorBody decodes the response body as a Genesys error body.
+func (r *Response) ErrorBody() *genesys.ErrorBody {
+	if r == nil || len(r.Body) == 0 {
+		return nil
+	}
+	eb, ok := genesys.DecodeErrorBody(r.Body)
+	if !ok {
+		return nil
+	}
+	return eb
+}
+
+// Fetch records how one piece of evidence was obtained.
+type Fetch struct {
+	// Source is how the evidence is named in reports, e.g.
+	// "GET /api/v2/conversations/{id}".
+	Source string `json:"source"`
+	// File is the saved file it was read from (offline).
+	File string `json:"file,omitempty"`
+	// URL is the URL fetched (live).
+	URL           string              `json:"url,omitempty"`
+	Status        int                 `json:"status,omitempty"`
+	CorrelationID string              `json:"correlation_id,omitempty"`
+	RateLimit     map[string]string   `json:"rate_limit,omitempty"`
+	ErrorBody     *genesys.ErrorBody  `json:"error_body,omitempty"`
+	Err           string              `json:"error,omitempty"`
+	Attempts      int                 `json:"attempts,omitempty"`
+	Warnings      []string            `json:"warnings,omitempty"`
+	Extra         map[string][]string `json:"-"`
+}
+
+// OK reports whether the fetch produced its document.
+func (f *Fetch) OK() bool { return f != nil && f.Err == "" && (f.Status == 0 || f.Status/100 == 2) }
+
+// Label names the source for evidence references: the file (and what it
+// stands for) offline, the request line live.
+func (f *Fetch) Label() string {
+	if f == nil {
+		return ""
+	}
+	if f.File != "" {
+		return f.File + " (" + f.Source + ")"
+	}
+	return f.Source
+}
+
+// Auth describes how a live check authenticated.
+type Auth struct {
+	// Method is "client-credentials" or "access-token".
+	Method string `json:"method"`
+	// From says where the credentials came from ("flags", "env", "profile NAME").
+	From string `json:"from,omitempty"`
+	// TokenURL is where the client-credentials grant was sent.
+	TokenURL string `json:"token_url,omitempty"`
+	// Status and Error describe a failed token request.
+	Status int    `json:"status,omitempty"`
+	Error  string `json:"error,omitempty"`
+	// Secrets lists the literal secret values used (token, client secret),
+	// so every output can redact them. Never serialised.
+	Secrets []string `json:"-"`
+}
+
+// RequestLine is a parsed request line.
+type RequestLine struct {
+	Method string
+	// URL is the parsed URL; Host is empty for a bare path.
+	URL  *url.URL
+	Host string
+	Path string
+	// RawPath is the path as written (before percent-decoding).
+	RawPath string
+	// Query is the raw query string, if any.
+	Query string
+}
+
+var knownMethods = []string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
+
+// ParseRequestLine parses "METHOD URL-or-PATH" (an HTTP version after it is
+// tolerated). It fails for a line without a known method or without a path.
+func ParseRequestLine(s string) (RequestLine, error) {
+	f := strings.Fields(s)
+	if len(f) == 0 {
+		return RequestLine{}, fmt.Errorf("empty request line; want 'METHOD URL-or-PATH'")
+	}
+	if len(f) == 1 {
+		return RequestLine{}, fmt.Errorf("request line %q has no method; want 'METHOD URL-or-PATH', e.g. 'PATCH /api/v2/conversations/calls/ID/participants/PID'", s)
+	}
+	if len(f) > 3 || len(f) == 3 && !strings.HasPrefix(strings.ToUpper(f[2]), "HTTP/") {
+		return RequestLine{}, fmt.Errorf("request line %q has extra words; want 'METHOD URL-or-PATH' (quote it as one argument)", s)
+	}
+	method := strings.ToUpper(f[0])
+	known := false
+	for _, m := range knownMethods {
+		if m == method {
+			known = true
+		}
+	}
+	if !known {
+		return RequestLine{}, fmt.Errorf("request line %q: %q is not an HTTP method", s, f[0])
+	}
+	raw := f[1]
+	if !strings.Contains(raw, "://") && !strings.HasPrefix(raw, "/") {
+		if strings.HasPrefix(raw, "api.") || strings.Contains(strings.SplitN(raw, "/", 2)[0], ".") {
+			raw = "https://" + raw
+		} else {
+			raw = "/" + raw
+		}
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return RequestLine{}, fmt.Errorf("request line %q: bad URL: %v", s, err)
+	}
+	rl := RequestLine{Method: method, URL: u, Host: u.Host, Path: u.Path, RawPath: u.EscapedPath(), Query: u.RawQuery}
+	if rl.Path == "" {
+		rl.Path, rl.RawPath = "/", "/"
+	}
+	return rl, nil
+}

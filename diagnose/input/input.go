@@ -1,0 +1,323 @@
+// Package input turns what a user hands convdiag (flags naming files, a
+// literal body, stdin) into Evidence. Every error it returns is a usage
+// error: one line naming the input and what is wrong with it. A request
+// body that is not valid JSON is not an error here; it is evidence.
+package input
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/textproto"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/convdiag/convdiag/diagnose"
+	"github.com/convdiag/convdiag/diagnose/genesys"
+)
+
+// Size limits for what is read.
+const (
+	// MaxBody is the largest request body read. A participant request is a
+	// few hundred bytes; anything near this is the wrong file.
+	MaxBody = 8 << 20
+	// MaxDocument is the largest saved GET read (a 5,000-participant
+	// conference is about 6.5 MB).
+	MaxDocument = 256 << 20
+)
+
+// Options are the inputs of an offline or dry-run check.
+type Options struct {
+	ConversationID, ParticipantID string
+	// Request is the request line; empty means the default teardown POST.
+	Request string
+	// Body is a path, "-" for stdin, or a literal starting with { or [.
+	Body string
+	// BodySet distinguishes --body "" from no --body.
+	BodySet bool
+	// Status is the HTTP status as given ("409"); empty when not given.
+	Status string
+	// Response is the file holding the error body (or a whole HTTP
+	// response as printed by curl -i).
+	Response string
+	// ConversationJSON, CallJSON and TokenInfoJSON are saved GETs.
+	ConversationJSON, CallJSON, TokenInfoJSON string
+	Mode                                      diagnose.Mode
+
+	// ReadFile reads a named file; nil means os.ReadFile with limits.
+	ReadFile func(name string, limit int64) ([]byte, error)
+	// Stdin is read for "-".
+	Stdin io.Reader
+}
+
+// DefaultRequest is the request line judged when none is given: the one in
+// the seed forum post.
+const DefaultRequest = "POST /api/v2/conversations/{conversationId}/disconnect"
+
+// UsageError is an input problem: exit 2 with its one-line message.
+type UsageError struct{ Msg string }
+
+func (e *UsageError) Error() string { return e.Msg }
+
+func usagef(format string, args ...any) error { return &UsageError{Msg: fmt.Sprintf(format, args...)} }
+
+// ReadFileLimited reads a file, refusing files over limit bytes and
+// directories.
+func ReadFileLimited(name string, limit int64) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("no such file")
+		}
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if st.IsDir() {
+		return nil, fmt.Errorf("is a directory")
+	}
+	if st.Mode().IsRegular() && st.Size() > limit {
+		return nil, fmt.Errorf("is %s; convdiag reads at most %s here", humanBytes(st.Size()), humanBytes(limit))
+	}
+	return readLimited(f, limit)
+}
+
+func readLimited(r io.Reader, limit int64) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("is larger than %s, the most convdiag reads here", humanBytes(limit))
+	}
+	return b, nil
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// Load builds the evidence of an offline or dry-run check.
+func Load(o Options) (*diagnose.Evidence, error) {
+	read := o.ReadFile
+	if read == nil {
+		read = ReadFileLimited
+	}
+	stdinUsed := false
+	readArg := func(flag, name string, limit int64) ([]byte, error) {
+		if name == "-" {
+			if stdinUsed {
+				return nil, usagef("%s -: standard input is already used by another flag", flag)
+			}
+			stdinUsed = true
+			if o.Stdin == nil {
+				return nil, usagef("%s -: no standard input", flag)
+			}
+			b, err := readLimited(o.Stdin, limit)
+			if err != nil {
+				return nil, usagef("%s -: standard input %v", flag, err)
+			}
+			return b, nil
+		}
+		b, err := read(name, limit)
+		if err != nil {
+			return nil, usagef("%s %s: %v", flag, name, err)
+		}
+		return b, nil
+	}
+
+	ev := &diagnose.Evidence{Mode: o.Mode, ConversationID: strings.TrimSpace(o.ConversationID), ParticipantID: o.ParticipantID}
+	if err := loadRequest(ev, o, readArg); err != nil {
+		return nil, err
+	}
+	if err := loadResponse(ev, o, readArg); err != nil {
+		return nil, err
+	}
+	if o.ConversationJSON != "" {
+		b, err := readArg("--conversation-json", o.ConversationJSON, MaxDocument)
+		if err != nil {
+			return nil, err
+		}
+		d, err := genesys.DecodeConversation(b, ev.ConversationID)
+		if err != nil {
+			return nil, usagef("--conversation-json %s %v", o.ConversationJSON, err)
+		}
+		SetConversation(ev, d, o.ConversationJSON)
+	}
+	if o.CallJSON != "" {
+		b, err := readArg("--call-json", o.CallJSON, MaxDocument)
+		if err != nil {
+			return nil, err
+		}
+		d, err := genesys.DecodeConversation(b, ev.ConversationID)
+		if err != nil {
+			return nil, usagef("--call-json %s %v", o.CallJSON, err)
+		}
+		if d.Call == nil && ev.Conversation != nil {
+			return nil, usagef("--call-json %s is the generic view (participants with calls[]), and --conversation-json already gave that view", o.CallJSON)
+		}
+		SetConversation(ev, d, o.CallJSON)
+	}
+	if o.TokenInfoJSON != "" {
+		b, err := readArg("--token-info-json", o.TokenInfoJSON, MaxDocument)
+		if err != nil {
+			return nil, err
+		}
+		ti, err := genesys.DecodeTokenInfo(b)
+		if err != nil {
+			return nil, usagef("--token-info-json %s %v", o.TokenInfoJSON, err)
+		}
+		ev.TokenInfo = ti
+		ev.TokenFetch = &diagnose.Fetch{Source: "GET /api/v2/tokens/me", File: o.TokenInfoJSON}
+	}
+	return ev, nil
+}
+
+// SetConversation stores a decoded conversation document under the view it
+// turned out to be.
+func SetConversation(ev *diagnose.Evidence, d *genesys.Decoded, file string) {
+	if d.Call != nil {
+		ev.Call = d.Call
+		ev.CallFetch = &diagnose.Fetch{Source: "GET /api/v2/conversations/calls/{id}", File: file, Warnings: d.Warnings}
+		return
+	}
+	ev.Conversation = d.Conversation
+	ev.ConversationFetch = &diagnose.Fetch{Source: "GET /api/v2/conversations/{id}", File: file, Warnings: d.Warnings}
+}
+
+func loadRequest(ev *diagnose.Evidence, o Options, readArg func(flag, name string, limit int64) ([]byte, error)) error {
+	line := o.Request
+	ev.Request.Origin = "flags"
+	if strings.TrimSpace(line) == "" {
+		line = DefaultRequest
+		ev.Request.Origin = "default"
+	}
+	if ev.ConversationID != "" {
+		line = strings.ReplaceAll(line, "{conversationId}", ev.ConversationID)
+		line = strings.ReplaceAll(line, "{conversation}", ev.ConversationID)
+	}
+	rl, err := diagnose.ParseRequestLine(line)
+	if err != nil {
+		return usagef("--request: %v", err)
+	}
+	ev.Request.Method = rl.Method
+	ev.Request.URL = strings.Fields(line)[1]
+	if !o.BodySet {
+		return nil
+	}
+	ev.Request.HasBody = true
+	b := strings.TrimLeft(o.Body, " \t\r\n")
+	switch {
+	case o.Body == "":
+		ev.Request.Body = []byte{}
+	case strings.HasPrefix(b, "{") || strings.HasPrefix(b, "["):
+		ev.Request.Body = []byte(o.Body)
+	default:
+		data, err := readArg("--body", o.Body, MaxBody)
+		if err != nil {
+			return err
+		}
+		ev.Request.Body = data
+	}
+	return nil
+}
+
+func loadResponse(ev *diagnose.Evidence, o Options, readArg func(flag, name string, limit int64) ([]byte, error)) error {
+	status := 0
+	if s := strings.TrimSpace(o.Status); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 100 || n > 599 {
+			return usagef("--status %q: not an HTTP status code (100-599)", o.Status)
+		}
+		status = n
+	}
+	if o.Response == "" {
+		if status != 0 {
+			ev.Response = &diagnose.Response{Status: status}
+		}
+		return nil
+	}
+	b, err := readArg("--response", o.Response, MaxBody)
+	if err != nil {
+		return err
+	}
+	resp := &diagnose.Response{Body: b}
+	if bytes.HasPrefix(b, []byte("HTTP/")) {
+		if err := parseHTTPResponse(resp, b); err != nil {
+			return usagef("--response %s: looks like an HTTP response but %v", o.Response, err)
+		}
+	}
+	if status != 0 {
+		if resp.Status != 0 && resp.Status != status {
+			return usagef("--status %d disagrees with the status line of --response %s (%d)", status, o.Response, resp.Status)
+		}
+		resp.Status = status
+	}
+	if resp.Status == 0 {
+		if eb := resp.ErrorBody(); eb != nil && eb.Status >= 100 && eb.Status <= 599 {
+			resp.Status = eb.Status
+		}
+	}
+	ev.Response = resp
+	return nil
+}
+
+// parseHTTPResponse reads a whole HTTP response (curl -i): status line,
+// headers, body.
+func parseHTTPResponse(resp *diagnose.Response, b []byte) error {
+	tp := textproto.NewReader(bufio.NewReader(bytes.NewReader(b)))
+	line, err := tp.ReadLine()
+	if err != nil {
+		return fmt.Errorf("has no status line")
+	}
+	f := strings.Fields(line)
+	if len(f) < 2 {
+		return fmt.Errorf("its status line %q has no status", line)
+	}
+	n, err := strconv.Atoi(f[1])
+	if err != nil || n < 100 || n > 599 {
+		return fmt.Errorf("its status line %q has no status code", line)
+	}
+	hdr, err := tp.ReadMIMEHeader()
+	if err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("its headers do not parse: %v", err)
+	}
+	resp.Status = n
+	for _, k := range sortedKeys(hdr) {
+		for _, v := range hdr[k] {
+			resp.Headers = append(resp.Headers, diagnose.Header{Name: k, Value: v})
+		}
+	}
+	resp.CorrelationID = hdr.Get("Inin-Correlation-Id")
+	if i := bytes.Index(b, []byte("\r\n\r\n")); i >= 0 {
+		resp.Body = b[i+4:]
+	} else if i := bytes.Index(b, []byte("\n\n")); i >= 0 {
+		resp.Body = b[i+2:]
+	} else {
+		resp.Body = nil
+	}
+	return nil
+}
+
+func sortedKeys(h textproto.MIMEHeader) []string {
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,349 @@
+package diagnose
+
+import (
+	"fmt"
+	"runtime/debug"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Facts are the few conclusions checks share with the report: what the
+// request targeted, the participants table, and the request that would
+// have worked. Checks fill them in chain order.
+type Facts struct {
+	// ConversationID is the conversation the request targets.
+	ConversationID string
+	// ParticipantID is the participant the request targets, as given.
+	ParticipantID string
+	// Participants is the conversation's participants table.
+	Participants *ParticipantTable
+	// Corrected is the request that would have worked, if one is known.
+	Corrected *FixRequest
+}
+
+// ParticipantTable is the conversation's participants, for the report.
+type ParticipantTable struct {
+	// Source names the GET the rows come from.
+	Source string          `json:"source"`
+	Media  string          `json:"media,omitempty"`
+	Rows   []ParticipantRow `json:"participants"`
+	// Omitted counts participants left out of Rows (large conferences:
+	// ended legs unrelated to the target).
+	Omitted int `json:"omitted,omitempty"`
+	Total   int `json:"total"`
+}
+
+// ParticipantRow is one participant as the report shows it.
+type ParticipantRow struct {
+	Index   int    `json:"index"`
+	ID      string `json:"id"`
+	Name    string `json:"name,omitempty"`
+	Purpose string `json:"purpose,omitempty"`
+	UserID  string `json:"user_id,omitempty"`
+	// State is the communication state(s) read, e.g. "connected" or
+	// "disconnected (calls[0]), connected (calls[1])".
+	State   string `json:"state"`
+	EndTime string `json:"end_time,omitempty"`
+	// Role marks rows that matter: "target", "live leg of the same user",
+	// "consult link", ...
+	Role string `json:"role,omitempty"`
+}
+
+// Report is the outcome of a run: what was checked, the ranked causes,
+// what was ruled out, and the verdict every format shares.
+type Report struct {
+	GeneratedAt time.Time     `json:"generated_at"`
+	Mode        Mode          `json:"mode"`
+	Evidence    *Evidence     `json:"-"`
+	Facts       Facts         `json:"-"`
+	Checks      []CheckResult `json:"checks"`
+	Causes      []Cause       `json:"causes"`
+	RuledOut    []RuledOut    `json:"ruled_out"`
+	Verdict     Verdict       `json:"verdict"`
+}
+
+// Verdict sums the report up.
+type Verdict struct {
+	// Status is "causes-found", "no-cause-found" or "incomplete".
+	Status   string `json:"status"`
+	ExitCode int    `json:"exit_code"`
+	Summary  string `json:"summary"`
+}
+
+// Verdict statuses and exit codes.
+const (
+	VerdictCausesFound = "causes-found"
+	VerdictNoCause     = "no-cause-found"
+	VerdictIncomplete  = "incomplete"
+
+	ExitNoCause    = 0
+	ExitCauses     = 1
+	ExitUsage      = 2
+	ExitIncomplete = 3
+)
+
+// ExitCode is the process exit code the report implies.
+func (r *Report) ExitCode() int { return r.Verdict.ExitCode }
+
+// Options tune a run.
+type Options struct {
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Run runs the chain over the evidence and builds the report.
+func Run(ev *Evidence, chain []*Check, cat Catalogue, opts Options) *Report {
+	now := time.Now
+	if opts.Now != nil {
+		now = opts.Now
+	}
+	rep := &Report{GeneratedAt: now().UTC(), Mode: ev.Mode, Evidence: ev}
+	results := map[*Check]any{}
+	order := map[string]int{}
+	var causes []Cause
+	var ruled []RuledOut
+	for i, c := range chain {
+		order[c.ID] = i
+		p := &Pass{Check: c, Evidence: ev, ResultOf: map[*Check]any{}}
+		for _, req := range c.Requires {
+			p.ResultOf[req] = results[req]
+		}
+		res, crash := runOne(c, p, &rep.Facts)
+		cr := CheckResult{ID: c.ID, Title: c.Title, Status: p.status, Summary: p.summary, Evidence: nonNilRefs(p.refs), Details: p.details}
+		if crash != "" {
+			cr.Status, cr.Crash = StatusError, crash
+			if cr.Summary == "" || !strings.HasPrefix(cr.Summary, "check crashed") {
+				cr.Summary = firstLine(crash)
+			}
+			// Causes reported before the crash stand; nothing is ruled out
+			// by a check that did not finish.
+			p.ruledOut = nil
+		} else {
+			results[c] = res
+		}
+		if cr.Status == "" {
+			cr.Status = derivedStatus(p.causes)
+		}
+		if cr.Summary == "" {
+			cr.Summary = defaultSummary(cr.Status, p.causes)
+		}
+		rep.Checks = append(rep.Checks, cr)
+		causes = append(causes, p.causes...)
+		ruled = append(ruled, p.ruledOut...)
+	}
+	for i := range causes {
+		if f := causes[i].Fix; f != nil {
+			if f.UseCorrected && rep.Facts.Corrected != nil {
+				f.Request = rep.Facts.Corrected
+			}
+			f.Finish()
+		}
+	}
+	rep.Causes = rankCauses(causes, cat, order)
+	rep.RuledOut = pruneRuledOut(ruled, rep.Causes)
+	rep.Verdict = verdict(ev, rep.Causes)
+	return rep
+}
+
+// runOne runs a check with its crash contained.
+func runOne(c *Check, p *Pass, facts *Facts) (res any, crash string) {
+	p.facts = facts
+	defer func() {
+		if r := recover(); r != nil {
+			crash = fmt.Sprintf("check crashed: %v\n%s", r, debug.Stack())
+		}
+	}()
+	res, err := c.Run(p)
+	if err != nil {
+		return nil, "check crashed: " + err.Error()
+	}
+	return res, ""
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i] + " (the other checks still ran)"
+	}
+	return s + " (the other checks still ran)"
+}
+
+func nonNilRefs(r []Ref) []Ref {
+	if r == nil {
+		return []Ref{}
+	}
+	return r
+}
+
+func derivedStatus(causes []Cause) Status {
+	s := StatusPass
+	for _, c := range causes {
+		if c.Likelihood >= Likely {
+			return StatusFail
+		}
+		s = StatusWarn
+	}
+	return s
+}
+
+func defaultSummary(s Status, causes []Cause) string {
+	if len(causes) == 0 {
+		return string(s)
+	}
+	ids := make([]string, len(causes))
+	for i, c := range causes {
+		ids[i] = c.ID
+	}
+	return strings.Join(ids, ", ")
+}
+
+// rankCauses merges duplicates, folds symptoms into their root causes and
+// orders the rest: confirmed before likely before possible; within a level
+// by position in the chain (request line before body before state), then by
+// catalogue order.
+func rankCauses(in []Cause, cat Catalogue, order map[string]int) []Cause {
+	var merged []Cause
+	pos := map[string]int{}
+	for _, c := range in {
+		if i, ok := pos[c.ID]; ok {
+			m := &merged[i]
+			if c.Likelihood > m.Likelihood {
+				ev := append(c.Evidence, m.Evidence...)
+				*m = c
+				m.Evidence = ev
+			} else {
+				m.Evidence = append(m.Evidence, c.Evidence...)
+			}
+			continue
+		}
+		pos[c.ID] = len(merged)
+		merged = append(merged, c)
+	}
+	for i := range merged {
+		if info, ok := cat.Lookup(merged[i].ID); ok && merged[i].Title == "" {
+			merged[i].Title = info.Title
+		}
+	}
+	// Fold symptoms into roots: a cause is a symptom when one of its roots
+	// was found (likely or confirmed); it is folded into the nearest root
+	// that is not itself a symptom.
+	rootOf := map[string]string{}
+	var resolve func(id string, depth int) string
+	resolve = func(id string, depth int) string {
+		if r, ok := rootOf[id]; ok {
+			return r
+		}
+		rootOf[id] = id
+		if depth > len(cat) {
+			return id
+		}
+		info, _ := cat.Lookup(id)
+		for _, rid := range info.SuppressedBy {
+			if i, ok := pos[rid]; ok && rid != id && merged[i].Likelihood >= Likely {
+				rootOf[id] = resolve(rid, depth+1)
+				break
+			}
+		}
+		return rootOf[id]
+	}
+	symptoms := map[string][]string{}
+	var kept []Cause
+	for _, c := range merged {
+		if r := resolve(c.ID, 0); r != c.ID {
+			symptoms[r] = append(symptoms[r], c.ID)
+			continue
+		}
+		kept = append(kept, c)
+	}
+	for i := range kept {
+		kept[i].Symptoms = append(kept[i].Symptoms, symptoms[kept[i].ID]...)
+		if kept[i].Evidence == nil {
+			kept[i].Evidence = []Ref{}
+		}
+	}
+	sort.SliceStable(kept, func(i, j int) bool {
+		a, b := kept[i], kept[j]
+		if a.Likelihood != b.Likelihood {
+			return a.Likelihood > b.Likelihood
+		}
+		if order[a.Check] != order[b.Check] {
+			return order[a.Check] < order[b.Check]
+		}
+		return cat.index(a.ID) < cat.index(b.ID)
+	})
+	for i := range kept {
+		kept[i].Rank = i + 1
+	}
+	if kept == nil {
+		kept = []Cause{}
+	}
+	return kept
+}
+
+func pruneRuledOut(in []RuledOut, causes []Cause) []RuledOut {
+	found := map[string]bool{}
+	for _, c := range causes {
+		found[c.ID] = true
+		for _, s := range c.Symptoms {
+			found[s] = true
+		}
+	}
+	out := []RuledOut{}
+	seen := map[string]bool{}
+	for _, r := range in {
+		if found[r.ID] || seen[r.ID] {
+			continue
+		}
+		seen[r.ID] = true
+		out = append(out, r)
+	}
+	return out
+}
+
+func verdict(ev *Evidence, causes []Cause) Verdict {
+	var conf, likely, possible int
+	for _, c := range causes {
+		switch c.Likelihood {
+		case Confirmed:
+			conf++
+		case Likely:
+			likely++
+		default:
+			possible++
+		}
+	}
+	var parts []string
+	if conf > 0 {
+		parts = append(parts, plural(conf, "confirmed cause", "confirmed causes"))
+	}
+	if likely > 0 {
+		parts = append(parts, plural(likely, "likely cause", "likely causes"))
+	}
+	if possible > 0 {
+		parts = append(parts, plural(possible, "possible cause", "possible causes"))
+	}
+	found := strings.Join(parts, ", ")
+	if len(ev.Incomplete) > 0 {
+		s := "diagnosis incomplete: " + strings.Join(ev.Incomplete, "; ")
+		if found != "" {
+			s += " (found so far: " + found + ")"
+		}
+		return Verdict{Status: VerdictIncomplete, ExitCode: ExitIncomplete, Summary: s}
+	}
+	if conf+likely > 0 {
+		return Verdict{Status: VerdictCausesFound, ExitCode: ExitCauses,
+			Summary: fmt.Sprintf("%s; start with %s", found, causes[0].ID)}
+	}
+	s := "no confirmed or likely cause: the request as judged should succeed"
+	if possible > 0 {
+		s += " (" + found + " listed)"
+	}
+	return Verdict{Status: VerdictNoCause, ExitCode: ExitNoCause, Summary: s}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}

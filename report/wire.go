@@ -1,0 +1,294 @@
+// Package report renders a diagnose.Report as text for a terminal, Markdown
+// for a ticket, or JSON (format_version "1"). All three render one wire
+// model, built and redacted once, so they always agree on what they show.
+package report
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/convdiag/convdiag/diagnose"
+)
+
+// FormatVersion is the version of the JSON report schema.
+const FormatVersion = "1"
+
+// Model is the report as every format shows it; its JSON encoding is the
+// public schema (DESIGN §5). snake_case keys; lists are never null.
+type Model struct {
+	FormatVersion string        `json:"format_version"`
+	Tool          Tool          `json:"tool"`
+	GeneratedAt   string        `json:"generated_at"`
+	Mode          string        `json:"mode"`
+	Target        Target        `json:"target"`
+	Conversation  *Conversation `json:"conversation,omitempty"`
+	Checks        []Check       `json:"checks"`
+	Causes        []Cause       `json:"causes"`
+	RuledOut      []RuledOut    `json:"ruled_out"`
+	// Corrected is the request that would have worked, when one is known.
+	Corrected *Request `json:"corrected_request,omitempty"`
+	Verdict   Verdict  `json:"verdict"`
+	Notes     []string `json:"notes"`
+	// Reproduce is the command line that reruns this diagnosis (bundles).
+	Reproduce string `json:"reproduce,omitempty"`
+}
+
+// Tool names the program.
+type Tool struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// Target is what was diagnosed.
+type Target struct {
+	ConversationID string       `json:"conversation_id"`
+	ParticipantID  string       `json:"participant_id"`
+	Request        SentRequest  `json:"request"`
+	Response       *SentResponse `json:"response"`
+	Host           string       `json:"host,omitempty"`
+	Region         string       `json:"region,omitempty"`
+}
+
+// SentRequest is the request as sent.
+type SentRequest struct {
+	Method string `json:"method"`
+	URL    string `json:"url"`
+	// Body is the body as sent (redacted, truncated past 4 KiB); null when
+	// no body was sent.
+	Body          *string `json:"body"`
+	BodyBytes     int     `json:"body_bytes"`
+	BodyTruncated bool    `json:"body_truncated,omitempty"`
+	Origin        string  `json:"origin,omitempty"`
+}
+
+// SentResponse is the response received.
+type SentResponse struct {
+	Status            int               `json:"status"`
+	Code              string            `json:"code"`
+	Message           string            `json:"message"`
+	MessageWithParams string            `json:"message_with_params,omitempty"`
+	MessageParams     map[string]string `json:"message_params,omitempty"`
+	ContextID         string            `json:"context_id,omitempty"`
+	CorrelationID     string            `json:"correlation_id"`
+	// Raw is a body that is not a Genesys error body (an HTML page from a
+	// proxy, say), truncated.
+	Raw string `json:"raw,omitempty"`
+}
+
+// Conversation is the participants table.
+type Conversation struct {
+	ID           string        `json:"id"`
+	Media        string        `json:"media,omitempty"`
+	Source       string        `json:"source"`
+	Total        int           `json:"participant_count"`
+	Omitted      int           `json:"omitted"`
+	Participants []Participant `json:"participants"`
+}
+
+// Participant is one row of the participants table.
+type Participant struct {
+	Index   int    `json:"index"`
+	ID      string `json:"id"`
+	Name    string `json:"name,omitempty"`
+	Purpose string `json:"purpose,omitempty"`
+	UserID  string `json:"user_id,omitempty"`
+	State   string `json:"state"`
+	EndTime string `json:"end_time,omitempty"`
+	Role    string `json:"role,omitempty"`
+}
+
+// Evidence is one piece of evidence read.
+type Evidence struct {
+	Source string `json:"source"`
+	Path   string `json:"path"`
+	Value  string `json:"value"`
+}
+
+// Check is one check's result.
+type Check struct {
+	ID       string     `json:"id"`
+	Title    string     `json:"title"`
+	Status   string     `json:"status"`
+	Summary  string     `json:"summary"`
+	Evidence []Evidence `json:"evidence"`
+	Details  []string   `json:"details"`
+}
+
+// Cause is one ranked cause.
+type Cause struct {
+	ID          string     `json:"id"`
+	Rank        int        `json:"rank"`
+	Likelihood  string     `json:"likelihood"`
+	Title       string     `json:"title"`
+	Explanation string     `json:"explanation"`
+	Evidence    []Evidence `json:"evidence"`
+	Fix         *Fix       `json:"fix"`
+	Check       string     `json:"check"`
+	Symptoms    []string   `json:"symptoms"`
+}
+
+// Fix is what to do about a cause.
+type Fix struct {
+	Summary string     `json:"summary"`
+	Before  []*Request `json:"before,omitempty"`
+	Request *Request   `json:"request"`
+	Curl    string     `json:"curl"`
+	Notes   []string   `json:"notes"`
+}
+
+// Request is a request that would work.
+type Request struct {
+	Method string          `json:"method"`
+	URL    string          `json:"url"`
+	Path   string          `json:"path"`
+	Body   json.RawMessage `json:"body,omitempty"`
+	Curl   string          `json:"curl,omitempty"`
+}
+
+// RuledOut is a cause checked and excluded.
+type RuledOut struct {
+	ID     string `json:"id"`
+	Reason string `json:"reason"`
+}
+
+// Verdict sums the report up.
+type Verdict struct {
+	Status   string `json:"status"`
+	ExitCode int    `json:"exit_code"`
+	Summary  string `json:"summary"`
+	// Counts repeat the causes by likelihood so consumers need not count.
+	Confirmed int `json:"confirmed"`
+	Likely    int `json:"likely"`
+	Possible  int `json:"possible"`
+}
+
+// maxBodyShown is how much of the sent body a report shows.
+const maxBodyShown = 4 << 10
+
+// Build turns a report into the wire model (not yet redacted).
+func Build(rep *diagnose.Report, version string) *Model {
+	ev := rep.Evidence
+	m := &Model{
+		FormatVersion: FormatVersion,
+		Tool:          Tool{Name: "convdiag", Version: version},
+		GeneratedAt:   rep.GeneratedAt.UTC().Format(time.RFC3339),
+		Mode:          string(rep.Mode),
+		Checks:        []Check{},
+		Causes:        []Cause{},
+		RuledOut:      []RuledOut{},
+		Notes:         []string{},
+	}
+	m.Target = Target{ConversationID: rep.Facts.ConversationID, ParticipantID: rep.Facts.ParticipantID,
+		Request: SentRequest{Method: ev.Request.Method, URL: ev.Request.URL, Origin: ev.Request.Origin, BodyBytes: len(ev.Request.Body)}}
+	if m.Target.ConversationID == "" {
+		m.Target.ConversationID = ev.ConversationID
+	}
+	if m.Target.ParticipantID == "" {
+		m.Target.ParticipantID = ev.ParticipantID
+	}
+	if ev.Request.HasBody {
+		b := ev.Request.Body
+		if len(b) > maxBodyShown {
+			b = b[:maxBodyShown]
+			m.Target.Request.BodyTruncated = true
+		}
+		s := strings.ToValidUTF8(string(b), "\ufffd")
+		if !utf8.Valid(b) || strings.ContainsRune(s, 0) {
+			s = strings.ReplaceAll(s, "\x00", "\ufffd")
+		}
+		m.Target.Request.Body = &s
+	}
+	if r := ev.Response; r != nil {
+		sr := &SentResponse{Status: r.Status, CorrelationID: r.CorrelationID}
+		if eb := r.ErrorBody(); eb != nil {
+			sr.Code, sr.Message, sr.MessageWithParams, sr.MessageParams, sr.ContextID = eb.Code, eb.Message, eb.MessageWithParams, eb.MessageParams, eb.ContextID
+		} else if len(r.Body) > 0 {
+			raw := strings.ToValidUTF8(string(r.Body), "\ufffd")
+			if len(raw) > 500 {
+				raw = raw[:500] + "..."
+			}
+			sr.Raw = raw
+		}
+		m.Target.Response = sr
+	}
+	if rl, err := diagnose.ParseRequestLine(ev.Request.Method + " " + ev.Request.URL); err == nil {
+		m.Target.Host = rl.Host
+	}
+	m.Target.Region = ev.Region
+	if t := rep.Facts.Participants; t != nil {
+		c := &Conversation{ID: "", Media: t.Media, Source: t.Source, Total: t.Total, Omitted: t.Omitted, Participants: []Participant{}}
+		if conv := ev.Conv(); conv != nil {
+			c.ID = conv.ID
+		}
+		for _, r := range t.Rows {
+			c.Participants = append(c.Participants, Participant{Index: r.Index, ID: r.ID, Name: r.Name, Purpose: r.Purpose, UserID: r.UserID, State: r.State, EndTime: r.EndTime, Role: r.Role})
+		}
+		m.Conversation = c
+	}
+	for _, c := range rep.Checks {
+		m.Checks = append(m.Checks, Check{ID: c.ID, Title: c.Title, Status: string(c.Status), Summary: c.Summary, Evidence: refs(c.Evidence), Details: nonNil(c.Details)})
+	}
+	for _, c := range rep.Causes {
+		wc := Cause{ID: c.ID, Rank: c.Rank, Likelihood: c.Likelihood.String(), Title: c.Title, Explanation: c.Explanation,
+			Evidence: refs(c.Evidence), Check: c.Check, Symptoms: nonNil(c.Symptoms)}
+		if f := c.Fix; f != nil {
+			wf := &Fix{Summary: f.Summary, Request: request(f.Request), Curl: f.Curl, Notes: nonNil(f.Notes)}
+			for _, b := range f.Before {
+				wf.Before = append(wf.Before, request(b))
+			}
+			wc.Fix = wf
+		}
+		switch c.Likelihood {
+		case diagnose.Confirmed:
+			m.Verdict.Confirmed++
+		case diagnose.Likely:
+			m.Verdict.Likely++
+		default:
+			m.Verdict.Possible++
+		}
+		m.Causes = append(m.Causes, wc)
+	}
+	for _, r := range rep.RuledOut {
+		m.RuledOut = append(m.RuledOut, RuledOut{ID: r.ID, Reason: r.Reason})
+	}
+	if rep.Facts.Corrected != nil && (len(rep.Causes) > 0 || rep.Mode == diagnose.ModeDryRun) {
+		m.Corrected = request(rep.Facts.Corrected)
+	}
+	m.Verdict.Status, m.Verdict.ExitCode, m.Verdict.Summary = rep.Verdict.Status, rep.Verdict.ExitCode, rep.Verdict.Summary
+	m.Notes = append(m.Notes, ev.Notes...)
+	return m
+}
+
+func request(r *diagnose.FixRequest) *Request {
+	if r == nil {
+		return nil
+	}
+	return &Request{Method: r.Method, URL: r.URL(), Path: r.Path, Body: r.Body, Curl: r.Curl()}
+}
+
+func refs(in []diagnose.Ref) []Evidence {
+	out := make([]Evidence, 0, len(in))
+	for _, r := range in {
+		out = append(out, Evidence{Source: r.Source, Path: r.Path, Value: r.Value})
+	}
+	return out
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// statusText is "409 Conflict".
+func statusText(code int) string {
+	if t := http.StatusText(code); t != "" {
+		return strconv.Itoa(code) + " " + t
+	}
+	return strconv.Itoa(code)
+}
