@@ -128,6 +128,11 @@ func runBodyShape(p *diagnose.Pass) (any, error) {
 	}
 	bf.Valid = true
 	judgeMembers(p, rf, ep, contract, basis, members, bf)
+	keys := make([]string, len(members))
+	for i, m := range members {
+		keys[i] = m.Key
+	}
+	p.Summary("a JSON object with %s, judged against %s", quoteList(keys), contract.Model)
 	return bf, nil
 }
 
@@ -410,6 +415,9 @@ func jsonPath(key string) string {
 }
 
 func quoteList(names []string) string {
+	if len(names) == 0 {
+		return "no fields"
+	}
 	q := make([]string, len(names))
 	for i, n := range names {
 		q[i] = fmt.Sprintf("%q", n)

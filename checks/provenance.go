@@ -339,6 +339,10 @@ func judgeProvenance(p *diagnose.Pass, conv *diagnose.Conv, r *Resolution) {
 		p.RuleOut("participant.not-in-conversation", "the id is an externalContactId of the conversation")
 		p.Summary("%s is an external contact id", r.Given)
 	default:
+		if r.Form.Canonical == "" && !r.Form.OK() {
+			p.Summary("%q is not a Genesys id (see participant.id-format), so it cannot be looked up", r.Given)
+			break
+		}
 		what := ""
 		switch {
 		case r.Kind == IDConversation:

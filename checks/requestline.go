@@ -105,6 +105,14 @@ func runRequestLine(p *diagnose.Pass) (any, error) {
 	}
 	rf.Corrected = dropRequest(rf.BaseURL, seg, rf.ConversationID, pid)
 	p.Facts().Corrected = rf.Corrected
+	switch {
+	case rf.Endpoint != nil:
+		p.Summary("%s %s: %s", rf.Endpoint.Method, rf.Endpoint.Path, rf.Endpoint.Summary)
+	case rf.Recipe != nil:
+		p.Summary("%s %s: %s", line.Method, line.Path, rf.Recipe.Summary)
+	default:
+		p.Summary("%s %s: not a known Genesys endpoint", line.Method, line.Path)
+	}
 	return rf, nil
 }
 
@@ -174,6 +182,9 @@ func endpointJudgement(p *diagnose.Pass, rf *RequestFacts) {
 func mediaJudgement(p *diagnose.Pass, rf *RequestFacts) {
 	conv := p.Evidence.Conv()
 	if rf.Segment == "" {
+		if rf.Endpoint != nil && conv != nil && rf.Endpoint.Kind != genesys.KindTeardown {
+			p.RuleOut("endpoint.media-mismatch", "the path is the generic one, which serves every media (the conversation is %s)", orDash(conv.Media))
+		}
 		return
 	}
 	if conv == nil {

@@ -338,6 +338,9 @@ func verdict(ev *Evidence, causes []Cause) Verdict {
 	if possible > 0 {
 		s += " (" + found + " listed)"
 	}
+	if r := ev.Response; r != nil && r.Status >= 400 {
+		s += fmt.Sprintf("; the %d it got is not explained by this evidence: it may have been transient (a change between the GET and the request), or the saved GET may be from another moment than the failure (GET the conversation right after a failure, or check live)", r.Status)
+	}
 	return Verdict{Status: VerdictNoCause, ExitCode: ExitNoCause, Summary: s}
 }
 
