@@ -165,7 +165,7 @@ func analyseMalformed(data []byte) (m Malformed, ok bool) {
 	if strings.Contains(msg, "exceeded max depth") {
 		return at(se.Offset, "nested deeper than the JSON parser allows", "a runaway serialiser? the body nests objects or arrays thousands of levels deep"), true
 	}
-	if se.Offset >= int64(len(data)) || strings.Contains(msg, "unexpected end") {
+	if strings.Contains(msg, "unexpected end") {
 		return at(int64(len(data)), "the body ends before the JSON is complete", "truncated, or a brace or bracket is not closed"), true
 	}
 	off := se.Offset - 1

@@ -18,6 +18,10 @@ import (
 // file (the expected verdict), and one golden per report format.
 const scenarioRoot = "../../testdata/scenarios"
 
+// Variables the args files use: $DIR (the scenario), $SIM (the simulated
+// org's embedded scenario data, shared with `convdiag sim`), $TESTDATA.
+var scenarioVars = map[string]string{"SIM": "../../diagnose/sim/scenarios", "TESTDATA": "../../testdata"}
+
 // scenarioWant is a scenario's expected outcome, read from its want file:
 //
 //	exit 1
@@ -89,7 +93,7 @@ func scenarioArgs(t *testing.T, dir string) []string {
 		if name == "DIR" {
 			return dir
 		}
-		return ""
+		return scenarioVars[name]
 	})
 	if err != nil {
 		t.Fatalf("%s/args: %v", dir, err)
@@ -163,7 +167,7 @@ func TestScenarios(t *testing.T) {
 				if r.Code != want.Exit {
 					t.Errorf("--format %s: exit %d, want %d; stderr: %s", f.format, r.Code, want.Exit, r.Stderr)
 				}
-				checkGolden(t, filepath.Join(dir, f.golden), strings.ReplaceAll(r.Stdout, dir, "$DIR"))
+				checkGolden(t, filepath.Join(dir, f.golden), normalizePaths(r.Stdout, dir))
 				if f.format != "json" {
 					continue
 				}
@@ -175,6 +179,16 @@ func TestScenarios(t *testing.T) {
 			}
 		})
 	}
+}
+
+// normalizePaths replaces the machine-relative paths in output with the
+// variables the args files use.
+func normalizePaths(s, dir string) string {
+	s = strings.ReplaceAll(s, dir, "$DIR")
+	for _, k := range []string{"SIM", "TESTDATA"} {
+		s = strings.ReplaceAll(s, scenarioVars[k], "$"+k)
+	}
+	return s
 }
 
 func assertWant(t *testing.T, rep jsonReport, want scenarioWant) {

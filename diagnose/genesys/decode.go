@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"unicode/utf8"
 )
 
@@ -94,7 +95,11 @@ func jsonErr(data []byte, err error, what string) error {
 		if se.Offset >= int64(len(data)) || msg == "unexpected end of JSON input" {
 			return decodeErr(data, int64(len(data)), "is truncated: %s ends before the JSON is complete", what)
 		}
-		return decodeErr(data, se.Offset, "is not valid JSON: %s", msg)
+		off := se.Offset - 1 // the parser reports the offset after the offending byte
+		if off < 0 {
+			off = 0
+		}
+		return decodeErr(data, off, "is not valid JSON: %s", msg)
 	}
 	if err.Error() == "unexpected end of JSON input" {
 		return decodeErr(data, int64(len(data)), "is truncated: %s ends before the JSON is complete", what)
@@ -132,9 +137,9 @@ func DecodeConversation(data []byte, wantID string) (*Decoded, error) {
 			return nil, jsonErr(data, err, what)
 		}
 		if te.Field == "participants" || te.Field == "id" || te.Field == "" {
-			return nil, decodeErr(data, te.Offset, "is not %s: field %q is a JSON %s, expected %s", what, te.Field, te.Value, te.Type)
+			return nil, decodeErr(data, te.Offset, "is not %s: field %q is a JSON %s, not %s", what, te.Field, te.Value, jsonTypeName(te.Type))
 		}
-		d.Warnings = append(d.Warnings, fmt.Sprintf("field %q is a JSON %s where %s was expected; ignored (byte offset %d)", te.Field, te.Value, te.Type, te.Offset))
+		d.Warnings = append(d.Warnings, fmt.Sprintf("field %q is a JSON %s, not %s; ignored (byte offset %d)", te.Field, te.Value, jsonTypeName(te.Type), te.Offset))
 	}
 	if conv.ID == "" && len(conv.Participants) == 0 {
 		return decodeOther(data, wantID, d)
@@ -159,6 +164,28 @@ func DecodeConversation(data []byte, wantID string) (*Decoded, error) {
 	}
 	d.Conversation = &conv
 	return &d, nil
+}
+
+// jsonTypeName names the JSON kind a Go type decodes from.
+func jsonTypeName(t reflect.Type) string {
+	if t == nil {
+		return "the expected type"
+	}
+	switch t.Kind() {
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Int, reflect.Int64, reflect.Int32, reflect.Float64, reflect.Float32:
+		return "a number"
+	case reflect.Pointer:
+		return jsonTypeName(t.Elem())
+	}
+	return t.String()
 }
 
 func isTypeErr(err error) bool {

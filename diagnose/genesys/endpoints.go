@@ -465,6 +465,19 @@ func suggestPath(method string, segs []string) *Endpoint {
 	if len(cs) > 0 && cs[0].d <= 4 {
 		return cs[0].ep
 	}
+	// A media segment that has no media-specific endpoint (videos,
+	// screenshares, social): the generic path without it.
+	if len(segs) > 4 && strings.EqualFold(segs[2], "conversations") {
+		alt := append(append([]string{}, segs[:3]...), segs[4:]...)
+		for i := range Endpoints {
+			ep := &Endpoints[i]
+			if ep.Exists && ep.Method == method {
+				if _, _, _, _, ok := matchTemplate(ep, alt); ok {
+					return ep
+				}
+			}
+		}
+	}
 	return nil
 }
 

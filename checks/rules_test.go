@@ -1,0 +1,223 @@
+package checks
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/convdiag/convdiag/diagnose"
+	"github.com/convdiag/convdiag/diagnose/genesys"
+)
+
+// Fixture conversations shared with the scenario tests.
+const fixtures = "../diagnose/sim/scenarios"
+
+const (
+	trConv    = "7a4e1c9b-3d5f-4a2e-8b6c-0d9f2e5a7c31"
+	trAgent   = "8e4f2ca3-15b0-40d2-a49d-e1af70c25d98"
+	trOldLeg  = "6c2d0a81-f39e-4eb0-827b-cf8d5ea03b76"
+	trUser    = "a7d2c9e4-6b1f-4e3a-8d5c-2f9b7e1a4c63"
+	msgConv   = "6a9c2e5b-8d1f-4a3c-b6e9-3f5b8d1a4c07"
+	msgAgent  = "bfe173a0-d264-4f81-83be-84a0d26f915c"
+	queueConv = "d1a395c2-f486-41a3-a5d0-a6c2f481b37e"
+)
+
+// ev builds evidence: a request line, a body (nil: none) and fixture files
+// of the simulated org's scenario data (conversations/..., tokens/...).
+func ev(t *testing.T, mode diagnose.Mode, line string, body []byte, status int, files ...string) *diagnose.Evidence {
+	t.Helper()
+	f := strings.Fields(line)
+	e := &diagnose.Evidence{Mode: mode, Request: diagnose.Request{Method: f[0], URL: f[1], Body: body, HasBody: body != nil}}
+	if status != 0 {
+		e.Response = &diagnose.Response{Status: status}
+	}
+	for _, name := range files {
+		data, err := os.ReadFile(filepath.Join(fixtures, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasPrefix(name, "tokens/") {
+			ti, err := genesys.DecodeTokenInfo(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e.TokenInfo = ti
+			continue
+		}
+		d, err := genesys.DecodeConversation(data, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Call != nil {
+			e.Call, e.CallFetch = d.Call, &diagnose.Fetch{Source: "GET /api/v2/conversations/calls/{id}", File: name}
+		} else {
+			e.Conversation, e.ConversationFetch = d.Conversation, &diagnose.Fetch{Source: "GET /api/v2/conversations/{id}", File: name}
+		}
+	}
+	return e
+}
+
+func causeOf(rep *diagnose.Report, id string) *diagnose.Cause {
+	for i := range rep.Causes {
+		if rep.Causes[i].ID == id {
+			return &rep.Causes[i]
+		}
+	}
+	return nil
+}
+
+var drop = []byte(`{"state":"disconnected"}`)
+
+func patchTR(pid string) string {
+	return "PATCH https://api.mypurecloud.com/api/v2/conversations/calls/" + trConv + "/participants/" + pid
+}
+
+// TestUnconfirmedFactsArePossible: causes that rest on facts the reference
+// marks UNCONFIRMED are never more than "possible".
+func TestUnconfirmedFactsArePossible(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		ev    *diagnose.Evidence
+		cause string
+	}{
+		{"state in upper case", ev(t, diagnose.ModeDryRun, patchTR(trAgent), []byte(`{"state":"DISCONNECTED"}`), 0), "body.state-value"},
+		{"unknown field", ev(t, diagnose.ModeDryRun, patchTR(trAgent), []byte(`{"state":"disconnected","reason":"done"}`), 0), "body.unknown-field"},
+		{"client credentials disconnecting", ev(t, diagnose.ModeOffline, patchTR(trAgent), drop, 409, "conversations/transfer-retry.json", "tokens/client-credentials.json"), "token.no-user-context"},
+		{"consult seen only in recentTransfers", withoutConsultLinks(ev(t, diagnose.ModeOffline, "PATCH https://api.mypurecloud.com/api/v2/conversations/calls/2e5a8c1f-4b7d-4e9a-8c2f-5b8d1e4a7c90/participants/8eb04275-a1d3-44f0-a285-b1e374a1d2f6", drop, 409, "conversations/consult.json")), "participant.consult-in-progress"},
+		{"404 without the conversation", ev(t, diagnose.ModeOffline, patchTR(trAgent), drop, 404), "conversation.not-found"},
+		{"gateway host", ev(t, diagnose.ModeOffline, "PATCH https://gw.example.net/api/v2/conversations/calls/"+trConv+"/participants/"+trAgent, drop, 0, "conversations/transfer-retry.json"), "endpoint.non-genesys-host"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rep := Diagnose(tc.ev, diagnose.Options{})
+			c := causeOf(rep, tc.cause)
+			if c == nil {
+				t.Fatalf("%s not reported; causes %+v", tc.cause, rep.Causes)
+			}
+			if c.Likelihood != diagnose.Possible {
+				t.Errorf("%s is %s, want possible", tc.cause, c.Likelihood)
+			}
+			if !strings.Contains(c.Explanation, "UNCONFIRMED") && tc.cause != "conversation.not-found" && tc.cause != "endpoint.non-genesys-host" {
+				t.Errorf("explanation does not say the fact is UNCONFIRMED: %s", c.Explanation)
+			}
+		})
+	}
+}
+
+func withoutConsultLinks(e *diagnose.Evidence) *diagnose.Evidence {
+	for i := range e.Conversation.Participants {
+		e.Conversation.Participants[i].ConsultParticipantID = ""
+	}
+	return e
+}
+
+func TestSystemPurposeBeyondDocumentedIsPossible(t *testing.T) {
+	e := ev(t, diagnose.ModeOffline, "PATCH https://api.mypurecloud.com/api/v2/conversations/calls/"+queueConv+"/participants/26f8ea17-49db-46f8-8a25-fb1749d608c3", drop, 409, "conversations/queue.json")
+	e.Conversation.Participants[2].Purpose = "workflow"
+	c := causeOf(Diagnose(e, diagnose.Options{}), "participant.system-purpose")
+	if c == nil || c.Likelihood != diagnose.Possible {
+		t.Fatalf("workflow purpose: %+v", c)
+	}
+	e.Conversation.Participants[2].Purpose = "acd"
+	c = causeOf(Diagnose(e, diagnose.Options{}), "participant.system-purpose")
+	if c == nil || c.Likelihood != diagnose.Likely {
+		t.Fatalf("acd purpose: %+v", c)
+	}
+}
+
+// TestFixNamesTheRightParticipant: the corrected request targets the live
+// leg, the owner of a communication, the canonical id, the media's path.
+func TestFixNamesTheRightParticipant(t *testing.T) {
+	for _, tc := range []struct {
+		name, line, wantPath string
+		files                []string
+	}{
+		{"stale leg", patchTR(trOldLeg), "/api/v2/conversations/calls/" + trConv + "/participants/" + trAgent, []string{"conversations/transfer-retry.json"}},
+		{"user id", patchTR(trUser), "/api/v2/conversations/calls/" + trConv + "/participants/" + trAgent, []string{"conversations/transfer-retry.json"}},
+		{"communication id", patchTR("9f503db4-26c1-41e3-b5ae-f2b081d36ea9"), "/api/v2/conversations/calls/" + trConv + "/participants/" + trAgent, []string{"conversations/transfer-retry.json"}},
+		{"upper case in braces", patchTR("{" + strings.ToUpper(trAgent) + "}"), "/api/v2/conversations/calls/" + trConv + "/participants/" + trAgent, []string{"conversations/transfer-retry.json"}},
+		{"flat view only", patchTR(trOldLeg), "/api/v2/conversations/calls/" + trConv + "/participants/" + trAgent, []string{"../../../testdata/conversations/call-transfer-retry-flat.json"}},
+		{"messaging via calls", "PATCH https://api.mypurecloud.com/api/v2/conversations/calls/" + msgConv + "/participants/" + msgAgent, "/api/v2/conversations/messages/" + msgConv + "/participants/" + msgAgent, []string{"conversations/messaging.json"}},
+		{"teardown POST", "POST https://api.mypurecloud.com/api/v2/conversations/" + trConv + "/disconnect", "/api/v2/conversations/calls/" + trConv + "/participants/" + trAgent, []string{"conversations/transfer-retry.json"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			body := drop
+			if strings.HasPrefix(tc.line, "POST") {
+				body = []byte(`{"participantId":"` + trAgent + `"}`)
+			}
+			rep := Diagnose(ev(t, diagnose.ModeOffline, tc.line, body, 409, tc.files...), diagnose.Options{})
+			if len(rep.Causes) == 0 {
+				t.Fatal("no cause")
+			}
+			top := rep.Causes[0]
+			if top.Likelihood < diagnose.Likely || top.Fix == nil || top.Fix.Request == nil {
+				t.Fatalf("top cause %+v", top)
+			}
+			if top.Fix.Request.Path != tc.wantPath || top.Fix.Request.Method != "PATCH" || string(top.Fix.Request.Body) != string(drop) {
+				t.Errorf("fix %s %s %s, want PATCH %s", top.Fix.Request.Method, top.Fix.Request.Path, top.Fix.Request.Body, tc.wantPath)
+			}
+			if top.Fix.Request.BaseURL != "https://api.mypurecloud.com" {
+				t.Errorf("fix base %q", top.Fix.Request.BaseURL)
+			}
+		})
+	}
+}
+
+func TestDryRunFetchesNothingAndSkips(t *testing.T) {
+	rep := Diagnose(ev(t, diagnose.ModeDryRun, patchTR(trAgent), drop, 0), diagnose.Options{})
+	want := map[string]diagnose.Status{"request-line": diagnose.StatusPass, "body-shape": diagnose.StatusPass, "token": diagnose.StatusSkip, "conversation": diagnose.StatusSkip, "participant-state": diagnose.StatusSkip}
+	for _, c := range rep.Checks {
+		if w, ok := want[c.ID]; ok && c.Status != w {
+			t.Errorf("%s: %s (%s), want %s", c.ID, c.Status, c.Summary, w)
+		}
+	}
+	if rep.ExitCode() != 0 {
+		t.Errorf("exit %d: %+v", rep.ExitCode(), rep.Causes)
+	}
+}
+
+// TestEveryCauseHasCatalogueEntry guards the stable ids: every id a check
+// can report is in the catalogue, with the long explanation.
+func TestEveryCauseHasCatalogueEntry(t *testing.T) {
+	src := ""
+	for _, f := range []string{"requestline.go", "body.go", "token.go", "conversation.go", "provenance.go", "state.go"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src += string(b)
+	}
+	seen := map[string]bool{}
+	for _, part := range strings.Split(src, `ID: "`)[1:] {
+		id := part[:strings.IndexByte(part, '"')]
+		seen[id] = true
+		ci, ok := Catalogue.Lookup(id)
+		if !ok {
+			t.Errorf("checks report %q, which is not in the catalogue", id)
+			continue
+		}
+		if ci.Meaning == "" || ci.Detection == "" || ci.Remedy == "" || ci.Confirm == "" || ci.Title == "" {
+			t.Errorf("%s: incomplete catalogue entry", id)
+		}
+	}
+	for _, ci := range Catalogue {
+		if !seen[ci.ID] {
+			t.Errorf("catalogue entry %s is never reported by a check", ci.ID)
+		}
+		for _, s := range ci.SuppressedBy {
+			if _, ok := Catalogue.Lookup(s); !ok {
+				t.Errorf("%s is suppressed by unknown %s", ci.ID, s)
+			}
+		}
+	}
+	// The DESIGN §4 ids must all be there (extend, never rename).
+	for _, id := range strings.Fields(`endpoint.full-teardown endpoint.media-mismatch endpoint.unknown endpoint.non-genesys-host
+		body.malformed-json body.target-missing body.target-misnamed body.target-wrong-type body.target-mismatch body.state-value body.unknown-field
+		participant.id-format participant.not-in-conversation participant.id-is-user-id participant.id-is-communication-id participant.stale-leg
+		participant.already-ended participant.not-connected-yet participant.consult-in-progress participant.system-purpose
+		conversation.ended conversation.not-found token.scope-missing token.permission-missing token.invalid token.no-user-context`) {
+		if _, ok := Catalogue.Lookup(id); !ok {
+			t.Errorf("DESIGN cause id %s missing from the catalogue", id)
+		}
+	}
+}

@@ -1,0 +1,467 @@
+package genesys
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
+)
+
+// ClientConfig configures the read-only API client.
+type ClientConfig struct {
+	// APIBase is https://api.<domain> (or a simulator's base URL).
+	APIBase string
+	// TokenURL is where the client-credentials grant is sent.
+	TokenURL string
+	// ClientID and ClientSecret select the client-credentials grant;
+	// AccessToken an existing token instead.
+	ClientID, ClientSecret, AccessToken string
+	// Transport is the base transport (with its own dial and TLS
+	// timeouts); nil means a clone of http.DefaultTransport.
+	Transport http.RoundTripper
+	// AttemptTimeout bounds one HTTP attempt (default 15s); the caller's
+	// context bounds the whole budget.
+	AttemptTimeout time.Duration
+	// MaxAttempts bounds the attempts per request (default 5).
+	MaxAttempts int
+	// MaxBody is the largest response body read (default 64 MiB).
+	MaxBody int64
+	// Logf receives one line per attempt (verbose mode); nil for none.
+	Logf func(format string, args ...any)
+	// Sleep waits between attempts; nil means a timer that honours ctx.
+	Sleep func(ctx context.Context, d time.Duration) error
+}
+
+// Client is a read-only Genesys Cloud API client. It can fetch a token and
+// GET paths; it has no way to send anything else, and its transport refuses
+// any request that is not a GET (or the token POST) before it is sent.
+type Client struct {
+	cfg    ClientConfig
+	api    *url.URL
+	http   *http.Client
+	source *tokenSource
+	mu     sync.Mutex
+	sent   []string
+}
+
+// ErrNotReadOnly is returned, without sending anything, for a request that
+// is not a GET (other than the token request).
+var ErrNotReadOnly = errors.New("refused: convdiag check only sends GET requests (and the token request)")
+
+// readOnlyTransport lets through GET and HEAD, and POST to the token URL
+// only; everything else fails before it reaches the network.
+type readOnlyTransport struct {
+	base     http.RoundTripper
+	tokenURL string
+	record   func(string)
+}
+
+func (t readOnlyTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	switch {
+	case req.Method == http.MethodGet || req.Method == http.MethodHead:
+	case req.Method == http.MethodPost && t.tokenURL != "" && sameEndpoint(req.URL, t.tokenURL):
+	default:
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, fmt.Errorf("%s %s: %w", req.Method, req.URL.Path, ErrNotReadOnly)
+	}
+	if t.record != nil {
+		t.record(req.Method + " " + req.URL.Path)
+	}
+	return t.base.RoundTrip(req)
+}
+
+func sameEndpoint(u *url.URL, raw string) bool {
+	v, err := url.Parse(raw)
+	return err == nil && strings.EqualFold(u.Host, v.Host) && u.Path == v.Path && u.Scheme == v.Scheme
+}
+
+// NewClient builds the client. Nothing is sent until Token or Get.
+func NewClient(cfg ClientConfig) (*Client, error) {
+	api, err := url.Parse(strings.TrimSuffix(cfg.APIBase, "/"))
+	if err != nil || api.Scheme == "" || api.Host == "" {
+		return nil, fmt.Errorf("API base %q is not an absolute URL", cfg.APIBase)
+	}
+	if cfg.AccessToken == "" && (cfg.ClientID == "" || cfg.ClientSecret == "") {
+		return nil, errors.New("no credentials: a client id and secret, or an access token, is needed")
+	}
+	if cfg.Transport == nil {
+		cfg.Transport = http.DefaultTransport.(*http.Transport).Clone()
+	}
+	if cfg.AttemptTimeout <= 0 {
+		cfg.AttemptTimeout = 15 * time.Second
+	}
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = 5
+	}
+	if cfg.MaxBody <= 0 {
+		cfg.MaxBody = 64 << 20
+	}
+	if cfg.Sleep == nil {
+		cfg.Sleep = sleepCtx
+	}
+	c := &Client{cfg: cfg, api: api}
+	guard := readOnlyTransport{base: cfg.Transport, tokenURL: cfg.TokenURL, record: c.record}
+	c.source = &tokenSource{cfg: cfg, httpc: &http.Client{Transport: guard, Timeout: cfg.AttemptTimeout}}
+	// One client for the API: explicit per-attempt timeout (set per
+	// request from the budget), the read-only guard, the token added by
+	// oauth2.Transport from a source convdiag controls.
+	c.http = &http.Client{Transport: &oauth2.Transport{Base: guard, Source: c.source}}
+	return c, nil
+}
+
+func (c *Client) record(s string) {
+	c.mu.Lock()
+	c.sent = append(c.sent, s)
+	c.mu.Unlock()
+}
+
+// Sent lists the requests that went out ("GET /api/v2/..."), in order.
+func (c *Client) Sent() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.sent...)
+}
+
+// HTTPClient exposes the underlying client so tests can prove that it
+// refuses mutating requests.
+func (c *Client) HTTPClient() *http.Client { return c.http }
+
+// TokenError describes a failed token request.
+type TokenError struct {
+	Status int
+	// Code and Description are the OAuth error fields (invalid_client, ...).
+	Code, Description string
+	// Unreachable is set when the token host could not be reached at all.
+	Unreachable bool
+	Err         error
+}
+
+func (e *TokenError) Error() string {
+	switch {
+	case e.Unreachable:
+		return "token endpoint unreachable: " + e.Err.Error()
+	case e.Code != "":
+		s := fmt.Sprintf("token request refused (HTTP %d): %s", e.Status, e.Code)
+		if e.Description != "" {
+			s += ": " + e.Description
+		}
+		return s
+	case e.Status != 0:
+		return fmt.Sprintf("token request failed (HTTP %d)", e.Status)
+	}
+	return "token request failed: " + e.Err.Error()
+}
+
+func (e *TokenError) Unwrap() error { return e.Err }
+
+// tokenSource fetches client-credentials tokens (with retries) or serves a
+// static token; it can be invalidated after a 401.
+type tokenSource struct {
+	cfg   ClientConfig
+	httpc *http.Client
+	mu    sync.Mutex
+	tok   *oauth2.Token
+	// ctx is the context of the current run (budget and cancellation).
+	ctx context.Context
+}
+
+func (s *tokenSource) Token() (*oauth2.Token, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tok != nil && s.tok.Valid() {
+		return s.tok, nil
+	}
+	if s.cfg.AccessToken != "" {
+		s.tok = &oauth2.Token{AccessToken: s.cfg.AccessToken, TokenType: "Bearer"}
+		return s.tok, nil
+	}
+	ctx := s.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	tok, err := s.fetch(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.tok = tok
+	return tok, nil
+}
+
+func (s *tokenSource) invalidate() {
+	s.mu.Lock()
+	s.tok = nil
+	s.mu.Unlock()
+}
+
+// fetch runs the client-credentials grant: POST with Basic auth and
+// grant_type=client_credentials, retried on 429 and 5xx within the budget.
+func (s *tokenSource) fetch(ctx context.Context) (*oauth2.Token, error) {
+	cc := clientcredentials.Config{ClientID: s.cfg.ClientID, ClientSecret: s.cfg.ClientSecret, TokenURL: s.cfg.TokenURL, AuthStyle: oauth2.AuthStyleInHeader}
+	ctx = context.WithValue(ctx, oauth2.HTTPClient, s.httpc)
+	var last *TokenError
+	for attempt := 1; attempt <= s.cfg.MaxAttempts; attempt++ {
+		start := time.Now()
+		tok, err := cc.Token(ctx)
+		if err == nil {
+			s.logf("POST %s -> 200 (%s)", s.cfg.TokenURL, time.Since(start).Round(time.Millisecond))
+			return tok, nil
+		}
+		te := &TokenError{Err: err}
+		var re *oauth2.RetrieveError
+		if errors.As(err, &re) {
+			te.Code, te.Description = re.ErrorCode, re.ErrorDescription
+			if re.Response != nil {
+				te.Status = re.Response.StatusCode
+			}
+		} else {
+			var ne net.Error
+			var oe *net.OpError
+			te.Unreachable = errors.As(err, &oe) || errors.As(err, &ne) && !ne.Timeout()
+		}
+		s.logf("POST %s -> %s", s.cfg.TokenURL, te)
+		last = te
+		retryable := te.Status == 429 || te.Status == 502 || te.Status == 503 || te.Status == 504 || te.Status == 0 && !te.Unreachable
+		if !retryable || attempt == s.cfg.MaxAttempts {
+			break
+		}
+		wait := backoff(attempt)
+		if re != nil && re.Response != nil {
+			if d, ok := retryAfter(re.Response.Header); ok {
+				wait = d
+			}
+		}
+		if !fits(ctx, wait) || s.cfg.Sleep(ctx, wait) != nil {
+			break
+		}
+	}
+	if ctx.Err() != nil && last != nil && last.Status == 0 {
+		last.Err = fmt.Errorf("%w (budget spent)", ctx.Err())
+	}
+	return nil, last
+}
+
+func (s *tokenSource) logf(format string, args ...any) {
+	if s.cfg.Logf != nil {
+		s.cfg.Logf(format, args...)
+	}
+}
+
+// Token obtains the token now (the first round trip of a live check).
+func (c *Client) Token(ctx context.Context) error {
+	c.source.mu.Lock()
+	c.source.ctx = ctx
+	c.source.mu.Unlock()
+	_, err := c.source.Token()
+	return err
+}
+
+// Result is the outcome of a GET.
+type Result struct {
+	URL    string
+	Status int
+	Body   []byte
+	Header http.Header
+	// Attempts counts the HTTP attempts made.
+	Attempts int
+	// BudgetSpent is set when retrying stopped because the budget would
+	// not allow the next wait.
+	BudgetSpent bool
+}
+
+// CorrelationID is the ININ-Correlation-Id response header.
+func (r *Result) CorrelationID() string { return r.Header.Get("ININ-Correlation-Id") }
+
+// RateLimit returns the inin-ratelimit-* headers.
+func (r *Result) RateLimit() map[string]string {
+	out := map[string]string{}
+	for k, v := range r.Header {
+		if lk := strings.ToLower(k); strings.HasPrefix(lk, "inin-ratelimit-") && len(v) > 0 {
+			out[lk] = v[0]
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// GetError is a GET that produced no HTTP response at all.
+type GetError struct {
+	URL         string
+	Attempts    int
+	Unreachable bool
+	BudgetSpent bool
+	Err         error
+}
+
+func (e *GetError) Error() string {
+	switch {
+	case e.BudgetSpent:
+		return fmt.Sprintf("GET %s: time budget spent after %d attempt(s): %v", e.URL, e.Attempts, e.Err)
+	case e.Unreachable:
+		return fmt.Sprintf("GET %s: API unreachable: %v", e.URL, e.Err)
+	}
+	return fmt.Sprintf("GET %s: %v", e.URL, e.Err)
+}
+
+func (e *GetError) Unwrap() error { return e.Err }
+
+// Get fetches a path under the API base. 429 (honouring Retry-After) and
+// 502/503/504 are retried with jittered backoff within the context's budget;
+// a 401 fetches a new token once.
+func (c *Client) Get(ctx context.Context, path string) (*Result, error) {
+	u := *c.api
+	u.Path = strings.TrimSuffix(c.api.Path, "/") + path
+	full := u.String()
+	refreshed := false
+	var last *Result
+	for attempt := 1; ; attempt++ {
+		res, err := c.attempt(ctx, full)
+		if err != nil {
+			ge := &GetError{URL: full, Attempts: attempt, Err: err}
+			var te *TokenError
+			if errors.As(err, &te) {
+				return nil, te
+			}
+			if ctx.Err() != nil {
+				ge.BudgetSpent = true
+				if last != nil {
+					last.BudgetSpent = true
+					return last, nil
+				}
+				return nil, ge
+			}
+			var oe *net.OpError
+			ge.Unreachable = errors.As(err, &oe)
+			if ge.Unreachable || attempt >= c.cfg.MaxAttempts {
+				return nil, ge
+			}
+			if wait := backoff(attempt); !fits(ctx, wait) || c.cfg.Sleep(ctx, wait) != nil {
+				ge.BudgetSpent = true
+				return nil, ge
+			}
+			continue
+		}
+		res.Attempts = attempt
+		last = res
+		switch res.Status {
+		case http.StatusUnauthorized:
+			if refreshed || c.cfg.AccessToken != "" {
+				return res, nil
+			}
+			refreshed = true
+			c.source.invalidate()
+			continue
+		case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+			if attempt >= c.cfg.MaxAttempts {
+				return res, nil
+			}
+			wait := backoff(attempt)
+			if d, ok := retryAfter(res.Header); ok {
+				wait = d
+			}
+			if !fits(ctx, wait) || c.cfg.Sleep(ctx, wait) != nil {
+				res.BudgetSpent = true
+				return res, nil
+			}
+			continue
+		}
+		return res, nil
+	}
+}
+
+func (c *Client) attempt(ctx context.Context, full string) (*Result, error) {
+	actx, cancel := context.WithTimeout(ctx, c.cfg.AttemptTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(actx, http.MethodGet, full, nil)
+	if err != nil {
+		return nil, fmt.Errorf("build request: %w", err)
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", "convdiag (read-only diagnosis)")
+	start := time.Now()
+	resp, err := c.http.Do(req)
+	if err != nil {
+		c.logf("GET %s -> %v", full, err)
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			return nil, ue.Err
+		}
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, c.cfg.MaxBody+1))
+	if err != nil {
+		return nil, fmt.Errorf("read response body: %w", err)
+	}
+	if int64(len(body)) > c.cfg.MaxBody {
+		return nil, fmt.Errorf("response body larger than %d bytes", c.cfg.MaxBody)
+	}
+	c.logf("GET %s -> %d (%s, %d bytes, correlation id %s)", full, resp.StatusCode, time.Since(start).Round(time.Millisecond), len(body), resp.Header.Get("ININ-Correlation-Id"))
+	return &Result{URL: full, Status: resp.StatusCode, Body: body, Header: resp.Header}, nil
+}
+
+func (c *Client) logf(format string, args ...any) {
+	if c.cfg.Logf != nil {
+		c.cfg.Logf(format, args...)
+	}
+}
+
+// backoff is the jittered exponential wait before attempt n+1: between half
+// and all of 250ms·2^(n-1), capped at 8s.
+func backoff(n int) time.Duration {
+	d := 250 * time.Millisecond << (n - 1)
+	if d > 8*time.Second || d <= 0 {
+		d = 8 * time.Second
+	}
+	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+}
+
+// retryAfter reads Retry-After (seconds or an HTTP date).
+func retryAfter(h http.Header) (time.Duration, bool) {
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0, false
+	}
+	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+		return time.Duration(n) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		d := time.Until(t)
+		if d < 0 {
+			d = 0
+		}
+		return d, true
+	}
+	return 0, false
+}
+
+// fits reports whether waiting d leaves budget for another attempt.
+func fits(ctx context.Context, d time.Duration) bool {
+	dl, ok := ctx.Deadline()
+	return !ok || time.Until(dl) > d
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,118 @@
+package genesys
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestMatchRequest(t *testing.T) {
+	for _, tc := range []struct {
+		method, path string
+		id           string // matched row ("" none)
+		params       map[string]string
+		others       string // methods of the same path, joined
+		suggest      string
+	}{
+		{"PATCH", "/api/v2/conversations/calls/c1/participants/p1", "patch-media-participant", map[string]string{"media": "calls", "conversationId": "c1", "participantId": "p1"}, "", ""},
+		{"patch", "/api/v2/conversations/c1/participants/p1/", "patch-participant", map[string]string{"conversationId": "c1"}, "", ""},
+		{"PATCH", "/api/v2/conversations/messages/c1/participants/p1/communications/m1", "patch-communication", map[string]string{"communicationId": "m1"}, "", ""},
+		{"POST", "/api/v2/conversations/c1/disconnect?x=1", "post-disconnect", nil, "", ""},
+		{"PATCH", "/api/v2/conversations/calls/c1/conference", "patch-conference", nil, "", ""},
+		{"DELETE", "/api/v2/conversations/calls/c1/participants/p1/consult", "delete-consult", nil, "", ""},
+		{"POST", "/api/v2/conversations/voice/participants", "forum-voice-participants", nil, "", ""},
+		{"GET", "/api/v2/conversations/voice/c1/participants/p1", "forum-voice-participant", nil, "", ""},
+		{"POST", "/api/v2/conversations/c1/participants/p1/disconnect", "forum-participant-disconnect", nil, "", ""},
+		{"DELETE", "/api/v2/conversations/calls/c1/participants/p1", "forum-delete-media-participant", nil, "", ""},
+		{"PUT", "/api/v2/conversations/calls/c1/participants/p1", "", nil, "PATCH", ""},
+		{"PATCH", "/api/v2/conversation/calls/c1/participants/p1", "", nil, "", "patch-media-participant"},
+		{"PATCH", "/api/v2/conversations/call/c1/participants/p1", "", nil, "", "patch-media-participant"},
+		{"PATCH", "/api/v2/conversations/videos/c1/participants/p1", "", nil, "", "patch-participant"},
+		{"GET", "/api/v2/tokens/me", "get-token-info", nil, "", ""},
+		{"PATCH", "/api/v2/Conversations/Calls/c1/participants/p1", "patch-media-participant", nil, "", ""},
+	} {
+		m := MatchRequest(tc.method, tc.path)
+		got := ""
+		if m.Endpoint != nil {
+			got = m.Endpoint.ID
+		}
+		if got != tc.id {
+			t.Errorf("%s %s matched %q, want %q", tc.method, tc.path, got, tc.id)
+			continue
+		}
+		for k, v := range tc.params {
+			if m.Params[k] != v {
+				t.Errorf("%s %s: param %s = %q, want %q", tc.method, tc.path, k, m.Params[k], v)
+			}
+		}
+		var others []string
+		for _, o := range m.OtherMethods {
+			others = append(others, o.Method)
+		}
+		if tc.others != "" && strings.Join(others, ",") != tc.others {
+			t.Errorf("%s %s: other methods %v, want %s", tc.method, tc.path, others, tc.others)
+		}
+		if tc.suggest != "" && (m.Suggestion == nil || m.Suggestion.ID != tc.suggest) {
+			t.Errorf("%s %s: suggestion %+v, want %s", tc.method, tc.path, m.Suggestion, tc.suggest)
+		}
+	}
+	if m := MatchRequest("PATCH", "/api/v2/Conversations/calls/c/participants/p"); !m.CaseDiffers {
+		t.Error("case difference not flagged")
+	}
+}
+
+func TestEndpointTable(t *testing.T) {
+	ids := map[string]bool{}
+	for _, ep := range Endpoints {
+		if ids[ep.ID] {
+			t.Errorf("duplicate endpoint id %s", ep.ID)
+		}
+		ids[ep.ID] = true
+		if !strings.HasPrefix(ep.Path, "/api/v2/") {
+			t.Errorf("%s: path %s", ep.ID, ep.Path)
+		}
+		if strings.Contains(ep.Path, "{media}") != (len(ep.Media) > 0) {
+			t.Errorf("%s: {media} placeholder and Media list disagree", ep.ID)
+		}
+		if ep.Summary == "" {
+			t.Errorf("%s: no summary", ep.ID)
+		}
+		if ep.DropsOne && (ep.Body == nil || ep.Body.Field("state") == nil) {
+			t.Errorf("%s drops one participant but its body has no state", ep.ID)
+		}
+	}
+	if ep := EndpointByID("post-disconnect"); ep.Body != nil || ep.BelievedBody == nil || ep.BelievedBody.TargetField().Name != "participantId" {
+		t.Error("the teardown POST must document no body and carry the seed's believed contract")
+	}
+}
+
+func TestRegions(t *testing.T) {
+	for in, want := range map[string]string{
+		"eu-central-1": "mypurecloud.de", "EU_CENTRAL_1": "mypurecloud.de", "mypurecloud.de": "mypurecloud.de",
+		"api.usw2.pure.cloud": "usw2.pure.cloud", "https://api.mypurecloud.com.au/": "mypurecloud.com.au",
+		"ap-southeast-1": "apse1.pure.cloud", "mx-central-1": "mxc1.pure.cloud", "us-east-2": "use2.us-gov-pure.cloud",
+	} {
+		r, err := LookupRegion(in)
+		if err != nil || r.Domain != want {
+			t.Errorf("LookupRegion(%q) = %v, %v; want %s", in, r, err, want)
+		}
+	}
+	if _, err := LookupRegion("eu-centrl-1"); err == nil || !strings.Contains(err.Error(), `did you mean "eu-central-1"`) {
+		t.Errorf("did-you-mean: %v", err)
+	}
+	if _, err := LookupRegion("mars-north-1"); err == nil || !strings.Contains(err.Error(), "known regions") {
+		t.Errorf("unknown region: %v", err)
+	}
+	if len(RegionKeys()) != 17 {
+		t.Errorf("%d public regions, want the 17 of the reference", len(RegionKeys()))
+	}
+	r, _ := LookupRegion("eu-central-1")
+	if r.APIBase() != "https://api.mypurecloud.de" || r.TokenURL() != "https://login.mypurecloud.de/oauth/token" {
+		t.Errorf("%s %s", r.APIBase(), r.TokenURL())
+	}
+	if _, ok := IsAPIHost("login.mypurecloud.de"); ok {
+		t.Error("the login host is not an API host")
+	}
+	if _, ok := IsAPIHost("api.mypurecloud.de:443"); !ok {
+		t.Error("api host with port")
+	}
+}
