@@ -343,15 +343,21 @@ func judgeMisnamed(p *diagnose.Pass, ep *genesys.Endpoint, c *genesys.BodyContra
 		if c.Believed {
 			l = diagnose.Likely
 		}
+		refs := []diagnose.Ref{ref}
 		expl := fmt.Sprintf("The body names the participant under %q (%s) but %s reads %q; the server ignores the unknown field, so as far as it knows no target was given", m.Key, fm.Why, c.Basis, f.Name)
 		if c.TargetFallback != "" {
 			expl += " and it acts on " + c.TargetFallback
 		}
 		expl += "."
+		if iref, id, ok := responseNamesInitiator(p.Evidence, s); ok {
+			l = diagnose.Confirmed
+			refs = append(refs, iref)
+			expl += fmt.Sprintf(" The response proves it: it names participant %s, the conversation's first participant (its initiator), not the one in the body.", id)
+		}
 		if kind == "array" {
 			expl += fmt.Sprintf(" The value is also an array where %s is a single string.", f.Name)
 		}
-		p.Report(diagnose.Cause{ID: "body.target-misnamed", Likelihood: l, Evidence: []diagnose.Ref{ref}, Explanation: expl,
+		p.Report(diagnose.Cause{ID: "body.target-misnamed", Likelihood: l, Evidence: refs, Explanation: expl,
 			Fix: newFix("Name the participant in the path of the participant PATCH", fmt.Sprintf("under %s the body would be {%q: %q}", c.Basis, f.Name, s))})
 	case f.Name == "state" && ep.DropsOne:
 		var v string
@@ -365,6 +371,22 @@ func judgeMisnamed(p *diagnose.Pass, ep *genesys.Endpoint, c *genesys.BodyContra
 			Explanation: fmt.Sprintf("%s has no field %q; did you mean %q (%s)? The misspelt field is not read, so what it was meant to do does not happen.", c.Model, m.Key, f.Name, fm.Why),
 			Fix:         newFix(fmt.Sprintf("Rename %q to %q", m.Key, f.Name))})
 	}
+}
+
+// responseNamesInitiator reports whether the error message names the
+// conversation's initiator (its first participant) rather than the target
+// the body meant: proof that the server fell back to the initiator.
+func responseNamesInitiator(ev *diagnose.Evidence, target string) (diagnose.Ref, string, bool) {
+	eb := ev.Response.ErrorBody()
+	conv := ev.Conv()
+	if eb == nil || conv == nil || len(conv.Participants) == 0 || conv.Generic == nil {
+		return diagnose.Ref{}, "", false
+	}
+	init := conv.Participants[0].ID
+	if init == "" || strings.EqualFold(NormalizeID(target).Key(), init) || !strings.Contains(strings.ToLower(eb.Message+" "+eb.MessageWithParams), init) {
+		return diagnose.Ref{}, "", false
+	}
+	return diagnose.Ref{Source: "response", Path: "message", Value: eb.Message}, init, true
 }
 
 // judgeTargetMismatch compares the body's target with the path and
@@ -391,7 +413,7 @@ func judgeTargetMismatch(p *diagnose.Pass, rf *RequestFacts, c *genesys.BodyCont
 			decides = "under " + c.Basis + " the body decides which participant is acted on"
 		}
 		p.Report(diagnose.Cause{ID: "body.target-mismatch", Likelihood: diagnose.Confirmed,
-			Evidence: []diagnose.Ref{{Source: srcBody, Path: bf.TargetPath, Value: bf.Target}, {Source: map[bool]string{true: srcRequest, false: "flag --participant"}[o.label == "the path"], Path: map[bool]string{true: "{participantId}", false: ""}[o.label == "the path"], Value: o.id}},
+			Evidence:    []diagnose.Ref{{Source: srcBody, Path: bf.TargetPath, Value: bf.Target}, {Source: map[bool]string{true: srcRequest, false: "flag --participant"}[o.label == "the path"], Path: map[bool]string{true: "{participantId}", false: ""}[o.label == "the path"], Value: o.id}},
 			Explanation: fmt.Sprintf("The body names participant %s but %s names %s; %s.", bf.Target, o.label, o.id, decides),
 			Fix:         newFix("Name one participant, in the path")})
 		return

@@ -246,7 +246,7 @@ func hostJudgement(p *diagnose.Pass, rf *RequestFacts) {
 		p.RuleOut("endpoint.non-genesys-host", "%s is the API host of %s", host, r)
 		if evRegion != nil && evRegion.Domain != r.Domain && ev.Mode == diagnose.ModeLive && ev.Conversation != nil {
 			p.Report(diagnose.Cause{ID: "endpoint.wrong-region", Likelihood: diagnose.Likely,
-				Evidence: []diagnose.Ref{{Source: srcRequest, Path: "host", Value: host}, {Source: "live check", Path: "region", Value: evRegion.String()}},
+				Evidence:    []diagnose.Ref{{Source: srcRequest, Path: "host", Value: host}, {Source: "live check", Path: "region", Value: evRegion.String()}},
 				Explanation: fmt.Sprintf("The request went to %s (%s) but convdiag found the conversation in %s. Ids of one region are unknown in another.", host, r, evRegion),
 				Fix:         newFix("Send the request to the API host of the org's region")})
 			rf.BaseURL = evRegion.APIBase()
@@ -265,7 +265,7 @@ func hostJudgement(p *diagnose.Pass, rf *RequestFacts) {
 		rf.BaseURL = r.APIBase()
 		p.Report(diagnose.Cause{ID: "endpoint.non-genesys-host", Likelihood: diagnose.Likely, Evidence: []diagnose.Ref{ref},
 			Explanation: fmt.Sprintf("%s belongs to %s but is not its API host; the Platform API is served at api.%s (login.%s only issues tokens).", host, r, r.Domain, r.Domain),
-			Fix:         newFix("Send the request to the API host "+r.APIBase())})
+			Fix:         newFix("Send the request to the API host " + r.APIBase())})
 		return
 	}
 	p.Report(diagnose.Cause{ID: "endpoint.non-genesys-host", Likelihood: diagnose.Possible, Evidence: []diagnose.Ref{ref},
@@ -298,7 +298,7 @@ func targetJudgement(p *diagnose.Pass, rf *RequestFacts) {
 		return
 	}
 	p.Report(diagnose.Cause{ID: "endpoint.target-mismatch", Likelihood: diagnose.Confirmed,
-		Evidence: []diagnose.Ref{{Source: srcRequest, Path: "{participantId}", Value: rf.PathParticipant}, {Source: "flag --participant", Value: ev.ParticipantID}},
+		Evidence:    []diagnose.Ref{{Source: srcRequest, Path: "{participantId}", Value: rf.PathParticipant}, {Source: "flag --participant", Value: ev.ParticipantID}},
 		Explanation: fmt.Sprintf("The path targets participant %s but the participant meant is %s.", rf.PathParticipant, ev.ParticipantID),
 		Fix:         newFix("Put the id of the participant to drop in the path")})
 }

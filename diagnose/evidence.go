@@ -54,6 +54,9 @@ type Evidence struct {
 	Incomplete []string `json:"incomplete,omitempty"`
 	// Notes are remarks of the collector or loader worth showing.
 	Notes []string `json:"notes,omitempty"`
+	// Sent lists the requests a live check sent ("GET /api/v2/..."), in
+	// the order they went out.
+	Sent []string `json:"sent,omitempty"`
 	// ObservedAt is when the evidence was gathered (zero when unknown).
 	ObservedAt time.Time `json:"observed_at,omitempty"`
 

@@ -25,8 +25,8 @@ type Facts struct {
 // ParticipantTable is the conversation's participants, for the report.
 type ParticipantTable struct {
 	// Source names the GET the rows come from.
-	Source string          `json:"source"`
-	Media  string          `json:"media,omitempty"`
+	Source string           `json:"source"`
+	Media  string           `json:"media,omitempty"`
 	Rows   []ParticipantRow `json:"participants"`
 	// Omitted counts participants left out of Rows (large conferences:
 	// ended legs unrelated to the target).

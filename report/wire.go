@@ -45,12 +45,12 @@ type Tool struct {
 
 // Target is what was diagnosed.
 type Target struct {
-	ConversationID string       `json:"conversation_id"`
-	ParticipantID  string       `json:"participant_id"`
-	Request        SentRequest  `json:"request"`
+	ConversationID string        `json:"conversation_id"`
+	ParticipantID  string        `json:"participant_id"`
+	Request        SentRequest   `json:"request"`
 	Response       *SentResponse `json:"response"`
-	Host           string       `json:"host,omitempty"`
-	Region         string       `json:"region,omitempty"`
+	Host           string        `json:"host,omitempty"`
+	Region         string        `json:"region,omitempty"`
 }
 
 // SentRequest is the request as sent.

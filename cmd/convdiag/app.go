@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -64,28 +66,38 @@ func newApp(e *env) *cli.App {
 		Description: "convdiag runs a chain of checks (request line, body shape, token, conversation, participant\n" +
 			"provenance, participant state) over the evidence of a failed request, ranks the likely causes,\n" +
 			"and prints the corrected request. Start with `convdiag demo`.",
-		HideVersion:     true,
+		HideVersion: true,
+		// urfave/cli's built-in help flag and command are package globals
+		// that every App mutates while it runs; each command gets its own
+		// (withHelp) so that apps can run side by side.
+		HideHelp:        true,
 		HideHelpCommand: true,
+		Flags:           []cli.Flag{newHelpFlag()},
 		Reader:          e.Stdin,
 		Writer:          e.Stdout,
 		ErrWriter:       e.Stderr,
 		ExitErrHandler:  func(*cli.Context, error) {},
 		OnUsageError:    onUsageError,
+		// File names may contain commas: repeat a flag instead.
+		DisableSliceFlagSeparator: true,
 		Commands: []*cli.Command{
-			checkCommand(e),
-			demoCommand(e),
-			simCommand(e),
-			explainCommand(e),
-			{
+			withHelp(checkCommand(e)),
+			withHelp(demoCommand(e)),
+			withHelp(simCommand(e)),
+			withHelp(explainCommand(e)),
+			withHelp(&cli.Command{
 				Name:  "version",
 				Usage: "print the version",
 				Action: func(c *cli.Context) error {
 					fmt.Fprintf(e.Stdout, "convdiag %s\n", e.Version)
 					return nil
 				},
-			},
+			}),
 		},
 		Action: func(c *cli.Context) error {
+			if c.Bool("help") {
+				return cli.ShowAppHelp(c)
+			}
 			if c.Args().Len() > 0 {
 				return usageErr("unknown command %q (commands: check, demo, sim, explain, version)", c.Args().First())
 			}
@@ -93,6 +105,24 @@ func newApp(e *env) *cli.App {
 		},
 	}
 	return app
+}
+
+func newHelpFlag() *cli.BoolFlag {
+	return &cli.BoolFlag{Name: "help", Aliases: []string{"h"}, Usage: "show help"}
+}
+
+// withHelp gives a command its own --help flag.
+func withHelp(cmd *cli.Command) *cli.Command {
+	cmd.HideHelp, cmd.HideHelpCommand = true, true
+	cmd.Flags = append(cmd.Flags, newHelpFlag())
+	action := cmd.Action
+	cmd.Action = func(c *cli.Context) error {
+		if c.Bool("help") {
+			return cli.ShowCommandHelp(c.Lineage()[1], cmd.Name)
+		}
+		return action(c)
+	}
+	return cmd
 }
 
 // noArgs refuses positional arguments (a flag after one is not parsed by
@@ -103,3 +133,6 @@ func noArgs(c *cli.Context) error {
 	}
 	return nil
 }
+
+// decodeJSON decodes one JSON value from r.
+func decodeJSON(r io.Reader, v any) error { return json.NewDecoder(io.LimitReader(r, 1<<20)).Decode(v) }

@@ -11,6 +11,9 @@ import (
 	"github.com/convdiag/convdiag/checks"
 )
 
+// Well-formed ids for requests that should pass.
+const testConv, testPart = "7a4e1c9b-3d5f-4a2e-8b6c-0d9f2e5a7c31", "8e4f2ca3-15b0-40d2-a49d-e1af70c25d98"
+
 const trFixture = "../../diagnose/sim/scenarios/conversations/transfer-retry.json"
 
 // TestBadInput: every usage error and unreadable input ends with exit 2 and
@@ -120,7 +123,7 @@ func TestBodyFromStdin(t *testing.T) {
 // the report to a file and says so on stderr.
 func TestStreams(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "report.md")
-	r := runCLI(t, nil, "", "check", "--dry-run", "--request", "PATCH /api/v2/conversations/c/participants/p", "--body", `{"state":"disconnected"}`, "--format", "markdown", "--output", out)
+	r := runCLI(t, nil, "", "check", "--dry-run", "--request", "PATCH /api/v2/conversations/"+testConv+"/participants/"+testPart, "--body", `{"state":"disconnected"}`, "--format", "markdown", "--output", out)
 	if r.Code != 0 || r.Stdout != "" || !strings.Contains(r.Stderr, "report written to "+out) {
 		t.Fatalf("exit %d stdout %q stderr %q", r.Code, r.Stdout, r.Stderr)
 	}

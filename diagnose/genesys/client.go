@@ -135,6 +135,17 @@ func (c *Client) Sent() []string {
 	return append([]string(nil), c.sent...)
 }
 
+// TokenValue returns the access token in use ("" before Token), so that
+// every output can redact it.
+func (c *Client) TokenValue() string {
+	c.source.mu.Lock()
+	defer c.source.mu.Unlock()
+	if c.source.tok == nil {
+		return ""
+	}
+	return c.source.tok.AccessToken
+}
+
 // HTTPClient exposes the underlying client so tests can prove that it
 // refuses mutating requests.
 func (c *Client) HTTPClient() *http.Client { return c.http }

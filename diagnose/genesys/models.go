@@ -43,50 +43,50 @@ type TransferResponse struct {
 // Participant is the generic participant of a Conversation. It has no
 // top-level state: each communication in its media arrays has one.
 type Participant struct {
-	ID                    string          `json:"id"`
-	Name                  string          `json:"name,omitempty"`
-	StartTime             string          `json:"startTime,omitempty"`
-	EndTime               string          `json:"endTime,omitempty"`
-	ConnectedTime         string          `json:"connectedTime,omitempty"`
-	UserID                string          `json:"userId,omitempty"`
-	UserURI               string          `json:"userUri,omitempty"`
-	ExternalContactID     string          `json:"externalContactId,omitempty"`
-	ExternalOrgID         string          `json:"externalOrganizationId,omitempty"`
-	QueueID               string          `json:"queueId,omitempty"`
-	QueueName             string          `json:"queueName,omitempty"`
-	GroupID               string          `json:"groupId,omitempty"`
-	TeamID                string          `json:"teamId,omitempty"`
-	Purpose               string          `json:"purpose,omitempty"`
-	ParticipantType       string          `json:"participantType,omitempty"`
-	ConsultParticipantID  string          `json:"consultParticipantId,omitempty"`
-	MonitoredParticipant  string          `json:"monitoredParticipantId,omitempty"`
-	CoachedParticipant    string          `json:"coachedParticipantId,omitempty"`
-	BargedParticipant     string          `json:"bargedParticipantId,omitempty"`
-	Address               string          `json:"address,omitempty"`
-	ANI                   string          `json:"ani,omitempty"`
-	ANIName               string          `json:"aniName,omitempty"`
-	DNIS                  string          `json:"dnis,omitempty"`
-	WrapupRequired        bool            `json:"wrapupRequired,omitempty"`
-	WrapupSkipped         bool            `json:"wrapupSkipped,omitempty"`
-	MediaRoles            []string        `json:"mediaRoles,omitempty"`
-	Calls                 []Communication `json:"calls,omitempty"`
-	Callbacks             []Communication `json:"callbacks,omitempty"`
-	Chats                 []Communication `json:"chats,omitempty"`
-	Cobrowsesessions      []Communication `json:"cobrowsesessions,omitempty"`
-	Emails                []Communication `json:"emails,omitempty"`
-	Messages              []Communication `json:"messages,omitempty"`
-	InternalMessages      []Communication `json:"internalMessages,omitempty"`
-	Screenshares          []Communication `json:"screenshares,omitempty"`
-	SocialExpressions     []Communication `json:"socialExpressions,omitempty"`
-	Videos                []Communication `json:"videos,omitempty"`
-	ScreenMonitorings     []Communication `json:"screenMonitorings,omitempty"`
+	ID                   string          `json:"id"`
+	Name                 string          `json:"name,omitempty"`
+	StartTime            string          `json:"startTime,omitempty"`
+	EndTime              string          `json:"endTime,omitempty"`
+	ConnectedTime        string          `json:"connectedTime,omitempty"`
+	UserID               string          `json:"userId,omitempty"`
+	UserURI              string          `json:"userUri,omitempty"`
+	ExternalContactID    string          `json:"externalContactId,omitempty"`
+	ExternalOrgID        string          `json:"externalOrganizationId,omitempty"`
+	QueueID              string          `json:"queueId,omitempty"`
+	QueueName            string          `json:"queueName,omitempty"`
+	GroupID              string          `json:"groupId,omitempty"`
+	TeamID               string          `json:"teamId,omitempty"`
+	Purpose              string          `json:"purpose,omitempty"`
+	ParticipantType      string          `json:"participantType,omitempty"`
+	ConsultParticipantID string          `json:"consultParticipantId,omitempty"`
+	MonitoredParticipant string          `json:"monitoredParticipantId,omitempty"`
+	CoachedParticipant   string          `json:"coachedParticipantId,omitempty"`
+	BargedParticipant    string          `json:"bargedParticipantId,omitempty"`
+	Address              string          `json:"address,omitempty"`
+	ANI                  string          `json:"ani,omitempty"`
+	ANIName              string          `json:"aniName,omitempty"`
+	DNIS                 string          `json:"dnis,omitempty"`
+	WrapupRequired       bool            `json:"wrapupRequired,omitempty"`
+	WrapupSkipped        bool            `json:"wrapupSkipped,omitempty"`
+	MediaRoles           []string        `json:"mediaRoles,omitempty"`
+	Calls                []Communication `json:"calls,omitempty"`
+	Callbacks            []Communication `json:"callbacks,omitempty"`
+	Chats                []Communication `json:"chats,omitempty"`
+	Cobrowsesessions     []Communication `json:"cobrowsesessions,omitempty"`
+	Emails               []Communication `json:"emails,omitempty"`
+	Messages             []Communication `json:"messages,omitempty"`
+	InternalMessages     []Communication `json:"internalMessages,omitempty"`
+	Screenshares         []Communication `json:"screenshares,omitempty"`
+	SocialExpressions    []Communication `json:"socialExpressions,omitempty"`
+	Videos               []Communication `json:"videos,omitempty"`
+	ScreenMonitorings    []Communication `json:"screenMonitorings,omitempty"`
 }
 
 // Communication is one entry of a participant's media array (Call, Chat,
 // Message, ...). Only the fields convdiag judges are modelled; they are common
 // to the media types that have them.
 type Communication struct {
-	ID               string   `json:"id"`
+	ID               string   `json:"id,omitempty"`
 	State            string   `json:"state,omitempty"`
 	InitialState     string   `json:"initialState,omitempty"`
 	Direction        string   `json:"direction,omitempty"`

@@ -1,0 +1,135 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/convdiag/convdiag/diagnose/genesys"
+	"github.com/convdiag/convdiag/diagnose/sim"
+)
+
+// bigConversation writes a conference of n participants (about 1.3 KB
+// each, so 5,000 make about 6.5 MB), every 50th live, and returns the
+// conversation id and a live participant near the end.
+func bigConversation(tb testing.TB, path string, n int) (convID, target string) {
+	tb.Helper()
+	id := func(i, kind int) string {
+		return fmt.Sprintf("%08x-%04x-4%03x-8%03x-%012x", i*7919+kind, kind, i%4096, (i/4096)%4096, i*104729+kind)
+	}
+	conv := genesys.Conversation{ID: "5f3e1d2c-4b6a-4c8e-9f0a-1b2c3d4e5f60", StartTime: "2026-11-25T09:00:00.000Z", MaxParticipants: n + 100}
+	for i := 0; i < n; i++ {
+		live := i%50 == 0 || i == n-1000
+		p := genesys.Participant{ID: id(i, 1), Name: fmt.Sprintf("Attendee %d", i), StartTime: "2026-11-25T09:00:00.000Z", ConnectedTime: "2026-11-25T09:00:02.000Z",
+			Purpose: "external", Address: fmt.Sprintf("tel:+1317555%04d", i), ANI: fmt.Sprintf("tel:+1317555%04d", i), DNIS: "tel:+18005550100", MediaRoles: []string{"full"}}
+		if i%3 == 0 {
+			p.Purpose, p.UserID = "agent", id(i, 2)
+		}
+		c := genesys.Communication{ID: id(i, 3), State: "connected", InitialState: "dialing", Direction: "outbound", ConnectedTime: "2026-11-25T09:00:02.000Z",
+			PeerID: id(i, 4), Self: &genesys.Address{AddressNormalized: p.Address}, Other: &genesys.Address{AddressNormalized: "tel:+18005550100"}}
+		if !live {
+			c.State, c.DisconnectType, c.DisconnectedTime = "disconnected", "peer", "2026-11-25T09:30:00.000Z"
+			p.EndTime = "2026-11-25T09:30:00.000Z"
+		}
+		p.Calls = []genesys.Communication{c}
+		conv.Participants = append(conv.Participants, p)
+	}
+	b, err := json.MarshalIndent(conv, "", "  ")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	return conv.ID, conv.Participants[n-1000].ID
+}
+
+// BenchmarkOffline5000 diagnoses a 5,000-participant conference offline:
+// in-process, as the built binary (process start included), and jq
+// selecting the participant's state from the same file, for comparison.
+// The binary run reports its peak RSS.
+//
+//	go test ./cmd/convdiag -run '^$' -bench Offline5000 -benchtime 20x
+func BenchmarkOffline5000(b *testing.B) {
+	dir := b.TempDir()
+	file := filepath.Join(dir, "conference.json")
+	convID, target := bigConversation(b, file, 5000)
+	st, _ := os.Stat(file)
+	b.Logf("conversation file: %.1f MB", float64(st.Size())/(1<<20))
+	args := []string{"check", "--request", "PATCH https://api.mypurecloud.com/api/v2/conversations/calls/" + convID + "/participants/" + target,
+		"--body", `{"state":"disconnected"}`, "--status", "409", "--conversation-json", file}
+
+	b.Run("in-process", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			e, _, _ := testEnv(nil, "")
+			if code := run(b.Context(), append([]string{"convdiag"}, args...), e); code != 0 {
+				b.Fatalf("exit %d", code)
+			}
+		}
+	})
+	b.Run("binary", func(b *testing.B) {
+		bin := filepath.Join(dir, "convdiag")
+		if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+			b.Fatalf("build: %v\n%s", err, out)
+		}
+		b.ResetTimer()
+		var peak int64
+		for i := 0; i < b.N; i++ {
+			cmd := exec.Command(bin, args...)
+			if err := cmd.Run(); err != nil {
+				b.Fatalf("%v", err)
+			}
+			if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && runtime.GOOS == "linux" {
+				peak = max(peak, ru.Maxrss)
+			}
+		}
+		b.ReportMetric(float64(peak)/1024, "peak-RSS-MB")
+	})
+	b.Run("jq", func(b *testing.B) {
+		jq, err := exec.LookPath("jq")
+		if err != nil {
+			b.Skip("jq not installed")
+		}
+		for i := 0; i < b.N; i++ {
+			out, err := exec.Command(jq, "--arg", "id", target, `.participants[] | select(.id==$id) | .calls[0].state`, file).Output()
+			if err != nil || string(out) != "\"connected\"\n" {
+				b.Fatalf("jq: %v %q", err, out)
+			}
+		}
+	})
+}
+
+// BenchmarkLiveRoundTrips runs a live check against the simulated org with
+// 100 ms added to every response and reports the wall time in round trips
+// (the floor is 2: the token, then the three GETs in parallel).
+//
+//	go test ./cmd/convdiag -run '^$' -bench LiveRoundTrips -benchtime 10x
+func BenchmarkLiveRoundTrips(b *testing.B) {
+	const latency = 100 * time.Millisecond
+	sc, _ := sim.LookupScenario(sim.DefaultScenario)
+	org, err := sc.Org()
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := httptest.NewServer(sim.New(org, sim.Options{Latency: latency}))
+	defer srv.Close()
+	args := []string{"convdiag", "check", "--api-base", srv.URL, "--client-id", "x", "--client-secret", "y", "--conversation", sc.ConversationID(),
+		"--request", sc.Request.Method + " " + sc.Request.URL, "--body", sc.Request.Body, "--status", "409"}
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		e, _, _ := testEnv(nil, "")
+		if code := run(b.Context(), args, e); code != 1 {
+			b.Fatalf("exit %d", code)
+		}
+	}
+	b.ReportMetric(float64(time.Since(start))/float64(b.N)/float64(latency), "round-trips/op")
+}

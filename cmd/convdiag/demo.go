@@ -1,0 +1,188 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/convdiag/convdiag/checks"
+	"github.com/convdiag/convdiag/diagnose"
+	"github.com/convdiag/convdiag/diagnose/collect"
+	"github.com/convdiag/convdiag/diagnose/genesys"
+	"github.com/convdiag/convdiag/diagnose/sim"
+)
+
+// Credentials of the demo's simulated org.
+const demoClientID, demoClientSecret = "demo-client", "demo-secret"
+
+func demoCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:      "demo",
+		Usage:     "diagnose a built-in case live against the simulated org (default: the forum post's 409)",
+		UsageText: "convdiag demo [flags] [SCENARIO]",
+		Description: `Starts the simulated org on 127.0.0.1, replays the user's failing request against it (as
+the user did), then runs the same code path as a live ` + "`convdiag check`" + ` (real HTTP, a real OAuth
+exchange, GETs only) and prints the report. --list shows the scenarios.`,
+		ArgsUsage:    "[SCENARIO]",
+		OnUsageError: onUsageError,
+		Flags: append([]cli.Flag{
+			&cli.BoolFlag{Name: "list", Usage: "list the scenarios and exit"},
+			&cli.DurationFlag{Name: "timeout", Value: 30 * time.Second, Usage: "overall network budget"},
+		}, outputFlags()...),
+		Action: func(c *cli.Context) error {
+			if c.Bool("list") {
+				listScenarios(e.Stdout)
+				return nil
+			}
+			if c.Args().Len() > 1 {
+				return usageErr("demo takes one scenario name, got %d words (put flags before it)", c.Args().Len())
+			}
+			name := c.Args().First()
+			if name == "" {
+				name = sim.DefaultScenario
+			}
+			sc, err := sim.LookupScenario(name)
+			if err != nil {
+				return usageErr("%v", err)
+			}
+			out, err := outputOptionsFrom(c)
+			if err != nil {
+				return err
+			}
+			return runDemo(c.Context, e, sc, out, c.Duration("timeout"))
+		},
+	}
+}
+
+// demoRun is what a demo established, for its one-line summary.
+type demoRun struct {
+	base     string
+	replayed string
+	rep      *diagnose.Report
+}
+
+// runDemo starts the simulated org, replays the scenario's request, and
+// checks it live.
+func runDemo(ctx context.Context, e *env, sc sim.Scenario, out outputOptions, budget time.Duration) error {
+	d, err := demo(ctx, e, sc, out.Verbose, budget)
+	if err != nil {
+		return err
+	}
+	if err := writeReport(e, d.rep, out, ""); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.Stderr, "convdiag demo: started a simulated Genesys org at %s (scenario %s), replayed the user's request (%s), then checked it live over HTTP (%s); `convdiag sim --scenario %s` keeps one running to try the fix.\n",
+		d.base, sc.Name, d.replayed, sentSummary(d.rep), sc.Name)
+	return exitFor(d.rep)
+}
+
+func demo(ctx context.Context, e *env, sc sim.Scenario, verbose bool, budget time.Duration) (*demoRun, error) {
+	org, err := sc.Org()
+	if err != nil {
+		return nil, err
+	}
+	srv, base, err := startSim(ctx, "127.0.0.1:0", sim.New(org, sim.Options{ClientID: demoClientID, ClientSecret: demoClientSecret}))
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
+	defer shutdown(srv)
+
+	ev := &diagnose.Evidence{Request: diagnose.Request{Method: sc.Request.Method, URL: sc.Request.URL, Body: []byte(sc.Request.Body), HasBody: sc.Request.Body != "", Origin: "demo"}}
+	resp, err := replay(ctx, e, base, sc.Request)
+	if err != nil {
+		return nil, fmt.Errorf("replay the scenario's request: %w", err)
+	}
+	ev.Response = resp
+	// The check sees the org as it was when the request failed.
+	org.Reset()
+
+	lt := &liveTarget{
+		target: collect.Target{APIBase: base, TokenURL: base + "/oauth/token", Method: "client-credentials", From: "the demo"},
+		cfg:    genesys.ClientConfig{APIBase: base, TokenURL: base + "/oauth/token", ClientID: demoClientID, ClientSecret: demoClientSecret, Transport: e.Transport},
+		convID: sc.ConversationID(),
+	}
+	ev = gatherLive(ctx, e, budget, verbose, lt, ev)
+	rep := checks.Diagnose(ev, diagnose.Options{Now: e.Now})
+	return &demoRun{base: base, replayed: fmt.Sprintf("%s %s -> %d", sc.Request.Method, shortPath(sc.Request.URL), resp.Status), rep: rep}, nil
+}
+
+// replay sends the user's request to the simulated org, as the user did:
+// a client-credentials token, then the request with its exact body.
+func replay(ctx context.Context, e *env, base string, r sim.SentRequest) (*diagnose.Response, error) {
+	hc := &http.Client{Transport: e.Transport, Timeout: 10 * time.Second}
+	form := strings.NewReader("grant_type=client_credentials")
+	treq, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/oauth/token", form)
+	if err != nil {
+		return nil, err
+	}
+	treq.SetBasicAuth(demoClientID, demoClientSecret)
+	treq.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	tresp, err := hc.Do(treq)
+	if err != nil {
+		return nil, err
+	}
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	err = decodeJSON(tresp.Body, &tok)
+	tresp.Body.Close()
+	if err != nil || tok.AccessToken == "" {
+		return nil, fmt.Errorf("no token from the simulated org (%v)", err)
+	}
+	u, err := url.Parse(r.URL)
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, r.Method, base+u.EscapedPath(), bytes.NewReader([]byte(r.Body)))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return nil, err
+	}
+	return &diagnose.Response{Status: resp.StatusCode, Body: body, CorrelationID: resp.Header.Get("ININ-Correlation-Id")}, nil
+}
+
+func shortPath(raw string) string {
+	if u, err := url.Parse(raw); err == nil && u.Path != "" {
+		p := u.Path
+		if i := strings.LastIndex(p, "/"); i > 0 && strings.Count(p, "/") > 5 {
+			p = ".../" + strings.Join(strings.Split(p, "/")[len(strings.Split(p, "/"))-2:], "/")
+		}
+		return p
+	}
+	return raw
+}
+
+// sentSummary says what the live check sent.
+func sentSummary(rep *diagnose.Report) string {
+	ev := rep.Evidence
+	if ev.Auth != nil && ev.Auth.Error != "" {
+		return "the token request failed: " + ev.Auth.Error
+	}
+	gets, posts := 0, 0
+	for _, s := range ev.Sent {
+		switch {
+		case strings.HasPrefix(s, "GET "):
+			gets++
+		case strings.HasPrefix(s, "POST "):
+			posts++
+		}
+	}
+	return fmt.Sprintf("%d token request, then %d GETs in parallel, nothing else; verdict %s", posts, gets, rep.Verdict.Status)
+}

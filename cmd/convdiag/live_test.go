@@ -1,0 +1,384 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/convdiag/convdiag/diagnose/input"
+	"github.com/convdiag/convdiag/diagnose/sim"
+)
+
+// syncBuffer is a request log several handlers write to.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) lines() []map[string]any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []map[string]any
+	sc := bufio.NewScanner(bytes.NewReader(s.b.Bytes()))
+	for sc.Scan() {
+		var v map[string]any
+		if json.Unmarshal(sc.Bytes(), &v) == nil {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// assertReadOnly fails if the log holds anything but GETs and the token
+// POST.
+func assertReadOnly(t *testing.T, log *syncBuffer) {
+	t.Helper()
+	lines := log.lines()
+	if len(lines) == 0 {
+		t.Error("the request log is empty")
+	}
+	for _, l := range lines {
+		if l["method"] != "GET" && !(l["method"] == "POST" && l["path"] == "/oauth/token") {
+			t.Errorf("check sent %v %v", l["method"], l["path"])
+		}
+	}
+}
+
+// testSim serves a scenario over loopback with a request log.
+func testSim(t *testing.T, scenario string, opts sim.Options) (*httptest.Server, *syncBuffer) {
+	t.Helper()
+	sc, err := sim.LookupScenario(scenario)
+	if err != nil {
+		t.Fatal(err)
+	}
+	org, err := sc.Org()
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := &syncBuffer{}
+	opts.RequestLog = log
+	srv := httptest.NewServer(sim.New(org, opts))
+	t.Cleanup(srv.Close)
+	return srv, log
+}
+
+// scenarioInputs writes what a user would attach for a scenario: the body
+// as sent and the response it got (replayed against a separate sim), and
+// returns the check flags for them.
+func scenarioInputs(t *testing.T, sc sim.Scenario) []string {
+	t.Helper()
+	dir := t.TempDir()
+	srv, _ := testSim(t, sc.Name, sim.Options{ClientID: demoClientID, ClientSecret: demoClientSecret})
+	e, _, _ := testEnv(nil, "")
+	resp, err := replay(context.Background(), e, srv.URL, sc.Request)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := filepath.Join(dir, "body.json")
+	respFile := filepath.Join(dir, "response.json")
+	if err := os.WriteFile(body, []byte(sc.Request.Body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(respFile, resp.Body, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return []string{"--request", sc.Request.Method + " " + sc.Request.URL, "--body", body, "--status", strconv.Itoa(resp.Status), "--response", respFile, "--format", "json"}
+}
+
+func causeSet(t *testing.T, out string) (map[string]string, int) {
+	t.Helper()
+	var rep jsonReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	m := map[string]string{}
+	for _, c := range rep.Causes {
+		m[c.ID] = c.Likelihood
+	}
+	return m, rep.Verdict.ExitCode
+}
+
+// TestLiveEqualsOffline: for every built-in scenario, the live check over
+// real HTTP against the simulated org gives the same causes and verdict as
+// the offline check of the same evidence, and sends only GETs (plus the
+// token request).
+func TestLiveEqualsOffline(t *testing.T) {
+	for _, sc := range sim.Scenarios() {
+		sc := sc
+		t.Run(sc.Name, func(t *testing.T) {
+			t.Parallel()
+			flags := scenarioInputs(t, sc)
+			srv, log := testSim(t, sc.Name, sim.Options{})
+			live := runCLI(t, nil, "", append([]string{"check", "--api-base", srv.URL, "--client-id", "x", "--client-secret", "y", "--conversation", sc.ConversationID()}, flags...)...)
+			conv, tok, err := sc.Files()
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir := t.TempDir()
+			convFile, tokFile := filepath.Join(dir, "conversation.json"), filepath.Join(dir, "tokeninfo.json")
+			_ = os.WriteFile(convFile, conv, 0o644)
+			_ = os.WriteFile(tokFile, tok, 0o644)
+			offline := runCLI(t, nil, "", append([]string{"check", "--conversation-json", convFile, "--token-info-json", tokFile}, flags...)...)
+			lc, lcode := causeSet(t, live.Stdout)
+			oc, ocode := causeSet(t, offline.Stdout)
+			if lcode != ocode || live.Code != offline.Code || !equalMaps(lc, oc) {
+				t.Errorf("live (exit %d) %v\noffline (exit %d) %v", live.Code, lc, offline.Code, oc)
+			}
+			if sc.Name == "healthy" && live.Code != 0 || sc.Name != "healthy" && live.Code != 1 {
+				t.Errorf("exit %d for scenario %s; stderr %s", live.Code, sc.Name, live.Stderr)
+			}
+			assertReadOnly(t, log)
+			var rep struct {
+				Mode string `json:"mode"`
+			}
+			_ = json.Unmarshal([]byte(live.Stdout), &rep)
+			if rep.Mode != "live" {
+				t.Errorf("mode %q", rep.Mode)
+			}
+		})
+	}
+}
+
+func equalMaps(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// TestLiveReadsInParallel: the three GETs are in flight together after the
+// token request: two round trips, proved by the order and overlap of
+// requests rather than by timing.
+func TestLiveReadsInParallel(t *testing.T) {
+	sc, _ := sim.LookupScenario("stale-leg")
+	org, _ := sc.Org()
+	var mu sync.Mutex
+	inFlight, peak := 0, 0
+	var order []string
+	h := sim.New(org, sim.Options{Latency: 50 * time.Millisecond})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		inFlight++
+		peak = max(peak, inFlight)
+		order = append(order, r.Method+" "+r.URL.Path)
+		mu.Unlock()
+		h.ServeHTTP(w, r)
+		mu.Lock()
+		inFlight--
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	r := runCLI(t, nil, "", "check", "--api-base", srv.URL, "--client-id", "x", "--client-secret", "y", "--conversation", sc.ConversationID(),
+		"--request", sc.Request.Method+" "+sc.Request.URL, "--body", sc.Request.Body, "--status", "409")
+	if r.Code != 1 {
+		t.Fatalf("exit %d: %s", r.Code, r.Stderr)
+	}
+	if len(order) != 4 || order[0] != "POST /oauth/token" {
+		t.Fatalf("requests %v: want the token request, then three GETs", order)
+	}
+	rest := append([]string(nil), order[1:]...)
+	sort.Strings(rest)
+	want := []string{"GET /api/v2/conversations/" + sc.ConversationID(), "GET /api/v2/conversations/calls/" + sc.ConversationID(), "GET /api/v2/tokens/me"}
+	if strings.Join(rest, "|") != strings.Join(want, "|") {
+		t.Errorf("GETs %v, want %v", rest, want)
+	}
+	if peak != 3 {
+		t.Errorf("at most %d requests were in flight together, want the 3 GETs", peak)
+	}
+}
+
+// TestLiveFaults: with 30% of API responses failing and 5 requests per
+// second allowed, at least 4 of 5 live checks still reach the right
+// diagnosis, and none crashes.
+func TestLiveFaults(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits out rate-limit windows")
+	}
+	sc, _ := sim.LookupScenario("stale-leg")
+	srv, log := testSim(t, sc.Name, sim.Options{FailRate: 0.3, RateLimit: 5, Seed: 7})
+	right := 0
+	for i := 0; i < 5; i++ {
+		r := runCLI(t, nil, "", "check", "--api-base", srv.URL, "--client-id", "x", "--client-secret", "y", "--conversation", sc.ConversationID(),
+			"--request", sc.Request.Method+" "+sc.Request.URL, "--body", sc.Request.Body, "--status", "409", "--format", "json", "--timeout", "20s")
+		if r.Code != 1 && r.Code != 3 {
+			t.Errorf("run %d: exit %d, stderr %q", i, r.Code, r.Stderr)
+			continue
+		}
+		causes, _ := causeSet(t, r.Stdout)
+		if r.Code == 1 && causes["participant.stale-leg"] == "confirmed" {
+			right++
+		}
+	}
+	if right < 4 {
+		t.Errorf("%d of 5 checks reached the diagnosis", right)
+	}
+	statuses := map[float64]int{}
+	for _, l := range log.lines() {
+		statuses[l["status"].(float64)]++
+	}
+	if statuses[503] == 0 || statuses[429] == 0 {
+		t.Errorf("the faults were not exercised: %v", statuses)
+	}
+	assertReadOnly(t, log)
+}
+
+// TestLiveIncomplete: what cannot be reached or authenticated ends with
+// exit 3 and a report of what was established.
+func TestLiveIncomplete(t *testing.T) {
+	sc, _ := sim.LookupScenario(sim.DefaultScenario)
+	body := sc.Request.Body
+	t.Run("unreachable", func(t *testing.T) {
+		r := runCLI(t, nil, "", "check", "--api-base", "http://127.0.0.1:1", "--client-id", "x", "--client-secret", "y", "--conversation", sc.ConversationID(),
+			"--request", sc.Request.Method+" "+sc.Request.URL, "--body", body, "--format", "json", "--timeout", "5s")
+		if r.Code != 3 {
+			t.Fatalf("exit %d: %s", r.Code, r.Stderr)
+		}
+		causes, _ := causeSet(t, r.Stdout)
+		if causes["endpoint.full-teardown"] != "confirmed" {
+			t.Errorf("what the request line shows must still be reported: %v", causes)
+		}
+		if !strings.Contains(r.Stdout, "unreachable") {
+			t.Errorf("the report does not say the API was unreachable")
+		}
+	})
+	t.Run("invalid client", func(t *testing.T) {
+		srv, _ := testSim(t, sc.Name, sim.Options{ClientID: "right", ClientSecret: "secret-right"})
+		r := runCLI(t, nil, "", "check", "--api-base", srv.URL, "--client-id", "right", "--client-secret", "secret-wrong", "--conversation", sc.ConversationID(), "--format", "json")
+		if r.Code != 3 {
+			t.Fatalf("exit %d", r.Code)
+		}
+		causes, _ := causeSet(t, r.Stdout)
+		if causes["token.invalid"] != "confirmed" || !strings.Contains(r.Stdout, "invalid_client") {
+			t.Errorf("causes %v", causes)
+		}
+		if strings.Contains(r.Stdout+r.Stderr, "secret-wrong") {
+			t.Error("the client secret appears in the output")
+		}
+	})
+	t.Run("wrong region", func(t *testing.T) {
+		// The token works, but the conversation is not in its org.
+		srv, _ := testSim(t, "healthy", sim.Options{})
+		r := runCLI(t, nil, "", "check", "--api-base", srv.URL, "--client-id", "x", "--client-secret", "y", "--conversation", sc.ConversationID(), "--format", "json")
+		if r.Code != 1 {
+			t.Fatalf("exit %d: %s", r.Code, r.Stderr)
+		}
+		causes, _ := causeSet(t, r.Stdout)
+		if causes["conversation.not-found"] != "confirmed" || !strings.Contains(r.Stdout, `org \"Mycompany\"`) {
+			t.Errorf("causes %v; the org of the token must be named", causes)
+		}
+	})
+}
+
+// TestCredentialSources: flags, environment and profile each work, and
+// flags beat the environment, which beats the profile.
+func TestCredentialSources(t *testing.T) {
+	sc, _ := sim.LookupScenario("healthy")
+	srv, _ := testSim(t, sc.Name, sim.Options{ClientID: "good-id", ClientSecret: "good-secret", AccessTokens: []string{"good-token"}})
+	home := t.TempDir()
+	writeProfile := func(body string) {
+		if err := os.MkdirAll(filepath.Join(home, ".gc"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(home, ".gc", "config.toml"), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeProfile("[DEFAULT]\nenvironment = \"mypurecloud.com\"\nclient_credentials = \"good-id\"\nclient_secret = \"good-secret\"\n\n[bad]\nclient_credentials = \"good-id\"\nclient_secret = \"bad-secret\"\n\n[tok]\naccess_token = \"good-token\"\n")
+	base := []string{"check", "--conversation", sc.ConversationID(), "--request", sc.Request.Method + " " + sc.Request.URL, "--body", sc.Request.Body, "--format", "json"}
+	for _, tc := range []struct {
+		name string
+		vars map[string]string
+		args []string
+		ok   bool
+	}{
+		{"flags", nil, []string{"--api-base", srv.URL, "--client-id", "good-id", "--client-secret", "good-secret"}, true},
+		{"environment", map[string]string{envClientID: "good-id", envClientSecret: "good-secret", envAPIBase: srv.URL}, nil, true},
+		{"access token from environment", map[string]string{envAccessToken: "good-token", envAPIBase: srv.URL}, nil, true},
+		{"access token flag", nil, []string{"--api-base", srv.URL, "--access-token", "good-token"}, true},
+		{"profile", map[string]string{"HOME": home}, []string{"--api-base", srv.URL, "--profile", "DEFAULT"}, true},
+		{"profile access token", map[string]string{"HOME": home}, []string{"--api-base", srv.URL, "--profile", "tok"}, true},
+		{"flag beats environment", map[string]string{envClientID: "good-id", envClientSecret: "bad-secret", envAPIBase: srv.URL}, []string{"--client-secret", "good-secret"}, true},
+		{"environment beats profile", map[string]string{"HOME": home, envClientSecret: "good-secret"}, []string{"--api-base", srv.URL, "--profile", "bad"}, true},
+		{"profile's bad secret", map[string]string{"HOME": home}, []string{"--api-base", srv.URL, "--profile", "bad"}, false},
+		{"environment's bad secret beats a good profile", map[string]string{"HOME": home, envClientSecret: "bad-secret"}, []string{"--api-base", srv.URL, "--profile", "DEFAULT"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runCLI(t, tc.vars, "", append(append([]string{}, base...), tc.args...)...)
+			if tc.ok && r.Code != 0 || !tc.ok && r.Code != 3 {
+				t.Errorf("exit %d, stderr %q", r.Code, r.Stderr)
+			}
+			for _, secret := range []string{"good-secret", "bad-secret", "good-token"} {
+				if strings.Contains(r.Stdout+r.Stderr, secret) {
+					t.Errorf("%s appears in the output", secret)
+				}
+			}
+		})
+	}
+	// A half pair, a missing profile, a missing region: exit 2, one line.
+	for _, tc := range []struct {
+		vars map[string]string
+		args []string
+		want string
+	}{
+		{map[string]string{envClientID: "id"}, []string{"--api-base", srv.URL}, "no client secret"},
+		{map[string]string{"HOME": home}, []string{"--profile", "nope"}, "no such profile"},
+		{map[string]string{"HOME": t.TempDir()}, []string{"--profile", "DEFAULT"}, "does not exist"},
+		{map[string]string{envClientID: "id", envClientSecret: "s"}, nil, "region"},
+		{nil, []string{"--api-base", srv.URL}, "needs credentials"},
+	} {
+		r := runCLI(t, tc.vars, "", append(append([]string{}, base...), tc.args...)...)
+		if r.Code != 2 || !strings.Contains(r.Stderr, tc.want) || strings.Count(r.Stderr, "\n") != 1 {
+			t.Errorf("%v %v: exit %d stderr %q, want %q", tc.vars, tc.args, r.Code, r.Stderr, tc.want)
+		}
+	}
+}
+
+// TestResolveRegions: every region key and domain gives the API base and
+// the login host's token URL.
+func TestResolveRegions(t *testing.T) {
+	e, _, _ := testEnv(nil, "")
+	for key, wantBase := range map[string]string{"eu-central-1": "https://api.mypurecloud.de", "mypurecloud.jp": "https://api.mypurecloud.jp", "us-west-2": "https://api.usw2.pure.cloud", "ca_central_1": "https://api.cac1.pure.cloud"} {
+		lt, err := resolveLive(e, &checkOptions{Region: key, AccessToken: "t", Input: inputWithConversation("c")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if lt.target.APIBase != wantBase || lt.target.TokenURL != strings.Replace(wantBase, "://api.", "://login.", 1)+"/oauth/token" {
+			t.Errorf("%s: %s %s", key, lt.target.APIBase, lt.target.TokenURL)
+		}
+	}
+	lt, _ := resolveLive(e, &checkOptions{APIBase: "http://127.0.0.1:9", LoginBase: "http://127.0.0.1:10", AccessToken: "t", Input: inputWithConversation("c")})
+	if lt.target.TokenURL != "http://127.0.0.1:10/oauth/token" {
+		t.Errorf("--login-base: %s", lt.target.TokenURL)
+	}
+	lt, _ = resolveLive(e, &checkOptions{APIBase: "http://127.0.0.1:9", AccessToken: "t", Input: inputWithConversation("c")})
+	if lt.target.TokenURL != "http://127.0.0.1:9/oauth/token" {
+		t.Errorf("api base token URL: %s", lt.target.TokenURL)
+	}
+	if lt, err := resolveLive(e, &checkOptions{}); lt != nil || err != nil {
+		t.Errorf("no credentials must mean offline: %v %v", lt, err)
+	}
+}
+
+func inputWithConversation(id string) input.Options { return input.Options{ConversationID: id} }

@@ -1,0 +1,182 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/convdiag/convdiag/diagnose/genesys"
+	"github.com/convdiag/convdiag/diagnose/input"
+	"github.com/convdiag/convdiag/diagnose/sim"
+)
+
+func simCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:      "sim",
+		Usage:     "serve a simulated Genesys Cloud org on loopback for curl, SDKs and convdiag",
+		UsageText: "convdiag sim [flags]",
+		Description: `Serves POST /oauth/token, GET /api/v2/tokens/me, GET /api/v2/conversations/{id},
+GET /api/v2/conversations/calls/{id}, POST /api/v2/conversations/{id}/disconnect (the forum
+post's contract) and PATCH /api/v2/conversations[/MEDIA]/{id}/participants/{pid}.
+The first line on stdout is the base URL; it serves until interrupted, then exits 0.
+
+   convdiag sim --scenario stale-leg
+   convdiag sim --conversation-json saved.json --token-info-json tokens-me.json --request-log log.jsonl`,
+		OnUsageError: onUsageError,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "scenario", Usage: "built-in scenario to serve (default: " + sim.DefaultScenario + "; --list shows them)"},
+			&cli.BoolFlag{Name: "list", Usage: "list the built-in scenarios and exit"},
+			&cli.StringSliceFlag{Name: "conversation-json", Usage: "serve this saved conversation `FILE` (either view; repeatable) instead of a scenario", TakesFile: true},
+			&cli.StringFlag{Name: "token-info-json", Usage: "serve this saved GET /api/v2/tokens/me `FILE`", TakesFile: true},
+			&cli.StringFlag{Name: "addr", Value: "127.0.0.1:0", Usage: "listen address"},
+			&cli.StringFlag{Name: "client-id", Usage: "accepted client id (default: any non-empty pair is accepted)"},
+			&cli.StringFlag{Name: "client-secret", Usage: "accepted client secret"},
+			&cli.StringSliceFlag{Name: "access-token", Usage: "also accept this bearer `TOKEN` (repeatable)"},
+			&cli.DurationFlag{Name: "latency", Usage: "added to every response"},
+			&cli.IntFlag{Name: "rate-limit", Usage: "requests per second; past it 429 with Retry-After (0: none)"},
+			&cli.Float64Flag{Name: "fail-rate", Usage: "fraction of API responses that are 503 (0 to 1)"},
+			&cli.StringFlag{Name: "request-log", Usage: "append one JSON line per request ({\"method\",\"path\",\"status\"}) to `FILE`", TakesFile: true},
+			&cli.Uint64Flag{Name: "seed", Usage: "seed of the simulated failures (0: random)", Hidden: true},
+		},
+		Action: func(c *cli.Context) error {
+			if err := noArgs(c); err != nil {
+				return err
+			}
+			if c.Bool("list") {
+				listScenarios(e.Stdout)
+				return nil
+			}
+			return runSim(c, e)
+		},
+	}
+}
+
+func listScenarios(w io.Writer) {
+	for _, s := range sim.Scenarios() {
+		fmt.Fprintf(w, "%-22s %s\n", s.Name, s.Title)
+	}
+}
+
+// simOrg builds the org to serve from --scenario or saved files.
+func simOrg(c *cli.Context) (*sim.Org, string, error) {
+	files := c.StringSlice("conversation-json")
+	if len(files) == 0 {
+		if c.String("token-info-json") != "" {
+			return nil, "", usageErr("--token-info-json needs --conversation-json (a scenario brings its own token info)")
+		}
+		name := c.String("scenario")
+		if name == "" {
+			name = sim.DefaultScenario
+		}
+		sc, err := sim.LookupScenario(name)
+		if err != nil {
+			return nil, "", usageErr("%v", err)
+		}
+		org, err := sc.Org()
+		if err != nil {
+			return nil, "", err
+		}
+		return org, "scenario " + sc.Name + ": " + sc.Title, nil
+	}
+	if c.String("scenario") != "" {
+		return nil, "", usageErr("--scenario and --conversation-json exclude each other")
+	}
+	var docs []*genesys.Decoded
+	for _, f := range files {
+		b, err := input.ReadFileLimited(f, input.MaxDocument)
+		if err != nil {
+			return nil, "", usageErr("--conversation-json %s: %v", f, err)
+		}
+		d, err := genesys.DecodeConversation(b, "")
+		if err != nil {
+			return nil, "", usageErr("--conversation-json %s %v", f, err)
+		}
+		docs = append(docs, d)
+	}
+	var ti *genesys.TokenInfo
+	if f := c.String("token-info-json"); f != "" {
+		b, err := input.ReadFileLimited(f, input.MaxDocument)
+		if err != nil {
+			return nil, "", usageErr("--token-info-json %s: %v", f, err)
+		}
+		if ti, err = genesys.DecodeTokenInfo(b); err != nil {
+			return nil, "", usageErr("--token-info-json %s %v", f, err)
+		}
+	}
+	return sim.NewOrg(ti, docs...), fmt.Sprintf("%d saved conversation(s)", len(docs)), nil
+}
+
+func runSim(c *cli.Context, e *env) error {
+	org, what, err := simOrg(c)
+	if err != nil {
+		return err
+	}
+	opts := sim.Options{
+		ClientID: c.String("client-id"), ClientSecret: c.String("client-secret"), AccessTokens: c.StringSlice("access-token"),
+		Latency: c.Duration("latency"), RateLimit: c.Int("rate-limit"), FailRate: c.Float64("fail-rate"), Seed: c.Uint64("seed"),
+	}
+	if opts.FailRate < 0 || opts.FailRate > 1 {
+		return usageErr("--fail-rate %v: want a fraction between 0 and 1", opts.FailRate)
+	}
+	if opts.RateLimit < 0 || opts.Latency < 0 {
+		return usageErr("--rate-limit and --latency cannot be negative")
+	}
+	if (opts.ClientID == "") != (opts.ClientSecret == "") {
+		return usageErr("--client-id and --client-secret go together")
+	}
+	if p := c.String("request-log"); p != "" {
+		f, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			return usageErr("--request-log %s: %v", p, err)
+		}
+		defer f.Close()
+		opts.RequestLog = f
+	}
+	srv, base, err := startSim(c.Context, c.String("addr"), sim.New(org, opts))
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	fmt.Fprintln(e.Stdout, base)
+	fmt.Fprintf(e.Stderr, "convdiag sim: serving %s at %s\n", what, base)
+	for _, id := range org.ConversationIDs() {
+		fmt.Fprintf(e.Stderr, "  conversation %s  (convdiag check --api-base %s --client-id x --client-secret y --conversation %s ...)\n", id, base, id)
+	}
+	fmt.Fprintln(e.Stderr, "  interrupt (Ctrl-C) to stop")
+	<-c.Context.Done()
+	shutdown(srv)
+	fmt.Fprintln(e.Stderr, "convdiag sim: stopped")
+	return nil
+}
+
+// startSim listens on addr and serves h; it returns the base URL.
+func startSim(ctx context.Context, addr string, h http.Handler) (*http.Server, string, error) {
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", addr)
+	if err != nil {
+		return nil, "", fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			_ = err // the listener was closed under it; shutdown reports nothing more useful
+		}
+	}()
+	host := ln.Addr().String()
+	if strings.HasPrefix(host, "[::]") || strings.HasPrefix(host, "0.0.0.0") {
+		host = "127.0.0.1" + host[strings.LastIndexByte(host, ':'):]
+	}
+	return srv, "http://" + host, nil
+}
+
+func shutdown(srv *http.Server) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(ctx)
+}

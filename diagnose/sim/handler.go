@@ -1,0 +1,411 @@
+package sim
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	mrand "math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/convdiag/convdiag/diagnose/genesys"
+)
+
+// Options tune the simulated org's behaviour.
+type Options struct {
+	// ClientID and ClientSecret are the accepted client credentials; when
+	// both are empty any non-empty pair is accepted.
+	ClientID, ClientSecret string
+	// AccessTokens are accepted as bearer tokens besides those issued.
+	AccessTokens []string
+	// Latency is added to every response.
+	Latency time.Duration
+	// RateLimit is the number of requests per second served; past it the
+	// answer is 429 with Retry-After. 0: no limit.
+	RateLimit int
+	// FailRate is the fraction of API responses (not token responses)
+	// that are 503.
+	FailRate float64
+	// Seed seeds the failure dice (0: random).
+	Seed uint64
+	// RequestLog receives one JSON line per request:
+	// {"method","path","status"}.
+	RequestLog io.Writer
+	// Now is the clock (nil: time.Now).
+	Now func() time.Time
+}
+
+// Server is the simulated org's http.Handler.
+type Server struct {
+	org  *Org
+	opts Options
+	mux  *http.ServeMux
+
+	mu     sync.Mutex
+	issued map[string]bool
+	window time.Time
+	count  int
+	dice   *mrand.Rand
+	logMu  sync.Mutex
+}
+
+// New returns the handler serving org.
+func New(org *Org, opts Options) *Server {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	seed := opts.Seed
+	if seed == 0 {
+		seed = mrand.Uint64()
+	}
+	s := &Server{org: org, opts: opts, issued: map[string]bool{}, dice: mrand.New(mrand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
+	for _, t := range opts.AccessTokens {
+		s.issued[t] = true
+	}
+	m := http.NewServeMux()
+	m.HandleFunc("POST /oauth/token", s.token)
+	m.HandleFunc("GET /api/v2/tokens/me", s.api(s.tokensMe))
+	m.HandleFunc("GET /api/v2/conversations/{id}", s.api(s.getConversation))
+	m.HandleFunc("GET /api/v2/conversations/{media}/{id}", s.api(s.getMediaConversation))
+	m.HandleFunc("POST /api/v2/conversations/{id}/disconnect", s.api(s.postDisconnect))
+	m.HandleFunc("PATCH /api/v2/conversations/{id}/participants/{pid}", s.api(s.patchParticipant))
+	m.HandleFunc("PATCH /api/v2/conversations/{media}/{id}/participants/{pid}", s.api(s.patchParticipant))
+	m.HandleFunc("/", s.api(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "not.found", fmt.Sprintf("No resource for %s %s", r.Method, r.URL.Path))
+	}))
+	s.mux = m
+	return s
+}
+
+// Org returns the org served.
+func (s *Server) Org() *Org { return s.org }
+
+// statusRecorder remembers the status written.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+// ServeHTTP adds what every Genesys response carries (correlation id,
+// rate-limit headers), the configured latency and rate limit, and the
+// request log.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rec := &statusRecorder{ResponseWriter: w}
+	defer func() { s.logRequest(r, rec.status) }()
+	if s.opts.Latency > 0 {
+		t := time.NewTimer(s.opts.Latency)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			rec.status = 499
+			return
+		}
+	}
+	h := rec.Header()
+	h.Set("ININ-Correlation-Id", uuid.NewString())
+	count, reset, limited := s.rate()
+	allowed := 300
+	if s.opts.RateLimit > 0 {
+		allowed = s.opts.RateLimit
+	}
+	h.Set("inin-ratelimit-allowed", strconv.Itoa(allowed))
+	h.Set("inin-ratelimit-count", strconv.Itoa(count))
+	h.Set("inin-ratelimit-reset", strconv.Itoa(reset))
+	if limited {
+		h.Set("Retry-After", strconv.Itoa(reset))
+		writeError(rec, http.StatusTooManyRequests, "too.many.requests", fmt.Sprintf("Rate limit exceeded the maximum of %d requests per second", s.opts.RateLimit))
+		return
+	}
+	s.mux.ServeHTTP(rec, r)
+}
+
+// rate counts the request in the current one-second window.
+func (s *Server) rate() (count, reset int, limited bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.opts.Now()
+	if now.Sub(s.window) >= time.Second {
+		s.window, s.count = now, 0
+	}
+	s.count++
+	reset = 1
+	return s.count, reset, s.opts.RateLimit > 0 && s.count > s.opts.RateLimit
+}
+
+func (s *Server) logRequest(r *http.Request, status int) {
+	if s.opts.RequestLog == nil {
+		return
+	}
+	b, _ := json.Marshal(struct {
+		Method string `json:"method"`
+		Path   string `json:"path"`
+		Status int    `json:"status"`
+	}{r.Method, r.URL.Path, status})
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
+	_, _ = s.opts.RequestLog.Write(append(b, '\n'))
+}
+
+// api wraps an /api/v2 handler: bearer authentication and injected 503s.
+func (s *Server) api(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		auth := r.Header.Get("Authorization")
+		tok, ok := strings.CutPrefix(auth, "Bearer ")
+		if !ok {
+			tok, ok = strings.CutPrefix(auth, "bearer ")
+		}
+		s.mu.Lock()
+		known := s.issued[strings.TrimSpace(tok)]
+		fail := s.opts.FailRate > 0 && s.dice.Float64() < s.opts.FailRate
+		s.mu.Unlock()
+		if !ok || !known {
+			writeError(w, http.StatusUnauthorized, "bad.credentials", "Invalid login credentials.")
+			return
+		}
+		if fail {
+			writeError(w, http.StatusServiceUnavailable, "service.unavailable", "The service is currently unavailable (simulated failure)")
+			return
+		}
+		h(w, r)
+	}
+}
+
+// token is POST /oauth/token: the client-credentials grant with Basic auth.
+func (s *Server) token(w http.ResponseWriter, r *http.Request) {
+	oauthErr := func(status int, code, desc string) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		_ = json.NewEncoder(w).Encode(map[string]string{"error": code, "description": desc, "error_description": desc})
+	}
+	if err := r.ParseForm(); err != nil {
+		oauthErr(http.StatusBadRequest, "invalid_request", "the form body does not parse")
+		return
+	}
+	if gt := r.PostForm.Get("grant_type"); gt != "client_credentials" {
+		oauthErr(http.StatusBadRequest, "unsupported_grant_type", fmt.Sprintf("grant_type %q is not supported here; use client_credentials", gt))
+		return
+	}
+	id, secret, ok := r.BasicAuth()
+	if !ok {
+		id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
+	}
+	valid := id != "" && secret != ""
+	if s.opts.ClientID != "" || s.opts.ClientSecret != "" {
+		valid = id == s.opts.ClientID && secret == s.opts.ClientSecret
+	}
+	if !valid {
+		oauthErr(http.StatusUnauthorized, "invalid_client", "client id or secret is not valid")
+		return
+	}
+	var b [24]byte
+	_, _ = rand.Read(b[:])
+	tok := "sim-" + base64.RawURLEncoding.EncodeToString(b[:])
+	s.mu.Lock()
+	s.issued[tok] = true
+	s.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]any{"access_token": tok, "token_type": "bearer", "expires_in": 86400})
+}
+
+func (s *Server) tokensMe(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.org.TokenInfo())
+}
+
+func (s *Server) getConversation(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if b, ok := s.org.conversationJSON(id); ok {
+		writeRaw(w, http.StatusOK, b)
+		return
+	}
+	writeError(w, http.StatusNotFound, "not.found", fmt.Sprintf("Conversation %s not found", id))
+}
+
+func (s *Server) getMediaConversation(w http.ResponseWriter, r *http.Request) {
+	media, id := r.PathValue("media"), r.PathValue("id")
+	switch media {
+	case "calls":
+		if b, ok := s.org.callJSON(id); ok {
+			writeRaw(w, http.StatusOK, b)
+			return
+		}
+	case "callbacks", "chats", "cobrowsesessions", "emails", "messages":
+		if b, ok := s.org.conversationJSON(id); ok && s.org.mediaIs(id, media) {
+			writeRaw(w, http.StatusOK, b)
+			return
+		}
+	default:
+		writeError(w, http.StatusNotFound, "not.found", fmt.Sprintf("No resource for GET %s", r.URL.Path))
+		return
+	}
+	writeError(w, http.StatusNotFound, "not.found", fmt.Sprintf("Conversation %s not found", id))
+}
+
+// mediaIs reports whether the conversation is of the media segment.
+func (o *Org) mediaIs(id, segment string) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	c, ok := o.convs[id]
+	return ok && mediaOf(c) == segment
+}
+
+// postDisconnect follows the seed forum post's contract: the target is the
+// body's participantId; without it (or under another name) the server
+// falls back to the conversation's initiator.
+func (s *Server) postDisconnect(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad.request", "The request body could not be read")
+		return
+	}
+	target := ""
+	if len(bytes.TrimSpace(body)) > 0 {
+		var v map[string]any
+		if err := json.Unmarshal(body, &v); err != nil {
+			writeError(w, http.StatusBadRequest, "bad.request", "The request could not be understood by the server due to malformed syntax")
+			return
+		}
+		target, _ = v["participantId"].(string)
+	}
+	if target == "" {
+		init, ok := s.org.initiator(id)
+		if !ok {
+			writeError(w, http.StatusNotFound, "not.found", fmt.Sprintf("Conversation %s not found", id))
+			return
+		}
+		target = init
+	}
+	if e := s.org.drop(id, "", target, s.opts.Now()); e != nil {
+		writeError(w, e.status, e.code, e.msg)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, "disconnected participant "+target)
+}
+
+// patchParticipant is the participant PATCH (generic or media-specific).
+func (s *Server) patchParticipant(w http.ResponseWriter, r *http.Request) {
+	id, pid, media := r.PathValue("id"), r.PathValue("pid"), r.PathValue("media")
+	switch media {
+	case "", "calls", "callbacks", "chats", "cobrowsesessions", "emails", "messages":
+	default:
+		writeError(w, http.StatusNotFound, "not.found", fmt.Sprintf("No resource for PATCH %s", r.URL.Path))
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad.request", "The request body could not be read")
+		return
+	}
+	var req map[string]json.RawMessage
+	if err := json.Unmarshal(body, &req); err != nil {
+		writeError(w, http.StatusBadRequest, "bad.request", "The request could not be understood by the server due to malformed syntax")
+		return
+	}
+	var state string
+	if raw, ok := req["state"]; ok {
+		if json.Unmarshal(raw, &state) != nil {
+			writeError(w, http.StatusBadRequest, "bad.request", "state must be a string")
+			return
+		}
+	}
+	known := false
+	for k := range req {
+		switch k {
+		case "state", "wrapup", "recording", "muted", "confined", "held", "wrapupSkipped", "resumeTime":
+			known = true
+		}
+	}
+	if !known {
+		writeError(w, http.StatusBadRequest, "bad.request", "The request has no field this endpoint acts on")
+		return
+	}
+	if state != "" && state != genesys.StateDisconnected && state != genesys.StateConnected {
+		writeError(w, http.StatusBadRequest, "bad.request", fmt.Sprintf("Invalid value %q for state", state))
+		return
+	}
+	ti := s.org.TokenInfo()
+	userToken := ti.OAuthClient != nil && !strings.EqualFold(strings.ReplaceAll(ti.OAuthClient.AuthorizedGrantType, "_", "-"), "CLIENT-CREDENTIALS")
+	if userToken && !hasScope(ti.AuthorizedScope, "conversations") {
+		writeError(w, http.StatusForbidden, "missing.scope", "The token does not have the conversations scope")
+		return
+	}
+	if !s.org.participantExists(id, pid) {
+		if _, ok := s.org.conversationJSON(id); !ok {
+			writeError(w, http.StatusNotFound, "not.found", fmt.Sprintf("Conversation %s not found", id))
+			return
+		}
+		if media != "" && !s.org.mediaIs(id, media) {
+			writeError(w, http.StatusNotFound, "not.found", fmt.Sprintf("Conversation %s is not a %s conversation", id, strings.TrimSuffix(media, "s")))
+			return
+		}
+		writeError(w, http.StatusNotFound, "not.found", fmt.Sprintf("Participant %s not found in conversation %s", pid, id))
+		return
+	}
+	if state == genesys.StateConnected {
+		if !userToken {
+			writeError(w, http.StatusBadRequest, "bad.request", "This request requires a user context. Client credentials cannot be used for requests to this resource.")
+			return
+		}
+		w.WriteHeader(http.StatusAccepted)
+		return
+	}
+	if state == genesys.StateDisconnected {
+		if e := s.org.drop(id, media, pid, s.opts.Now()); e != nil {
+			writeError(w, e.status, e.code, e.msg)
+			return
+		}
+	}
+	w.WriteHeader(http.StatusAccepted)
+}
+
+func hasScope(scopes []string, want string) bool {
+	for _, s := range scopes {
+		if s == want {
+			return true
+		}
+	}
+	return false
+}
+
+// writeError writes a Genesys-shaped error body.
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	writeJSON(w, status, genesys.ErrorBody{Message: msg, Code: code, Status: status, ContextID: uuid.NewString()})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	writeRaw(w, status, b)
+}
+
+func writeRaw(w http.ResponseWriter, status int, b []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}

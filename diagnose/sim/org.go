@@ -1,0 +1,284 @@
+package sim
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/convdiag/convdiag/diagnose/genesys"
+)
+
+// Org is the simulated org's state: its conversations and the token info
+// it reports. It is safe for concurrent use.
+type Org struct {
+	mu    sync.Mutex
+	token *genesys.TokenInfo
+	convs map[string]*genesys.Conversation
+	order []string
+	// snapshot is the initial state, for Reset.
+	snapshot map[string][]byte
+}
+
+// DefaultTokenInfo is the token info of an org built from conversations
+// alone: a client-credentials token.
+func DefaultTokenInfo() *genesys.TokenInfo {
+	org := &genesys.NamedEntity{ID: "00000000-0000-4000-8000-00000000c0de", Name: "Simulated org"}
+	return &genesys.TokenInfo{Organization: org, HomeOrganization: org, AuthorizedScope: []string{},
+		OAuthClient: &genesys.OrgOAuthClient{ID: "00000000-0000-4000-8000-0000000c11e7", Name: "convdiag sim", AuthorizedGrantType: "CLIENT-CREDENTIALS"}}
+}
+
+// NewOrg builds an org serving the conversations (either view is accepted;
+// a flat call view is turned into the generic view).
+func NewOrg(token *genesys.TokenInfo, docs ...*genesys.Decoded) *Org {
+	if token == nil {
+		token = DefaultTokenInfo()
+	}
+	o := &Org{token: token, convs: map[string]*genesys.Conversation{}, snapshot: map[string][]byte{}}
+	for _, d := range docs {
+		c := d.Conversation
+		if c == nil && d.Call != nil {
+			c = genericFromCall(d.Call)
+		}
+		if c == nil {
+			continue
+		}
+		if _, dup := o.convs[c.ID]; !dup {
+			o.order = append(o.order, c.ID)
+		}
+		o.convs[c.ID] = c
+		b, _ := json.Marshal(c)
+		o.snapshot[c.ID] = b
+	}
+	return o
+}
+
+// Reset restores every conversation to its initial state.
+func (o *Org) Reset() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for id, b := range o.snapshot {
+		var c genesys.Conversation
+		_ = json.Unmarshal(b, &c)
+		o.convs[id] = &c
+	}
+}
+
+// ConversationIDs lists the conversations served, in the order given.
+func (o *Org) ConversationIDs() []string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return append([]string(nil), o.order...)
+}
+
+// TokenInfo returns the token info served.
+func (o *Org) TokenInfo() *genesys.TokenInfo { return o.token }
+
+// conversationJSON returns the generic view of a conversation.
+func (o *Org) conversationJSON(id string) ([]byte, bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	c, ok := o.convs[id]
+	if !ok {
+		return nil, false
+	}
+	b, _ := json.Marshal(c)
+	return b, true
+}
+
+// callJSON returns the flat call view, false when the conversation is
+// unknown or not a call.
+func (o *Org) callJSON(id string) ([]byte, bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	c, ok := o.convs[id]
+	if !ok || mediaOf(c) != "calls" {
+		return nil, false
+	}
+	b, _ := json.Marshal(callFromGeneric(c))
+	return b, true
+}
+
+// mediaOf is the media segment of a conversation ("calls", "messages", ...).
+func mediaOf(c *genesys.Conversation) string {
+	count := map[string]int{}
+	for i := range c.Participants {
+		for _, cm := range c.Participants[i].Comms() {
+			count[cm.Array.Segment]++
+		}
+	}
+	best, n := "", 0
+	for _, arr := range genesys.MediaArrays {
+		if count[arr.Segment] > n && arr.Segment != "" {
+			best, n = arr.Segment, count[arr.Segment]
+		}
+	}
+	return best
+}
+
+// callFromGeneric derives GET /api/v2/conversations/calls/{id} from the
+// generic view: one flat participant per participant, with its first
+// call's state.
+func callFromGeneric(c *genesys.Conversation) *genesys.CallConversation {
+	cc := &genesys.CallConversation{ID: c.ID, Name: c.Name, RecentTransfers: c.RecentTransfers, RecordingState: c.RecordingState,
+		MaxParticipants: c.MaxParticipants, SelfURI: "/api/v2/conversations/calls/" + c.ID, Participants: []genesys.CallMediaParticipant{}}
+	for _, p := range c.Participants {
+		fp := genesys.CallMediaParticipant{ID: p.ID, Name: p.Name, Address: p.Address, StartTime: p.StartTime, ConnectedTime: p.ConnectedTime,
+			EndTime: p.EndTime, Purpose: p.Purpose, WrapupRequired: p.WrapupRequired, ConsultParticipantID: p.ConsultParticipantID,
+			MonitoredParticipant: p.MonitoredParticipant, CoachedParticipant: p.CoachedParticipant, BargedParticipant: p.BargedParticipant,
+			ANI: p.ANI, DNIS: p.DNIS, MediaRoles: p.MediaRoles}
+		if p.UserID != "" {
+			fp.User = &genesys.DomainEntityRef{ID: p.UserID, Name: p.Name}
+		}
+		if p.QueueID != "" {
+			fp.Queue = &genesys.DomainEntityRef{ID: p.QueueID, Name: p.QueueName}
+		}
+		if p.ExternalContactID != "" {
+			fp.ExternalContact = &genesys.DomainEntityRef{ID: p.ExternalContactID}
+		}
+		if len(p.Calls) > 0 {
+			k := p.Calls[len(p.Calls)-1]
+			fp.State, fp.Direction, fp.DisconnectType, fp.Held, fp.Muted, fp.Confined, fp.Peer, fp.StartHoldTime =
+				strings.ToLower(k.State), k.Direction, k.DisconnectType, k.Held, k.Muted, k.Confined, k.PeerID, k.StartHoldTime
+		}
+		cc.Participants = append(cc.Participants, fp)
+	}
+	return cc
+}
+
+// genericFromCall turns a flat call view into the generic view (the
+// communication ids are not in the flat view, so the calls have none).
+func genericFromCall(cc *genesys.CallConversation) *genesys.Conversation {
+	c := &genesys.Conversation{ID: cc.ID, Name: cc.Name, RecentTransfers: cc.RecentTransfers, MaxParticipants: cc.MaxParticipants, RecordingState: cc.RecordingState}
+	for _, fp := range cc.Participants {
+		p := genesys.Participant{ID: fp.ID, Name: fp.Name, Address: fp.Address, StartTime: fp.StartTime, ConnectedTime: fp.ConnectedTime, EndTime: fp.EndTime,
+			Purpose: fp.Purpose, WrapupRequired: fp.WrapupRequired, ConsultParticipantID: fp.ConsultParticipantID, ANI: fp.ANI, DNIS: fp.DNIS, MediaRoles: fp.MediaRoles,
+			Calls: []genesys.Communication{{State: fp.State, Direction: fp.Direction, DisconnectType: fp.DisconnectType, Held: fp.Held, Muted: fp.Muted, Confined: fp.Confined, PeerID: fp.Peer}}}
+		if fp.User != nil {
+			p.UserID = fp.User.ID
+		}
+		if fp.Queue != nil {
+			p.QueueID = fp.Queue.ID
+		}
+		if fp.ExternalContact != nil {
+			p.ExternalContactID = fp.ExternalContact.ID
+		}
+		c.Participants = append(c.Participants, p)
+	}
+	return c
+}
+
+// dropError is why a participant cannot be dropped: the HTTP status and the
+// message of the error body.
+type dropError struct {
+	status int
+	code   string
+	msg    string
+}
+
+// drop ends one participant of a conversation, as the participant PATCH
+// (or, under the forum post's contract, the teardown POST) would. segment
+// is the media path segment of the request ("" for the generic path).
+func (o *Org) drop(convID, segment, pid string, now time.Time) *dropError {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	c, ok := o.convs[convID]
+	if !ok {
+		return &dropError{404, "not.found", fmt.Sprintf("Conversation %s not found", convID)}
+	}
+	if segment != "" && mediaOf(c) != segment {
+		return &dropError{404, "not.found", fmt.Sprintf("Conversation %s is not a %s conversation", convID, strings.TrimSuffix(segment, "s"))}
+	}
+	if c.EndTime != "" {
+		return &dropError{409, "general.conflict", fmt.Sprintf("Cannot disconnect participant %s: the conversation has ended", pid)}
+	}
+	var p *genesys.Participant
+	for i := range c.Participants {
+		if c.Participants[i].ID == pid {
+			p = &c.Participants[i]
+		}
+	}
+	if p == nil {
+		return &dropError{404, "not.found", fmt.Sprintf("Participant %s not found in conversation %s", pid, convID)}
+	}
+	conflict := &dropError{409, "general.conflict", fmt.Sprintf("Cannot disconnect participant %s: Participant is not in a disconnectable state", pid)}
+	comms := p.Comms()
+	live := 0
+	for _, cm := range comms {
+		switch {
+		case genesys.Ended(cm.State):
+		case genesys.NotYetConnected(cm.State):
+			return conflict
+		default:
+			live++
+		}
+	}
+	if p.EndTime != "" || live == 0 || genesys.IsSystemPurpose(p.Purpose) {
+		return conflict
+	}
+	for i := range c.Participants {
+		other := &c.Participants[i]
+		linked := other.ConsultParticipantID == p.ID || p.ConsultParticipantID == other.ID
+		if other != p && linked && participantLive(other) {
+			return conflict
+		}
+	}
+	ts := now.UTC().Format("2006-01-02T15:04:05.000Z")
+	for _, cm := range comms {
+		if !genesys.Ended(cm.State) {
+			cm.State, cm.DisconnectType, cm.DisconnectedTime = genesys.StateDisconnected, "client", ts
+		}
+	}
+	p.EndTime = ts
+	anyLive := false
+	for i := range c.Participants {
+		if participantLive(&c.Participants[i]) {
+			anyLive = true
+		}
+	}
+	if !anyLive {
+		c.EndTime = ts
+	}
+	return nil
+}
+
+func participantLive(p *genesys.Participant) bool {
+	if p.EndTime != "" {
+		return false
+	}
+	for _, cm := range p.Comms() {
+		if !genesys.Ended(cm.State) {
+			return true
+		}
+	}
+	return false
+}
+
+// initiator is the participant the forum post's contract falls back to:
+// the conversation's first participant.
+func (o *Org) initiator(convID string) (string, bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	c, ok := o.convs[convID]
+	if !ok || len(c.Participants) == 0 {
+		return "", false
+	}
+	return c.Participants[0].ID, true
+}
+
+// participantExists reports whether the conversation has the participant.
+func (o *Org) participantExists(convID, pid string) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	c, ok := o.convs[convID]
+	if !ok {
+		return false
+	}
+	for _, p := range c.Participants {
+		if p.ID == pid {
+			return true
+		}
+	}
+	return false
+}

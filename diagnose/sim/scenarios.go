@@ -1,0 +1,144 @@
+// Package sim is the simulated Genesys Cloud org: a real http.Handler that
+// serves, on loopback, what convdiag reads (the token endpoint, GET
+// /api/v2/tokens/me, the conversation in both views) and what a user sends
+// (the teardown POST with the seed forum post's contract, the participant
+// PATCH with the real API's), with Genesys-shaped error bodies,
+// correlation and rate-limit headers, and injectable latency, rate limits
+// and failures. `convdiag sim` serves it to other tools; `convdiag demo` and
+// the end-to-end tests run convdiag against it over real HTTP.
+//
+// It is product code, not a test double: built-in scenarios are embedded in
+// the binary, and a customer's saved conversation can be served as a live
+// org.
+package sim
+
+import (
+	"embed"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strings"
+
+	"github.com/agnivade/levenshtein"
+
+	"github.com/convdiag/convdiag/diagnose/genesys"
+)
+
+//go:embed scenarios
+var scenarioFS embed.FS
+
+// Scenario is one built-in case: an org (a conversation and a token) and
+// the request a user sent to it.
+type Scenario struct {
+	Name  string `json:"name"`
+	Title string `json:"title"`
+	Story string `json:"story"`
+	// Conversation and Token name files under scenarios/conversations and
+	// scenarios/tokens.
+	Conversation string `json:"conversation"`
+	Token        string `json:"token"`
+	// Request is what the user sent, exactly: method, URL, body text.
+	Request SentRequest `json:"request"`
+}
+
+// SentRequest is a request as a user sent it.
+type SentRequest struct {
+	Method string `json:"method"`
+	URL    string `json:"url"`
+	Body   string `json:"body"`
+}
+
+// Scenarios lists the built-in scenarios, the seed's case first.
+func Scenarios() []Scenario {
+	b, err := scenarioFS.ReadFile("scenarios/scenarios.json")
+	if err != nil {
+		panic("sim: embedded scenarios missing: " + err.Error())
+	}
+	var list []Scenario
+	if err := json.Unmarshal(b, &list); err != nil {
+		panic("sim: embedded scenarios.json: " + err.Error())
+	}
+	return list
+}
+
+// DefaultScenario is the seed forum post's case.
+const DefaultScenario = "seed-forum-409"
+
+// LookupScenario finds a built-in scenario by name, with a did-you-mean.
+func LookupScenario(name string) (Scenario, error) {
+	list := Scenarios()
+	var names []string
+	for _, s := range list {
+		if s.Name == name {
+			return s, nil
+		}
+		names = append(names, s.Name)
+	}
+	best, bestD := "", 1<<30
+	for _, n := range names {
+		if d := levenshtein.ComputeDistance(name, n); d < bestD {
+			best, bestD = n, d
+		}
+	}
+	if bestD <= 4 || strings.Contains(best, name) && name != "" {
+		return Scenario{}, fmt.Errorf("unknown scenario %q; did you mean %q? (convdiag sim --list)", name, best)
+	}
+	return Scenario{}, fmt.Errorf("unknown scenario %q; scenarios: %s", name, strings.Join(names, ", "))
+}
+
+// Files returns the scenario's conversation and token documents.
+func (s Scenario) Files() (conversation, token []byte, err error) {
+	conversation, err = scenarioFS.ReadFile("scenarios/conversations/" + s.Conversation)
+	if err != nil {
+		return nil, nil, fmt.Errorf("scenario %s: %w", s.Name, err)
+	}
+	token, err = scenarioFS.ReadFile("scenarios/tokens/" + s.Token)
+	if err != nil {
+		return nil, nil, fmt.Errorf("scenario %s: %w", s.Name, err)
+	}
+	return conversation, token, nil
+}
+
+// Org builds a fresh org for the scenario.
+func (s Scenario) Org() (*Org, error) {
+	conv, tok, err := s.Files()
+	if err != nil {
+		return nil, err
+	}
+	d, err := genesys.DecodeConversation(conv, "")
+	if err != nil {
+		return nil, fmt.Errorf("scenario %s: conversation %v", s.Name, err)
+	}
+	ti, err := genesys.DecodeTokenInfo(tok)
+	if err != nil {
+		return nil, fmt.Errorf("scenario %s: token %v", s.Name, err)
+	}
+	return NewOrg(ti, d), nil
+}
+
+// ConversationID is the id of the scenario's conversation.
+func (s Scenario) ConversationID() string {
+	conv, _, err := s.Files()
+	if err != nil {
+		return ""
+	}
+	var v struct {
+		ID string `json:"id"`
+	}
+	_ = json.Unmarshal(conv, &v)
+	return v.ID
+}
+
+// EmbeddedFiles lists the embedded data files (for tests and docs).
+func EmbeddedFiles() []string {
+	var out []string
+	_ = fs.WalkDir(scenarioFS, "scenarios", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			out = append(out, p)
+		}
+		return nil
+	})
+	sort.Strings(out)
+	return out
+}
