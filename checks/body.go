@@ -56,6 +56,8 @@ func runBodyShape(p *diagnose.Pass) (any, error) {
 		}
 	}
 
+	judgeContentType(p, rf)
+
 	// 1. Is it JSON at all? (Judged for every endpoint.)
 	if len(trimmed) > 0 {
 		if mf, bad := analyseMalformed(body); bad {
@@ -134,6 +136,38 @@ func runBodyShape(p *diagnose.Pass) (any, error) {
 	}
 	p.Summary("a JSON object with %s, judged against %s", quoteList(keys), contract.Model)
 	return bf, nil
+}
+
+// judgeContentType reports body.content-type when the request's headers
+// are known (from curl or a HAR) and do not declare JSON.
+func judgeContentType(p *diagnose.Pass, rf *RequestFacts) {
+	ev := p.Evidence
+	if len(ev.Request.Headers) == 0 || len(bytes.TrimSpace(ev.Request.Body)) == 0 {
+		return
+	}
+	ct := ""
+	for _, h := range ev.Request.Headers {
+		if strings.EqualFold(h.Name, "Content-Type") {
+			ct = h.Value
+		}
+	}
+	if strings.Contains(strings.ToLower(ct), "json") {
+		p.RuleOut("body.content-type", "the request declares Content-Type %s", ct)
+		return
+	}
+	l := diagnose.Likely
+	status := ""
+	if ev.Response != nil && ev.Response.Status == 415 {
+		l, status = diagnose.Confirmed, " The response was 415 Unsupported Media Type."
+	}
+	shown := ct
+	if shown == "" {
+		shown = "(none)"
+	}
+	p.Report(diagnose.Cause{ID: "body.content-type", Likelihood: l,
+		Evidence:    []diagnose.Ref{{Source: srcRequest, Path: "Content-Type header", Value: shown}},
+		Explanation: fmt.Sprintf("The body was sent with Content-Type %s, not application/json: the API reads JSON bodies only when they are declared as JSON, so it rejects or ignores this one (inferred from how the Platform API reads bodies).%s", shown, status),
+		Fix:         newFix("Send the header Content-Type: application/json (curl -H, or requests json= instead of data=)")})
 }
 
 // missingBody judges an endpoint with a contract that got no body.

@@ -54,11 +54,13 @@ type Evidence struct {
 	Incomplete []string `json:"incomplete,omitempty"`
 	// Notes are remarks of the collector or loader worth showing.
 	Notes []string `json:"notes,omitempty"`
+	// Replayed names the bundle this evidence was read from (a rerun).
+	Replayed string `json:"replayed,omitempty"`
 	// Sent lists the requests a live check sent ("GET /api/v2/..."), in
 	// the order they went out.
 	Sent []string `json:"sent,omitempty"`
 	// ObservedAt is when the evidence was gathered (zero when unknown).
-	ObservedAt time.Time `json:"observed_at,omitempty"`
+	ObservedAt time.Time `json:"observed_at,omitzero"`
 
 	conv *Conv // built on first use by Conv
 }

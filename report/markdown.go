@@ -49,6 +49,14 @@ func (r markdownRenderer) Render(w io.Writer, m *Model) error {
 	if err := mdTable(ew, []string{"", ""}, facts); err != nil {
 		return err
 	}
+	if hs := m.Target.Request.Headers; len(hs) > 0 {
+		var b strings.Builder
+		for _, h := range hs {
+			fmt.Fprintf(&b, "%s: %s\n", h.Name, h.Value)
+		}
+		fmt.Fprintf(ew, "\nRequest headers (secrets removed):\n\n")
+		fence(ew, "http", strings.TrimRight(b.String(), "\n"))
+	}
 	if b := m.Target.Request.Body; b != nil {
 		fmt.Fprintf(ew, "\nBody as sent (%d bytes%s):\n\n", m.Target.Request.BodyBytes, map[bool]string{true: ", truncated", false: ""}[m.Target.Request.BodyTruncated])
 		fence(ew, "json", strings.TrimRight(*b, "\r\n"))
@@ -166,6 +174,9 @@ func (r markdownRenderer) Render(w io.Writer, m *Model) error {
 	if m.Reproduce != "" {
 		fmt.Fprintf(ew, "### To reproduce\n\n")
 		fence(ew, "sh", m.Reproduce)
+		if !strings.Contains(m.Reproduce, "--bundle") && !strings.HasPrefix(m.Reproduce, "convdiag demo") {
+			fmt.Fprintf(ew, "Add `--save-bundle DIR` to capture the redacted evidence so another engineer can rerun it offline with `convdiag check --bundle DIR`.\n\n")
+		}
 	}
 	fmt.Fprintf(ew, "<sub>%s %s, report format %s. Secrets and personal data are redacted unless --show-secrets was given.</sub>\n", m.Tool.Name, m.Tool.Version, m.FormatVersion)
 	return ew.err

@@ -18,6 +18,7 @@ type Redactor struct {
 	labels  map[string]string
 	counts  map[string]int
 	log     map[string]*Redaction
+	places  []Where
 }
 
 // Redaction records one redacted value (never the value itself).
@@ -61,42 +62,68 @@ var (
 
 // String redacts one string.
 func (r *Redactor) String(s string) string {
-	if s == "" {
-		return s
+	out, hits := r.apply(s)
+	for _, h := range hits {
+		r.note(h.Kind, h.Replacement, h.How, 1)
 	}
+	return out
+}
+
+// hit is one value replaced.
+type hit struct{ Kind, Replacement, How string }
+
+// apply redacts s and says what it replaced.
+func (r *Redactor) apply(s string) (string, []hit) {
+	if s == "" {
+		return s, nil
+	}
+	var hits []hit
+	removed := func(kind string) { hits = append(hits, hit{kind, Redacted, "removed"}) }
 	for _, sec := range r.secrets {
-		if strings.Contains(s, sec) {
-			n := strings.Count(s, sec)
+		if n := strings.Count(s, sec); n > 0 {
 			s = strings.ReplaceAll(s, sec, Redacted)
-			r.note("secret", Redacted, "removed", n)
+			for i := 0; i < n; i++ {
+				removed("secret")
+			}
 		}
 	}
 	s = authRe.ReplaceAllStringFunc(s, func(m string) string {
 		sub := authRe.FindStringSubmatch(m)
-		r.note("token", Redacted, "removed", 1)
+		removed("token")
 		return sub[1] + sub[2] + Redacted
 	})
-	s = jwtRe.ReplaceAllStringFunc(s, func(string) string { r.note("token", Redacted, "removed", 1); return Redacted })
+	s = jwtRe.ReplaceAllStringFunc(s, func(string) string { removed("token"); return Redacted })
 	s = secretKVRe.ReplaceAllStringFunc(s, func(m string) string {
 		sub := secretKVRe.FindStringSubmatch(m)
 		if sub[2] == Redacted || strings.HasPrefix(sub[2], "$") || strings.HasPrefix(sub[2], "<") {
 			return m
 		}
-		r.note("secret", Redacted, "removed", 1)
+		removed("secret")
 		return sub[1] + Redacted
 	})
 	s = secretFlag.ReplaceAllStringFunc(s, func(m string) string {
 		sub := secretFlag.FindStringSubmatch(m)
-		r.note("secret", Redacted, "removed", 1)
+		if sub[2] == Redacted {
+			return m
+		}
+		removed("secret")
 		return sub[1] + Redacted
 	})
 	s = userInfoURL.ReplaceAllStringFunc(s, func(m string) string {
-		r.note("secret", Redacted, "removed", 1)
+		removed("secret")
 		return userInfoURL.FindStringSubmatch(m)[1] + Redacted + "@"
 	})
-	s = emailRe.ReplaceAllStringFunc(s, func(m string) string { return r.label("email", m) })
-	s = replaceBounded(phoneRe, s, func(m string) string { return r.label("phone", m) })
-	return s
+	s = emailRe.ReplaceAllStringFunc(s, func(m string) string {
+		l := r.label("email", m)
+		hits = append(hits, hit{"email", l, "masked"})
+		return l
+	})
+	s = replaceBounded(phoneRe, s, func(m string) string {
+		l := r.label("phone", m)
+		hits = append(hits, hit{"phone", l, "masked"})
+		return l
+	})
+	return s, hits
 }
 
 // replaceBounded replaces matches that do not sit inside a longer word or
@@ -133,7 +160,6 @@ func (r *Redactor) label(kind, v string) string {
 		l = fmt.Sprintf("<%s-%d>", kind, r.counts[kind])
 		r.labels[key] = l
 	}
-	r.note(kind, l, "masked", 1)
 	return l
 }
 
@@ -178,40 +204,95 @@ func (r *Redactor) Log() []Redaction {
 // Bytes redacts bytes as text.
 func (r *Redactor) Bytes(b []byte) []byte { return []byte(r.String(string(b))) }
 
+// Where is one redaction at a place: a file and a JSON path in it.
+type Where struct {
+	File string `json:"file"`
+	// Path is the JSON path ("participants[1].address"), empty for a
+	// file judged as text.
+	Path        string `json:"path,omitempty"`
+	Kind        string `json:"kind"`
+	How         string `json:"how"`
+	Replacement string `json:"replacement"`
+}
+
 // Walk redacts, in place, every string reachable from v (a pointer),
 // except json.RawMessage values convdiag built itself.
-func (r *Redactor) Walk(v any) { r.walk(reflect.ValueOf(v)) }
+func (r *Redactor) Walk(v any) { r.walk(reflect.ValueOf(v), "", "") }
 
-func (r *Redactor) walk(v reflect.Value) {
+// WalkAt is Walk that also records where each redaction was made; file
+// names the document v is.
+func (r *Redactor) WalkAt(file string, v any) { r.walk(reflect.ValueOf(v), file, "") }
+
+// BytesAt redacts a document judged as text and records it under file.
+func (r *Redactor) BytesAt(file string, b []byte) []byte {
+	out, hits := r.apply(string(b))
+	r.record(file, "", hits)
+	return []byte(out)
+}
+
+// Places lists every recorded redaction, in the order made.
+func (r *Redactor) Places() []Where { return append([]Where(nil), r.places...) }
+
+func (r *Redactor) record(file, path string, hits []hit) {
+	for _, h := range hits {
+		r.note(h.Kind, h.Replacement, h.How, 1)
+		if file != "" {
+			r.places = append(r.places, Where{File: file, Path: path, Kind: h.Kind, How: h.How, Replacement: h.Replacement})
+		}
+	}
+}
+
+func (r *Redactor) walk(v reflect.Value, file, path string) {
 	switch v.Kind() {
 	case reflect.Pointer, reflect.Interface:
 		if !v.IsNil() {
-			r.walk(v.Elem())
+			r.walk(v.Elem(), file, path)
 		}
 	case reflect.Struct:
+		t := v.Type()
 		for i := 0; i < v.NumField(); i++ {
-			if v.Type().Field(i).IsExported() {
-				r.walk(v.Field(i))
+			f := t.Field(i)
+			if !f.IsExported() {
+				continue
 			}
+			name := strings.Split(f.Tag.Get("json"), ",")[0]
+			if name == "-" {
+				continue
+			}
+			if name == "" {
+				name = f.Name
+			}
+			r.walk(v.Field(i), file, joinPath(path, name))
 		}
 	case reflect.Slice, reflect.Array:
 		if v.Type().Elem().Kind() == reflect.Uint8 {
 			return
 		}
 		for i := 0; i < v.Len(); i++ {
-			r.walk(v.Index(i))
+			r.walk(v.Index(i), file, fmt.Sprintf("%s[%d]", path, i))
 		}
 	case reflect.Map:
 		if v.Type().Elem().Kind() == reflect.String && v.Type().Key().Kind() == reflect.String {
 			keys := v.MapKeys()
 			sort.Slice(keys, func(i, j int) bool { return keys[i].String() < keys[j].String() })
 			for _, k := range keys {
-				v.SetMapIndex(k, reflect.ValueOf(r.String(v.MapIndex(k).String())))
+				out, hits := r.apply(v.MapIndex(k).String())
+				r.record(file, fmt.Sprintf("%s[%q]", path, k.String()), hits)
+				v.SetMapIndex(k, reflect.ValueOf(out))
 			}
 		}
 	case reflect.String:
 		if v.CanSet() {
-			v.SetString(r.String(v.String()))
+			out, hits := r.apply(v.String())
+			r.record(file, path, hits)
+			v.SetString(out)
 		}
 	}
+}
+
+func joinPath(path, name string) string {
+	if path == "" {
+		return name
+	}
+	return path + "." + name
 }

@@ -93,6 +93,13 @@ func (t textRenderer) Render(w io.Writer, m *Model) error {
 	fmt.Fprintf(ew, "%s  %s\n\n", p.verdict(m.Verdict.Status), m.Verdict.Summary)
 
 	kv := [][2]string{{"Request", m.Target.Request.Method + " " + m.Target.Request.URL}}
+	if hs := m.Target.Request.Headers; len(hs) > 0 {
+		var parts []string
+		for _, h := range hs {
+			parts = append(parts, h.Name+": "+h.Value)
+		}
+		kv = append(kv, [2]string{"Headers", oneLine(strings.Join(parts, "; "), 200)})
+	}
 	if b := m.Target.Request.Body; b != nil {
 		kv = append(kv, [2]string{"Body", oneLine(*b, 160)})
 	} else {
@@ -242,8 +249,8 @@ func (t textRenderer) Render(w io.Writer, m *Model) error {
 		}
 		fmt.Fprintln(ew)
 	}
-	if m.Reproduce != "" {
-		fmt.Fprintf(ew, "To reproduce: %s\n", m.Reproduce)
+	if strings.Contains(m.Reproduce, "--bundle") {
+		fmt.Fprintf(ew, "To reproduce offline: %s\n", m.Reproduce)
 	}
 	fmt.Fprintf(ew, "%s (exit %d). `convdiag explain ID` explains a cause at length.\n", p.verdict(m.Verdict.Status), m.Verdict.ExitCode)
 	return ew.err

@@ -5,6 +5,7 @@ package report
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -63,6 +64,15 @@ type SentRequest struct {
 	BodyBytes     int     `json:"body_bytes"`
 	BodyTruncated bool    `json:"body_truncated,omitempty"`
 	Origin        string  `json:"origin,omitempty"`
+	// Headers are the request headers when known (curl, HAR); secrets are
+	// never kept by the parsers.
+	Headers []Header `json:"headers,omitempty"`
+}
+
+// Header is one HTTP header.
+type Header struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
 }
 
 // SentResponse is the response received.
@@ -190,6 +200,9 @@ func Build(rep *diagnose.Report, version string) *Model {
 	if m.Target.ParticipantID == "" {
 		m.Target.ParticipantID = ev.ParticipantID
 	}
+	for _, h := range ev.Request.Headers {
+		m.Target.Request.Headers = append(m.Target.Request.Headers, Header{Name: h.Name, Value: h.Value})
+	}
 	if ev.Request.HasBody {
 		b := ev.Request.Body
 		if len(b) > maxBodyShown {
@@ -259,7 +272,17 @@ func Build(rep *diagnose.Report, version string) *Model {
 		m.Corrected = request(rep.Facts.Corrected)
 	}
 	m.Verdict.Status, m.Verdict.ExitCode, m.Verdict.Summary = rep.Verdict.Status, rep.Verdict.ExitCode, rep.Verdict.Summary
+	if ev.Replayed != "" {
+		when := ""
+		if !ev.ObservedAt.IsZero() {
+			when = " at " + ev.ObservedAt.UTC().Format(time.RFC3339)
+		}
+		m.Notes = append(m.Notes, fmt.Sprintf("replayed offline from bundle %s: the evidence was recorded in %s mode%s", ev.Replayed, ev.Mode, when))
+	}
 	m.Notes = append(m.Notes, ev.Notes...)
+	if len(ev.Sent) > 0 {
+		m.Notes = append(m.Notes, "requests this check sent: "+strings.Join(ev.Sent, ", "))
+	}
 	return m
 }
 

@@ -26,6 +26,7 @@ func usageErr(format string, args ...any) error {
 
 // run runs the app and returns the exit code; it never calls os.Exit.
 func run(ctx context.Context, args []string, e *env) int {
+	e.Args = args
 	app := newApp(e)
 	err := app.RunContext(ctx, args)
 	if err == nil {

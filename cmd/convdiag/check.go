@@ -13,6 +13,7 @@ import (
 	"github.com/convdiag/convdiag/diagnose"
 	"github.com/convdiag/convdiag/diagnose/input"
 	"github.com/convdiag/convdiag/report"
+	"github.com/convdiag/convdiag/report/bundle"
 )
 
 // checkOptions is everything `convdiag check` was asked to do, parsed from
@@ -29,9 +30,11 @@ type checkOptions struct {
 	Profile                    string
 	Timeout                    time.Duration
 
-	Output   outputOptions
-	Verbose  bool
-	Scenario string // demo only
+	// Bundle reruns a saved bundle.
+	Bundle string
+
+	Output  outputOptions
+	Verbose bool
 }
 
 // outputOptions are the report flags shared by check and demo.
@@ -41,6 +44,8 @@ type outputOptions struct {
 	Color       string
 	ShowSecrets bool
 	Verbose     bool
+	// SaveBundle writes the redacted evidence to a replay bundle.
+	SaveBundle string
 }
 
 func outputFlags() []cli.Flag {
@@ -50,6 +55,7 @@ func outputFlags() []cli.Flag {
 		&cli.StringFlag{Name: "color", Value: "auto", Usage: "colour: auto (only on a terminal, honours NO_COLOR), always or never"},
 		&cli.BoolFlag{Name: "show-secrets", Usage: "do not redact tokens, secrets, phone numbers and e-mail addresses (never the default)"},
 		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "show every check's evidence and notes; log requests to stderr"},
+		&cli.StringFlag{Name: "save-bundle", Usage: "also write the redacted evidence, report.json and manifest.json to `DIR`, for another engineer to rerun with --bundle", TakesFile: true},
 	}
 }
 
@@ -64,6 +70,10 @@ func checkFlags() []cli.Flag {
 		&cli.StringFlag{Name: "conversation-json", Usage: "`FILE`: saved GET /api/v2/conversations/{id} (either view is accepted)", TakesFile: true},
 		&cli.StringFlag{Name: "call-json", Usage: "`FILE`: saved GET /api/v2/conversations/calls/{id}", TakesFile: true},
 		&cli.StringFlag{Name: "token-info-json", Usage: "`FILE`: saved GET /api/v2/tokens/me", TakesFile: true},
+		&cli.StringFlag{Name: "curl", Usage: "the request as a pasted curl command (bash quoting; - reads it from stdin), instead of --request/--body"},
+		&cli.StringFlag{Name: "har", Usage: "`FILE`: a HAR export (Chrome, Firefox, Postman); the failing conversation request, its response and any recorded GETs are taken from it", TakesFile: true},
+		&cli.IntFlag{Name: "har-entry", Usage: "judge HAR entry `N` (1-based) instead of the last failing one"},
+		&cli.StringFlag{Name: "bundle", Usage: "rerun a saved bundle `DIR` offline (it holds all the evidence)", TakesFile: true},
 		&cli.BoolFlag{Name: "offline", Usage: "no network: judge the files given (implied when there are no credentials and no --api-base, or when saved GETs are given)"},
 		&cli.BoolFlag{Name: "dry-run", Usage: "judge only the request line and body; nothing is fetched"},
 		&cli.StringFlag{Name: "region", Usage: "live: region key (eu-central-1) or domain (mypurecloud.de) [$GENESYSCLOUD_REGION]"},
@@ -121,7 +131,7 @@ func checkCommand(e *env) *cli.Command {
 
 // outputOptionsFrom reads and validates the report flags.
 func outputOptionsFrom(c *cli.Context) (outputOptions, error) {
-	o := outputOptions{OutputFile: c.String("output"), Color: c.String("color"), ShowSecrets: c.Bool("show-secrets"), Verbose: c.Bool("verbose")}
+	o := outputOptions{OutputFile: c.String("output"), Color: c.String("color"), ShowSecrets: c.Bool("show-secrets"), Verbose: c.Bool("verbose"), SaveBundle: c.String("save-bundle")}
 	f, err := report.ParseFormat(c.String("format"))
 	if err != nil {
 		return o, usageErr("--format: %v", err)
@@ -147,7 +157,9 @@ func checkOptionsFrom(c *cli.Context) (*checkOptions, error) {
 			Request: c.String("request"), Body: c.String("body"), BodySet: c.IsSet("body"),
 			Status: c.String("status"), Response: c.String("response"),
 			ConversationJSON: c.String("conversation-json"), CallJSON: c.String("call-json"), TokenInfoJSON: c.String("token-info-json"),
+			Curl: c.String("curl"), HAR: c.String("har"), HAREntry: c.Int("har-entry"),
 		},
+		Bundle:  c.String("bundle"),
 		Offline: c.Bool("offline"), DryRun: c.Bool("dry-run"),
 		Region: c.String("region"), APIBase: c.String("api-base"), LoginBase: c.String("login-base"),
 		ClientID: c.String("client-id"), ClientSecret: c.String("client-secret"), AccessToken: c.String("access-token"),
@@ -160,42 +172,118 @@ func checkOptionsFrom(c *cli.Context) (*checkOptions, error) {
 	if o.DryRun && (o.Input.ConversationJSON != "" || o.Input.CallJSON != "" || o.Input.TokenInfoJSON != "") {
 		return nil, usageErr("--dry-run judges only the request line and body; drop --conversation-json/--call-json/--token-info-json, or drop --dry-run")
 	}
+	if o.Input.HAREntry < 0 {
+		return nil, usageErr("--har-entry %d: entries are numbered from 1", o.Input.HAREntry)
+	}
+	if o.Input.HAREntry > 0 && o.Input.HAR == "" {
+		return nil, usageErr("--har-entry needs --har")
+	}
+	if o.Bundle != "" {
+		for _, f := range []string{"conversation", "participant", "request", "body", "status", "response", "conversation-json", "call-json", "token-info-json", "curl", "har", "dry-run", "api-base", "region", "client-id", "client-secret", "access-token", "profile"} {
+			if c.IsSet(f) {
+				return nil, usageErr("--bundle holds all the evidence: drop --%s", f)
+			}
+		}
+	}
 	return o, nil
 }
 
 // savedEvidence reports whether offline evidence files were given.
 func (o *checkOptions) savedEvidence() bool {
-	return o.Input.ConversationJSON != "" || o.Input.CallJSON != "" || o.Input.TokenInfoJSON != ""
+	return o.Input.ConversationJSON != "" || o.Input.CallJSON != "" || o.Input.TokenInfoJSON != "" || o.Input.HAR != ""
 }
 
-// runCheck gathers the evidence, runs the chain, and renders the report.
+// runCheck gathers the evidence, runs the chain, and renders the report
+// (and the bundle).
 func runCheck(ctx context.Context, e *env, o *checkOptions) error {
 	var ev *diagnose.Evidence
-	var err error
 	switch {
-	case o.DryRun:
-		o.Input.Mode = diagnose.ModeDryRun
-		ev, err = loadInput(e, o)
-	default:
-		lv, lerr := resolveLive(e, o)
-		if lerr != nil {
-			return lerr
+	case o.Bundle != "":
+		var err error
+		if ev, err = bundle.Load(o.Bundle); err != nil {
+			return usageErr("--bundle: %v", err)
 		}
-		if lv == nil {
-			o.Input.Mode = diagnose.ModeOffline
-			ev, err = loadInput(e, o)
-		} else {
-			ev, err = collectLive(ctx, e, o, lv)
+	default:
+		o.Input.Mode = diagnose.ModeOffline
+		if o.DryRun {
+			o.Input.Mode = diagnose.ModeDryRun
+		}
+		var err error
+		if ev, err = loadInput(e, o); err != nil {
+			return err
+		}
+		if !o.DryRun {
+			lt, err := resolveLive(e, o, ev)
+			if err != nil {
+				return err
+			}
+			if lt != nil {
+				ev.Mode = diagnose.ModeLive
+				ev = gatherLive(ctx, e, o.Timeout, o.Verbose, lt, ev)
+			}
 		}
 	}
-	if err != nil {
-		return err
+	for _, n := range ev.Notes {
+		if strings.HasPrefix(n, "the HAR holds") {
+			fmt.Fprintf(e.Stderr, "convdiag: %s\n", n)
+		}
 	}
 	rep := checks.Diagnose(ev, diagnose.Options{Now: e.Now})
-	if err := writeReport(e, rep, o.Output, ""); err != nil {
+	reproduce := reproduceLine(e.Args)
+	if o.Bundle != "" {
+		reproduce = bundle.Reproduce(o.Bundle)
+	}
+	return finish(e, ev, rep, o.Output, reproduce)
+}
+
+// finish saves the bundle (if asked), writes the report, and returns the
+// exit the verdict implies; check and demo share it.
+func finish(e *env, ev *diagnose.Evidence, rep *diagnose.Report, out outputOptions, reproduce string) error {
+	if out.SaveBundle != "" {
+		if err := bundle.Save(out.SaveBundle, ev, rep, bundle.Options{Version: e.Version, Now: e.Now, ShowSecrets: out.ShowSecrets}); err != nil {
+			return &exitError{code: 2, msg: fmt.Sprintf("--save-bundle %s: %v", out.SaveBundle, err)}
+		}
+		reproduce = bundle.Reproduce(out.SaveBundle)
+		what := "redacted; manifest.json lists every redaction"
+		if out.ShowSecrets {
+			what = "NOT redacted: --show-secrets"
+		}
+		fmt.Fprintf(e.Stderr, "convdiag: evidence saved to %s (%s); rerun it with: %s\n", out.SaveBundle, what, reproduce)
+	}
+	if err := writeReport(e, rep, out, reproduce); err != nil {
 		return err
 	}
 	return exitFor(rep)
+}
+
+// reproduceLine is the command line of this run, secrets removed, for the
+// report's "to reproduce".
+func reproduceLine(args []string) string {
+	if len(args) < 2 {
+		return ""
+	}
+	secret := map[string]bool{"--client-secret": true, "--access-token": true}
+	var out []string
+	for i := 1; i < len(args); i++ {
+		a := args[i]
+		if k, _, ok := strings.Cut(a, "="); ok && secret[k] {
+			a = k + "=<redacted>"
+		} else if secret[a] && i+1 < len(args) {
+			out = append(out, a, "<redacted>")
+			i++
+			continue
+		}
+		out = append(out, shellWord(a))
+	}
+	return "convdiag " + strings.Join(out, " ")
+}
+
+// shellWord quotes a word for a POSIX shell when it needs it.
+func shellWord(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=,@%+") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 func loadInput(e *env, o *checkOptions) (*diagnose.Evidence, error) {

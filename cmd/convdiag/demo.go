@@ -75,12 +75,9 @@ func runDemo(ctx context.Context, e *env, sc sim.Scenario, out outputOptions, bu
 	if err != nil {
 		return err
 	}
-	if err := writeReport(e, d.rep, out, ""); err != nil {
-		return err
-	}
-	fmt.Fprintf(e.Stderr, "convdiag demo: started a simulated Genesys org at %s (scenario %s), replayed the user's request (%s), then checked it live over HTTP (%s); `convdiag sim --scenario %s` keeps one running to try the fix.\n",
+	defer fmt.Fprintf(e.Stderr, "convdiag demo: started a simulated Genesys org at %s (scenario %s), replayed the user's request (%s), then checked it live over HTTP (%s); `convdiag sim --scenario %s` keeps one running to try the fix.\n",
 		d.base, sc.Name, d.replayed, sentSummary(d.rep), sc.Name)
-	return exitFor(d.rep)
+	return finish(e, d.rep.Evidence, d.rep, out, "convdiag demo "+sc.Name)
 }
 
 func demo(ctx context.Context, e *env, sc sim.Scenario, verbose bool, budget time.Duration) (*demoRun, error) {

@@ -30,6 +30,8 @@ type env struct {
 	Version string
 	// CreateFile opens an --output file.
 	CreateFile func(name string) (io.WriteCloser, error)
+	// Args is the command line (for the report's "to reproduce").
+	Args []string
 }
 
 func systemEnv() *env {

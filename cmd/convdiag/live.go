@@ -88,7 +88,7 @@ func readProfile(e *env, name string) (gcProfile, string, error) {
 // resolveLive decides whether the check is live and, if so, with which
 // credentials, region and conversation. Precedence: flags, then environment
 // variables, then --profile. It returns nil for an offline check.
-func resolveLive(e *env, o *checkOptions) (*liveTarget, error) {
+func resolveLive(e *env, o *checkOptions, ev *diagnose.Evidence) (*liveTarget, error) {
 	flagCreds := o.ClientID != "" || o.ClientSecret != "" || o.AccessToken != "" || o.APIBase != "" || o.Region != ""
 	if o.Offline || o.savedEvidence() {
 		if flagCreds && !o.Offline {
@@ -168,30 +168,15 @@ func resolveLive(e *env, o *checkOptions) (*liveTarget, error) {
 		}
 	}
 	lt.convID = strings.TrimSpace(o.Input.ConversationID)
-	if lt.convID == "" && o.Input.Request != "" {
-		if rl, err := diagnose.ParseRequestLine(o.Input.Request); err == nil {
-			m := genesys.MatchRequest(rl.Method, rl.Path)
-			lt.convID = m.Params["conversationId"]
+	if lt.convID == "" && ev != nil && ev.Request.Origin != "default" {
+		if rl, err := diagnose.ParseRequestLine(ev.Request.Method + " " + ev.Request.URL); err == nil {
+			lt.convID = genesys.MatchRequest(rl.Method, rl.Path).Params["conversationId"]
 		}
 	}
 	if lt.convID == "" || strings.HasPrefix(lt.convID, "{") {
 		return nil, usageErr("a live check needs the conversation id: --conversation ID, or a --request whose path holds it")
 	}
 	return lt, nil
-}
-
-// collectLive gathers the evidence from the org: the request, body and
-// response from flags, the rest over the network.
-func collectLive(ctx context.Context, e *env, o *checkOptions, lt *liveTarget) (*diagnose.Evidence, error) {
-	o.Input.Mode = diagnose.ModeLive
-	ev, err := loadInput(e, o)
-	if err != nil {
-		return nil, err
-	}
-	if ev.ConversationID == "" {
-		ev.ConversationID = lt.convID
-	}
-	return gatherLive(ctx, e, o.Timeout, o.Verbose, lt, ev), nil
 }
 
 // gatherLive runs the collector within the time budget. It is shared by
@@ -202,6 +187,9 @@ func gatherLive(ctx context.Context, e *env, budget time.Duration, verbose bool,
 		cfg.Logf = func(format string, args ...any) {
 			fmt.Fprintf(e.Stderr, "convdiag: "+format+"\n", args...)
 		}
+	}
+	if ev.ConversationID == "" {
+		ev.ConversationID = lt.convID
 	}
 	client, err := genesys.NewClient(cfg)
 	if err != nil {
@@ -219,7 +207,16 @@ func gatherLive(ctx context.Context, e *env, budget time.Duration, verbose bool,
 	if tok := client.TokenValue(); tok != "" {
 		ev.Auth.Secrets = append(ev.Auth.Secrets, tok)
 	}
+	// The order in which parallel requests went out is timing; reports
+	// list them in a fixed order.
 	ev.Sent = client.Sent()
+	sort.SliceStable(ev.Sent, func(i, j int) bool {
+		pi, pj := strings.HasPrefix(ev.Sent[i], "POST "), strings.HasPrefix(ev.Sent[j], "POST ")
+		if pi != pj {
+			return pi
+		}
+		return ev.Sent[i] < ev.Sent[j]
+	})
 	if verbose {
 		fmt.Fprintf(e.Stderr, "convdiag: sent %s\n", strings.Join(ev.Sent, ", "))
 	}

@@ -360,7 +360,7 @@ func TestCredentialSources(t *testing.T) {
 func TestResolveRegions(t *testing.T) {
 	e, _, _ := testEnv(nil, "")
 	for key, wantBase := range map[string]string{"eu-central-1": "https://api.mypurecloud.de", "mypurecloud.jp": "https://api.mypurecloud.jp", "us-west-2": "https://api.usw2.pure.cloud", "ca_central_1": "https://api.cac1.pure.cloud"} {
-		lt, err := resolveLive(e, &checkOptions{Region: key, AccessToken: "t", Input: inputWithConversation("c")})
+		lt, err := resolveLive(e, &checkOptions{Region: key, AccessToken: "t", Input: inputWithConversation("c")}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -368,15 +368,15 @@ func TestResolveRegions(t *testing.T) {
 			t.Errorf("%s: %s %s", key, lt.target.APIBase, lt.target.TokenURL)
 		}
 	}
-	lt, _ := resolveLive(e, &checkOptions{APIBase: "http://127.0.0.1:9", LoginBase: "http://127.0.0.1:10", AccessToken: "t", Input: inputWithConversation("c")})
+	lt, _ := resolveLive(e, &checkOptions{APIBase: "http://127.0.0.1:9", LoginBase: "http://127.0.0.1:10", AccessToken: "t", Input: inputWithConversation("c")}, nil)
 	if lt.target.TokenURL != "http://127.0.0.1:10/oauth/token" {
 		t.Errorf("--login-base: %s", lt.target.TokenURL)
 	}
-	lt, _ = resolveLive(e, &checkOptions{APIBase: "http://127.0.0.1:9", AccessToken: "t", Input: inputWithConversation("c")})
+	lt, _ = resolveLive(e, &checkOptions{APIBase: "http://127.0.0.1:9", AccessToken: "t", Input: inputWithConversation("c")}, nil)
 	if lt.target.TokenURL != "http://127.0.0.1:9/oauth/token" {
 		t.Errorf("api base token URL: %s", lt.target.TokenURL)
 	}
-	if lt, err := resolveLive(e, &checkOptions{}); lt != nil || err != nil {
+	if lt, err := resolveLive(e, &checkOptions{}, nil); lt != nil || err != nil {
 		t.Errorf("no credentials must mean offline: %v %v", lt, err)
 	}
 }

@@ -86,10 +86,10 @@ func scenarioArgs(t *testing.T, dir string) []string {
 	var lines []string
 	for _, l := range strings.Split(string(b), "\n") {
 		if s := strings.TrimSpace(l); s != "" && !strings.HasPrefix(s, "#") {
-			lines = append(lines, s)
+			lines = append(lines, l)
 		}
 	}
-	args, err := shell.Fields(strings.Join(lines, " "), func(name string) string {
+	args, err := shell.Fields(strings.Join(lines, "\n"), func(name string) string {
 		if name == "DIR" {
 			return dir
 		}

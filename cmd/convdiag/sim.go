@@ -16,6 +16,7 @@ import (
 	"github.com/convdiag/convdiag/diagnose/genesys"
 	"github.com/convdiag/convdiag/diagnose/input"
 	"github.com/convdiag/convdiag/diagnose/sim"
+	"github.com/convdiag/convdiag/report/bundle"
 )
 
 func simCommand(e *env) *cli.Command {
@@ -36,6 +37,7 @@ The first line on stdout is the base URL; it serves until interrupted, then exit
 			&cli.BoolFlag{Name: "list", Usage: "list the built-in scenarios and exit"},
 			&cli.StringSliceFlag{Name: "conversation-json", Usage: "serve this saved conversation `FILE` (either view; repeatable) instead of a scenario", TakesFile: true},
 			&cli.StringFlag{Name: "token-info-json", Usage: "serve this saved GET /api/v2/tokens/me `FILE`", TakesFile: true},
+			&cli.StringFlag{Name: "bundle", Usage: "serve the conversation and token info of a replay bundle `DIR` (from check --save-bundle)", TakesFile: true},
 			&cli.StringFlag{Name: "addr", Value: "127.0.0.1:0", Usage: "listen address"},
 			&cli.StringFlag{Name: "client-id", Usage: "accepted client id (default: any non-empty pair is accepted)"},
 			&cli.StringFlag{Name: "client-secret", Usage: "accepted client secret"},
@@ -68,6 +70,25 @@ func listScenarios(w io.Writer) {
 // simOrg builds the org to serve from --scenario or saved files.
 func simOrg(c *cli.Context) (*sim.Org, string, error) {
 	files := c.StringSlice("conversation-json")
+	if dir := c.String("bundle"); dir != "" {
+		if len(files) > 0 || c.String("scenario") != "" || c.String("token-info-json") != "" {
+			return nil, "", usageErr("--bundle brings its own conversation and token info: drop --scenario, --conversation-json and --token-info-json")
+		}
+		ev, err := bundle.Load(dir)
+		if err != nil {
+			return nil, "", usageErr("--bundle: %v", err)
+		}
+		var docs []*genesys.Decoded
+		if ev.Conversation != nil {
+			docs = append(docs, &genesys.Decoded{Conversation: ev.Conversation})
+		} else if ev.Call != nil {
+			docs = append(docs, &genesys.Decoded{Call: ev.Call})
+		}
+		if len(docs) == 0 {
+			return nil, "", usageErr("--bundle %s holds no conversation to serve (the check that saved it could not read one)", dir)
+		}
+		return sim.NewOrg(ev.TokenInfo, docs...), "bundle " + dir, nil
+	}
 	if len(files) == 0 {
 		if c.String("token-info-json") != "" {
 			return nil, "", usageErr("--token-info-json needs --conversation-json (a scenario brings its own token info)")

@@ -48,6 +48,16 @@ type Options struct {
 	// ConversationJSON, CallJSON and TokenInfoJSON are saved GETs.
 	ConversationJSON, CallJSON, TokenInfoJSON string
 	Mode                                      diagnose.Mode
+	// Curl is a pasted curl command (or "-" for stdin), instead of
+	// Request and Body.
+	Curl string
+	// HAR is a HAR export to take the request, response and any recorded
+	// GETs from; HAREntry picks an entry (1-based; 0 picks the failing one).
+	HAR      string
+	HAREntry int
+	// OpenFile opens a (possibly large) file for streaming; nil means
+	// os.Open.
+	OpenFile func(name string) (io.ReadCloser, error)
 
 	// ReadFile reads a named file; nil means os.ReadFile with limits.
 	ReadFile func(name string, limit int64) ([]byte, error)
@@ -141,11 +151,31 @@ func Load(o Options) (*diagnose.Evidence, error) {
 	}
 
 	ev := &diagnose.Evidence{Mode: o.Mode, ConversationID: strings.TrimSpace(o.ConversationID), ParticipantID: o.ParticipantID}
-	if err := loadRequest(ev, o, readArg); err != nil {
-		return nil, err
-	}
-	if err := loadResponse(ev, o, readArg); err != nil {
-		return nil, err
+	switch {
+	case o.HAR != "":
+		if o.Curl != "" || o.Request != "" || o.BodySet || o.Status != "" || o.Response != "" {
+			return nil, usagef("--har holds the request and the response: drop --curl, --request, --body, --status and --response")
+		}
+		if err := loadHAR(ev, o); err != nil {
+			return nil, err
+		}
+	case o.Curl != "":
+		if o.Request != "" || o.BodySet {
+			return nil, usagef("--curl holds the request line and the body: drop --request and --body")
+		}
+		if err := loadCurl(ev, o, readArg); err != nil {
+			return nil, err
+		}
+		if err := loadResponse(ev, o, readArg); err != nil {
+			return nil, err
+		}
+	default:
+		if err := loadRequest(ev, o, readArg); err != nil {
+			return nil, err
+		}
+		if err := loadResponse(ev, o, readArg); err != nil {
+			return nil, err
+		}
 	}
 	if o.ConversationJSON != "" {
 		b, err := readArg("--conversation-json", o.ConversationJSON, MaxDocument)
@@ -185,6 +215,88 @@ func Load(o Options) (*diagnose.Evidence, error) {
 		ev.TokenFetch = &diagnose.Fetch{Source: "GET /api/v2/tokens/me", File: o.TokenInfoJSON}
 	}
 	return ev, nil
+}
+
+// loadCurl reads the request from a pasted curl command.
+func loadCurl(ev *diagnose.Evidence, o Options, readArg func(flag, name string, limit int64) ([]byte, error)) error {
+	text := o.Curl
+	if text == "-" {
+		b, err := readArg("--curl", "-", MaxBody)
+		if err != nil {
+			return err
+		}
+		text = string(b)
+	}
+	c, err := ParseCurl(text, func(name string) ([]byte, error) {
+		b, err := readArg("curl @file", name, MaxBody)
+		if err != nil {
+			return nil, errors.New(strings.TrimPrefix(err.Error(), "curl @file "+name+": "))
+		}
+		return b, nil
+	})
+	if err != nil {
+		return usagef("--curl: %v", err)
+	}
+	if _, err := diagnose.ParseRequestLine(c.Method + " " + c.URL); err != nil {
+		return usagef("--curl: %v", err)
+	}
+	ev.Request = diagnose.Request{Method: c.Method, URL: c.URL, Body: c.Body, HasBody: c.HasBody, Origin: "curl", Headers: c.Headers}
+	for _, w := range c.Warnings {
+		ev.Notes = append(ev.Notes, "curl: "+w)
+	}
+	return nil
+}
+
+// loadHAR reads the request, the response and any recorded GETs from a
+// HAR export, streaming it.
+func loadHAR(ev *diagnose.Evidence, o Options) error {
+	open := o.OpenFile
+	if open == nil {
+		open = func(name string) (io.ReadCloser, error) { return os.Open(name) }
+	}
+	f, err := open(o.HAR)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return usagef("--har %s: no such file", o.HAR)
+		}
+		return usagef("--har %s: %v", o.HAR, err)
+	}
+	defer f.Close()
+	h, err := ParseHAR(f, o.HAREntry)
+	if err != nil {
+		return usagef("--har %s %v", o.HAR, err)
+	}
+	if _, err := diagnose.ParseRequestLine(h.Request.Method + " " + h.Request.URL); err != nil {
+		return usagef("--har %s: entry #%d: %v", o.HAR, h.Chosen, err)
+	}
+	ev.Request, ev.Response = h.Request, h.Response
+	note := fmt.Sprintf("HAR %s (%s, %d entries): judging entry #%d, %s %s", o.HAR, orUnknown(h.Creator), h.Entries, h.Chosen, h.Request.Method, h.Request.URL)
+	ev.Notes = append(ev.Notes, note)
+	if len(h.Candidates) > 1 && o.HAREntry == 0 {
+		var list []string
+		for _, c := range h.Candidates {
+			list = append(list, c.String())
+		}
+		ev.Notes = append(ev.Notes, fmt.Sprintf("the HAR holds %d failing conversation requests (%s); the last is judged, pick another with --har-entry N", len(h.Candidates), strings.Join(list, "; ")))
+	}
+	if h.Conversation != nil && o.ConversationJSON == "" {
+		SetConversation(ev, h.Conversation, o.HAR+" "+h.Sources["conversation"])
+	}
+	if h.Call != nil && o.CallJSON == "" {
+		SetConversation(ev, h.Call, o.HAR+" "+h.Sources["call"])
+	}
+	if h.TokenInfo != nil && o.TokenInfoJSON == "" {
+		ev.TokenInfo = h.TokenInfo
+		ev.TokenFetch = &diagnose.Fetch{Source: "GET /api/v2/tokens/me", File: o.HAR + " " + h.Sources["token"]}
+	}
+	return nil
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown producer"
+	}
+	return s
 }
 
 // SetConversation stores a decoded conversation document under the view it
@@ -298,8 +410,11 @@ func parseHTTPResponse(resp *diagnose.Response, b []byte) error {
 	}
 	resp.Status = n
 	for _, k := range sortedKeys(hdr) {
+		if strings.EqualFold(k, "Set-Cookie") {
+			continue
+		}
 		for _, v := range hdr[k] {
-			resp.Headers = append(resp.Headers, diagnose.Header{Name: k, Value: v})
+			resp.Headers = append(resp.Headers, redactHeader(k, v))
 		}
 	}
 	resp.CorrelationID = hdr.Get("Inin-Correlation-Id")

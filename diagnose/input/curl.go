@@ -1,0 +1,324 @@
+package input
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"mvdan.cc/sh/v3/expand"
+	"mvdan.cc/sh/v3/syntax"
+
+	"github.com/convdiag/convdiag/diagnose"
+)
+
+// Curl is a request read from a pasted curl command.
+type Curl struct {
+	Method  string
+	URL     string
+	Headers []diagnose.Header
+	Body    []byte
+	HasBody bool
+	// Warnings name the options convdiag did not act on.
+	Warnings []string
+}
+
+// curlOpt describes one curl option.
+type curlOpt struct {
+	kind   string
+	hasArg bool
+}
+
+// curlOpts maps every option convdiag knows to what it does. Options that
+// only change how curl behaves locally (output, progress, TLS, retries) are
+// "ignore"; ones that change the request but are not supported are
+// "unsupported" and produce a named warning.
+var curlOpts = map[string]curlOpt{
+	"-X": {"method", true}, "--request": {"method", true},
+	"-H": {"header", true}, "--header": {"header", true},
+	"-d": {"data", true}, "--data": {"data", true}, "--data-ascii": {"data", true},
+	"--data-raw": {"data-raw", true}, "--data-binary": {"data-binary", true}, "--data-urlencode": {"data-urlencode", true},
+	"--json": {"json", true}, "--url": {"url", true},
+	"-u": {"user", true}, "--user": {"user", true}, "--oauth2-bearer": {"bearer", true},
+	"-G": {"get", false}, "--get": {"get", false}, "-I": {"head", false}, "--head": {"head", false},
+	"-b": {"cookie", true}, "--cookie": {"cookie", true},
+	"-A": {"agent", true}, "--user-agent": {"agent", true}, "-e": {"referer", true}, "--referer": {"referer", true},
+	"-F": {"unsupported-form", true}, "--form": {"unsupported-form", true}, "-T": {"unsupported-upload", true}, "--upload-file": {"unsupported-upload", true},
+	"-x": {"proxy", true}, "--proxy": {"proxy", true},
+	"-s": {"ignore", false}, "--silent": {"ignore", false}, "-S": {"ignore", false}, "--show-error": {"ignore", false},
+	"-v": {"ignore", false}, "--verbose": {"ignore", false}, "-i": {"ignore", false}, "--include": {"ignore", false},
+	"-L": {"ignore", false}, "--location": {"ignore", false}, "-k": {"ignore", false}, "--insecure": {"ignore", false},
+	"--compressed": {"ignore", false}, "-f": {"ignore", false}, "--fail": {"ignore", false}, "--fail-with-body": {"ignore", false},
+	"-g": {"ignore", false}, "--globoff": {"ignore", false}, "--http1.1": {"ignore", false}, "--http2": {"ignore", false},
+	"-#": {"ignore", false}, "--progress-bar": {"ignore", false}, "-N": {"ignore", false}, "--no-buffer": {"ignore", false},
+	"--location-trusted": {"ignore", false}, "-o": {"ignore", true}, "--output": {"ignore", true}, "-w": {"ignore", true},
+	"--write-out": {"ignore", true}, "-m": {"ignore", true}, "--max-time": {"ignore", true}, "--connect-timeout": {"ignore", true},
+	"--retry": {"ignore", true}, "--retry-delay": {"ignore", true}, "--retry-max-time": {"ignore", true}, "--cacert": {"ignore", true},
+	"--cert": {"ignore", true}, "--key": {"ignore", true}, "--resolve": {"ignore", true}, "--noproxy": {"ignore", true},
+	"--trace": {"ignore", true}, "--trace-ascii": {"ignore", true}, "--stderr": {"ignore", true},
+}
+
+var (
+	windowsContinuation    = regexp.MustCompile(`\^\r?\n`)
+	powershellContinuation = regexp.MustCompile("`\r?\n")
+)
+
+// ParseCurl reads a pasted curl command: bash quoting and line
+// continuations, -X, the URL, -H, -d/--data/--data-raw/--data-binary
+// (@file too), --json, -u, -G, -I. readFile reads @file arguments.
+func ParseCurl(cmd string, readFile func(string) ([]byte, error)) (*Curl, error) {
+	text := strings.TrimSpace(cmd)
+	switch {
+	case windowsContinuation.MatchString(text) || strings.Contains(text, `^"`):
+		return nil, errors.New("this is a Windows cmd.exe command (^ line continuations and ^\" quotes); copy it as cURL (bash) instead")
+	case powershellContinuation.MatchString(text):
+		return nil, errors.New("this is a PowerShell command (` line continuations); copy it as cURL (bash) instead")
+	}
+	text = strings.TrimPrefix(strings.TrimPrefix(text, "$ "), "> ")
+	f, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(text), "")
+	if err != nil {
+		return nil, fmt.Errorf("not a shell command: %v", err)
+	}
+	var call *syntax.CallExpr
+	syntax.Walk(f, func(n syntax.Node) bool {
+		if c, ok := n.(*syntax.CallExpr); ok && call == nil && len(c.Args) > 0 {
+			if name := c.Args[0].Lit(); name == "curl" || strings.HasSuffix(name, "/curl") || name == "curl.exe" {
+				call = c
+				return false
+			}
+		}
+		return call == nil
+	})
+	if call == nil {
+		return nil, errors.New("no curl command found (it must start with curl)")
+	}
+	// Variables stay as written ($TOKEN), so a pasted command keeps its
+	// placeholders; command substitutions cannot be judged.
+	cfg := &expand.Config{Env: expand.FuncEnviron(func(name string) string { return "$" + name })}
+	var args []string
+	for _, w := range call.Args[1:] {
+		s, err := expand.Literal(cfg, w)
+		if err != nil {
+			return nil, fmt.Errorf("argument %q cannot be read without running a shell: %v", wordText(w), err)
+		}
+		args = append(args, s)
+	}
+	return curlArgs(args, readFile)
+}
+
+func wordText(w *syntax.Word) string {
+	var b bytes.Buffer
+	_ = syntax.NewPrinter().Print(&b, w)
+	return b.String()
+}
+
+func curlArgs(args []string, readFile func(string) ([]byte, error)) (*Curl, error) {
+	c := &Curl{}
+	var data [][]byte
+	jsonData := false
+	method, get, head := "", false, false
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			if i+1 < len(args) && c.URL == "" {
+				c.URL = args[i+1]
+			}
+			break
+		}
+		name, val, hasVal := a, "", false
+		switch {
+		case strings.HasPrefix(a, "--"):
+			if k, v, ok := strings.Cut(a, "="); ok {
+				name, val, hasVal = k, v, true
+			}
+		case strings.HasPrefix(a, "-") && len(a) > 1:
+			name = a[:2]
+			if len(a) > 2 {
+				if o, ok := curlOpts[name]; ok && o.hasArg {
+					val, hasVal = a[2:], true
+				} else {
+					// A bundle of flags without arguments (-sSL); the last
+					// may take one (-sSX PATCH).
+					for j := 1; j < len(a); j++ {
+						o, ok := curlOpts["-"+string(a[j])]
+						if !ok {
+							c.Warnings = append(c.Warnings, fmt.Sprintf("curl option -%c is not known to convdiag: ignored", a[j]))
+							continue
+						}
+						if o.hasArg {
+							name = "-" + string(a[j])
+							if j+1 < len(a) {
+								val, hasVal = a[j+1:], true
+							}
+							break
+						}
+						if o.kind == "get" {
+							get = true
+						}
+						if o.kind == "head" {
+							head = true
+						}
+						name = ""
+					}
+					if name == "" {
+						continue
+					}
+				}
+			}
+		default:
+			if c.URL == "" {
+				c.URL = a
+			} else {
+				c.Warnings = append(c.Warnings, fmt.Sprintf("extra argument %q: only the first URL is judged", a))
+			}
+			continue
+		}
+		o, ok := curlOpts[name]
+		if !ok {
+			c.Warnings = append(c.Warnings, fmt.Sprintf("curl option %s is not known to convdiag: ignored (if it takes a value, the value may have been read as the URL)", name))
+			continue
+		}
+		if o.hasArg && !hasVal {
+			if i+1 >= len(args) {
+				return nil, fmt.Errorf("curl option %s needs a value", name)
+			}
+			i++
+			val = args[i]
+		}
+		switch o.kind {
+		case "method":
+			method = strings.ToUpper(val)
+		case "url":
+			c.URL = val
+		case "header":
+			k, v, ok := strings.Cut(val, ":")
+			if !ok {
+				if strings.HasSuffix(val, ";") {
+					k, v = strings.TrimSuffix(val, ";"), ""
+				} else {
+					c.Warnings = append(c.Warnings, fmt.Sprintf("header %q has no colon: ignored", val))
+					continue
+				}
+			}
+			c.Headers = append(c.Headers, redactHeader(strings.TrimSpace(k), strings.TrimSpace(v)))
+		case "data", "data-raw", "data-binary", "data-urlencode", "json":
+			b := []byte(val)
+			if strings.HasPrefix(val, "@") && o.kind != "data-raw" {
+				name := val[1:]
+				if readFile == nil {
+					return nil, fmt.Errorf("%s %s: reading files is not available", a, val)
+				}
+				fb, err := readFile(name)
+				if err != nil {
+					return nil, fmt.Errorf("curl %s @%s: %v", optName(a), name, err)
+				}
+				b = fb
+				if o.kind == "data" {
+					// curl -d @file strips carriage returns and newlines.
+					b = bytes.ReplaceAll(bytes.ReplaceAll(b, []byte("\r"), nil), []byte("\n"), nil)
+				}
+			}
+			if o.kind == "data-urlencode" {
+				c.Warnings = append(c.Warnings, "--data-urlencode: the value was judged as written, before URL-encoding")
+			}
+			if o.kind == "json" {
+				jsonData = true
+			}
+			data = append(data, b)
+		case "user":
+			c.Headers = append(c.Headers, diagnose.Header{Name: "Authorization", Value: "Basic " + redactedValue})
+		case "bearer":
+			c.Headers = append(c.Headers, diagnose.Header{Name: "Authorization", Value: "Bearer " + redactedValue})
+		case "cookie":
+			c.Headers = append(c.Headers, diagnose.Header{Name: "Cookie", Value: redactedValue})
+		case "get":
+			get = true
+		case "head":
+			head = true
+		case "unsupported-form":
+			c.Warnings = append(c.Warnings, fmt.Sprintf("curl option %s (multipart form) is not supported: the form part %q was not judged", name, val))
+		case "unsupported-upload":
+			c.Warnings = append(c.Warnings, fmt.Sprintf("curl option %s (upload a file) is not supported: ignored", name))
+		case "proxy":
+			c.Warnings = append(c.Warnings, fmt.Sprintf("the request went through a proxy (%s): the proxy may alter it", name))
+		case "agent", "referer", "ignore":
+		}
+	}
+	if c.URL == "" {
+		return nil, errors.New("the curl command has no URL")
+	}
+	if len(data) > 0 {
+		sep := []byte("&")
+		hasCT := false
+		for _, h := range c.Headers {
+			hasCT = hasCT || strings.EqualFold(h.Name, "Content-Type")
+		}
+		switch {
+		case jsonData:
+			sep = nil
+			if !hasCT {
+				c.Headers = append(c.Headers, diagnose.Header{Name: "Content-Type", Value: "application/json"})
+			}
+		case !hasCT && !get:
+			// What curl sends for -d without a Content-Type header.
+			c.Headers = append(c.Headers, diagnose.Header{Name: "Content-Type", Value: "application/x-www-form-urlencoded (curl's default for -d)"})
+		}
+		body := bytes.Join(data, sep)
+		if get {
+			u, err := url.Parse(c.URL)
+			if err == nil {
+				if u.RawQuery != "" {
+					u.RawQuery += "&"
+				}
+				u.RawQuery += string(body)
+				c.URL = u.String()
+			}
+		} else {
+			c.Body, c.HasBody = body, true
+		}
+	}
+	switch {
+	case method != "":
+		c.Method = method
+	case head:
+		c.Method = "HEAD"
+	case get:
+		c.Method = "GET"
+	case c.HasBody:
+		c.Method = "POST"
+	default:
+		c.Method = "GET"
+	}
+	return c, nil
+}
+
+func optName(a string) string {
+	if k, _, ok := strings.Cut(a, "="); ok {
+		return k
+	}
+	if len(a) > 2 && !strings.HasPrefix(a, "--") {
+		return a[:2]
+	}
+	return a
+}
+
+// redactedValue replaces secrets parsers never let out.
+const redactedValue = "<redacted>"
+
+// redactHeader keeps a header's name (and an Authorization scheme) but
+// never its secret value.
+func redactHeader(name, value string) diagnose.Header {
+	switch strings.ToLower(name) {
+	case "authorization", "proxy-authorization":
+		scheme, _, _ := strings.Cut(value, " ")
+		if scheme != "" && !strings.HasPrefix(scheme, "$") {
+			return diagnose.Header{Name: name, Value: scheme + " " + redactedValue}
+		}
+		return diagnose.Header{Name: name, Value: redactedValue}
+	case "cookie", "set-cookie", "x-api-key", "x-auth-token":
+		return diagnose.Header{Name: name, Value: redactedValue}
+	}
+	return diagnose.Header{Name: name, Value: value}
+}

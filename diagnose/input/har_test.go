@@ -1,0 +1,178 @@
+package input
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"runtime"
+	"runtime/metrics"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+const harDir = "../../testdata/har/"
+
+func openHAR(t *testing.T, name string, pick int) *HAR {
+	t.Helper()
+	f, err := os.Open(harDir + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	h, err := ParseHAR(f, pick)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+func TestParseHARProducers(t *testing.T) {
+	for _, tc := range []struct {
+		file, creator    string
+		chosen, cands    int
+		method, pathEnd  string
+		status           int
+		corr, bodyPrefix string
+		conv, call, tok  bool
+	}{
+		{"chrome-stale-leg.har", "WebInspector 537.36", 6, 1, "PATCH", "/participants/6c2d0a81-f39e-4eb0-827b-cf8d5ea03b76", 409, "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0", `{"message": "The participant`, true, true, true},
+		{"firefox-seed.har", "Firefox 133.0", 2, 2, "POST", "/disconnect", 409, "", "{\n \"message\": \"Cannot disconnect", false, false, false},
+		{"postman-messaging.har", "Postman 11.20.0", 1, 1, "PATCH", "/participants/bfe173a0-d264-4f81-83be-84a0d26f915c", 404, "7e6d5c4b-3a29-4180-9f7e-6d5c4b3a2918", `{"message":"The requested`, false, false, false},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			h := openHAR(t, tc.file, 0)
+			if h.Creator != tc.creator || h.Chosen != tc.chosen || len(h.Candidates) != tc.cands {
+				t.Errorf("creator %q chosen #%d candidates %v", h.Creator, h.Chosen, h.Candidates)
+			}
+			if h.Request.Method != tc.method || !strings.HasSuffix(h.Request.URL, tc.pathEnd) {
+				t.Errorf("request %s %s", h.Request.Method, h.Request.URL)
+			}
+			if h.Response == nil || h.Response.Status != tc.status || h.Response.CorrelationID != tc.corr || !bytes.HasPrefix(h.Response.Body, []byte(tc.bodyPrefix)) {
+				t.Errorf("response %+v body %q", h.Response, h.Response.Body)
+			}
+			if (h.Conversation != nil) != tc.conv || (h.Call != nil) != tc.call || (h.TokenInfo != nil) != tc.tok {
+				t.Errorf("recorded GETs: conversation %v call %v token %v", h.Conversation != nil, h.Call != nil, h.TokenInfo != nil)
+			}
+			if !h.Request.HasBody {
+				t.Error("the request body was not kept")
+			}
+			for _, hd := range append(h.Request.Headers, h.Response.Headers...) {
+				if strings.Contains(hd.Value, "CANARY") || strings.HasPrefix(hd.Name, ":") || strings.EqualFold(hd.Name, "set-cookie") {
+					t.Errorf("header leaves the parser: %s: %s", hd.Name, hd.Value)
+				}
+			}
+		})
+	}
+	// --har-entry picks another entry.
+	if h := openHAR(t, "firefox-seed.har", 1); h.Chosen != 1 || !strings.HasSuffix(h.Request.URL, "/disconnect") || h.Response.Status != 404 {
+		t.Errorf("entry 1: %+v", h.Request)
+	}
+}
+
+func TestParseHARErrors(t *testing.T) {
+	for _, tc := range []struct{ doc, want string }{
+		{`[]`, "not a HAR file"},
+		{`{"foo":1}`, `no "log"`},
+		{`{"log":{"entries":[{"request":{"method":"GET","url":"https://x/api/v2/tokens/me"},"response":{"status":200}}]}}`, "no failing request"},
+		{`{"log":{"entries":[{"request":{"method":"GET","url":"https://x/"}`, "truncated"},
+		{`{"log":{"entries":[]}}`, "no failing request"},
+	} {
+		_, err := ParseHAR(strings.NewReader(tc.doc), 0)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err %v, want %q", tc.doc, err, tc.want)
+		}
+	}
+	if _, err := ParseHAR(strings.NewReader(`{"log":{"entries":[]}}`), 3); err == nil || !strings.Contains(err.Error(), "no entry #3") {
+		t.Errorf("missing entry: %v", err)
+	}
+}
+
+// TestParseHARStreams: a large HAR is read one entry at a time; peak heap
+// stays well under three times the file's size.
+func TestParseHARStreams(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes a 40 MB file")
+	}
+	path := t.TempDir() + "/big.har"
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := strings.Repeat("x", 200<<10)
+	fmt.Fprint(f, `{"log":{"version":"1.2","creator":{"name":"WebInspector","version":"1"},"entries":[`)
+	for i := 0; i < 200; i++ {
+		if i > 0 {
+			fmt.Fprint(f, ",")
+		}
+		e := map[string]any{"request": map[string]any{"method": "GET", "url": fmt.Sprintf("https://api.mypurecloud.com/api/v2/analytics/x/%d", i), "headers": []any{}},
+			"response": map[string]any{"status": 200, "headers": []any{}, "content": map[string]any{"text": big}}}
+		if i == 150 {
+			e["request"] = map[string]any{"method": "PATCH", "url": "https://api.mypurecloud.com/api/v2/conversations/c/participants/p", "headers": []any{}, "postData": map[string]any{"mimeType": "application/json", "text": `{"state":"disconnected"}`}}
+			e["response"] = map[string]any{"status": 409, "headers": []any{}, "content": map[string]any{"text": `{"status":409}`}}
+		}
+		b, _ := json.Marshal(e)
+		f.Write(b)
+	}
+	fmt.Fprint(f, `]}}`)
+	f.Close()
+	st, _ := os.Stat(path)
+
+	runtime.GC()
+	var peak uint64
+	var mu sync.Mutex
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+		for {
+			metrics.Read(s)
+			mu.Lock()
+			peak = max(peak, s[0].Value.Uint64())
+			mu.Unlock()
+			select {
+			case <-stop:
+				return
+			case <-time.After(200 * time.Microsecond):
+			}
+		}
+	}()
+	r, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := ParseHAR(r, 0)
+	r.Close()
+	close(stop)
+	<-done
+	if err != nil || h.Chosen != 151 {
+		t.Fatalf("%v, chosen #%d", err, h.Chosen)
+	}
+	if limit := uint64(st.Size()) * 3; peak > limit {
+		t.Errorf("peak heap %d MB for a %d MB file (limit 3x)", peak>>20, st.Size()>>20)
+	}
+	t.Logf("file %d MB, peak heap %d MB", st.Size()>>20, peak>>20)
+}
+
+// FuzzParseHAR: arbitrary input never panics.
+func FuzzParseHAR(f *testing.F) {
+	for _, name := range []string{"chrome-stale-leg.har", "firefox-seed.har", "postman-messaging.har"} {
+		if b, err := os.ReadFile(harDir + name); err == nil {
+			f.Add(b, 0)
+		}
+	}
+	f.Add([]byte(`{"log":{"entries":[{"request":{"method":"PATCH","url":"%zz"},"response":{"status":409,"content":{"text":"@@","encoding":"base64"}}}]}}`), 1)
+	f.Add([]byte(`{"log":{"creator":[],"entries":{}}}`), 0)
+	f.Fuzz(func(t *testing.T, data []byte, pick int) {
+		if pick < 0 || pick > 100 {
+			return
+		}
+		h, err := ParseHAR(bytes.NewReader(data), pick)
+		if err == nil && h.Chosen == 0 {
+			t.Fatal("parsed without choosing an entry")
+		}
+	})
+}
