@@ -408,12 +408,16 @@ func updateCorrected(p *diagnose.Pass, rf *RequestFacts, conv *diagnose.Conv, ju
 		pid = ""
 	}
 	seg := ""
+	convID := rf.ConversationID
 	if conv != nil {
 		seg = conv.Segment
+		if target.Intended != nil && conv.ID != "" {
+			convID = conv.ID // the conversation the participant is in
+		}
 	} else if rf.Endpoint != nil && rf.Endpoint.Kind != genesys.KindTeardown {
 		seg = rf.Segment
 	}
-	p.Facts().Corrected = dropRequest(rf.BaseURL, seg, rf.ConversationID, pid)
+	p.Facts().Corrected = dropRequest(rf.BaseURL, seg, convID, pid)
 }
 
 // marks names the rows that matter in the participants table.

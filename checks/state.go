@@ -57,14 +57,14 @@ func runState(p *diagnose.Pass) (any, error) {
 	if et := v.EndTime(); et != "" {
 		refs = append(refs, p.Saw(src, path+".endTime", et))
 	}
-	if len(states) == 0 && v.EndTime() == "" {
-		p.Set(diagnose.StatusWarn, "participant %s has no communication state and no endTime to judge", v.ID)
-		return v, nil
+	noState := len(states) == 0 && v.EndTime() == ""
+	if noState {
+		p.Detail("participant %s has no communication (no calls[], messages[], ...) and no endTime: its state cannot be read", v.ID)
 	}
 	viewsDisagree(p, conv, v, states)
 
 	// Ended?
-	if v.Ended(conv) {
+	if !noState && v.Ended(conv) {
 		expl := fmt.Sprintf("Participant %s has already ended: %s. There is nothing left to drop, and ending it again conflicts (the most likely 409).", v.ID, endedWhy(conv, v))
 		notes := []string{}
 		if v.G != nil && v.G.WrapupRequired || v.C != nil && v.C.WrapupRequired {
@@ -75,7 +75,9 @@ func runState(p *diagnose.Pass) (any, error) {
 		p.Summary("participant %s has ended", v.ID)
 		return v, nil
 	}
-	p.RuleOut("participant.already-ended", "participant %s is %s", v.ID, stateSummary(conv, v))
+	if !noState {
+		p.RuleOut("participant.already-ended", "participant %s is %s", v.ID, stateSummary(conv, v))
+	}
 
 	// Still connecting?
 	var connecting []string
@@ -88,11 +90,13 @@ func runState(p *diagnose.Pass) (any, error) {
 			connected = true
 		}
 	}
-	if len(connecting) > 0 && !connected {
+	switch {
+	case noState:
+	case len(connecting) > 0 && !connected:
 		p.Report(diagnose.Cause{ID: "participant.not-connected-yet", Likelihood: diagnose.Likely, Evidence: refs,
 			Explanation: fmt.Sprintf("Participant %s is %s: still being set up. Dropping a leg that has not connected conflicts with the setup in progress (inferred; the reference does not document it).", v.ID, strings.Join(connecting, ", ")),
 			Fix:         newFix("Wait until it connects (or times out), then drop it; to refuse a ringing alert, let the agent decline it")})
-	} else {
+	default:
 		p.RuleOut("participant.not-connected-yet", "participant %s is connected", v.ID)
 	}
 
@@ -115,6 +119,14 @@ func runState(p *diagnose.Pass) (any, error) {
 	}
 
 	judgeConsult(p, rf, conv, v)
+	if noState {
+		if genesys.IsSystemPurpose(v.Purpose()) {
+			p.Summary("participant %s has no communication state; its purpose is %s", v.ID, v.Purpose())
+		} else {
+			p.Set(diagnose.StatusWarn, "participant %s has no communication state to judge", v.ID)
+		}
+		return v, nil
+	}
 	p.Summary("participant %s is %s", v.ID, stateSummary(conv, v))
 
 	for _, s := range states {

@@ -138,6 +138,9 @@ func (r markdownRenderer) Render(w io.Writer, m *Model) error {
 		}
 	}
 
+	if m.RequestOK {
+		fmt.Fprintf(ew, "### The request itself\n\nThe request as sent is already the right request for dropping this participant: the causes above are about the participant, the conversation or the token, not about the request.\n\n")
+	}
 	if len(m.RuledOut) > 0 {
 		fmt.Fprintf(ew, "### Ruled out\n\n")
 		for _, r := range m.RuledOut {

@@ -235,6 +235,9 @@ func (t textRenderer) Render(w io.Writer, m *Model) error {
 		fmt.Fprintln(ew)
 	}
 
+	if m.RequestOK {
+		fmt.Fprintf(ew, "%s\n%s\n", p.bold.Sprint("The request itself"), wrap("The request as sent is already the right request for dropping this participant: the causes above are about the participant, the conversation or the token, not about the request.", textWidth, "  ", "  "))
+	}
 	if len(m.RuledOut) > 0 {
 		fmt.Fprintf(ew, "%s\n", p.bold.Sprint("Ruled out"))
 		for _, r := range m.RuledOut {

@@ -30,8 +30,12 @@ type Model struct {
 	Checks        []Check       `json:"checks"`
 	Causes        []Cause       `json:"causes"`
 	RuledOut      []RuledOut    `json:"ruled_out"`
-	// Corrected is the request that would have worked, when one is known.
+	// Corrected is the request that would have worked, when one is known
+	// and it differs from the request as sent.
 	Corrected *Request `json:"corrected_request,omitempty"`
+	// RequestOK is set when the request as sent is already the right one
+	// (the causes are about the conversation, the token or the timing).
+	RequestOK bool `json:"request_ok,omitempty"`
 	Verdict   Verdict  `json:"verdict"`
 	Notes     []string `json:"notes"`
 	// Reproduce is the command line that reruns this diagnosis (bundles).
@@ -268,8 +272,13 @@ func Build(rep *diagnose.Report, version string) *Model {
 	for _, r := range rep.RuledOut {
 		m.RuledOut = append(m.RuledOut, RuledOut{ID: r.ID, Reason: r.Reason})
 	}
-	if rep.Facts.Corrected != nil && (len(rep.Causes) > 0 || rep.Mode == diagnose.ModeDryRun) {
-		m.Corrected = request(rep.Facts.Corrected)
+	confident := rep.Verdict.Status != diagnose.VerdictNoCause
+	if c := rep.Facts.Corrected; c != nil && (confident || rep.Mode == diagnose.ModeDryRun && len(rep.Causes) > 0) {
+		if sameAsSent(ev, c) {
+			m.RequestOK = true
+		} else {
+			m.Corrected = request(c)
+		}
 	}
 	m.Verdict.Status, m.Verdict.ExitCode, m.Verdict.Summary = rep.Verdict.Status, rep.Verdict.ExitCode, rep.Verdict.Summary
 	if ev.Replayed != "" {
@@ -284,6 +293,25 @@ func Build(rep *diagnose.Report, version string) *Model {
 		m.Notes = append(m.Notes, "requests this check sent: "+strings.Join(ev.Sent, ", "))
 	}
 	return m
+}
+
+// sameAsSent reports whether the corrected request is the request that
+// was sent: same method, host, path and (JSON-equal) body.
+func sameAsSent(ev *diagnose.Evidence, c *diagnose.FixRequest) bool {
+	rl, err := diagnose.ParseRequestLine(ev.Request.Method + " " + ev.Request.URL)
+	if err != nil || rl.Method != c.Method || rl.Path != c.Path || c.BaseURL == "" || rl.Host == "" || strings.Contains(c.Path, "{") {
+		return false
+	}
+	if !strings.EqualFold(strings.TrimPrefix(strings.TrimPrefix(c.BaseURL, "https://"), "http://"), rl.Host) {
+		return false
+	}
+	var a, b any
+	if json.Unmarshal(ev.Request.Body, &a) != nil || json.Unmarshal(c.Body, &b) != nil {
+		return false
+	}
+	ab, _ := json.Marshal(a)
+	bb, _ := json.Marshal(b)
+	return string(ab) == string(bb)
 }
 
 func request(r *diagnose.FixRequest) *Request {

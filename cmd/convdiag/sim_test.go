@@ -1,0 +1,128 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/convdiag/convdiag/diagnose/sim"
+)
+
+// TestSimCommand runs `convdiag sim` as a user would: the first stdout line
+// is the base URL, a live check against it gives the same causes as the
+// offline check of the same saved conversation, the request log proves the
+// check only read, and interrupting the sim ends it with exit 0.
+func TestSimCommand(t *testing.T) {
+	sc, _ := sim.LookupScenario("stale-leg")
+	conv, tok, _ := sc.Files()
+	dir := t.TempDir()
+	convFile, tokFile, logFile := filepath.Join(dir, "saved.json"), filepath.Join(dir, "tokens-me.json"), filepath.Join(dir, "requests.jsonl")
+	_ = os.WriteFile(convFile, conv, 0o644)
+	_ = os.WriteFile(tokFile, tok, 0o644)
+
+	pr, pw := io.Pipe()
+	e, _, errb := testEnv(nil, "")
+	e.Stdout = pw
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	exit := make(chan int, 1)
+	go func() {
+		exit <- run(ctx, []string{"convdiag", "sim", "--conversation-json", convFile, "--token-info-json", tokFile, "--request-log", logFile, "--client-id", "cid", "--client-secret", "csecret"}, e)
+		pw.Close()
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		t.Fatalf("no first line: %v (stderr %s)", err, errb.String())
+	}
+	base := strings.TrimSpace(line)
+	if !strings.HasPrefix(base, "http://127.0.0.1:") {
+		t.Fatalf("first stdout line %q is not the base URL", line)
+	}
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+
+	common := []string{"--request", sc.Request.Method + " " + sc.Request.URL, "--body", sc.Request.Body, "--status", "409", "--format", "json"}
+	live := runCLI(t, nil, "", append([]string{"check", "--api-base", base, "--client-id", "cid", "--client-secret", "csecret", "--conversation", sc.ConversationID()}, common...)...)
+	offline := runCLI(t, nil, "", append([]string{"check", "--conversation-json", convFile, "--token-info-json", tokFile}, common...)...)
+	lc, _ := causeSet(t, live.Stdout)
+	oc, _ := causeSet(t, offline.Stdout)
+	if !equalMaps(lc, oc) || live.Code != 1 || offline.Code != 1 {
+		t.Errorf("live %v (exit %d) offline %v (exit %d); stderr %s", lc, live.Code, oc, offline.Code, live.Stderr)
+	}
+	bad := runCLI(t, nil, "", append([]string{"check", "--api-base", base, "--client-id", "cid", "--client-secret", "wrong", "--conversation", sc.ConversationID()}, common...)...)
+	if bad.Code != 3 {
+		t.Errorf("wrong secret against --client-secret: exit %d", bad.Code)
+	}
+
+	cancel()
+	select {
+	case code := <-exit:
+		if code != 0 {
+			t.Errorf("sim exited %d after the interrupt; stderr %s", code, errb.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("sim did not stop after the interrupt")
+	}
+	log := &syncBuffer{}
+	b, err := os.ReadFile(logFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = log.Write(b)
+	assertReadOnly(t, log)
+	if n := len(log.lines()); n != 5 {
+		t.Errorf("request log has %d lines, want 5 (4 for the check, 1 refused token request)", n)
+	}
+}
+
+func TestSimUsage(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"sim", "--scenario", "stale-lg"}, `did you mean "stale-leg"`},
+		{[]string{"sim", "--fail-rate", "2"}, "--fail-rate"},
+		{[]string{"sim", "--client-id", "x"}, "go together"},
+		{[]string{"sim", "--scenario", "healthy", "--conversation-json", "x.json"}, "exclude each other"},
+		{[]string{"sim", "--bundle", t.TempDir()}, "not a convdiag bundle"},
+		{[]string{"demo", "nope"}, "unknown scenario"},
+	} {
+		r := runCLI(t, nil, "", tc.args...)
+		if r.Code != 2 || !strings.Contains(r.Stderr, tc.want) {
+			t.Errorf("%v: exit %d stderr %q", tc.args, r.Code, r.Stderr)
+		}
+	}
+	r := runCLI(t, nil, "", "sim", "--list")
+	if r.Code != 0 || !strings.HasPrefix(r.Stdout, sim.DefaultScenario) || strings.Count(r.Stdout, "\n") != len(sim.Scenarios()) {
+		t.Errorf("--list: %q", r.Stdout)
+	}
+}
+
+// TestDemo: the README's first command, as a test: the seed's case over
+// real HTTP, exit 1, and one line saying what was done.
+func TestDemo(t *testing.T) {
+	r := runCLI(t, nil, "", "demo", "--format", "json")
+	if r.Code != 1 {
+		t.Fatalf("exit %d: %s", r.Code, r.Stderr)
+	}
+	c, _ := causeSet(t, r.Stdout)
+	for id, l := range map[string]string{"endpoint.full-teardown": "confirmed", "participant.id-format": "confirmed", "body.target-misnamed": "confirmed"} {
+		if c[id] != l {
+			t.Errorf("%s = %q, want %s (the simulated 409 names the initiator, which proves the fallback)", id, c[id], l)
+		}
+	}
+	if lines := strings.Split(strings.TrimSpace(r.Stderr), "\n"); len(lines) != 1 || !strings.Contains(lines[0], "started a simulated Genesys org") || !strings.Contains(lines[0], "1 token request, then 3 GETs") {
+		t.Errorf("stderr %q", r.Stderr)
+	}
+	if !strings.Contains(r.Stdout, `"mode": "live"`) {
+		t.Error("the demo is not a live check")
+	}
+	r = runCLI(t, nil, "", "demo", "healthy")
+	if r.Code != 0 {
+		t.Errorf("healthy demo exit %d", r.Code)
+	}
+}
