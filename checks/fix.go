@@ -46,11 +46,6 @@ func newFix(summary string, notes ...string) *diagnose.Fix {
 	return &diagnose.Fix{Summary: summary, UseCorrected: true, Notes: notes}
 }
 
-// fixWith builds a fix around a specific request.
-func fixWith(summary string, req *diagnose.FixRequest, notes ...string) *diagnose.Fix {
-	return &diagnose.Fix{Summary: summary, Request: req, Notes: notes}
-}
-
 // noRequestFix is a fix that is not a request.
 func noRequestFix(summary string, notes ...string) *diagnose.Fix {
 	return &diagnose.Fix{Summary: summary, Notes: notes}

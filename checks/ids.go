@@ -6,7 +6,6 @@ import (
 )
 
 var (
-	uuidRe        = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 	uuidAnyCaseRe = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 	hex32Re       = regexp.MustCompile(`^[0-9a-fA-F]{32}$`)
 	prefixRe      = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9]{0,15})[-_:](.+)$`)

@@ -114,15 +114,14 @@ type Fetch struct {
 	// File is the saved file it was read from (offline).
 	File string `json:"file,omitempty"`
 	// URL is the URL fetched (live).
-	URL           string              `json:"url,omitempty"`
-	Status        int                 `json:"status,omitempty"`
-	CorrelationID string              `json:"correlation_id,omitempty"`
-	RateLimit     map[string]string   `json:"rate_limit,omitempty"`
-	ErrorBody     *genesys.ErrorBody  `json:"error_body,omitempty"`
-	Err           string              `json:"error,omitempty"`
-	Attempts      int                 `json:"attempts,omitempty"`
-	Warnings      []string            `json:"warnings,omitempty"`
-	Extra         map[string][]string `json:"-"`
+	URL           string             `json:"url,omitempty"`
+	Status        int                `json:"status,omitempty"`
+	CorrelationID string             `json:"correlation_id,omitempty"`
+	RateLimit     map[string]string  `json:"rate_limit,omitempty"`
+	ErrorBody     *genesys.ErrorBody `json:"error_body,omitempty"`
+	Err           string             `json:"error,omitempty"`
+	Attempts      int                `json:"attempts,omitempty"`
+	Warnings      []string           `json:"warnings,omitempty"`
 }
 
 // OK reports whether the fetch produced its document.

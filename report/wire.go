@@ -35,7 +35,7 @@ type Model struct {
 	Corrected *Request `json:"corrected_request,omitempty"`
 	// RequestOK is set when the request as sent is already the right one
 	// (the causes are about the conversation, the token or the timing).
-	RequestOK bool `json:"request_ok,omitempty"`
+	RequestOK bool     `json:"request_ok,omitempty"`
 	Verdict   Verdict  `json:"verdict"`
 	Notes     []string `json:"notes"`
 	// Reproduce is the command line that reruns this diagnosis (bundles).

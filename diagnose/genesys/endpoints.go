@@ -122,8 +122,7 @@ type Endpoint struct {
 	// DropsOne is true for endpoints that end exactly one participant's
 	// part of the conversation.
 	DropsOne bool
-	// NeedsUser is true where the reference says a client-credentials token
-	// gets 400 (answering and placing calls).
+	// Summary says what the endpoint does, as a verb phrase.
 	Summary string
 	// Note carries caveats, e.g. UNCONFIRMED facts.
 	Note string
@@ -489,13 +488,4 @@ func minDistance(s string, options []string) int {
 		}
 	}
 	return best
-}
-
-// ExpandPath fills a template with values; {media} takes media.
-func ExpandPath(tmpl string, values map[string]string) string {
-	out := tmpl
-	for k, v := range values {
-		out = strings.ReplaceAll(out, "{"+k+"}", v)
-	}
-	return out
 }

@@ -16,8 +16,6 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
-	"io/fs"
-	"sort"
 	"strings"
 
 	"github.com/agnivade/levenshtein"
@@ -128,17 +126,4 @@ func (s Scenario) ConversationID() string {
 	}
 	_ = json.Unmarshal(conv, &v)
 	return v.ID
-}
-
-// EmbeddedFiles lists the embedded data files (for tests and docs).
-func EmbeddedFiles() []string {
-	var out []string
-	_ = fs.WalkDir(scenarioFS, "scenarios", func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			out = append(out, p)
-		}
-		return nil
-	})
-	sort.Strings(out)
-	return out
 }

@@ -16,6 +16,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"time"
 
 	"github.com/convdiag/convdiag/diagnose"
@@ -146,30 +147,25 @@ func Save(dir string, ev *diagnose.Evidence, rep *diagnose.Report, o Options) er
 	if err := writeJSON(FileEvidence, "request line and headers, response status and headers, fetch outcomes, mode, region, notes", &meta); err != nil {
 		return err
 	}
-	if ev.Conversation != nil {
-		c := *ev.Conversation
-		if err := roundTrip(ev.Conversation, &c); err != nil {
-			return err
-		}
-		if err := writeJSON(FileConversation, "GET /api/v2/conversations/{id}", &c); err != nil {
-			return err
-		}
+	// Each document is copied before it is redacted, so the caller's
+	// evidence stays as it was.
+	docs := []struct {
+		name, what string
+		v          any
+	}{
+		{FileConversation, "GET /api/v2/conversations/{id}", ev.Conversation},
+		{FileCall, "GET /api/v2/conversations/calls/{id}", ev.Call},
+		{FileTokenInfo, "GET /api/v2/tokens/me", ev.TokenInfo},
 	}
-	if ev.Call != nil {
-		var c genesys.CallConversation
-		if err := roundTrip(ev.Call, &c); err != nil {
+	for _, d := range docs {
+		if reflect.ValueOf(d.v).IsNil() {
+			continue
+		}
+		cp := reflect.New(reflect.TypeOf(d.v).Elem()).Interface()
+		if err := roundTrip(d.v, cp); err != nil {
 			return err
 		}
-		if err := writeJSON(FileCall, "GET /api/v2/conversations/calls/{id}", &c); err != nil {
-			return err
-		}
-	}
-	if ev.TokenInfo != nil {
-		var ti genesys.TokenInfo
-		if err := roundTrip(ev.TokenInfo, &ti); err != nil {
-			return err
-		}
-		if err := writeJSON(FileTokenInfo, "GET /api/v2/tokens/me", &ti); err != nil {
+		if err := writeJSON(d.name, d.what, cp); err != nil {
 			return err
 		}
 	}
