@@ -46,7 +46,7 @@ func (r markdownRenderer) Render(w io.Writer, m *Model) error {
 		facts = append(facts, []string{"Participant", mdCode(m.Target.ParticipantID)})
 	}
 	facts = append(facts, []string{"Mode", mdText(m.Mode)}, []string{"Generated", mdText(m.GeneratedAt + " by " + m.Tool.Name + " " + m.Tool.Version)})
-	if err := mdTable(ew, []string{"", ""}, facts); err != nil {
+	if err := mdTable(ew, []string{"Fact", "Value"}, facts); err != nil {
 		return err
 	}
 	if hs := m.Target.Request.Headers; len(hs) > 0 {

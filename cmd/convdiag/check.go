@@ -172,6 +172,13 @@ func checkOptionsFrom(c *cli.Context) (*checkOptions, error) {
 	if o.DryRun && (o.Input.ConversationJSON != "" || o.Input.CallJSON != "" || o.Input.TokenInfoJSON != "") {
 		return nil, usageErr("--dry-run judges only the request line and body; drop --conversation-json/--call-json/--token-info-json, or drop --dry-run")
 	}
+	nothing := true
+	for _, f := range []string{"conversation", "participant", "request", "body", "status", "response", "conversation-json", "call-json", "token-info-json", "curl", "har", "bundle"} {
+		nothing = nothing && !c.IsSet(f)
+	}
+	if nothing {
+		return nil, usageErr("nothing to check: give the request (--request/--body, --curl or --har), a --conversation, saved GETs, or a --bundle; `convdiag demo` shows a whole diagnosis")
+	}
 	if o.Input.HAREntry < 0 {
 		return nil, usageErr("--har-entry %d: entries are numbered from 1", o.Input.HAREntry)
 	}

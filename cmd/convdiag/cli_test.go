@@ -61,7 +61,8 @@ func TestBadInput(t *testing.T) {
 		{"stdin twice", []string{"check", "--body", "-", "--response", "-"}, "already used"},
 		{"unknown region", []string{"check", "--region", "eu-centrl-1", "--access-token", "t"}, "did you mean"},
 		{"unknown cause", []string{"explain", "full-teardown-x"}, "unknown cause"},
-		{"timeout", []string{"check", "--timeout", "-1s"}, "--timeout"},
+		{"timeout", []string{"check", "--body", "{}", "--timeout", "-1s"}, "--timeout"},
+		{"nothing to check", []string{"check", "--format", "json"}, "nothing to check"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := runCLI(t, nil, "{}", tc.args...)
@@ -109,6 +110,15 @@ func TestBadBodyIsEvidence(t *testing.T) {
 		if len(rep.Causes) == 0 || rep.Causes[0].ID != "body.malformed-json" {
 			t.Errorf("body %q: causes %+v", body, rep.Causes)
 		}
+	}
+}
+
+func TestCurlFromStdin(t *testing.T) {
+	cmd := `curl -X PATCH 'https://api.mypurecloud.com/api/v2/conversations/calls/` + testConv + `/participants/` + testPart + `' \
+  -H 'Content-Type: application/json' --data-raw '{"state":"disconnected"}'`
+	r := runCLI(t, nil, cmd, "check", "--dry-run", "--curl", "-", "--format", "json")
+	if r.Code != 0 || !strings.Contains(r.Stdout, `"origin": "curl"`) {
+		t.Errorf("exit %d stderr %q", r.Code, r.Stderr)
 	}
 }
 
