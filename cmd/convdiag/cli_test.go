@@ -59,7 +59,7 @@ func TestBadInput(t *testing.T) {
 		{"unknown command", []string{"chek"}, "unknown command"},
 		{"dry run with evidence", []string{"check", "--dry-run", "--conversation-json", trFixture}, "--dry-run"},
 		{"stdin twice", []string{"check", "--body", "-", "--response", "-"}, "already used"},
-		{"unknown region", []string{"check", "--region", "eu-centrl-1", "--access-token", "t"}, "did you mean"},
+		{"unknown region", []string{"check", "--conversation", testConv, "--region", "eu-centrl-1", "--access-token", "t"}, "did you mean"},
 		{"unknown cause", []string{"explain", "full-teardown-x"}, "unknown cause"},
 		{"timeout", []string{"check", "--body", "{}", "--timeout", "-1s"}, "--timeout"},
 		{"nothing to check", []string{"check", "--format", "json"}, "nothing to check"},
