@@ -33,8 +33,7 @@ type checkOptions struct {
 	// Bundle reruns a saved bundle.
 	Bundle string
 
-	Output  outputOptions
-	Verbose bool
+	Output outputOptions
 }
 
 // outputOptions are the report flags shared by check and demo.
@@ -164,7 +163,7 @@ func checkOptionsFrom(c *cli.Context) (*checkOptions, error) {
 		Region: c.String("region"), APIBase: c.String("api-base"), LoginBase: c.String("login-base"),
 		ClientID: c.String("client-id"), ClientSecret: c.String("client-secret"), AccessToken: c.String("access-token"),
 		Profile: c.String("profile"), Timeout: c.Duration("timeout"),
-		Output: out, Verbose: out.Verbose,
+		Output: out,
 	}
 	if o.Timeout <= 0 {
 		return nil, usageErr("--timeout %s: must be positive", o.Timeout)
@@ -172,8 +171,8 @@ func checkOptionsFrom(c *cli.Context) (*checkOptions, error) {
 	if o.DryRun && (o.Input.ConversationJSON != "" || o.Input.CallJSON != "" || o.Input.TokenInfoJSON != "") {
 		return nil, usageErr("--dry-run judges only the request line and body; drop --conversation-json/--call-json/--token-info-json, or drop --dry-run")
 	}
-	nothing := true
-	for _, f := range []string{"conversation", "participant", "request", "body", "status", "response", "conversation-json", "call-json", "token-info-json", "curl", "har", "bundle"} {
+	nothing := !c.IsSet("bundle")
+	for _, f := range evidenceFlags {
 		nothing = nothing && !c.IsSet(f)
 	}
 	if nothing {
@@ -186,7 +185,7 @@ func checkOptionsFrom(c *cli.Context) (*checkOptions, error) {
 		return nil, usageErr("--har-entry needs --har")
 	}
 	if o.Bundle != "" {
-		for _, f := range []string{"conversation", "participant", "request", "body", "status", "response", "conversation-json", "call-json", "token-info-json", "curl", "har", "dry-run", "api-base", "region", "client-id", "client-secret", "access-token", "profile"} {
+		for _, f := range append(append([]string{}, evidenceFlags...), "dry-run", "api-base", "region", "client-id", "client-secret", "access-token", "profile") {
 			if c.IsSet(f) {
 				return nil, usageErr("--bundle holds all the evidence: drop --%s", f)
 			}
@@ -194,6 +193,9 @@ func checkOptionsFrom(c *cli.Context) (*checkOptions, error) {
 	}
 	return o, nil
 }
+
+// evidenceFlags are the flags that give evidence of the failed request.
+var evidenceFlags = []string{"conversation", "participant", "request", "body", "status", "response", "conversation-json", "call-json", "token-info-json", "curl", "har"}
 
 // savedEvidence reports whether offline evidence files were given.
 func (o *checkOptions) savedEvidence() bool {
@@ -226,13 +228,8 @@ func runCheck(ctx context.Context, e *env, o *checkOptions) error {
 			}
 			if lt != nil {
 				ev.Mode = diagnose.ModeLive
-				ev = gatherLive(ctx, e, o.Timeout, o.Verbose, lt, ev)
+				ev = gatherLive(ctx, e, o.Timeout, o.Output.Verbose, lt, ev)
 			}
-		}
-	}
-	for _, n := range ev.Notes {
-		if strings.HasPrefix(n, "the HAR holds") {
-			fmt.Fprintf(e.Stderr, "convdiag: %s\n", n)
 		}
 	}
 	rep := checks.Diagnose(ev, diagnose.Options{Now: e.Now})
@@ -295,6 +292,7 @@ func shellWord(s string) string {
 
 func loadInput(e *env, o *checkOptions) (*diagnose.Evidence, error) {
 	o.Input.Stdin = e.Stdin
+	o.Input.Warnf = func(format string, args ...any) { fmt.Fprintf(e.Stderr, "convdiag: "+format+"\n", args...) }
 	ev, err := input.Load(o.Input)
 	if err != nil {
 		return nil, usageErr("%v", err)

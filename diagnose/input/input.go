@@ -58,6 +58,9 @@ type Options struct {
 	// OpenFile opens a (possibly large) file for streaming; nil means
 	// os.Open.
 	OpenFile func(name string) (io.ReadCloser, error)
+	// Warnf receives what the user should see at once, besides the report
+	// (an ambiguous HAR); nil drops it.
+	Warnf func(format string, args ...any)
 
 	// ReadFile reads a named file; nil means os.ReadFile with limits.
 	ReadFile func(name string, limit int64) ([]byte, error)
@@ -277,7 +280,11 @@ func loadHAR(ev *diagnose.Evidence, o Options) error {
 		for _, c := range h.Candidates {
 			list = append(list, c.String())
 		}
-		ev.Notes = append(ev.Notes, fmt.Sprintf("the HAR holds %d failing conversation requests (%s); the last is judged, pick another with --har-entry N", len(h.Candidates), strings.Join(list, "; ")))
+		note := fmt.Sprintf("the HAR holds %d failing conversation requests (%s); the last is judged, pick another with --har-entry N", len(h.Candidates), strings.Join(list, "; "))
+		ev.Notes = append(ev.Notes, note)
+		if o.Warnf != nil {
+			o.Warnf("%s", note)
+		}
 	}
 	if h.Conversation != nil && o.ConversationJSON == "" {
 		SetConversation(ev, h.Conversation, o.HAR+" "+h.Sources["conversation"])
