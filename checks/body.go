@@ -430,16 +430,20 @@ func judgeTargetMismatch(p *diagnose.Pass, rf *RequestFacts, c *genesys.BodyCont
 		return
 	}
 	bodyKey := NormalizeID(bf.Target).Key()
-	type other struct{ label, id string }
+	// Where else a participant is named, and how to cite it.
+	type other struct {
+		label string
+		ref   diagnose.Ref
+	}
 	var others []other
 	if rf.PathParticipant != "" && !isPlaceholder(rf.PathParticipant) {
-		others = append(others, other{"the path", rf.PathParticipant})
+		others = append(others, other{"the path", diagnose.Ref{Source: srcRequest, Path: "{participantId}", Value: rf.PathParticipant}})
 	}
 	if id := p.Evidence.ParticipantID; id != "" {
-		others = append(others, other{"--participant", id})
+		others = append(others, other{"--participant", diagnose.Ref{Source: "flag --participant", Value: id}})
 	}
 	for _, o := range others {
-		if strings.EqualFold(NormalizeID(o.id).Key(), bodyKey) {
+		if strings.EqualFold(NormalizeID(o.ref.Value).Key(), bodyKey) {
 			continue
 		}
 		decides := "the path decides for the PATCH endpoints, so the body's id is at best ignored"
@@ -447,8 +451,8 @@ func judgeTargetMismatch(p *diagnose.Pass, rf *RequestFacts, c *genesys.BodyCont
 			decides = "under " + c.Basis + " the body decides which participant is acted on"
 		}
 		p.Report(diagnose.Cause{ID: "body.target-mismatch", Likelihood: diagnose.Confirmed,
-			Evidence:    []diagnose.Ref{{Source: srcBody, Path: bf.TargetPath, Value: bf.Target}, {Source: map[bool]string{true: srcRequest, false: "flag --participant"}[o.label == "the path"], Path: map[bool]string{true: "{participantId}", false: ""}[o.label == "the path"], Value: o.id}},
-			Explanation: fmt.Sprintf("The body names participant %s but %s names %s; %s.", bf.Target, o.label, o.id, decides),
+			Evidence:    []diagnose.Ref{{Source: srcBody, Path: bf.TargetPath, Value: bf.Target}, o.ref},
+			Explanation: fmt.Sprintf("The body names participant %s but %s names %s; %s.", bf.Target, o.label, o.ref.Value, decides),
 			Fix:         newFix("Name one participant, in the path")})
 		return
 	}
