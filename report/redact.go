@@ -284,10 +284,37 @@ func (r *Redactor) walk(v reflect.Value, file, path string) {
 	case reflect.String:
 		if v.CanSet() {
 			out, hits := r.apply(v.String())
+			if addressFields[lastName(path)] && len(hits) == 0 && countDigits(out) >= 7 {
+				// An address field holds a number whatever its format
+				// ("3175550100", "0044 20 7946 0958"): mask it whole.
+				l := r.label("phone", out)
+				out, hits = l, []hit{{"phone", l, "masked"}}
+			}
 			r.record(file, path, hits)
 			v.SetString(out)
 		}
 	}
+}
+
+// addressFields are the Genesys fields that hold a phone number or other
+// address of a person.
+var addressFields = map[string]bool{"address": true, "ani": true, "dnis": true, "addressNormalized": true, "addressRaw": true, "addressDisplayable": true}
+
+func lastName(path string) string {
+	if i := strings.LastIndexByte(path, '.'); i >= 0 {
+		return path[i+1:]
+	}
+	return path
+}
+
+func countDigits(s string) int {
+	n := 0
+	for _, c := range s {
+		if c >= '0' && c <= '9' {
+			n++
+		}
+	}
+	return n
 }
 
 func joinPath(path, name string) string {

@@ -53,6 +53,34 @@ func TestRedactor(t *testing.T) {
 	}
 }
 
+func TestAddressFieldsMaskedWhateverTheirFormat(t *testing.T) {
+	type addr struct {
+		Address string `json:"address"`
+		ANI     string `json:"ani"`
+		Name    string `json:"name"`
+		ID      string `json:"id"`
+	}
+	v := &struct {
+		Participants []addr `json:"participants"`
+	}{Participants: []addr{
+		{Address: "3175550100", ANI: "0044 20 7946 0958", Name: "Front desk", ID: "12345678-90ab-cdef-1234-567890abcdef"},
+		{Address: "3175550100", ANI: "queue", Name: "x"},
+	}}
+	r := NewRedactor()
+	r.WalkAt("conversation.json", v)
+	p := v.Participants
+	if p[0].Address != "<phone-1>" || p[1].Address != "<phone-1>" || p[0].ANI != "<phone-2>" {
+		t.Errorf("addresses %+v", p)
+	}
+	if p[0].ID != "12345678-90ab-cdef-1234-567890abcdef" || p[1].ANI != "queue" || p[0].Name != "Front desk" {
+		t.Errorf("non-address values changed: %+v", p)
+	}
+	places := r.Places()
+	if len(places) != 3 || places[0].Path != "participants[0].address" || places[0].How != "masked" {
+		t.Errorf("places %+v", places)
+	}
+}
+
 // canaryReport builds a report whose evidence carries secrets and personal
 // data in every place a renderer shows.
 func canaryReport() *diagnose.Report {
