@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/convdiag/convdiag/diagnose"
+	"github.com/convdiag/convdiag/diagnose/genesys"
 )
 
 // dropBody is the body that drops a participant.
@@ -33,6 +34,20 @@ func pathSeg(s string) string {
 		return s
 	}
 	return url.PathEscape(s)
+}
+
+// correctedSegment is the media segment of the corrected path: the
+// conversation's media when it is known; without it, the request's own
+// segment, except for unknown and teardown endpoints, where the generic
+// path (which serves every media) is the safe choice.
+func correctedSegment(rf *RequestFacts, conv *diagnose.Conv) string {
+	switch {
+	case conv != nil:
+		return conv.Segment
+	case rf.Endpoint == nil || rf.Endpoint.Kind == genesys.KindTeardown:
+		return ""
+	}
+	return rf.Segment
 }
 
 // dropRequest is the request that drops pid from the conversation.

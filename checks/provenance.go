@@ -407,17 +407,11 @@ func updateCorrected(p *diagnose.Pass, rf *RequestFacts, conv *diagnose.Conv, ju
 	if target.Form.Placeholder {
 		pid = ""
 	}
-	seg := ""
 	convID := rf.ConversationID
-	if conv != nil {
-		seg = conv.Segment
-		if target.Intended != nil && conv.ID != "" {
-			convID = conv.ID // the conversation the participant is in
-		}
-	} else if rf.Endpoint != nil && rf.Endpoint.Kind != genesys.KindTeardown {
-		seg = rf.Segment
+	if conv != nil && target.Intended != nil && conv.ID != "" {
+		convID = conv.ID // the conversation the participant is in
 	}
-	p.Facts().Corrected = dropRequest(rf.BaseURL, seg, convID, pid)
+	p.Facts().Corrected = dropRequest(rf.BaseURL, correctedSegment(rf, conv), convID, pid)
 }
 
 // marks names the rows that matter in the participants table.

@@ -36,8 +36,6 @@ type RequestFacts struct {
 	Segment string
 	// BaseURL is the API base for fixes ("" when unknown).
 	BaseURL string
-	// Corrected is the drop request as far as the request line shows it.
-	Corrected *diagnose.FixRequest
 }
 
 const srcRequest = "request line"
@@ -92,19 +90,11 @@ func runRequestLine(p *diagnose.Pass) (any, error) {
 	mediaJudgement(p, rf)
 	targetJudgement(p, rf)
 
-	conv := ev.Conv()
-	seg := rf.Segment
-	if conv != nil {
-		seg = conv.Segment
-	} else if rf.Endpoint == nil || rf.Endpoint.Kind == genesys.KindTeardown {
-		seg = "" // unknown media: the generic path serves every media
-	}
 	pid := rf.PathParticipant
 	if pid == "" || isPlaceholder(pid) {
 		pid = ev.ParticipantID
 	}
-	rf.Corrected = dropRequest(rf.BaseURL, seg, rf.ConversationID, pid)
-	p.Facts().Corrected = rf.Corrected
+	p.Facts().Corrected = dropRequest(rf.BaseURL, correctedSegment(rf, ev.Conv()), rf.ConversationID, pid)
 	switch {
 	case rf.Endpoint != nil:
 		p.Summary("%s %s: %s", rf.Endpoint.Method, rf.Endpoint.Path, rf.Endpoint.Summary)

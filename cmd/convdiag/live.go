@@ -64,7 +64,7 @@ func readProfile(e *env, name string) (gcProfile, string, error) {
 	path := filepath.Join(home, ".gc", "config.toml")
 	b, err := input.ReadFileLimited(path, 1<<20)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) || strings.Contains(err.Error(), "no such file") {
+		if errors.Is(err, fs.ErrNotExist) {
 			return gcProfile{}, path, usageErr("--profile %s: %s does not exist (create it with `gc profiles new`)", name, path)
 		}
 		return gcProfile{}, path, usageErr("--profile %s: %s: %v", name, path, err)

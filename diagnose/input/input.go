@@ -85,7 +85,7 @@ func ReadFileLimited(name string, limit int64) ([]byte, error) {
 	f, err := os.Open(name)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("no such file")
+			return nil, errNoSuchFile
 		}
 		return nil, err
 	}
@@ -102,6 +102,15 @@ func ReadFileLimited(name string, limit int64) ([]byte, error) {
 	}
 	return readLimited(f, limit)
 }
+
+// errNoSuchFile reads "no such file" (the path is already named by the
+// caller) and still matches fs.ErrNotExist.
+var errNoSuchFile = noSuchFile{}
+
+type noSuchFile struct{}
+
+func (noSuchFile) Error() string        { return "no such file" }
+func (noSuchFile) Is(target error) bool { return target == fs.ErrNotExist }
 
 func readLimited(r io.Reader, limit int64) ([]byte, error) {
 	b, err := io.ReadAll(io.LimitReader(r, limit+1))
