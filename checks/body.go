@@ -17,8 +17,88 @@ var BodyShape = &diagnose.Check{
 	Title:    "Body shape",
 	Doc:      "Is the body JSON (where and why not)? Does it name its target under the field the contract expects? Misnamed fields, wrong types, state values, unknown fields.",
 	Requires: []*diagnose.Check{RequestLine},
+	Causes:   []*diagnose.CauseInfo{causeBodyMalformedJSON, causeBodyContentType, causeBodyNotAnObject, causeBodyTargetMissing, causeBodyTargetMisnamed, causeBodyTargetWrongType, causeBodyTargetMismatch, causeBodyStateValue, causeBodyFieldType, causeBodyUnknownField},
 	Run:      runBodyShape,
 }
+
+// The causes body-shape reports (stable ids: add, never rename).
+var (
+	causeBodyMalformedJSON = &diagnose.CauseInfo{ID: "body.malformed-json",
+		Title:     "Body is not valid JSON",
+		Meaning:   "The body does not parse as JSON, so the server cannot read any field of it. Typical slips: smart quotes from a word processor or forum, single quotes or Python literals (str(dict) instead of json.dumps), a trailing comma, a byte order mark, comments, or JSON encoded twice (a JSON string holding JSON).",
+		Detection: "body-shape parses the exact bytes sent and reports the line, column and byte of the first error, the offending character, and the slip that explains it.",
+		Remedy:    "Send the body shown in the fix, serialised by a JSON library (json.dumps, JSON.stringify) exactly once.",
+		Confirm:   "`convdiag check --dry-run --body FILE` reports the body as valid; the server no longer answers 400.",
+	}
+	causeBodyContentType = &diagnose.CauseInfo{ID: "body.content-type",
+		Title:        "Body not declared as JSON",
+		Meaning:      "The request carried a body without Content-Type: application/json: curl -d sends application/x-www-form-urlencoded, Python requests with data= sends form data or nothing. The Platform API reads JSON bodies declared as JSON; a body declared otherwise is rejected (415) or not read.",
+		Detection:    "body-shape reads the request headers when the request came from a curl command or a HAR export.",
+		Remedy:       "Send Content-Type: application/json with the body (curl -H 'Content-Type: application/json', requests json=...).",
+		Confirm:      "The request's headers show Content-Type: application/json; the 415 or 400 goes away.",
+		SuppressedBy: []*diagnose.CauseInfo{causeBodyMalformedJSON},
+	}
+	causeBodyNotAnObject = &diagnose.CauseInfo{ID: "body.not-an-object",
+		Title:     "Body is JSON but not an object",
+		Meaning:   "The body is valid JSON but an array, string or number; every body contract here is a JSON object.",
+		Detection: "body-shape checks the top-level JSON type.",
+		Remedy:    "Send an object with the documented fields.",
+		Confirm:   "`convdiag check --dry-run` passes the body.",
+	}
+	causeBodyTargetMissing = &diagnose.CauseInfo{ID: "body.target-missing",
+		Title:        "No target participant in the body",
+		Meaning:      "The endpoint, as the forum post describes it, reads the participant to drop from the body field participantId; without it the server falls back to the conversation's initiator, which is usually not the participant meant (and often cannot be dropped, hence the 409). The public reference documents no body at all for this endpoint.",
+		Detection:    "body-shape judges the body against the contract of the matched endpoint, including the contract the seed forum post believes in.",
+		Remedy:       "Use the participant PATCH, where the target is in the path.",
+		Confirm:      "The corrected request names the participant in its path; the response is 2xx and only that participant ends.",
+		SuppressedBy: []*diagnose.CauseInfo{causeBodyMalformedJSON, causeBodyNotAnObject, causeBodyTargetMisnamed, causeBodyTargetWrongType},
+	}
+	causeBodyTargetMisnamed = &diagnose.CauseInfo{ID: "body.target-misnamed",
+		Title:     "Target participant under the wrong field name",
+		Meaning:   "The body names the participant under a field the contract does not have (participantIds, participant_id, participantID, id, ...). The server ignores unknown fields, so as far as it knows no target was given.",
+		Detection: "body-shape finds a field whose name is a spelling, plural, case or alias variant of the contract's target field.",
+		Remedy:    "Use the participant PATCH, where the target is in the path; under the forum post's contract the field is participantId, a single string.",
+		Confirm:   "`convdiag check --dry-run` no longer reports the field.",
+	}
+	causeBodyTargetWrongType = &diagnose.CauseInfo{ID: "body.target-wrong-type",
+		Title:     "Target field has the wrong JSON type",
+		Meaning:   "The target field is there but holds an array or a number where a single string id is expected.",
+		Detection: "body-shape checks the JSON type of the target field.",
+		Remedy:    "Send the id as one string; drop several participants with one request each.",
+		Confirm:   "`convdiag check --dry-run` passes the body.",
+	}
+	causeBodyTargetMismatch = &diagnose.CauseInfo{ID: "body.target-mismatch",
+		Title:     "Body names another participant than the path or --participant",
+		Meaning:   "The body names one participant and the path (or the participant the caller meant) another. The path decides for the PATCH endpoints; the body decides under the forum post's contract.",
+		Detection: "body-shape compares the participant id in the body with the path parameter and --participant after normalising them.",
+		Remedy:    "Name one participant, in the path.",
+		Confirm:   "The corrected request drops the intended participant.",
+	}
+	causeBodyStateValue = &diagnose.CauseInfo{ID: "body.state-value",
+		Title:        "state missing or not a value that drops the participant",
+		Meaning:      "The participant PATCH (MediaParticipantRequest) drops a participant only with \"state\": \"disconnected\". Without state, or with another value (\"disconnect\", \"terminated\", \"ended\", \"connected\"), it does not drop anything; only \"connected\" and \"disconnected\" are meaningful.",
+		Detection:    "body-shape reads state and compares it with the contract's values, with a did-you-mean.",
+		Remedy:       "Send {\"state\":\"disconnected\"}.",
+		Confirm:      "`convdiag check --dry-run` passes the body.",
+		SuppressedBy: []*diagnose.CauseInfo{causeBodyMalformedJSON, causeBodyNotAnObject},
+	}
+	causeBodyFieldType = &diagnose.CauseInfo{ID: "body.field-type",
+		Title:        "A documented field has the wrong JSON type",
+		Meaning:      "A field the contract has is sent with the wrong JSON type (\"held\": \"true\" instead of true, wrapup as a string).",
+		Detection:    "body-shape checks each documented field's JSON type.",
+		Remedy:       "Send the field with its documented type, or leave it out.",
+		Confirm:      "`convdiag check --dry-run` passes the body.",
+		SuppressedBy: []*diagnose.CauseInfo{causeBodyMalformedJSON, causeBodyNotAnObject},
+	}
+	causeBodyUnknownField = &diagnose.CauseInfo{ID: "body.unknown-field",
+		Title:        "Fields the contract does not have",
+		Meaning:      "The body carries fields the endpoint's contract does not have (action, reason, cause, disconnectType, a snake_case variant of a real field). The reference does not say whether the server ignores or rejects them (UNCONFIRMED); either way they do not do what was meant, and a misspelt real field is silently lost.",
+		Detection:    "body-shape compares each field with the contract and suggests the closest real field.",
+		Remedy:       "Remove the fields, or rename a misspelt one to the suggested name.",
+		Confirm:      "`convdiag check --dry-run` passes the body.",
+		SuppressedBy: []*diagnose.CauseInfo{causeBodyMalformedJSON, causeBodyNotAnObject},
+	}
+)
 
 // BodyFacts is what body-shape established, for later checks.
 type BodyFacts struct {
@@ -39,7 +119,7 @@ var targetLike = map[string]bool{"participantid": true, "participantids": true, 
 
 func runBodyShape(p *diagnose.Pass) (any, error) {
 	ev := p.Evidence
-	rf, _ := p.ResultOf[RequestLine].(*RequestFacts)
+	rf, _ := diagnose.Result[*RequestFacts](p, RequestLine)
 	bf := &BodyFacts{}
 	body := ev.Request.Body
 	trimmed := bytes.TrimSpace(body)
@@ -61,20 +141,20 @@ func runBodyShape(p *diagnose.Pass) (any, error) {
 	// 1. Is it JSON at all? (Judged for every endpoint.)
 	if len(trimmed) > 0 {
 		if mf, bad := analyseMalformed(body); bad {
-			p.Report(diagnose.Cause{ID: "body.malformed-json", Likelihood: diagnose.Confirmed,
+			p.Report(diagnose.Cause{Info: causeBodyMalformedJSON, Likelihood: diagnose.Confirmed,
 				Evidence:    []diagnose.Ref{{Source: srcBody, Path: fmt.Sprintf("line %d, column %d", mf.Line, mf.Col), Value: excerpt(body, mf.Offset)}},
 				Explanation: "The body is not valid JSON, so the server cannot read any field of it: " + mf.String() + ".",
 				Fix:         newFix("Send the body serialised by a JSON library, exactly once")})
 			return bf, nil
 		}
 		if inner, ok := doubleEncoded(trimmed); ok {
-			p.Report(diagnose.Cause{ID: "body.malformed-json", Likelihood: diagnose.Confirmed,
+			p.Report(diagnose.Cause{Info: causeBodyMalformedJSON, Likelihood: diagnose.Confirmed,
 				Evidence:    []diagnose.Ref{{Source: srcBody, Path: "(top level)", Value: excerpt(trimmed, 0)}},
 				Explanation: fmt.Sprintf("The body is a JSON string that holds JSON (%s): it was encoded twice (json.dumps of a string that already was JSON, or data=json.dumps(...) together with json=...). The server sees a string, not an object.", clip(string(inner), 80)),
 				Fix:         newFix("Serialise the body once")})
 			return bf, nil
 		}
-		p.RuleOut("body.malformed-json", "the body parses as JSON (%d bytes)", len(body))
+		p.RuleOut(causeBodyMalformedJSON, "the body parses as JSON (%d bytes)", len(body))
 	}
 
 	if rf == nil {
@@ -119,7 +199,7 @@ func runBodyShape(p *diagnose.Pass) (any, error) {
 				expl += fmt.Sprintf(" It looks like a list of ids (%q): ids go in a field (or, for the PATCH, in the path), one participant per request.", s)
 			}
 		}
-		p.Report(diagnose.Cause{ID: "body.not-an-object", Likelihood: diagnose.Confirmed,
+		p.Report(diagnose.Cause{Info: causeBodyNotAnObject, Likelihood: diagnose.Confirmed,
 			Evidence: []diagnose.Ref{{Source: srcBody, Path: "(top level)", Value: excerpt(trimmed, 0)}}, Explanation: expl,
 			Fix: newFix("Send a JSON object")})
 		return bf, nil
@@ -152,7 +232,7 @@ func judgeContentType(p *diagnose.Pass, rf *RequestFacts) {
 		}
 	}
 	if strings.Contains(strings.ToLower(ct), "json") {
-		p.RuleOut("body.content-type", "the request declares Content-Type %s", ct)
+		p.RuleOut(causeBodyContentType, "the request declares Content-Type %s", ct)
 		return
 	}
 	l := diagnose.Likely
@@ -164,7 +244,7 @@ func judgeContentType(p *diagnose.Pass, rf *RequestFacts) {
 	if shown == "" {
 		shown = "(none)"
 	}
-	p.Report(diagnose.Cause{ID: "body.content-type", Likelihood: l,
+	p.Report(diagnose.Cause{Info: causeBodyContentType, Likelihood: l,
 		Evidence:    []diagnose.Ref{{Source: srcRequest, Path: "Content-Type header", Value: shown}},
 		Explanation: fmt.Sprintf("The body was sent with Content-Type %s, not application/json: the API reads JSON bodies only when they are declared as JSON, so it rejects or ignores this one (inferred from how the Platform API reads bodies).%s", shown, status),
 		Fix:         newFix("Send the header Content-Type: application/json (curl -H, or requests json= instead of data=)")})
@@ -177,14 +257,14 @@ func missingBody(p *diagnose.Pass, ep *genesys.Endpoint, c *genesys.BodyContract
 		if c.Believed {
 			l = diagnose.Likely
 		}
-		p.Report(diagnose.Cause{ID: "body.target-missing", Likelihood: l,
+		p.Report(diagnose.Cause{Info: causeBodyTargetMissing, Likelihood: l,
 			Evidence:    []diagnose.Ref{{Source: srcBody, Value: "(none)"}},
 			Explanation: fmt.Sprintf("No body, so no %s: under %s the server then acts on %s, not on the participant meant.", t.Name, c.Basis, c.TargetFallback),
 			Fix:         newFix("Name the participant in the path of the participant PATCH")})
 		return
 	}
 	if c.Field("state") != nil && ep.DropsOne {
-		p.Report(diagnose.Cause{ID: "body.state-value", Likelihood: diagnose.Confirmed,
+		p.Report(diagnose.Cause{Info: causeBodyStateValue, Likelihood: diagnose.Confirmed,
 			Evidence:    []diagnose.Ref{{Source: srcBody, Value: "(none)"}},
 			Explanation: fmt.Sprintf("%s %s drops a participant only with {\"state\":\"disconnected\"}; without a body it has nothing to do.", ep.Method, ep.Path),
 			Fix:         newFix(`Send the body {"state":"disconnected"}`)})
@@ -245,14 +325,14 @@ func judgeMembers(p *diagnose.Pass, rf *RequestFacts, ep *genesys.Endpoint, c *g
 		if c.Believed {
 			l = diagnose.Likely
 		}
-		p.Report(diagnose.Cause{ID: "body.target-missing", Likelihood: l,
+		p.Report(diagnose.Cause{Info: causeBodyTargetMissing, Likelihood: l,
 			Evidence:    []diagnose.Ref{{Source: srcBody, Path: jsonPath(t.Name), Value: "(absent)"}},
 			Explanation: fmt.Sprintf("The body has no %s: under %s the server then acts on %s, not on the participant meant.", t.Name, c.Basis, c.TargetFallback),
 			Fix:         newFix("Name the participant in the path of the participant PATCH")})
 	}
 	// state for the drop endpoints.
 	if f := c.Field("state"); f != nil && ep.DropsOne && !present["state"] && misnamed["state"] == nil {
-		p.Report(diagnose.Cause{ID: "body.state-value", Likelihood: diagnose.Confirmed,
+		p.Report(diagnose.Cause{Info: causeBodyStateValue, Likelihood: diagnose.Confirmed,
 			Evidence:    []diagnose.Ref{{Source: srcBody, Path: "state", Value: "(absent)"}},
 			Explanation: fmt.Sprintf("The body has no state: %s drops the participant only with \"state\": \"disconnected\"; other fields (wrap-up, hold, mute) do not end it.", c.Model),
 			Fix:         newFix(`Add "state": "disconnected" to the body`)})
@@ -270,14 +350,14 @@ func judgeMembers(p *diagnose.Pass, rf *RequestFacts, ep *genesys.Endpoint, c *g
 		if len(hints) > 0 {
 			expl += " " + strings.Join(hints, "; ") + "."
 		}
-		p.Report(diagnose.Cause{ID: "body.unknown-field", Likelihood: diagnose.Possible, Evidence: unknownRefs, Explanation: expl,
+		p.Report(diagnose.Cause{Info: causeBodyUnknownField, Likelihood: diagnose.Possible, Evidence: unknownRefs, Explanation: expl,
 			Fix: newFix("Remove " + quoteList(names) + " from the body")})
 	} else if !c.Open && len(misnamed) == 0 {
-		p.RuleOut("body.unknown-field", "every field of the body is in %s", c.Model)
+		p.RuleOut(causeBodyUnknownField, "every field of the body is in %s", c.Model)
 	}
 	judgeTargetMismatch(p, rf, c, bf)
 	if c.TargetField() != nil && bf.Target != "" && present[c.TargetField().Name] {
-		p.RuleOut("body.target-missing", "the body names its target under %s", c.TargetField().Name)
+		p.RuleOut(causeBodyTargetMissing, "the body names its target under %s", c.TargetField().Name)
 	}
 }
 
@@ -299,10 +379,10 @@ func judgeField(p *diagnose.Pass, ep *genesys.Endpoint, c *genesys.BodyContract,
 			if kind == "array" {
 				expl += " Drop several participants with one request each."
 			}
-			p.Report(diagnose.Cause{ID: "body.target-wrong-type", Likelihood: l, Evidence: []diagnose.Ref{ref}, Explanation: expl,
+			p.Report(diagnose.Cause{Info: causeBodyTargetWrongType, Likelihood: l, Evidence: []diagnose.Ref{ref}, Explanation: expl,
 				Fix: newFix("Send the participant id as a single string (in the path of the participant PATCH)")})
 		} else {
-			p.RuleOut("body.target-wrong-type", "%s is a string", f.Name)
+			p.RuleOut(causeBodyTargetWrongType, "%s is a string", f.Name)
 		}
 		return
 	}
@@ -311,7 +391,7 @@ func judgeField(p *diagnose.Pass, ep *genesys.Endpoint, c *genesys.BodyContract,
 		return
 	}
 	if !kindFits(kind, f.Type) {
-		p.Report(diagnose.Cause{ID: "body.field-type", Likelihood: diagnose.Likely, Evidence: []diagnose.Ref{ref},
+		p.Report(diagnose.Cause{Info: causeBodyFieldType, Likelihood: diagnose.Likely, Evidence: []diagnose.Ref{ref},
 			Explanation: fmt.Sprintf("%s is a JSON %s; %s documents it as a %s.", f.Name, kind, c.Model, f.Type),
 			Fix:         newFix(fmt.Sprintf("Send %s as a %s, or leave it out", f.Name, f.Type))})
 		return
@@ -329,7 +409,7 @@ func judgeField(p *diagnose.Pass, ep *genesys.Endpoint, c *genesys.BodyContract,
 func judgeState(p *diagnose.Pass, c *genesys.BodyContract, f *genesys.Field, m member, ref diagnose.Ref, bf *BodyFacts) {
 	kind := jsonKind(m.Value)
 	if kind != "string" {
-		p.Report(diagnose.Cause{ID: "body.state-value", Likelihood: diagnose.Confirmed, Evidence: []diagnose.Ref{ref},
+		p.Report(diagnose.Cause{Info: causeBodyStateValue, Likelihood: diagnose.Confirmed, Evidence: []diagnose.Ref{ref},
 			Explanation: fmt.Sprintf("state is a JSON %s; it must be the string \"disconnected\" to drop the participant.", kind),
 			Fix:         newFix(`Send "state": "disconnected"`)})
 		return
@@ -339,17 +419,17 @@ func judgeState(p *diagnose.Pass, c *genesys.BodyContract, f *genesys.Field, m m
 	bf.State = v
 	switch {
 	case v == "disconnected":
-		p.RuleOut("body.state-value", `state is "disconnected"`)
+		p.RuleOut(causeBodyStateValue, `state is "disconnected"`)
 	case strings.EqualFold(strings.TrimSpace(v), "disconnected"):
-		p.Report(diagnose.Cause{ID: "body.state-value", Likelihood: diagnose.Possible, Evidence: []diagnose.Ref{ref},
+		p.Report(diagnose.Cause{Info: causeBodyStateValue, Likelihood: diagnose.Possible, Evidence: []diagnose.Ref{ref},
 			Explanation: fmt.Sprintf("state is %q; the documented value is \"disconnected\" in lower case. Whether the server accepts other letter case or spaces is UNCONFIRMED.", v),
 			Fix:         newFix(`Send "state": "disconnected" exactly`)})
 	case v == "connected":
-		p.Report(diagnose.Cause{ID: "body.state-value", Likelihood: diagnose.Likely, Evidence: []diagnose.Ref{ref},
+		p.Report(diagnose.Cause{Info: causeBodyStateValue, Likelihood: diagnose.Likely, Evidence: []diagnose.Ref{ref},
 			Explanation: "state is \"connected\": that answers or keeps the participant connected; it does not drop it.",
 			Fix:         newFix(`Send "state": "disconnected"`)})
 	case containsFold(f.Known, v):
-		p.Report(diagnose.Cause{ID: "body.state-value", Likelihood: diagnose.Confirmed, Evidence: []diagnose.Ref{ref},
+		p.Report(diagnose.Cause{Info: causeBodyStateValue, Likelihood: diagnose.Confirmed, Evidence: []diagnose.Ref{ref},
 			Explanation: fmt.Sprintf("state is %q: the SDK enum lists it, but the reference says only \"connected\" and \"disconnected\" are meaningful to send; \"disconnected\" drops the participant.", v),
 			Fix:         newFix(`Send "state": "disconnected"`)})
 	default:
@@ -357,7 +437,7 @@ func judgeState(p *diagnose.Pass, c *genesys.BodyContract, f *genesys.Field, m m
 		if s := closestValue(v, append([]string{"disconnected"}, f.Known...)); s != "" && s != v {
 			expl = fmt.Sprintf("state is %q, which is not a state value (did you mean %q?); \"disconnected\" drops the participant.", v, s)
 		}
-		p.Report(diagnose.Cause{ID: "body.state-value", Likelihood: diagnose.Confirmed, Evidence: []diagnose.Ref{ref}, Explanation: expl,
+		p.Report(diagnose.Cause{Info: causeBodyStateValue, Likelihood: diagnose.Confirmed, Evidence: []diagnose.Ref{ref}, Explanation: expl,
 			Fix: newFix(`Send "state": "disconnected"`)})
 	}
 }
@@ -391,17 +471,17 @@ func judgeMisnamed(p *diagnose.Pass, ep *genesys.Endpoint, c *genesys.BodyContra
 		if kind == "array" {
 			expl += fmt.Sprintf(" The value is also an array where %s is a single string.", f.Name)
 		}
-		p.Report(diagnose.Cause{ID: "body.target-misnamed", Likelihood: l, Evidence: refs, Explanation: expl,
+		p.Report(diagnose.Cause{Info: causeBodyTargetMisnamed, Likelihood: l, Evidence: refs, Explanation: expl,
 			Fix: newFix("Name the participant in the path of the participant PATCH", fmt.Sprintf("under %s the body would be {%q: %q}", c.Basis, f.Name, s))})
 	case f.Name == "state" && ep.DropsOne:
 		var v string
 		_ = json.Unmarshal(m.Value, &v)
 		bf.State = v
-		p.Report(diagnose.Cause{ID: "body.state-value", Likelihood: diagnose.Likely, Evidence: []diagnose.Ref{ref},
+		p.Report(diagnose.Cause{Info: causeBodyStateValue, Likelihood: diagnose.Likely, Evidence: []diagnose.Ref{ref},
 			Explanation: fmt.Sprintf("The body has %q (%s) but no \"state\"; field names are case-sensitive in JSON, and whether the server matches other spellings is UNCONFIRMED, so as sent the participant is likely not dropped.", m.Key, fm.Why),
 			Fix:         newFix(`Send "state": "disconnected"`)})
 	default:
-		p.Report(diagnose.Cause{ID: "body.unknown-field", Likelihood: diagnose.Likely, Evidence: []diagnose.Ref{ref},
+		p.Report(diagnose.Cause{Info: causeBodyUnknownField, Likelihood: diagnose.Likely, Evidence: []diagnose.Ref{ref},
 			Explanation: fmt.Sprintf("%s has no field %q; did you mean %q (%s)? The misspelt field is not read, so what it was meant to do does not happen.", c.Model, m.Key, f.Name, fm.Why),
 			Fix:         newFix(fmt.Sprintf("Rename %q to %q", m.Key, f.Name))})
 	}
@@ -450,14 +530,14 @@ func judgeTargetMismatch(p *diagnose.Pass, rf *RequestFacts, c *genesys.BodyCont
 		if c.TargetField() != nil {
 			decides = "under " + c.Basis + " the body decides which participant is acted on"
 		}
-		p.Report(diagnose.Cause{ID: "body.target-mismatch", Likelihood: diagnose.Confirmed,
+		p.Report(diagnose.Cause{Info: causeBodyTargetMismatch, Likelihood: diagnose.Confirmed,
 			Evidence:    []diagnose.Ref{{Source: srcBody, Path: bf.TargetPath, Value: bf.Target}, o.ref},
 			Explanation: fmt.Sprintf("The body names participant %s but %s names %s; %s.", bf.Target, o.label, o.ref.Value, decides),
 			Fix:         newFix("Name one participant, in the path")})
 		return
 	}
 	if len(others) > 0 {
-		p.RuleOut("body.target-mismatch", "the body names the same participant as %s", others[0].label)
+		p.RuleOut(causeBodyTargetMismatch, "the body names the same participant as %s", others[0].label)
 	}
 }
 

@@ -15,18 +15,48 @@ var Conversation = &diagnose.Check{
 	Title:    "Conversation",
 	Doc:      "The GET of the conversation: found? the one the request targets? ended? media type; the participants table.",
 	Requires: []*diagnose.Check{RequestLine, Token},
+	Causes:   []*diagnose.CauseInfo{causeConversationNotFound, causeConversationIDMismatch, causeConversationEnded},
 	Run:      runConversation,
 }
 
+// The causes conversation reports (stable ids: add, never rename).
+var (
+	causeConversationNotFound = &diagnose.CauseInfo{ID: "conversation.not-found",
+		Title:        "Conversation not found",
+		Meaning:      "GET /api/v2/conversations/{id} answered 404: the id is wrong, or the conversation belongs to another org or region than the token's.",
+		Detection:    "conversation reads the GET's status; live checks name the org of the token from GET /api/v2/tokens/me.",
+		Remedy:       "Use the conversation id from the org of the token, in that org's region.",
+		Confirm:      "GET /api/v2/conversations/{id} answers 200.",
+		SuppressedBy: []*diagnose.CauseInfo{causeEndpointWrongRegion},
+	}
+	causeConversationIDMismatch = &diagnose.CauseInfo{ID: "conversation.id-mismatch",
+		Title:     "Request targets another conversation than the evidence",
+		Meaning:   "The conversation id in the request is not the id of the saved conversation: the request went to another conversation (a consult or pre-merge conversation, a stale id), or the wrong file was attached.",
+		Detection: "conversation compares the request's conversation id with the id of the GET evidence.",
+		Remedy:    "Use the id of the conversation the participant is in.",
+		Confirm:   "The request's conversation id equals the GET's id.",
+	}
+	causeConversationEnded = &diagnose.CauseInfo{ID: "conversation.ended",
+		Title:     "Conversation already ended",
+		Meaning:   "The conversation has an endTime (or every participant's communications ended): there is nothing left to drop.",
+		Detection: "conversation reads endTime and every participant's communication states.",
+		Remedy:    "Nothing to drop. If a participant still owes wrap-up, apply it (POST .../communications/{commId}/wrapup).",
+		Confirm:   "GET /api/v2/conversations/{id} shows endTime.",
+	}
+)
+
 func runConversation(p *diagnose.Pass) (any, error) {
 	ev := p.Evidence
-	rf, _ := p.ResultOf[RequestLine].(*RequestFacts)
-	tf, _ := p.ResultOf[Token].(*TokenFacts)
+	rf, _ := diagnose.Result[*RequestFacts](p, RequestLine)
+	tf, _ := diagnose.Result[*TokenFacts](p, Token)
 	if ev.Mode == diagnose.ModeDryRun {
 		p.Skip("dry run: the conversation is not fetched")
 		return nil, nil
 	}
-	wantID := p.Facts().ConversationID
+	wantID := ev.ConversationID
+	if rf != nil {
+		wantID = rf.ConversationID
+	}
 
 	// A fetch that failed.
 	if f := ev.ConversationFetch; f != nil && !f.OK() && ev.Conversation == nil {
@@ -41,7 +71,7 @@ func runConversation(p *diagnose.Pass) (any, error) {
 				}
 				org += "; the conversation is not in it."
 			}
-			p.Report(diagnose.Cause{ID: "conversation.not-found", Likelihood: diagnose.Confirmed, Evidence: []diagnose.Ref{ref},
+			p.Report(diagnose.Cause{Info: causeConversationNotFound, Likelihood: diagnose.Confirmed, Evidence: []diagnose.Ref{ref},
 				Explanation: fmt.Sprintf("GET /api/v2/conversations/%s answered 404: the id is wrong, or the conversation belongs to another org or region than the token's.%s", wantID, org),
 				Fix:         noRequestFix("Use the conversation id from the org of the token, in that org's region (--region)")})
 		default:
@@ -52,7 +82,7 @@ func runConversation(p *diagnose.Pass) (any, error) {
 	conv := ev.Conv()
 	if conv == nil {
 		if ev.Response != nil && ev.Response.Status == 404 {
-			p.Report(diagnose.Cause{ID: "conversation.not-found", Likelihood: diagnose.Possible,
+			p.Report(diagnose.Cause{Info: causeConversationNotFound, Likelihood: diagnose.Possible,
 				Evidence:    []diagnose.Ref{{Source: "response", Path: "status", Value: "404"}},
 				Explanation: "The request was answered 404 and there is no saved GET of the conversation to tell whether the conversation or the participant was not found.",
 				Fix:         noRequestFix("GET /api/v2/conversations/{id} with the same token: a 404 there means the conversation is not in the token's org or region")})
@@ -64,7 +94,7 @@ func runConversation(p *diagnose.Pass) (any, error) {
 	if conv.Generic == nil {
 		src = conv.CallSource
 	}
-	p.RuleOut("conversation.not-found", "the GET returned conversation %s", conv.ID)
+	p.RuleOut(causeConversationNotFound, "the GET returned conversation %s", conv.ID)
 	for _, f := range []*diagnose.Fetch{ev.ConversationFetch, ev.CallFetch} {
 		if f != nil {
 			for _, w := range f.Warnings {
@@ -75,7 +105,7 @@ func runConversation(p *diagnose.Pass) (any, error) {
 
 	// The conversation the request targets.
 	if wantID != "" && !isPlaceholder(wantID) && conv.ID != "" && !strings.EqualFold(NormalizeID(wantID).Key(), conv.ID) {
-		p.Report(diagnose.Cause{ID: "conversation.id-mismatch", Likelihood: diagnose.Confirmed,
+		p.Report(diagnose.Cause{Info: causeConversationIDMismatch, Likelihood: diagnose.Confirmed,
 			Evidence:    []diagnose.Ref{{Source: srcRequest, Path: "{conversationId}", Value: wantID}, {Source: src, Path: "id", Value: conv.ID}},
 			Explanation: fmt.Sprintf("The request targets conversation %s but the GET evidence is conversation %s: either the request went to another conversation (a consult or pre-merge conversation, a stale id) or the wrong file was attached. The participant checks below judge %s.", wantID, conv.ID, conv.ID),
 			Fix:         newFix("Send the request to the conversation the participant is in")})
@@ -84,7 +114,7 @@ func runConversation(p *diagnose.Pass) (any, error) {
 		if NormalizeID(wantID).Canonical != "" && !NormalizeID(wantID).OK() {
 			p.Detail("the request's conversation id %q is not canonical (%s)", wantID, strings.Join(NormalizeID(wantID).Problems, ", "))
 		}
-		p.RuleOut("conversation.id-mismatch", "the GET is the conversation the request targets")
+		p.RuleOut(causeConversationIDMismatch, "the GET is the conversation the request targets")
 	}
 
 	// Ended?
@@ -97,16 +127,16 @@ func runConversation(p *diagnose.Pass) (any, error) {
 	switch {
 	case conv.EndTime() != "":
 		ref := p.Saw(conv.GenericSource, "endTime", conv.EndTime())
-		p.Report(diagnose.Cause{ID: "conversation.ended", Likelihood: diagnose.Confirmed, Evidence: []diagnose.Ref{ref},
+		p.Report(diagnose.Cause{Info: causeConversationEnded, Likelihood: diagnose.Confirmed, Evidence: []diagnose.Ref{ref},
 			Explanation: fmt.Sprintf("Conversation %s ended at %s: there is nothing left to drop.", conv.ID, conv.EndTime()),
 			Fix:         noRequestFix("Nothing to drop. If a participant still owes wrap-up, apply it (POST .../participants/{pid}/communications/{commId}/wrapup)")})
 	case conv.Generic != nil && genesys.Ended(conv.Generic.State):
 		ref := p.Saw(conv.GenericSource, "state", conv.Generic.State)
-		p.Report(diagnose.Cause{ID: "conversation.ended", Likelihood: diagnose.Confirmed, Evidence: []diagnose.Ref{ref},
+		p.Report(diagnose.Cause{Info: causeConversationEnded, Likelihood: diagnose.Confirmed, Evidence: []diagnose.Ref{ref},
 			Explanation: fmt.Sprintf("Conversation %s is %s: there is nothing left to drop.", conv.ID, conv.Generic.State),
 			Fix:         noRequestFix("Nothing to drop")})
 	case live == 0 && len(conv.Participants) > 0 && anyState(conv):
-		p.Report(diagnose.Cause{ID: "conversation.ended", Likelihood: diagnose.Likely,
+		p.Report(diagnose.Cause{Info: causeConversationEnded, Likelihood: diagnose.Likely,
 			Evidence:    []diagnose.Ref{{Source: src, Path: "participants[*]", Value: fmt.Sprintf("%d participants, none live", len(conv.Participants))}},
 			Explanation: fmt.Sprintf("Every participant of conversation %s has ended (no endTime yet: the conversation may be closing).", conv.ID),
 			Fix:         noRequestFix("Nothing to drop")})
@@ -114,7 +144,7 @@ func runConversation(p *diagnose.Pass) (any, error) {
 		if conv.Generic != nil {
 			p.Saw(conv.GenericSource, "endTime", "(none)")
 		}
-		p.RuleOut("conversation.ended", "the conversation has no endTime and %d live participant(s)", live)
+		p.RuleOut(causeConversationEnded, "the conversation has no endTime and %d live participant(s)", live)
 	}
 	if conv.Media != "" {
 		p.Saw(src, "participants[].*", "media "+conv.Media)
@@ -124,9 +154,6 @@ func runConversation(p *diagnose.Pass) (any, error) {
 	}
 	if conv.Generic != nil && conv.Call != nil && conv.Generic.ID != "" && conv.Call.ID != "" && conv.Generic.ID != conv.Call.ID {
 		p.Detail("the generic view is conversation %s but the call view is %s", conv.Generic.ID, conv.Call.ID)
-	}
-	if p.Facts().Participants == nil {
-		p.Facts().Participants = participantTable(conv, nil, nil)
 	}
 	if rf == nil {
 		return conv, nil

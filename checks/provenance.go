@@ -17,8 +17,57 @@ var Provenance = &diagnose.Check{
 	Title:    "Participant id provenance",
 	Doc:      "Where the target id came from: a participant id, a userId, a communication id, a peerId, an external contact id, an ended leg of a party with a live leg, or nothing; is it a canonical id?",
 	Requires: []*diagnose.Check{RequestLine, BodyShape, Conversation},
+	Causes:   []*diagnose.CauseInfo{causeParticipantIDFormat, causeParticipantNotInConversation, causeParticipantIDIsUserID, causeParticipantIDIsCommunicationID, causeParticipantIDIsExternalContactID, causeParticipantStaleLeg},
 	Run:      runProvenance,
 }
+
+// The causes participant-provenance reports (stable ids: add, never rename).
+var (
+	causeParticipantIDFormat = &diagnose.CauseInfo{ID: "participant.id-format",
+		Title:     "Participant id is not a canonical Genesys id",
+		Meaning:   "Genesys ids are lowercase UUIDs (8-4-4-4-12 hex digits). The id sent has a prefix (p-...), braces, spaces, quotes, upper case, or is a placeholder, so the server cannot match it.",
+		Detection: "participant-provenance checks the id's form and looks up its normalised form in the conversation.",
+		Remedy:    "Send the id exactly as GET /api/v2/conversations/{id} shows it in participants[].id.",
+		Confirm:   "The corrected id appears in participants[].id.",
+	}
+	causeParticipantNotInConversation = &diagnose.CauseInfo{ID: "participant.not-in-conversation",
+		Title:        "Participant id matches nothing in the conversation",
+		Meaning:      "The id is not a participant, user, communication, peer or external contact of the conversation: it comes from another conversation (a consult, a merged-away conversation), or it was read before the participant existed.",
+		Detection:    "participant-provenance looks the id up among every id the conversation holds.",
+		Remedy:       "Take the participant id from GET /api/v2/conversations/{id} of this conversation.",
+		Confirm:      "The id appears in participants[].id.",
+		SuppressedBy: []*diagnose.CauseInfo{causeConversationNotFound, causeConversationIDMismatch, causeEndpointWrongRegion},
+	}
+	causeParticipantIDIsUserID = &diagnose.CauseInfo{ID: "participant.id-is-user-id",
+		Title:     "User id used as participant id",
+		Meaning:   "The id is the userId of a participant (the agent's user id), not the participant id. A user can even own several participants of one conversation (transfers, retries).",
+		Detection: "participant-provenance finds the id in participants[].userId.",
+		Remedy:    "Use participants[].id of that user's live participant (named in the fix).",
+		Confirm:   "The corrected id is the participant id of the live leg.",
+	}
+	causeParticipantIDIsCommunicationID = &diagnose.CauseInfo{ID: "participant.id-is-communication-id",
+		Title:     "Communication id used as participant id",
+		Meaning:   "The id is a communication id (participants[].calls[].id, messages[].id, ...) or a peerId, not a participant id.",
+		Detection: "participant-provenance finds the id among the communications' id and peerId fields.",
+		Remedy:    "Use the owning participant's id, or the communication PATCH .../participants/{pid}/communications/{commId} to end that one communication.",
+		Confirm:   "The corrected id appears in participants[].id.",
+	}
+	causeParticipantIDIsExternalContactID = &diagnose.CauseInfo{ID: "participant.id-is-external-contact-id",
+		Title:     "External contact id used as participant id",
+		Meaning:   "The id is the externalContactId of a participant, not its participant id.",
+		Detection: "participant-provenance finds the id in participants[].externalContactId.",
+		Remedy:    "Use participants[].id of that contact's live participant.",
+		Confirm:   "The corrected id appears in participants[].id.",
+	}
+	causeParticipantStaleLeg = &diagnose.CauseInfo{ID: "participant.stale-leg",
+		Title:        "Ended leg of a party that has another, live leg",
+		Meaning:      "The id is a participant that already ended while the same user (or contact) has another participant that is live, as after a transfer retry or a consult. Picking \"the participant of user X\" by userId alone picks the wrong one (WEBRTC-40).",
+		Detection:    "participant-provenance finds the target ended and another participant of the same user, contact or address live.",
+		Remedy:       "Use the live participant's id (named in the fix).",
+		Confirm:      "The corrected id's communications are connected.",
+		SuppressedBy: []*diagnose.CauseInfo{causeConversationEnded},
+	}
+)
 
 // IDKind says what an id turned out to be.
 type IDKind string
@@ -58,6 +107,9 @@ type ProvenanceFacts struct {
 	// Sent is the resolution of the id the request sent (nil when it sent
 	// none); Meant that of --participant when it differs.
 	Sent, Meant *Resolution
+	// Given is the participant id the request targets, as given (the id
+	// sent, else the id meant).
+	Given string
 }
 
 // Target is the resolution whose state matters: the id sent, else the id
@@ -71,9 +123,9 @@ func (pf *ProvenanceFacts) Target() *Resolution {
 
 func runProvenance(p *diagnose.Pass) (any, error) {
 	ev := p.Evidence
-	rf, _ := p.ResultOf[RequestLine].(*RequestFacts)
-	bf, _ := p.ResultOf[BodyShape].(*BodyFacts)
-	conv, _ := p.ResultOf[Conversation].(*diagnose.Conv)
+	rf, _ := diagnose.Result[*RequestFacts](p, RequestLine)
+	bf, _ := diagnose.Result[*BodyFacts](p, BodyShape)
+	conv, _ := diagnose.Result[*diagnose.Conv](p, Conversation)
 	pf := &ProvenanceFacts{Conv: conv}
 
 	var sent, sentFrom string
@@ -94,7 +146,7 @@ func runProvenance(p *diagnose.Pass) (any, error) {
 		}
 		return pf, nil
 	}
-	p.Facts().ParticipantID = firstNonEmpty(sent, meant)
+	pf.Given = firstNonEmpty(sent, meant)
 	if sent != "" {
 		pf.Sent = resolve(conv, sent, sentFrom)
 	}
@@ -110,12 +162,9 @@ func runProvenance(p *diagnose.Pass) (any, error) {
 		} else {
 			p.Summary("no conversation evidence: the id's form was checked, not where it came from")
 		}
-		updateCorrected(p, rf, conv, judged, pf.Meant)
 		return pf, nil
 	}
 	judgeProvenance(p, conv, judged)
-	updateCorrected(p, rf, conv, judged, pf.Meant)
-	p.Facts().Participants = participantTable(conv, marks(conv, judged, pf.Meant), nil)
 	return pf, nil
 }
 
@@ -217,14 +266,14 @@ func liveOf(conv *diagnose.Conv, list []*diagnose.PView) []*diagnose.PView {
 func judgeForm(p *diagnose.Pass, r *Resolution) {
 	ref := p.Saw(sourceOf(r.From), pathOf(r.From), r.Given)
 	if r.Form.OK() {
-		p.RuleOut("participant.id-format", "%s is a canonical Genesys id (lowercase UUID)", r.Given)
+		p.RuleOut(causeParticipantIDFormat, "%s is a canonical Genesys id (lowercase UUID)", r.Given)
 		return
 	}
 	expl := fmt.Sprintf("The participant id %q %s. Genesys ids are lowercase UUIDs (8-4-4-4-12 hex digits), exactly as participants[].id shows them.", r.Given, strings.Join(r.Form.Problems, ", "))
 	if r.Form.Canonical != "" {
 		expl += fmt.Sprintf(" Its canonical form is %s.", r.Form.Canonical)
 	}
-	p.Report(diagnose.Cause{ID: "participant.id-format", Likelihood: diagnose.Confirmed, Evidence: []diagnose.Ref{ref}, Explanation: expl,
+	p.Report(diagnose.Cause{Info: causeParticipantIDFormat, Likelihood: diagnose.Confirmed, Evidence: []diagnose.Ref{ref}, Explanation: expl,
 		Fix: newFix("Send the id exactly as GET /api/v2/conversations/{id} shows it in participants[].id")})
 }
 
@@ -290,20 +339,20 @@ func judgeProvenance(p *diagnose.Pass, conv *diagnose.Conv, r *Resolution) {
 	case IDParticipant:
 		src, path := conv.Source(r.Named)
 		ref := p.Saw(src, path+".id", r.Named.ID)
-		p.RuleOut("participant.not-in-conversation", "%s is participants[%s] of the conversation", r.Named.ID, strings.TrimSuffix(strings.TrimPrefix(path, "participants["), "]"))
-		p.RuleOut("participant.id-is-user-id", "the id is a participant id")
-		p.RuleOut("participant.id-is-communication-id", "the id is a participant id")
+		p.RuleOut(causeParticipantNotInConversation, "%s is participants[%s] of the conversation", r.Named.ID, strings.TrimSuffix(strings.TrimPrefix(path, "participants["), "]"))
+		p.RuleOut(causeParticipantIDIsUserID, "the id is a participant id")
+		p.RuleOut(causeParticipantIDIsCommunicationID, "the id is a participant id")
 		if r.Intended != r.Named {
 			lsrc, lpath := conv.Source(r.Intended)
-			p.Report(diagnose.Cause{ID: "participant.stale-leg", Likelihood: diagnose.Confirmed,
+			p.Report(diagnose.Cause{Info: causeParticipantStaleLeg, Likelihood: diagnose.Confirmed,
 				Evidence: []diagnose.Ref{given, ref, {Source: src, Path: path, Value: "ended: " + stateSummary(conv, r.Named)},
 					{Source: lsrc, Path: lpath, Value: "live: " + r.Intended.ID + " " + stateSummary(conv, r.Intended)}},
 				Explanation: fmt.Sprintf("%s has ended, but the same party has a live participant: %s. Transfers, retries and consults create new participants and keep the old ones, so picking a participant by user or address alone picks an ended leg.", describe(conv, r.Named), describe(conv, r.Intended)),
 				Fix:         newFix("Drop the live participant " + r.Intended.ID + " instead")})
 		} else if r.Named.Ended(conv) {
-			p.RuleOut("participant.stale-leg", "no other participant of the same party is live")
+			p.RuleOut(causeParticipantStaleLeg, "no other participant of the same party is live")
 		} else {
-			p.RuleOut("participant.stale-leg", "the participant is live")
+			p.RuleOut(causeParticipantStaleLeg, "the participant is live")
 		}
 		p.Summary("names %s", describe(conv, r.Named))
 	case IDUser:
@@ -312,31 +361,31 @@ func judgeProvenance(p *diagnose.Pass, conv *diagnose.Conv, r *Resolution) {
 			src, path := conv.Source(r.Intended)
 			ref = diagnose.Ref{Source: src, Path: path + ".userId", Value: r.Intended.UserID()}
 		}
-		p.Report(diagnose.Cause{ID: "participant.id-is-user-id", Likelihood: diagnose.Confirmed, Evidence: []diagnose.Ref{given, ref},
+		p.Report(diagnose.Cause{Info: causeParticipantIDIsUserID, Likelihood: diagnose.Confirmed, Evidence: []diagnose.Ref{given, ref},
 			Explanation: fmt.Sprintf("%s is the userId of %s, not a participant id (it has %d participant(s) in this conversation).%s", r.Given, nameOr(r.Intended, "a user"), len(conv.ByUser(r.Form.Key())), useLive()),
 			Fix:         newFix("Use the participant id of the user's live leg")})
-		p.RuleOut("participant.not-in-conversation", "the id is the userId of a participant")
+		p.RuleOut(causeParticipantNotInConversation, "the id is the userId of a participant")
 		p.Summary("%s is a userId, not a participant id", r.Given)
 	case IDCommunication:
 		ref := p.Saw(conv.GenericSource, fmt.Sprintf("participants[%d].%s[%d].id", r.Named.GIndex, r.Comm.Comm.Array.Key, r.Comm.Comm.Index), r.Comm.Comm.ID)
-		p.Report(diagnose.Cause{ID: "participant.id-is-communication-id", Likelihood: diagnose.Confirmed, Evidence: []diagnose.Ref{given, ref},
+		p.Report(diagnose.Cause{Info: causeParticipantIDIsCommunicationID, Likelihood: diagnose.Confirmed, Evidence: []diagnose.Ref{given, ref},
 			Explanation: fmt.Sprintf("%s is the id of a communication (%s[%d]) of %s, not a participant id. The participant PATCH takes the participant id; to end only that communication, PATCH .../participants/%s/communications/%s.", r.Given, r.Comm.Comm.Array.Key, r.Comm.Comm.Index, describe(conv, r.Named), r.Named.ID, r.Comm.Comm.ID),
 			Fix:         newFix("Use the owning participant's id " + r.Named.ID)})
-		p.RuleOut("participant.not-in-conversation", "the id is a communication id of the conversation")
+		p.RuleOut(causeParticipantNotInConversation, "the id is a communication id of the conversation")
 		p.Summary("%s is a communication id of participant %s", r.Given, r.Named.ID)
 	case IDPeer:
 		ref := p.Saw(conv.GenericSource, fmt.Sprintf("participants[%d].%s[%d].peerId", r.Comm.P.GIndex, r.Comm.Comm.Array.Key, r.Comm.Comm.Index), r.Comm.Comm.PeerID)
-		p.Report(diagnose.Cause{ID: "participant.id-is-communication-id", Likelihood: diagnose.Confirmed, Evidence: []diagnose.Ref{given, ref},
+		p.Report(diagnose.Cause{Info: causeParticipantIDIsCommunicationID, Likelihood: diagnose.Confirmed, Evidence: []diagnose.Ref{given, ref},
 			Explanation: fmt.Sprintf("%s is the peerId of a communication of %s: the id of the peer communication on the matching leg, not a participant id.", r.Given, describe(conv, r.Comm.P)),
 			Fix:         newFix("Take participants[].id of the participant to drop")})
-		p.RuleOut("participant.not-in-conversation", "the id is a peerId in the conversation")
+		p.RuleOut(causeParticipantNotInConversation, "the id is a peerId in the conversation")
 		p.Summary("%s is a peerId, not a participant id", r.Given)
 	case IDExternalContact:
-		p.Report(diagnose.Cause{ID: "participant.id-is-external-contact-id", Likelihood: diagnose.Confirmed,
+		p.Report(diagnose.Cause{Info: causeParticipantIDIsExternalContactID, Likelihood: diagnose.Confirmed,
 			Evidence:    []diagnose.Ref{given, {Source: conv.GenericSource, Path: "participants[].externalContactId", Value: r.Form.Key()}},
 			Explanation: fmt.Sprintf("%s is the externalContactId of %s, not a participant id.%s", r.Given, nameOr(r.Intended, "a participant"), useLive()),
 			Fix:         newFix("Use the participant id of the contact's live leg")})
-		p.RuleOut("participant.not-in-conversation", "the id is an externalContactId of the conversation")
+		p.RuleOut(causeParticipantNotInConversation, "the id is an externalContactId of the conversation")
 		p.Summary("%s is an external contact id", r.Given)
 	default:
 		if r.Form.Canonical == "" && !r.Form.OK() {
@@ -352,20 +401,20 @@ func judgeProvenance(p *diagnose.Pass, conv *diagnose.Conv, r *Resolution) {
 		case r.Form.Placeholder:
 			what = " It is a template placeholder that was never filled in."
 		}
-		p.Report(diagnose.Cause{ID: "participant.not-in-conversation", Likelihood: diagnose.Confirmed,
+		p.Report(diagnose.Cause{Info: causeParticipantNotInConversation, Likelihood: diagnose.Confirmed,
 			Evidence:    []diagnose.Ref{given, {Source: conv.GenericSource, Path: "participants[]", Value: fmt.Sprintf("%d participants; no id, userId, communication id, peerId or externalContactId matches", len(conv.Participants))}},
 			Explanation: fmt.Sprintf("%s matches nothing in conversation %s: no participant, user, communication, peer or external contact has it.%s It may come from another conversation (a consult, or one merged into a conference), or from before the participant existed.", r.Given, conv.ID, what),
 			Fix:         newFix("Take the participant id from GET /api/v2/conversations/" + conv.ID + " (participants[].id)")})
 		p.Summary("%s is not in the conversation", r.Given)
 	}
 	if r.Kind != IDUser {
-		p.RuleOut("participant.id-is-user-id", "the id is not a userId in the conversation")
+		p.RuleOut(causeParticipantIDIsUserID, "the id is not a userId in the conversation")
 	}
 	if r.Kind != IDCommunication && r.Kind != IDPeer {
-		p.RuleOut("participant.id-is-communication-id", "the id is not a communication id or peerId in the conversation")
+		p.RuleOut(causeParticipantIDIsCommunicationID, "the id is not a communication id or peerId in the conversation")
 	}
 	if r.Kind != IDExternalContact {
-		p.RuleOut("participant.id-is-external-contact-id", "the id is not an externalContactId in the conversation")
+		p.RuleOut(causeParticipantIDIsExternalContactID, "the id is not an externalContactId in the conversation")
 	}
 }
 
@@ -388,17 +437,14 @@ func nameOr(v *diagnose.PView, def string) string {
 	return "participant " + v.ID
 }
 
-// updateCorrected puts the participant that should be dropped into the
-// corrected request.
-func updateCorrected(p *diagnose.Pass, rf *RequestFacts, conv *diagnose.Conv, judged, meant *Resolution) {
-	if rf == nil {
-		return
-	}
+// correctedTarget is the conversation and participant the corrected
+// request should name: the participant that should be dropped.
+func correctedTarget(rf *RequestFacts, conv *diagnose.Conv, judged, meant *Resolution) (convID, pid string) {
 	target := judged
 	if meant != nil {
 		target = meant
 	}
-	pid := target.Form.Key()
+	pid = target.Form.Key()
 	if target.Intended != nil {
 		pid = target.Intended.ID
 	} else if conv != nil && target.Kind != IDParticipant {
@@ -407,11 +453,11 @@ func updateCorrected(p *diagnose.Pass, rf *RequestFacts, conv *diagnose.Conv, ju
 	if target.Form.Placeholder {
 		pid = ""
 	}
-	convID := rf.ConversationID
+	convID = rf.ConversationID
 	if conv != nil && target.Intended != nil && conv.ID != "" {
 		convID = conv.ID // the conversation the participant is in
 	}
-	p.Facts().Corrected = dropRequest(rf.BaseURL, correctedSegment(rf, conv), convID, pid)
+	return convID, pid
 }
 
 // marks names the rows that matter in the participants table.

@@ -15,13 +15,50 @@ var State = &diagnose.Check{
 	Title:    "Participant state",
 	Doc:      "The target's communication state(s), endTime, purpose, consult/monitor/barge links, held/confined, wrap-up.",
 	Requires: []*diagnose.Check{RequestLine, Provenance},
+	Causes:   []*diagnose.CauseInfo{causeParticipantAlreadyEnded, causeParticipantNotConnectedYet, causeParticipantConsultInProgress, causeParticipantSystemPurpose},
 	Run:      runState,
 }
 
+// The causes participant-state reports (stable ids: add, never rename).
+var (
+	causeParticipantAlreadyEnded = &diagnose.CauseInfo{ID: "participant.already-ended",
+		Title:        "Participant already ended",
+		Meaning:      "The target's communications are disconnected or terminated, or it has an endTime: there is nothing left to drop, and ending it again conflicts. This is the most likely 409 (reference, fact 3).",
+		Detection:    "participant-state reads every communication's state (calls[].state, messages[].state, ...), the flat view's state, and endTime.",
+		Remedy:       "Nothing to drop for this participant; if it still owes wrap-up, apply the wrap-up instead.",
+		Confirm:      "GET /api/v2/conversations/{id} shows the participant's communications disconnected.",
+		SuppressedBy: []*diagnose.CauseInfo{causeParticipantStaleLeg, causeConversationEnded},
+	}
+	causeParticipantNotConnectedYet = &diagnose.CauseInfo{ID: "participant.not-connected-yet",
+		Title:        "Participant not connected yet",
+		Meaning:      "The target's communication is alerting, dialing, contacting or offering: it is still being set up.",
+		Detection:    "participant-state reads the communication states.",
+		Remedy:       "Wait until it connects (or let it time out), then drop it; to refuse a ringing alert, the agent declines it.",
+		Confirm:      "GET the conversation again: the state is connected; then the PATCH succeeds.",
+		SuppressedBy: []*diagnose.CauseInfo{causeConversationEnded},
+	}
+	causeParticipantConsultInProgress = &diagnose.CauseInfo{ID: "participant.consult-in-progress",
+		Title:        "Participant is part of an unfinished consult transfer",
+		Meaning:      "The target is one side of a consult transfer that is still under way (consultParticipantId links it to a live participant). Changing one side of a consult conflicts with the transfer in progress.",
+		Detection:    "participant-state follows consultParticipantId in both directions and reads recentTransfers.",
+		Remedy:       "Finish the consult first (PATCH .../consult {\"speakTo\":\"CONFERENCE\"} or cancel it with DELETE .../consult), then drop the participant.",
+		Confirm:      "GET the conversation: no live participant carries a consultParticipantId to the target.",
+		SuppressedBy: []*diagnose.CauseInfo{causeConversationEnded},
+	}
+	causeParticipantSystemPurpose = &diagnose.CauseInfo{ID: "participant.system-purpose",
+		Title:        "Target is a system leg",
+		Meaning:      "The target's purpose is a system leg (acd, ivr, workflow, voicemail, ...), owned by routing or a flow rather than a person; it ends when routing moves the call on.",
+		Detection:    "participant-state reads the target's purpose.",
+		Remedy:       "Drop the person's leg (agent or customer) instead, or transfer the call out of the queue or flow.",
+		Confirm:      "The corrected request targets a participant with purpose agent, customer, external or user.",
+		SuppressedBy: []*diagnose.CauseInfo{causeConversationEnded, causeParticipantAlreadyEnded},
+	}
+)
+
 func runState(p *diagnose.Pass) (any, error) {
 	ev := p.Evidence
-	rf, _ := p.ResultOf[RequestLine].(*RequestFacts)
-	pf, _ := p.ResultOf[Provenance].(*ProvenanceFacts)
+	rf, _ := diagnose.Result[*RequestFacts](p, RequestLine)
+	pf, _ := diagnose.Result[*ProvenanceFacts](p, Provenance)
 	if ev.Mode == diagnose.ModeDryRun {
 		p.Skip("dry run: the participant's state is not fetched")
 		return nil, nil
@@ -70,13 +107,13 @@ func runState(p *diagnose.Pass) (any, error) {
 		if v.G != nil && v.G.WrapupRequired || v.C != nil && v.C.WrapupRequired {
 			notes = append(notes, "the participant still owes wrap-up: apply it with PATCH .../participants/{pid} {\"wrapup\":{...}} or POST .../communications/{commId}/wrapup")
 		}
-		p.Report(diagnose.Cause{ID: "participant.already-ended", Likelihood: diagnose.Confirmed, Evidence: refs, Explanation: expl,
+		p.Report(diagnose.Cause{Info: causeParticipantAlreadyEnded, Likelihood: diagnose.Confirmed, Evidence: refs, Explanation: expl,
 			Fix: noRequestFix("Nothing to drop for this participant; GET the conversation again before acting on it", notes...)})
 		p.Summary("participant %s has ended", v.ID)
 		return v, nil
 	}
 	if !noState {
-		p.RuleOut("participant.already-ended", "participant %s is %s", v.ID, stateSummary(conv, v))
+		p.RuleOut(causeParticipantAlreadyEnded, "participant %s is %s", v.ID, stateSummary(conv, v))
 	}
 
 	// Still connecting?
@@ -93,11 +130,11 @@ func runState(p *diagnose.Pass) (any, error) {
 	switch {
 	case noState:
 	case len(connecting) > 0 && !connected:
-		p.Report(diagnose.Cause{ID: "participant.not-connected-yet", Likelihood: diagnose.Likely, Evidence: refs,
+		p.Report(diagnose.Cause{Info: causeParticipantNotConnectedYet, Likelihood: diagnose.Likely, Evidence: refs,
 			Explanation: fmt.Sprintf("Participant %s is %s: still being set up. Dropping a leg that has not connected conflicts with the setup in progress (inferred; the reference does not document it).", v.ID, strings.Join(connecting, ", ")),
 			Fix:         newFix("Wait until it connects (or times out), then drop it; to refuse a ringing alert, let the agent decline it")})
 	default:
-		p.RuleOut("participant.not-connected-yet", "participant %s is connected", v.ID)
+		p.RuleOut(causeParticipantNotConnectedYet, "participant %s is connected", v.ID)
 	}
 
 	// System leg?
@@ -110,11 +147,11 @@ func runState(p *diagnose.Pass) (any, error) {
 				l = diagnose.Possible
 				note = " (REST is documented to use acd and ivr; that it uses the analytics purposes such as " + pu + " is UNCONFIRMED)"
 			}
-			p.Report(diagnose.Cause{ID: "participant.system-purpose", Likelihood: l, Evidence: []diagnose.Ref{ref},
+			p.Report(diagnose.Cause{Info: causeParticipantSystemPurpose, Likelihood: l, Evidence: []diagnose.Ref{ref},
 				Explanation: fmt.Sprintf("Participant %s has purpose %q: a system leg owned by routing or a flow%s, not a person. It ends when routing moves the interaction on.", v.ID, pu, note),
 				Fix:         noRequestFix("Drop the person's leg (agent or customer) instead, or transfer the interaction out of the queue or flow")})
 		} else {
-			p.RuleOut("participant.system-purpose", "the purpose is %q", pu)
+			p.RuleOut(causeParticipantSystemPurpose, "the purpose is %q", pu)
 		}
 	}
 
@@ -204,7 +241,7 @@ func judgeConsult(p *diagnose.Pass, rf *RequestFacts, conv *diagnose.Conv, v *di
 		fix := newFix("Finish the consult first (PATCH .../consult {\"speakTo\":\"CONFERENCE\"} to conference it in, or DELETE .../consult to cancel it), then drop the participant",
 			fmt.Sprintf("the reference does not say which side of a consult {participantId} names; convdiag uses %s, the party being transferred; if the server answers 404 use %s", object.ID, otherOf(object, v, link).ID))
 		fix.Before = before
-		p.Report(diagnose.Cause{ID: "participant.consult-in-progress", Likelihood: diagnose.Likely, Evidence: refs,
+		p.Report(diagnose.Cause{Info: causeParticipantConsultInProgress, Likelihood: diagnose.Likely, Evidence: refs,
 			Explanation: fmt.Sprintf("Participant %s is one side of a consult transfer that is still under way: consultParticipantId links it to %s, which is live. Changing one side of an unfinished consult conflicts with the transfer.", v.ID, describe(conv, link)),
 			Fix:         fix})
 		return
@@ -213,14 +250,14 @@ func judgeConsult(p *diagnose.Pass, rf *RequestFacts, conv *diagnose.Conv, v *di
 		for i, t := range conv.Generic.RecentTransfers {
 			if strings.Contains(strings.ToLower(t.TransferType), "consult") && t.State != "" && !containsFold(consultClosed, t.State) {
 				ref := p.Saw(conv.GenericSource, fmt.Sprintf("recentTransfers[%d].state", i), t.State)
-				p.Report(diagnose.Cause{ID: "participant.consult-in-progress", Likelihood: diagnose.Possible, Evidence: []diagnose.Ref{ref},
+				p.Report(diagnose.Cause{Info: causeParticipantConsultInProgress, Likelihood: diagnose.Possible, Evidence: []diagnose.Ref{ref},
 					Explanation: fmt.Sprintf("recentTransfers[%d] is a %s transfer in state %q. No participant is linked by consultParticipantId, and the transfer state enum is UNCONFIRMED, so this may be over.", i, t.TransferType, t.State),
 					Fix:         newFix("GET the conversation again; if a consult is still under way, finish or cancel it first")})
 				return
 			}
 		}
 	}
-	p.RuleOut("participant.consult-in-progress", "no live participant is linked to %s by consultParticipantId", v.ID)
+	p.RuleOut(causeParticipantConsultInProgress, "no live participant is linked to %s by consultParticipantId", v.ID)
 }
 
 // consultObject guesses the party being transferred among the two sides:

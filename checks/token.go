@@ -15,8 +15,42 @@ var Token = &diagnose.Check{
 	Title:    "Token and permissions",
 	Doc:      "Token kind (client credentials or user), org, authorizedScope, idle expiry; the permissions the endpoint needs; what a 401/403 says.",
 	Requires: []*diagnose.Check{RequestLine, BodyShape},
+	Causes:   []*diagnose.CauseInfo{causeTokenInvalid, causeTokenScopeMissing, causeTokenPermissionMissing, causeTokenNoUserContext},
 	Run:      runToken,
 }
+
+// The causes token reports (stable ids: add, never rename).
+var (
+	causeTokenInvalid = &diagnose.CauseInfo{ID: "token.invalid",
+		Title:     "Token expired or rejected",
+		Meaning:   "The server answered 401, or the token request failed (invalid_client, wrong secret, wrong region's login host), so the request was never authorised.",
+		Detection: "token reads the response status, the token request outcome and GET /api/v2/tokens/me.",
+		Remedy:    "Get a new token from https://login.<region domain>/oauth/token with valid client credentials for the org's region.",
+		Confirm:   "GET /api/v2/tokens/me answers 200 with the org's name.",
+	}
+	causeTokenScopeMissing = &diagnose.CauseInfo{ID: "token.scope-missing",
+		Title:     "User token without the conversations scope",
+		Meaning:   "A token issued to a user (code, implicit, PKCE, SAML2 bearer) carries scopes; changing a conversation needs the scope \"conversations\", and \"conversations:readonly\" only reads. (Client-credentials tokens carry roles, not scopes.) \"conversations:write\" is not a Genesys scope name.",
+		Detection: "token reads authorizedScope and OAuthClient.authorizedGrantType from GET /api/v2/tokens/me, and the response status.",
+		Remedy:    "Add the conversations scope to the OAuth client and have the user authorise again.",
+		Confirm:   "GET /api/v2/tokens/me lists \"conversations\" in authorizedScope; the request no longer gets 403.",
+	}
+	causeTokenPermissionMissing = &diagnose.CauseInfo{ID: "token.permission-missing",
+		Title:        "Missing permission",
+		Meaning:      "The request was refused with 403: the roles behind the token lack a permission the endpoint needs. The participant PATCH needs ANY of conversation:communication:disconnect, conversation:participant:wrapup, conversation:call:record; the teardown endpoints need conversation:communication:disconnect. A missing permission normally surfaces as 403, not 409 (inference).",
+		Detection:    "token reads the response status and error body and the endpoint's permissions from the table.",
+		Remedy:       "Grant a role with one of the permissions (for client credentials: on the OAuth client's roles, in the conversation's division).",
+		Confirm:      "The request no longer gets 403.",
+		SuppressedBy: []*diagnose.CauseInfo{causeTokenScopeMissing, causeTokenInvalid},
+	}
+	causeTokenNoUserContext = &diagnose.CauseInfo{ID: "token.no-user-context",
+		Title:     "Client-credentials token used for an action that needs a user",
+		Meaning:   "Client-credentials tokens have no user. The official developer blog says answering (state \"connected\") and placing calls need a user token and answer 400 otherwise. Whether a client-credentials token may disconnect another participant is UNCONFIRMED.",
+		Detection: "token reads OAuthClient.authorizedGrantType from GET /api/v2/tokens/me and the body's state.",
+		Remedy:    "Use a token of the user on the call (code, implicit, PKCE or SAML2 bearer grant) for call control.",
+		Confirm:   "The same request with a user token succeeds.",
+	}
+)
 
 // TokenKind classifies a token.
 type TokenKind string
@@ -53,8 +87,8 @@ func tokenKind(ti *genesys.TokenInfo) (TokenKind, string) {
 
 func runToken(p *diagnose.Pass) (any, error) {
 	ev := p.Evidence
-	rf, _ := p.ResultOf[RequestLine].(*RequestFacts)
-	bf, _ := p.ResultOf[BodyShape].(*BodyFacts)
+	rf, _ := diagnose.Result[*RequestFacts](p, RequestLine)
+	bf, _ := diagnose.Result[*BodyFacts](p, BodyShape)
 	tf := &TokenFacts{Kind: TokenUnknown}
 	if ev.Mode == diagnose.ModeDryRun {
 		p.Skip("dry run: the token is not judged")
@@ -74,13 +108,13 @@ func runToken(p *diagnose.Pass) (any, error) {
 
 	// The live check's own authentication.
 	if a := ev.Auth; a != nil && a.Error != "" {
-		p.Report(diagnose.Cause{ID: "token.invalid", Likelihood: diagnose.Confirmed,
+		p.Report(diagnose.Cause{Info: causeTokenInvalid, Likelihood: diagnose.Confirmed,
 			Evidence:    []diagnose.Ref{{Source: "POST " + a.TokenURL, Path: "status", Value: fmt.Sprint(a.Status)}, {Source: "POST " + a.TokenURL, Path: "error", Value: a.Error}},
 			Explanation: fmt.Sprintf("convdiag could not get a token with the %s credentials (%s): %s. Nothing could be read from the org.", a.Method, a.From, a.Error),
 			Fix:         noRequestFix("Check the client id and secret, and that they belong to an OAuth client with the Client Credentials grant in this region's org")})
 	}
 	if tfetch := ev.TokenFetch; tfetch != nil && tfetch.Status == 401 {
-		p.Report(diagnose.Cause{ID: "token.invalid", Likelihood: diagnose.Confirmed,
+		p.Report(diagnose.Cause{Info: causeTokenInvalid, Likelihood: diagnose.Confirmed,
 			Evidence:    []diagnose.Ref{{Source: tfetch.Label(), Path: "status", Value: "401"}},
 			Explanation: "GET /api/v2/tokens/me answered 401: the token is expired or was issued by another region's login host.",
 			Fix:         noRequestFix("Get a new token from the login host of the org's region")})
@@ -122,11 +156,11 @@ func runToken(p *diagnose.Pass) (any, error) {
 
 	// 401.
 	if status == 401 {
-		p.Report(diagnose.Cause{ID: "token.invalid", Likelihood: diagnose.Confirmed, Evidence: []diagnose.Ref{respRef},
+		p.Report(diagnose.Cause{Info: causeTokenInvalid, Likelihood: diagnose.Confirmed, Evidence: []diagnose.Ref{respRef},
 			Explanation: "The request was answered 401: the token was expired, malformed, or issued by another region's login host, so the request was never authorised.",
 			Fix:         newFix("Get a new token from https://login.<region domain>/oauth/token and send the request again")})
 	} else if status != 0 {
-		p.RuleOut("token.invalid", "the response was %d, not 401: the token was accepted", status)
+		p.RuleOut(causeTokenInvalid, "the response was %d, not 401: the token was accepted", status)
 	}
 
 	// Scopes (user tokens only).
@@ -148,15 +182,15 @@ func runToken(p *diagnose.Pass) (any, error) {
 			if readonly {
 				what = "only conversations:readonly, which reads but does not change conversations"
 			}
-			p.Report(diagnose.Cause{ID: "token.scope-missing", Likelihood: l,
+			p.Report(diagnose.Cause{Info: causeTokenScopeMissing, Likelihood: l,
 				Evidence:    []diagnose.Ref{{Source: src, Path: "authorizedScope", Value: diagnose.ValueString(ti.AuthorizedScope)}, respRef},
 				Explanation: fmt.Sprintf("The token is a user token with %s; %s %s changes a conversation and needs the scope \"conversations\".%s", what, ep.Method, ep.Path, why),
 				Fix:         newFix("Add the conversations scope to the OAuth client, have the user authorise again, and resend")})
 		} else {
-			p.RuleOut("token.scope-missing", "the user token has the conversations scope")
+			p.RuleOut(causeTokenScopeMissing, "the user token has the conversations scope")
 		}
 	} else if tf.Kind == TokenClientCredentials {
-		p.RuleOut("token.scope-missing", "a client-credentials token carries roles, not scopes")
+		p.RuleOut(causeTokenScopeMissing, "a client-credentials token carries roles, not scopes")
 	}
 
 	// 403.
@@ -179,10 +213,10 @@ func runToken(p *diagnose.Pass) (any, error) {
 				expl += " The error body names permissions."
 			}
 		}
-		p.Report(diagnose.Cause{ID: "token.permission-missing", Likelihood: l, Evidence: refs, Explanation: expl,
+		p.Report(diagnose.Cause{Info: causeTokenPermissionMissing, Likelihood: l, Evidence: refs, Explanation: expl,
 			Fix: noRequestFix("Grant a role with one of those permissions (for client credentials: on the OAuth client's roles, in the conversation's division)")})
 	} else if status != 0 && status != 401 {
-		p.RuleOut("token.permission-missing", "the response was %d, not 403: the request was authorised", status)
+		p.RuleOut(causeTokenPermissionMissing, "the response was %d, not 403: the request was authorised", status)
 	} else if ep != nil && len(ep.Permissions) > 0 && status == 0 {
 		p.Detail("%s %s needs ANY of %s; tokens/me does not list permissions", ep.Method, ep.Path, strings.Join(ep.Permissions, ", "))
 	}
@@ -195,16 +229,16 @@ func runToken(p *diagnose.Pass) (any, error) {
 			if status == 400 {
 				l = diagnose.Confirmed
 			}
-			p.Report(diagnose.Cause{ID: "token.no-user-context", Likelihood: l, Evidence: []diagnose.Ref{ref, respRef},
+			p.Report(diagnose.Cause{Info: causeTokenNoUserContext, Likelihood: l, Evidence: []diagnose.Ref{ref, respRef},
 				Explanation: "A client-credentials token has no user. The official developer blog says answering a call (state \"connected\") works only with a token of the user whose phone rings, and answers 400 otherwise.",
 				Fix:         noRequestFix("Use a token of the user on the call (code, implicit, PKCE or SAML2 bearer grant)")})
 		} else {
-			p.Report(diagnose.Cause{ID: "token.no-user-context", Likelihood: diagnose.Possible, Evidence: []diagnose.Ref{ref},
+			p.Report(diagnose.Cause{Info: causeTokenNoUserContext, Likelihood: diagnose.Possible, Evidence: []diagnose.Ref{ref},
 				Explanation: "The token is a client-credentials token, which has no user. Whether such a token may disconnect another participant is UNCONFIRMED (the reference only documents that answering and placing calls need a user token).",
 				Fix:         noRequestFix("If the request keeps failing with a valid body and state, retry it with a token of a user on the call")})
 		}
 	} else if tf.Kind == TokenUser {
-		p.RuleOut("token.no-user-context", "the token belongs to a user")
+		p.RuleOut(causeTokenNoUserContext, "the token belongs to a user")
 	}
 
 	if ti == nil {

@@ -54,6 +54,8 @@ func (l *Likelihood) UnmarshalText(b []byte) error {
 
 // Cause is one reason the request failed (or would fail).
 type Cause struct {
+	// Info is the catalogue handle; Pass.Report fills ID from it.
+	Info *CauseInfo `json:"-"`
 	// ID is the catalogue id ("body.target-misnamed").
 	ID         string     `json:"id"`
 	Rank       int        `json:"rank"`
@@ -147,37 +149,81 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// CauseInfo is one entry of the cause catalogue.
+// CauseInfo is one entry of the cause catalogue: a stable id, a title and
+// the long explanation behind `convdiag explain`. Each is declared as a
+// package-level handle beside the check that reports it
+// (var causeStaleLeg = &diagnose.CauseInfo{...}); checks report and rule out
+// causes by handle, so a misspelt id does not compile.
 type CauseInfo struct {
 	ID    string
 	Title string
-	// Check is the check that reports it.
-	Check string
 	// Meaning, Detection, Remedy and Confirm are the long explanation
 	// (convdiag explain ID).
 	Meaning, Detection, Remedy, Confirm string
 	// SuppressedBy lists root causes of which this one is a symptom: when
 	// one of them is found (likely or confirmed), this cause is folded into
 	// it instead of being listed.
-	SuppressedBy []string
+	SuppressedBy []*CauseInfo
+
+	// check is the id of the check that declares the cause (set by
+	// NewCatalogue).
+	check string
 }
 
-// Catalogue is the ordered list of causes.
-type Catalogue []CauseInfo
+// Check is the id of the check that reports the cause.
+func (ci *CauseInfo) Check() string { return ci.check }
 
-// Lookup finds a catalogue entry.
-func (c Catalogue) Lookup(id string) (CauseInfo, bool) {
+// Catalogue is the ordered list of cause handles: the causes of each check
+// of a chain, in chain order.
+type Catalogue []*CauseInfo
+
+// NewCatalogue collects the causes the checks declare, in chain order, and
+// validates them: ids are unique and non-empty, each handle belongs to one
+// check, and every suppression names a handle of the catalogue. An error is
+// a programmer error.
+func NewCatalogue(chain []*Check) (Catalogue, error) {
+	var cat Catalogue
+	owner := map[*CauseInfo]string{}
+	ids := map[string]bool{}
+	for _, c := range chain {
+		for _, ci := range c.Causes {
+			if ci == nil || ci.ID == "" {
+				return nil, fmt.Errorf("check %s declares a cause without an id", c.ID)
+			}
+			if o, dup := owner[ci]; dup {
+				return nil, fmt.Errorf("cause %s is declared by both %s and %s", ci.ID, o, c.ID)
+			}
+			if ids[ci.ID] {
+				return nil, fmt.Errorf("two causes have the id %s", ci.ID)
+			}
+			owner[ci], ids[ci.ID] = c.ID, true
+			ci.check = c.ID
+			cat = append(cat, ci)
+		}
+	}
+	for _, ci := range cat {
+		for _, s := range ci.SuppressedBy {
+			if _, ok := owner[s]; !ok || s == ci {
+				return nil, fmt.Errorf("cause %s is suppressed by a cause outside the catalogue (or itself)", ci.ID)
+			}
+		}
+	}
+	return cat, nil
+}
+
+// Lookup finds a catalogue entry by id.
+func (c Catalogue) Lookup(id string) (*CauseInfo, bool) {
 	for _, ci := range c {
 		if ci.ID == id {
 			return ci, true
 		}
 	}
-	return CauseInfo{}, false
+	return nil, false
 }
 
-func (c Catalogue) index(id string) int {
-	for i, ci := range c {
-		if ci.ID == id {
+func (c Catalogue) index(ci *CauseInfo) int {
+	for i, x := range c {
+		if x == ci {
 			return i
 		}
 	}

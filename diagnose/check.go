@@ -45,9 +45,12 @@ type Check struct {
 	Title string
 	// Doc says what the check asks.
 	Doc string
-	// Requires lists checks whose results Run reads through
-	// Pass.ResultOf. They must come earlier in the chain.
+	// Requires lists checks whose results Run reads with Result. They must
+	// come earlier in the chain (the driver validates it).
 	Requires []*Check
+	// Causes are the causes the check may report or rule out, declared as
+	// handles beside it; the catalogue is built from them.
+	Causes []*CauseInfo
 	// Run inspects the evidence and reports through the pass. Its result
 	// is available to later checks that require this one.
 	Run func(*Pass) (any, error)
@@ -57,21 +60,33 @@ type Check struct {
 type Pass struct {
 	Check    *Check
 	Evidence *Evidence
-	// ResultOf holds the results of the required checks; a required check
-	// that crashed or skipped has a nil entry.
-	ResultOf map[*Check]any
 
+	// resultOf holds the results of the required checks; a required check
+	// that crashed has no entry.
+	resultOf map[*Check]any
 	status   Status
 	summary  string
 	refs     []Ref
 	causes   []Cause
 	ruledOut []RuledOut
 	details  []string
-	facts    *Facts
 }
 
-// Facts returns the shared facts; checks fill them in chain order.
-func (p *Pass) Facts() *Facts { return p.facts }
+// Result returns the result of check c, which the pass's check must
+// require, as a T; ok is false when c crashed or returned another type
+// (or nil). Asking for a check that is not required is a programmer error
+// and panics (the driver contains it as a crash of the asking check).
+func Result[T any](p *Pass, c *Check) (res T, ok bool) {
+	required := false
+	for _, r := range p.Check.Requires {
+		required = required || r == c
+	}
+	if !required {
+		panic(fmt.Sprintf("check %s reads the result of %s without requiring it", p.Check.ID, c.ID))
+	}
+	res, ok = p.resultOf[c].(T)
+	return res, ok
+}
 
 // Saw records a piece of evidence read and returns its reference. Value is
 // shown as is when it is a string, as JSON otherwise.
@@ -118,15 +133,38 @@ func (p *Pass) Detail(format string, args ...any) {
 	p.details = append(p.details, fmt.Sprintf(format, args...))
 }
 
-// Report reports a cause. The check id is filled in.
+// Report reports a cause. Its Info must be one of the check's declared
+// causes (a programmer error otherwise); the id and check are filled in.
 func (p *Pass) Report(c Cause) {
-	c.Check = p.Check.ID
+	p.mustDeclare(c.Info)
+	c.ID, c.Check = c.Info.ID, p.Check.ID
 	p.causes = append(p.causes, c)
 }
 
 // RuleOut records that a cause was checked and excluded, and why.
-func (p *Pass) RuleOut(id, format string, args ...any) {
-	p.ruledOut = append(p.ruledOut, RuledOut{ID: id, Reason: fmt.Sprintf(format, args...), Check: p.Check.ID})
+func (p *Pass) RuleOut(ci *CauseInfo, format string, args ...any) {
+	p.mustDeclare(ci)
+	p.ruledOut = append(p.ruledOut, RuledOut{ID: ci.ID, Reason: fmt.Sprintf(format, args...), Check: p.Check.ID, info: ci})
+}
+
+// Declares reports whether the pass's check declares the cause.
+func (p *Pass) Declares(ci *CauseInfo) bool {
+	for _, d := range p.Check.Causes {
+		if d == ci {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *Pass) mustDeclare(ci *CauseInfo) {
+	if ci == nil || !p.Declares(ci) {
+		id := "(nil)"
+		if ci != nil {
+			id = ci.ID
+		}
+		panic(fmt.Sprintf("check %s reports cause %s, which it does not declare", p.Check.ID, id))
+	}
 }
 
 // CheckResult is what one check established.
@@ -147,4 +185,6 @@ type RuledOut struct {
 	ID     string `json:"id"`
 	Reason string `json:"reason"`
 	Check  string `json:"check,omitempty"`
+
+	info *CauseInfo
 }

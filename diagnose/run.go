@@ -8,18 +8,36 @@ import (
 	"time"
 )
 
-// Facts are the few conclusions checks share with the report: what the
-// request targeted, the participants table, and the request that would
-// have worked. Checks fill them in chain order.
-type Facts struct {
+// Conclusion is what the report shows besides checks and causes, computed
+// once, after every check ran, from their typed results (Chain.Conclude):
+// what the request targeted, the participants table, and the one request
+// that would have worked. Renderers lay it out; they decide nothing.
+type Conclusion struct {
 	// ConversationID is the conversation the request targets.
 	ConversationID string
 	// ParticipantID is the participant the request targets, as given.
 	ParticipantID string
 	// Participants is the conversation's participants table.
 	Participants *ParticipantTable
-	// Corrected is the request that would have worked, if one is known.
+	// Corrected is the request that would have worked; nil when none is
+	// known or none can work (then NothingToSend says why).
 	Corrected *FixRequest
+	// Before lists requests to send before Corrected (finish a consult).
+	Before []*FixRequest
+	// CorrectedNotes are caveats of the corrected request (values convdiag
+	// does not know, written as shell variables).
+	CorrectedNotes []string
+	// Recommend is set when the report presents Corrected as "the request
+	// that would have worked": causes were found (or a dry run found
+	// something) and it differs from the request sent.
+	Recommend bool
+	// RequestOK is set when the request as sent is already the right one:
+	// the causes are about the participant, the conversation, the token or
+	// the timing, not about the request.
+	RequestOK bool
+	// NothingToSend says why no request can do what was meant ("" when
+	// one can): the conversation ended, the target is a system leg, ...
+	NothingToSend string
 }
 
 // ParticipantTable is the conversation's participants, for the report.
@@ -56,7 +74,7 @@ type Report struct {
 	GeneratedAt time.Time     `json:"generated_at"`
 	Mode        Mode          `json:"mode"`
 	Evidence    *Evidence     `json:"-"`
-	Facts       Facts         `json:"-"`
+	Conclusion  Conclusion    `json:"-"`
 	Checks      []CheckResult `json:"checks"`
 	Causes      []Cause       `json:"causes"`
 	RuledOut    []RuledOut    `json:"ruled_out"`
@@ -92,24 +110,70 @@ type Options struct {
 	Now func() time.Time
 }
 
+// Chain is a validated chain of checks with its catalogue and the final
+// step that concludes from the checks' results.
+type Chain struct {
+	Checks    []*Check
+	Catalogue Catalogue
+	// Conclude computes, once, what the report shows besides checks and
+	// causes. It sees the ranked causes. Nil concludes nothing.
+	Conclude func(rep *Report, res *Results) Conclusion
+}
+
+// NewChain validates a chain: ids are unique, every required check comes
+// earlier, and the causes the checks declare form a valid catalogue. An
+// error is a programmer error.
+func NewChain(checks []*Check, conclude func(*Report, *Results) Conclusion) (*Chain, error) {
+	seen := map[*Check]bool{}
+	ids := map[string]bool{}
+	for _, c := range checks {
+		if c.ID == "" || ids[c.ID] {
+			return nil, fmt.Errorf("check id %q is empty or repeated", c.ID)
+		}
+		for _, r := range c.Requires {
+			if !seen[r] {
+				return nil, fmt.Errorf("check %s requires %s, which does not come before it", c.ID, r.ID)
+			}
+		}
+		seen[c], ids[c.ID] = true, true
+	}
+	cat, err := NewCatalogue(checks)
+	if err != nil {
+		return nil, err
+	}
+	return &Chain{Checks: checks, Catalogue: cat, Conclude: conclude}, nil
+}
+
+// Results are the checks' results, for the final step.
+type Results struct{ m map[*Check]any }
+
+// ResultOf returns check c's result as a T; ok is false when c crashed or
+// returned another type.
+func ResultOf[T any](r *Results, c *Check) (res T, ok bool) {
+	res, ok = r.m[c].(T)
+	return res, ok
+}
+
 // Run runs the chain over the evidence and builds the report.
-func Run(ev *Evidence, chain []*Check, cat Catalogue, opts Options) *Report {
+func (ch *Chain) Run(ev *Evidence, opts Options) *Report {
 	now := time.Now
 	if opts.Now != nil {
 		now = opts.Now
 	}
 	rep := &Report{GeneratedAt: now().UTC(), Mode: ev.Mode, Evidence: ev}
-	results := map[*Check]any{}
+	results := &Results{m: map[*Check]any{}}
 	order := map[string]int{}
 	var causes []Cause
 	var ruled []RuledOut
-	for i, c := range chain {
+	for i, c := range ch.Checks {
 		order[c.ID] = i
-		p := &Pass{Check: c, Evidence: ev, ResultOf: map[*Check]any{}}
+		p := &Pass{Check: c, Evidence: ev, resultOf: map[*Check]any{}}
 		for _, req := range c.Requires {
-			p.ResultOf[req] = results[req]
+			if r, ok := results.m[req]; ok {
+				p.resultOf[req] = r
+			}
 		}
-		res, crash := runOne(c, p, &rep.Facts)
+		res, crash := runOne(c, p)
 		cr := CheckResult{ID: c.ID, Title: c.Title, Status: p.status, Summary: p.summary, Evidence: nonNilRefs(p.refs), Details: p.details}
 		if crash != "" {
 			cr.Status, cr.Crash = StatusError, crash
@@ -120,7 +184,7 @@ func Run(ev *Evidence, chain []*Check, cat Catalogue, opts Options) *Report {
 			// by a check that did not finish.
 			p.ruledOut = nil
 		} else {
-			results[c] = res
+			results.m[c] = res
 		}
 		if cr.Status == "" {
 			cr.Status = derivedStatus(p.causes)
@@ -132,23 +196,25 @@ func Run(ev *Evidence, chain []*Check, cat Catalogue, opts Options) *Report {
 		causes = append(causes, p.causes...)
 		ruled = append(ruled, p.ruledOut...)
 	}
-	for i := range causes {
-		if f := causes[i].Fix; f != nil {
-			if f.UseCorrected && rep.Facts.Corrected != nil {
-				f.Request = rep.Facts.Corrected
+	rep.Causes = rankCauses(causes, ch.Catalogue, order)
+	rep.RuledOut = pruneRuledOut(ruled, rep.Causes)
+	rep.Verdict = verdict(ev, rep.Causes)
+	if ch.Conclude != nil {
+		rep.Conclusion = ch.Conclude(rep, results)
+	}
+	for i := range rep.Causes {
+		if f := rep.Causes[i].Fix; f != nil {
+			if f.UseCorrected {
+				f.Request, f.Before = rep.Conclusion.Corrected, append(f.Before, rep.Conclusion.Before...)
 			}
 			f.Finish()
 		}
 	}
-	rep.Causes = rankCauses(causes, cat, order)
-	rep.RuledOut = pruneRuledOut(ruled, rep.Causes)
-	rep.Verdict = verdict(ev, rep.Causes)
 	return rep
 }
 
 // runOne runs a check with its crash contained.
-func runOne(c *Check, p *Pass, facts *Facts) (res any, crash string) {
-	p.facts = facts
+func runOne(c *Check, p *Pass) (res any, crash string) {
 	defer func() {
 		if r := recover(); r != nil {
 			crash = fmt.Sprintf("check crashed: %v\n%s", r, debug.Stack())
@@ -220,36 +286,35 @@ func rankCauses(in []Cause, cat Catalogue, order map[string]int) []Cause {
 		merged = append(merged, c)
 	}
 	for i := range merged {
-		if info, ok := cat.Lookup(merged[i].ID); ok && merged[i].Title == "" {
-			merged[i].Title = info.Title
+		if merged[i].Title == "" && merged[i].Info != nil {
+			merged[i].Title = merged[i].Info.Title
 		}
 	}
 	// Fold symptoms into roots: a cause is a symptom when one of its roots
 	// was found (likely or confirmed); it is folded into the nearest root
 	// that is not itself a symptom.
 	rootOf := map[string]string{}
-	var resolve func(id string, depth int) string
-	resolve = func(id string, depth int) string {
-		if r, ok := rootOf[id]; ok {
+	var resolve func(c Cause, depth int) string
+	resolve = func(c Cause, depth int) string {
+		if r, ok := rootOf[c.ID]; ok {
 			return r
 		}
-		rootOf[id] = id
-		if depth > len(cat) {
-			return id
+		rootOf[c.ID] = c.ID
+		if depth > len(cat) || c.Info == nil {
+			return c.ID
 		}
-		info, _ := cat.Lookup(id)
-		for _, rid := range info.SuppressedBy {
-			if i, ok := pos[rid]; ok && rid != id && merged[i].Likelihood >= Likely {
-				rootOf[id] = resolve(rid, depth+1)
+		for _, root := range c.Info.SuppressedBy {
+			if i, ok := pos[root.ID]; ok && root.ID != c.ID && merged[i].Likelihood >= Likely {
+				rootOf[c.ID] = resolve(merged[i], depth+1)
 				break
 			}
 		}
-		return rootOf[id]
+		return rootOf[c.ID]
 	}
 	symptoms := map[string][]string{}
 	var kept []Cause
 	for _, c := range merged {
-		if r := resolve(c.ID, 0); r != c.ID {
+		if r := resolve(c, 0); r != c.ID {
 			symptoms[r] = append(symptoms[r], c.ID)
 			continue
 		}
@@ -269,7 +334,7 @@ func rankCauses(in []Cause, cat Catalogue, order map[string]int) []Cause {
 		if order[a.Check] != order[b.Check] {
 			return order[a.Check] < order[b.Check]
 		}
-		return cat.index(a.ID) < cat.index(b.ID)
+		return cat.index(a.Info) < cat.index(b.Info)
 	})
 	for i := range kept {
 		kept[i].Rank = i + 1

@@ -5,32 +5,47 @@ import (
 	"testing"
 )
 
-var testCatalogue = Catalogue{
-	{ID: "a.root", Title: "Root", Check: "one"},
-	{ID: "a.other", Title: "Other", Check: "one"},
-	{ID: "b.symptom", Title: "Symptom", Check: "two", SuppressedBy: []string{"b.middle", "a.root"}},
-	{ID: "b.middle", Title: "Middle", Check: "two", SuppressedBy: []string{"a.root"}},
-	{ID: "c.late", Title: "Late", Check: "three"},
-}
+var (
+	aRoot    = &CauseInfo{ID: "a.root", Title: "Root"}
+	aOther   = &CauseInfo{ID: "a.other", Title: "Other"}
+	bMiddle  = &CauseInfo{ID: "b.middle", Title: "Middle", SuppressedBy: []*CauseInfo{aRoot}}
+	bSymptom = &CauseInfo{ID: "b.symptom", Title: "Symptom", SuppressedBy: []*CauseInfo{bMiddle, aRoot}}
+	cLate    = &CauseInfo{ID: "c.late", Title: "Late"}
+	xNone    = &CauseInfo{ID: "x.none", Title: "None"}
+)
+
+// causesOf are the causes each test check declares, by check id.
+var causesOf = map[string][]*CauseInfo{"one": {aRoot, aOther}, "two": {bSymptom, bMiddle}, "three": {cLate, xNone}}
 
 func check(id string, run func(*Pass) (any, error), requires ...*Check) *Check {
-	return &Check{ID: id, Title: id, Run: run, Requires: requires}
+	return &Check{ID: id, Title: id, Run: run, Requires: requires, Causes: causesOf[id]}
+}
+
+// run builds the chain (failing the test on a programmer error) and runs it.
+func run(t *testing.T, ev *Evidence, checks []*Check, conclude func(*Report, *Results) Conclusion) *Report {
+	t.Helper()
+	ch, err := NewChain(checks, conclude)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ch.Run(ev, Options{})
 }
 
 func TestRunContainsCrash(t *testing.T) {
 	crashing := check("one", func(p *Pass) (any, error) {
-		p.RuleOut("a.other", "looked")
+		p.RuleOut(aOther, "looked")
 		var p2 *Pass
 		_ = p2.Evidence.Mode // a nil dereference: panics
 		return nil, nil
 	})
 	var sawNil bool
 	after := check("two", func(p *Pass) (any, error) {
-		sawNil = p.ResultOf[crashing] == nil
-		p.Report(Cause{ID: "b.middle", Likelihood: Likely})
+		_, ok := Result[any](p, crashing)
+		sawNil = !ok
+		p.Report(Cause{Info: bMiddle, Likelihood: Likely})
 		return "ok", nil
 	}, crashing)
-	rep := Run(&Evidence{Mode: ModeOffline}, []*Check{crashing, after}, testCatalogue, Options{})
+	rep := run(t, &Evidence{Mode: ModeOffline}, []*Check{crashing, after}, nil)
 	if rep.Checks[0].Status != StatusError || !strings.Contains(rep.Checks[0].Summary, "check crashed") {
 		t.Errorf("crashed check: %+v", rep.Checks[0])
 	}
@@ -52,7 +67,7 @@ func TestRunContainsCrash(t *testing.T) {
 
 func TestRunErrorIsContained(t *testing.T) {
 	c := check("one", func(p *Pass) (any, error) { return nil, errTest })
-	rep := Run(&Evidence{}, []*Check{c}, testCatalogue, Options{})
+	rep := run(t, &Evidence{}, []*Check{c}, nil)
 	if rep.Checks[0].Status != StatusError || !strings.Contains(rep.Checks[0].Summary, "test failure") {
 		t.Errorf("%+v", rep.Checks[0])
 	}
@@ -67,24 +82,24 @@ const errTest = testErr("test failure")
 func TestRankAndSuppress(t *testing.T) {
 	chain := []*Check{
 		check("one", func(p *Pass) (any, error) {
-			p.Report(Cause{ID: "a.other", Likelihood: Possible})
-			p.Report(Cause{ID: "a.root", Likelihood: Likely})
+			p.Report(Cause{Info: aOther, Likelihood: Possible})
+			p.Report(Cause{Info: aRoot, Likelihood: Likely})
+			p.RuleOut(aRoot, "contradiction: must be dropped because a.root was found")
 			return nil, nil
 		}),
 		check("two", func(p *Pass) (any, error) {
-			p.Report(Cause{ID: "b.symptom", Likelihood: Confirmed})
-			p.Report(Cause{ID: "b.middle", Likelihood: Confirmed})
-			p.RuleOut("a.root", "contradiction: must be dropped because a.root was found")
+			p.Report(Cause{Info: bSymptom, Likelihood: Confirmed})
+			p.Report(Cause{Info: bMiddle, Likelihood: Confirmed})
 			return nil, nil
 		}),
 		check("three", func(p *Pass) (any, error) {
-			p.Report(Cause{ID: "c.late", Likelihood: Confirmed})
-			p.RuleOut("x.none", "first")
-			p.RuleOut("x.none", "second")
+			p.Report(Cause{Info: cLate, Likelihood: Confirmed})
+			p.RuleOut(xNone, "first")
+			p.RuleOut(xNone, "second")
 			return nil, nil
 		}),
 	}
-	rep := Run(&Evidence{}, chain, testCatalogue, Options{})
+	rep := run(t, &Evidence{}, chain, nil)
 	var ids []string
 	for _, c := range rep.Causes {
 		ids = append(ids, c.ID+":"+c.Likelihood.String())
@@ -114,11 +129,13 @@ func TestRankAndSuppress(t *testing.T) {
 
 func TestSymptomOfPossibleRootIsKept(t *testing.T) {
 	chain := []*Check{check("one", func(p *Pass) (any, error) {
-		p.Report(Cause{ID: "a.root", Likelihood: Possible})
-		p.Report(Cause{ID: "b.middle", Likelihood: Confirmed})
+		p.Report(Cause{Info: aRoot, Likelihood: Possible})
+		return nil, nil
+	}), check("two", func(p *Pass) (any, error) {
+		p.Report(Cause{Info: bMiddle, Likelihood: Confirmed})
 		return nil, nil
 	})}
-	rep := Run(&Evidence{}, chain, testCatalogue, Options{})
+	rep := run(t, &Evidence{}, chain, nil)
 	if len(rep.Causes) != 2 || rep.Causes[0].ID != "b.middle" {
 		t.Errorf("a possible root must not swallow a confirmed cause: %+v", rep.Causes)
 	}
@@ -128,7 +145,7 @@ func TestVerdict(t *testing.T) {
 	mk := func(l Likelihood) []*Check {
 		return []*Check{check("one", func(p *Pass) (any, error) {
 			if l > 0 {
-				p.Report(Cause{ID: "a.root", Likelihood: l})
+				p.Report(Cause{Info: aRoot, Likelihood: l})
 			}
 			return nil, nil
 		})}
@@ -150,7 +167,7 @@ func TestVerdict(t *testing.T) {
 		if tc.incomplete {
 			ev.Incomplete = []string{"API unreachable"}
 		}
-		rep := Run(ev, mk(tc.l), testCatalogue, Options{})
+		rep := run(t, ev, mk(tc.l), nil)
 		if rep.Verdict.Status != tc.status || rep.ExitCode() != tc.code {
 			t.Errorf("likelihood %v incomplete %v: verdict %+v", tc.l, tc.incomplete, rep.Verdict)
 		}
@@ -158,19 +175,23 @@ func TestVerdict(t *testing.T) {
 }
 
 func TestFixUsesCorrectedRequest(t *testing.T) {
-	chain := []*Check{
-		check("one", func(p *Pass) (any, error) {
-			p.Report(Cause{ID: "a.root", Likelihood: Confirmed, Fix: &Fix{Summary: "Do it", UseCorrected: true}})
-			p.Facts().Corrected = &FixRequest{Method: "PATCH", Path: "/api/v2/conversations/c/participants/old", Body: []byte(`{"state":"disconnected"}`)}
-			return nil, nil
-		}),
-		check("two", func(p *Pass) (any, error) {
-			// A later check refines the request; the earlier cause's fix follows.
-			p.Facts().Corrected = &FixRequest{Method: "PATCH", BaseURL: "https://api.mypurecloud.de", Path: "/api/v2/conversations/c/participants/new", Body: []byte(`{"state":"disconnected"}`)}
-			return nil, nil
-		}),
-	}
-	rep := Run(&Evidence{}, chain, testCatalogue, Options{})
+	first := check("one", func(p *Pass) (any, error) {
+		p.Report(Cause{Info: aRoot, Likelihood: Confirmed, Fix: &Fix{Summary: "Do it", UseCorrected: true}})
+		return "/old", nil
+	})
+	second := check("two", func(p *Pass) (any, error) {
+		old, _ := Result[string](p, first)
+		return strings.Replace(old, "old", "new", 1), nil
+	}, first)
+	// The final step concludes from the typed results, once, after every
+	// check ran; the earlier cause's fix follows it.
+	rep := run(t, &Evidence{}, []*Check{first, second}, func(rep *Report, res *Results) Conclusion {
+		last, ok := ResultOf[string](res, second)
+		if !ok || len(rep.Causes) != 1 {
+			t.Errorf("conclude saw result %q (%v) and %d causes", last, ok, len(rep.Causes))
+		}
+		return Conclusion{Corrected: &FixRequest{Method: "PATCH", BaseURL: "https://api.mypurecloud.de", Path: "/api/v2/conversations/c/participants" + last, Body: []byte(`{"state":"disconnected"}`)}}
+	})
 	f := rep.Causes[0].Fix
 	if f.Request == nil || !strings.HasSuffix(f.Request.Path, "/new") {
 		t.Fatalf("fix request %+v", f.Request)
@@ -183,6 +204,37 @@ func TestFixUsesCorrectedRequest(t *testing.T) {
 		if n == BaseNote {
 			t.Error("base note added although the base is known")
 		}
+	}
+}
+
+// TestUndeclaredCauseIsAProgrammerError: a check that reports a cause it
+// does not declare crashes (contained), and a chain whose check requires a
+// later one, or whose causes collide, is refused before it runs.
+func TestUndeclaredCauseIsAProgrammerError(t *testing.T) {
+	c := check("one", func(p *Pass) (any, error) {
+		p.Report(Cause{Info: cLate, Likelihood: Confirmed}) // declared by "three"
+		return nil, nil
+	})
+	rep := run(t, &Evidence{}, []*Check{c}, nil)
+	if rep.Checks[0].Status != StatusError || !strings.Contains(rep.Checks[0].Summary, "does not declare") {
+		t.Errorf("undeclared cause: %+v", rep.Checks[0])
+	}
+	later := check("three", func(*Pass) (any, error) { return nil, nil })
+	early := check("one", func(*Pass) (any, error) { return nil, nil }, later)
+	if _, err := NewChain([]*Check{early, later}, nil); err == nil {
+		t.Error("a check requiring a later one was accepted")
+	}
+	dup := &Check{ID: "two", Causes: []*CauseInfo{aRoot}}
+	if _, err := NewChain([]*Check{check("one", nil), dup}, nil); err == nil {
+		t.Error("a cause declared by two checks was accepted")
+	}
+	reader := check("four", func(p *Pass) (any, error) {
+		_, _ = Result[any](p, later) // not required
+		return nil, nil
+	})
+	rep = run(t, &Evidence{}, []*Check{later, reader}, nil)
+	if rep.Checks[1].Status != StatusError || !strings.Contains(rep.Checks[1].Summary, "without requiring") {
+		t.Errorf("reading an unrequired result: %+v", rep.Checks[1])
 	}
 }
 

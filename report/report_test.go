@@ -94,7 +94,7 @@ func canaryReport() *diagnose.Report {
 	}
 	return &diagnose.Report{
 		GeneratedAt: time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC), Mode: ev.Mode, Evidence: ev,
-		Facts: diagnose.Facts{Participants: &diagnose.ParticipantTable{Source: "GET", Total: 1, Rows: []diagnose.ParticipantRow{{ID: "p", Name: "+1 317-555-0100", State: "connected"}}}},
+		Conclusion: diagnose.Conclusion{Participants: &diagnose.ParticipantTable{Source: "GET", Total: 1, Rows: []diagnose.ParticipantRow{{ID: "p", Name: "+1 317-555-0100", State: "connected"}}}},
 		Checks: []diagnose.CheckResult{{ID: "token", Title: "Token", Status: diagnose.StatusPass, Summary: "secret CANARYSECRET42",
 			Evidence: []diagnose.Ref{{Source: "x", Path: "y", Value: "canary@example.com"}}}},
 		Causes: []diagnose.Cause{{ID: "a.b", Rank: 1, Likelihood: diagnose.Confirmed, Explanation: "phone tel:+13175550100",

@@ -196,14 +196,9 @@ func Build(rep *diagnose.Report, version string) *Model {
 		RuledOut:      []RuledOut{},
 		Notes:         []string{},
 	}
-	m.Target = Target{ConversationID: rep.Facts.ConversationID, ParticipantID: rep.Facts.ParticipantID,
+	cl := rep.Conclusion
+	m.Target = Target{ConversationID: cl.ConversationID, ParticipantID: cl.ParticipantID,
 		Request: SentRequest{Method: ev.Request.Method, URL: ev.Request.URL, Origin: ev.Request.Origin, BodyBytes: len(ev.Request.Body)}}
-	if m.Target.ConversationID == "" {
-		m.Target.ConversationID = ev.ConversationID
-	}
-	if m.Target.ParticipantID == "" {
-		m.Target.ParticipantID = ev.ParticipantID
-	}
 	for _, h := range ev.Request.Headers {
 		m.Target.Request.Headers = append(m.Target.Request.Headers, Header{Name: h.Name, Value: h.Value})
 	}
@@ -236,7 +231,7 @@ func Build(rep *diagnose.Report, version string) *Model {
 		m.Target.Host = rl.Host
 	}
 	m.Target.Region = ev.Region
-	if t := rep.Facts.Participants; t != nil {
+	if t := cl.Participants; t != nil {
 		c := &Conversation{ID: "", Media: t.Media, Source: t.Source, Total: t.Total, Omitted: t.Omitted, Participants: []Participant{}}
 		if conv := ev.Conv(); conv != nil {
 			c.ID = conv.ID
@@ -272,13 +267,9 @@ func Build(rep *diagnose.Report, version string) *Model {
 	for _, r := range rep.RuledOut {
 		m.RuledOut = append(m.RuledOut, RuledOut{ID: r.ID, Reason: r.Reason})
 	}
-	confident := rep.Verdict.Status != diagnose.VerdictNoCause
-	if c := rep.Facts.Corrected; c != nil && (confident || rep.Mode == diagnose.ModeDryRun && len(rep.Causes) > 0) {
-		if sameAsSent(ev, c) {
-			m.RequestOK = true
-		} else {
-			m.Corrected = request(c)
-		}
+	m.RequestOK = cl.RequestOK
+	if cl.Recommend {
+		m.Corrected = request(cl.Corrected)
 	}
 	m.Verdict.Status, m.Verdict.ExitCode, m.Verdict.Summary = rep.Verdict.Status, rep.Verdict.ExitCode, rep.Verdict.Summary
 	if ev.Replayed != "" {
@@ -293,25 +284,6 @@ func Build(rep *diagnose.Report, version string) *Model {
 		m.Notes = append(m.Notes, "requests this check sent: "+strings.Join(ev.Sent, ", "))
 	}
 	return m
-}
-
-// sameAsSent reports whether the corrected request is the request that
-// was sent: same method, host, path and (JSON-equal) body.
-func sameAsSent(ev *diagnose.Evidence, c *diagnose.FixRequest) bool {
-	rl, err := diagnose.ParseRequestLine(ev.Request.Method + " " + ev.Request.URL)
-	if err != nil || rl.Method != c.Method || rl.Path != c.Path || c.BaseURL == "" || rl.Host == "" || strings.Contains(c.Path, "{") {
-		return false
-	}
-	if !strings.EqualFold(strings.TrimPrefix(strings.TrimPrefix(c.BaseURL, "https://"), "http://"), rl.Host) {
-		return false
-	}
-	var a, b any
-	if json.Unmarshal(ev.Request.Body, &a) != nil || json.Unmarshal(c.Body, &b) != nil {
-		return false
-	}
-	ab, _ := json.Marshal(a)
-	bb, _ := json.Marshal(b)
-	return string(ab) == string(bb)
 }
 
 func request(r *diagnose.FixRequest) *Request {

@@ -36,9 +36,9 @@ func listCatalogue(e *env) error {
 	fmt.Fprintf(w, "Causes convdiag reports (stable ids; `convdiag explain ID` for details):\n\n")
 	last := ""
 	for _, ci := range checks.Catalogue {
-		if ci.Check != last {
-			fmt.Fprintf(w, "%s\n", ci.Check)
-			last = ci.Check
+		if ci.Check() != last {
+			fmt.Fprintf(w, "%s\n", ci.Check())
+			last = ci.Check()
 		}
 		fmt.Fprintf(w, "  %-40s %s\n", ci.ID, ci.Title)
 	}
@@ -51,12 +51,16 @@ func explainOne(e *env, id string) error {
 		return usageErr("unknown cause %q%s; `convdiag explain` lists them", id, suggestCause(id))
 	}
 	w := e.Stdout
-	fmt.Fprintf(w, "%s: %s\n(reported by the %s check)\n\n", ci.ID, ci.Title, ci.Check)
+	fmt.Fprintf(w, "%s: %s\n(reported by the %s check)\n\n", ci.ID, ci.Title, ci.Check())
 	for _, s := range [][2]string{{"What it means", ci.Meaning}, {"How convdiag detects it", ci.Detection}, {"Fix", ci.Remedy}, {"How to confirm the fix", ci.Confirm}} {
 		fmt.Fprintf(w, "%s\n%s\n", s[0], report.Wrap(s[1], 96, "  ", "  "))
 	}
 	if len(ci.SuppressedBy) > 0 {
-		fmt.Fprintf(w, "Not listed on its own when one of these root causes is found: %s\n", strings.Join(ci.SuppressedBy, ", "))
+		var roots []string
+		for _, r := range ci.SuppressedBy {
+			roots = append(roots, r.ID)
+		}
+		fmt.Fprintf(w, "Not listed on its own when one of these root causes is found: %s\n", strings.Join(roots, ", "))
 	}
 	return nil
 }
