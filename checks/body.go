@@ -17,12 +17,20 @@ var BodyShape = &diagnose.Check{
 	Title:    "Body shape",
 	Doc:      "Is the body JSON (where and why not)? Does it name its target under the field the contract expects? Misnamed fields, wrong types, state values, unknown fields.",
 	Requires: []*diagnose.Check{RequestLine},
-	Causes:   []*diagnose.CauseInfo{causeBodyMalformedJSON, causeBodyContentType, causeBodyNotAnObject, causeBodyTargetMissing, causeBodyTargetMisnamed, causeBodyTargetWrongType, causeBodyTargetMismatch, causeBodyStateValue, causeBodyFieldType, causeBodyUnknownField},
+	Causes: []*diagnose.CauseInfo{causeBodyMalformedJSON, causeBodyContentType, causeBodyNotAnObject, causeBodyTargetMissing, causeBodyTargetMisnamed,
+		causeBodyTargetWrongType, causeBodyTargetMismatch, causeBodyStateValue, causeBodyFieldType, causeBodyUnknownField, causeBodyWrapupRequired},
 	Run:      runBodyShape,
 }
 
 // The causes body-shape reports (stable ids: add, never rename).
 var (
+	causeBodyWrapupRequired = &diagnose.CauseInfo{ID: "body.wrapup-required",
+		Title:     "The participant owes a wrap-up the body does not give",
+		Meaning:   "The server requires a wrap-up code with this change (conversation.error.wrapup.code.required), or refuses to let it be skipped (conversation.error.wrapup.cannot.skip): the queue's wrap-up is mandatory.",
+		Detection: "body-shape reads the response's documented error code.",
+		Remedy:    "Send the wrap-up with the request: {\"state\":\"disconnected\",\"wrapup\":{\"code\":\"<wrap-up code id>\"}} (GET .../participants/{pid}/wrapupcodes lists the codes).",
+		Confirm:   "The request with the wrap-up code answers 202.",
+	}
 	causeBodyMalformedJSON = &diagnose.CauseInfo{ID: "body.malformed-json",
 		Title:     "Body is not valid JSON",
 		Meaning:   "The body does not parse as JSON, so the server cannot read any field of it. Typical slips: smart quotes from a word processor or forum, single quotes or Python literals (str(dict) instead of json.dumps), a trailing comma, a byte order mark, comments, or JSON encoded twice (a JSON string holding JSON).",
@@ -109,6 +117,18 @@ type BodyFacts struct {
 	Target, TargetPath string
 	// State is the body's state value, if any.
 	State string
+	// Kept are the body's members the corrected request keeps, in order:
+	// the documented fields of the participant PATCH (MediaParticipantRequest)
+	// with a fitting type, misnamed ones under their documented name; not
+	// the target (it goes in the path), not state (set to "disconnected"),
+	// not unknown fields or fields of the wrong type.
+	Kept []Member
+}
+
+// Member is one top-level field of a JSON object body, in order.
+type Member struct {
+	Key   string
+	Value json.RawMessage
 }
 
 const srcBody = "request body"
@@ -120,9 +140,14 @@ var targetLike = map[string]bool{"participantid": true, "participantids": true, 
 func runBodyShape(p *diagnose.Pass) (any, error) {
 	ev := p.Evidence
 	rf, _ := diagnose.Result[*RequestFacts](p, RequestLine)
-	bf := &BodyFacts{}
 	body := ev.Request.Body
 	trimmed := bytes.TrimSpace(body)
+	bf := &BodyFacts{Kept: keptMembers(trimmed)}
+	defer reportErrorBody(p)
+	if rf != nil && !rf.Known {
+		p.Skip("no request line was given, so the body is not judged against a contract: give --request 'METHOD URL' (or --curl, --har)")
+		return bf, nil
+	}
 
 	var contract *genesys.BodyContract
 	var ep *genesys.Endpoint
@@ -263,7 +288,7 @@ func missingBody(p *diagnose.Pass, ep *genesys.Endpoint, c *genesys.BodyContract
 			Fix:         newFix("Name the participant in the path of the participant PATCH")})
 		return
 	}
-	if c.Field("state") != nil && ep.DropsOne {
+	if c.Field("state") != nil && ep.DropsOne() {
 		p.Report(diagnose.Cause{Info: causeBodyStateValue, Likelihood: diagnose.Confirmed,
 			Evidence:    []diagnose.Ref{{Source: srcBody, Value: "(none)"}},
 			Explanation: fmt.Sprintf("%s %s drops a participant only with {\"state\":\"disconnected\"}; without a body it has nothing to do.", ep.Method, ep.Path),
@@ -331,7 +356,7 @@ func judgeMembers(p *diagnose.Pass, rf *RequestFacts, ep *genesys.Endpoint, c *g
 			Fix:         newFix("Name the participant in the path of the participant PATCH")})
 	}
 	// state for the drop endpoints.
-	if f := c.Field("state"); f != nil && ep.DropsOne && !present["state"] && misnamed["state"] == nil {
+	if f := c.Field("state"); f != nil && ep.DropsOne() && !present["state"] && misnamed["state"] == nil {
 		p.Report(diagnose.Cause{Info: causeBodyStateValue, Likelihood: diagnose.Confirmed,
 			Evidence:    []diagnose.Ref{{Source: srcBody, Path: "state", Value: "(absent)"}},
 			Explanation: fmt.Sprintf("The body has no state: %s drops the participant only with \"state\": \"disconnected\"; other fields (wrap-up, hold, mute) do not end it.", c.Model),
@@ -342,7 +367,7 @@ func judgeMembers(p *diagnose.Pass, rf *RequestFacts, ep *genesys.Endpoint, c *g
 		var names, hints []string
 		for _, m := range unknown {
 			names = append(names, m.Key)
-			if targetLike[normKey(m.Key)] && c.TargetField() == nil && ep.DropsOne {
+			if targetLike[normKey(m.Key)] && c.TargetField() == nil && ep.DropsOne() {
 				hints = append(hints, fmt.Sprintf("%s: the target of %s %s is the {participantId} in the path, not a body field", m.Key, ep.Method, ep.Path))
 			}
 		}
@@ -386,7 +411,7 @@ func judgeField(p *diagnose.Pass, ep *genesys.Endpoint, c *genesys.BodyContract,
 		}
 		return
 	}
-	if f.Name == "state" && ep.DropsOne {
+	if f.Name == "state" && ep.DropsOne() {
 		judgeState(p, c, f, m, ref, bf)
 		return
 	}
@@ -472,8 +497,8 @@ func judgeMisnamed(p *diagnose.Pass, ep *genesys.Endpoint, c *genesys.BodyContra
 			expl += fmt.Sprintf(" The value is also an array where %s is a single string.", f.Name)
 		}
 		p.Report(diagnose.Cause{Info: causeBodyTargetMisnamed, Likelihood: l, Evidence: refs, Explanation: expl,
-			Fix: newFix("Name the participant in the path of the participant PATCH", fmt.Sprintf("under %s the body would be {%q: %q}", c.Basis, f.Name, s))})
-	case f.Name == "state" && ep.DropsOne:
+			Fix: newFix("Name the participant in the path of the participant PATCH", fmt.Sprintf("under %s the body would be {%q: %q}", c.Basis, f.Name, NormalizeID(s).Key()))})
+	case f.Name == "state" && ep.DropsOne():
 		var v string
 		_ = json.Unmarshal(m.Value, &v)
 		bf.State = v
@@ -619,4 +644,37 @@ func excerpt(b []byte, off int64) string {
 		s += "..."
 	}
 	return s
+}
+
+// keptMembers are the members of a JSON object body that the corrected
+// participant PATCH keeps (see BodyFacts.Kept).
+func keptMembers(body []byte) []Member {
+	if jsonKind(body) != "object" || !json.Valid(body) {
+		return nil
+	}
+	members, err := objectMembers(body)
+	if err != nil {
+		return nil
+	}
+	c := genesys.MediaParticipantRequest
+	var kept []Member
+	have := map[string]int{}
+	for _, m := range members {
+		f := c.Field(m.Key)
+		if f == nil {
+			if fm := closestField(m.Key, c); fm != nil && c.Field(m.Key) == nil {
+				f = fm.Field
+			}
+		}
+		if f == nil || f.Name == "state" || !kindFits(jsonKind(m.Value), f.Type) {
+			continue
+		}
+		if i, dup := have[f.Name]; dup {
+			kept[i].Value = m.Value // the server reads the last of duplicate keys
+			continue
+		}
+		have[f.Name] = len(kept)
+		kept = append(kept, Member{Key: f.Name, Value: m.Value})
+	}
+	return kept
 }

@@ -2,59 +2,186 @@ package checks
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 
 	"github.com/convdiag/convdiag/diagnose"
 )
 
+// outcome is the checks' typed results, read once by the final step.
+type outcome struct {
+	rep  *diagnose.Report
+	ev   *diagnose.Evidence
+	rf   *RequestFacts
+	bf   *BodyFacts
+	tf   *TokenFacts
+	conv *diagnose.Conv
+	pf   *ProvenanceFacts
+	sf   *StateFacts
+}
+
 // conclude is the chain's final step: from the checks' typed results and the
 // ranked causes it computes, once, what every report format shows besides
 // checks and causes: the target, the participants table, and the request
-// that would have worked.
+// that would have worked, or why none can.
 func conclude(rep *diagnose.Report, res *diagnose.Results) diagnose.Conclusion {
-	ev := rep.Evidence
-	rf, _ := diagnose.ResultOf[*RequestFacts](res, RequestLine)
-	conv, _ := diagnose.ResultOf[*diagnose.Conv](res, Conversation)
-	pf, _ := diagnose.ResultOf[*ProvenanceFacts](res, Provenance)
+	o := outcome{rep: rep, ev: rep.Evidence}
+	o.rf, _ = diagnose.ResultOf[*RequestFacts](res, RequestLine)
+	o.bf, _ = diagnose.ResultOf[*BodyFacts](res, BodyShape)
+	o.tf, _ = diagnose.ResultOf[*TokenFacts](res, Token)
+	o.conv, _ = diagnose.ResultOf[*diagnose.Conv](res, Conversation)
+	o.pf, _ = diagnose.ResultOf[*ProvenanceFacts](res, Provenance)
+	o.sf, _ = diagnose.ResultOf[*StateFacts](res, State)
 
-	c := diagnose.Conclusion{ConversationID: ev.ConversationID, ParticipantID: ev.ParticipantID}
-	if rf != nil && rf.ConversationID != "" {
-		c.ConversationID = rf.ConversationID
+	c := diagnose.Conclusion{ConversationID: o.ev.ConversationID, ParticipantID: o.ev.ParticipantID}
+	if o.rf != nil && o.rf.ConversationID != "" {
+		c.ConversationID = o.rf.ConversationID
 	}
-	if pf != nil && pf.Given != "" {
-		c.ParticipantID = pf.Given
+	if o.pf != nil && o.pf.Given != "" {
+		c.ParticipantID = o.pf.Given
 	}
 	switch {
-	case pf != nil && pf.Conv != nil && pf.Target() != nil:
-		c.Participants = participantTable(pf.Conv, marks(pf.Conv, pf.Target(), pf.Meant), nil)
-	case conv != nil:
-		c.Participants = participantTable(conv, nil, nil)
+	case o.pf != nil && o.pf.Conv != nil && o.pf.Target() != nil:
+		c.Participants = participantTable(o.pf.Conv, marks(o.pf.Conv, o.pf.Target(), o.pf.Meant), nil)
+	case o.conv != nil:
+		c.Participants = participantTable(o.conv, nil, nil)
 	}
-	if rf == nil {
+	if o.rf == nil {
+		return c // the request line could not be read
+	}
+	if why := o.nothingToSend(); why != "" {
+		c.NothingToSend = why
 		return c
 	}
+	c.Before, c.Corrected, c.CorrectedNotes = o.correctedRequest()
+	found := o.found()
+	c.RequestOK = found && len(c.Before) == 0 && sameAsSent(o.ev, c.Corrected)
+	c.Recommend = found && !c.RequestOK
+	return c
+}
+
+// found reports whether the report stands behind a corrected request:
+// a confirmed or likely cause, or a dry run that found anything.
+func (o outcome) found() bool {
+	for _, cs := range o.rep.Causes {
+		if cs.Likelihood >= diagnose.Likely || o.rep.Mode == diagnose.ModeDryRun {
+			return true
+		}
+	}
+	return false
+}
+
+// has reports whether a cause was found (likely or confirmed, listed on
+// its own, not folded into a root).
+func (o outcome) has(ci *diagnose.CauseInfo) bool {
+	for _, cs := range o.rep.Causes {
+		if cs.Info == ci && cs.Likelihood >= diagnose.Likely {
+			return true
+		}
+	}
+	return false
+}
+
+// nothingToSend says why no request can do what was meant, or "".
+func (o outcome) nothingToSend() string {
+	target := ""
+	if o.sf != nil && o.sf.Target != nil {
+		target = "participant " + o.sf.Target.ID
+	}
+	switch {
+	case o.has(causeConversationEnded):
+		return fmt.Sprintf("conversation %s has ended: there is no one left to drop. If a participant still owes wrap-up, apply it instead.", o.rf.ConversationID)
+	case o.has(causeParticipantAlreadyEnded) && target != "":
+		return target + " has already ended: there is nothing left to drop. Treat the failed request as done."
+	case o.has(causeParticipantSystemPurpose) && target != "":
+		s := fmt.Sprintf("%s is a system leg (%s): routing or a flow owns it and ends it when it moves the interaction on; no request drops it.", target, o.sf.Target.Purpose())
+		if b := o.sf.Behind; b != nil {
+			s += fmt.Sprintf(" The person behind it is participant %s (%s): if the aim is to end the interaction for them, drop that participant instead.", b.ID, describeParty(o.conv, b))
+		}
+		return s
+	}
+	return ""
+}
+
+func describeParty(conv *diagnose.Conv, v *diagnose.PView) string {
+	var parts []string
+	if n := v.Name(); n != "" {
+		parts = append(parts, n)
+	}
+	if pu := v.Purpose(); pu != "" {
+		parts = append(parts, pu)
+	}
+	if conv != nil {
+		if st := stateSummary(conv, v); st != "-" {
+			parts = append(parts, st)
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// correctedRequest is the one request that would have worked (and any to
+// send first): the participant PATCH for the participant that should be
+// dropped, keeping what the body sent meant; the consult's own request when
+// cancelling the consult is what ends the target.
+func (o outcome) correctedRequest() (before []*diagnose.FixRequest, req *diagnose.FixRequest, notes []string) {
+	rf := o.rf
 	convID, pid := rf.ConversationID, rf.PathParticipant
 	if pid == "" || isPlaceholder(pid) {
-		pid = ev.ParticipantID
+		pid = o.ev.ParticipantID
 	}
-	target := conv
-	if pf != nil && pf.Target() != nil {
-		target = pf.Conv
-		convID, pid = correctedTarget(rf, pf.Conv, pf.Target(), pf.Meant)
+	conv := o.conv
+	if o.pf != nil && o.pf.Target() != nil {
+		conv = o.pf.Conv
+		convID, pid = correctedTarget(rf, o.pf.Conv, o.pf.Target(), o.pf.Meant)
 	}
-	c.Corrected = dropRequest(rf.BaseURL, correctedSegment(rf, target), convID, pid)
-	c.RequestOK = sameAsSent(ev, c.Corrected)
-	confident := rep.Verdict.Status != diagnose.VerdictNoCause
-	c.Recommend = !c.RequestOK && (confident || rep.Mode == diagnose.ModeDryRun && len(rep.Causes) > 0)
-	c.RequestOK = c.RequestOK && (confident || rep.Mode == diagnose.ModeDryRun && len(rep.Causes) > 0)
-	return c
+	if o.sf != nil && o.sf.Consult != nil && o.has(causeParticipantConsultInProgress) {
+		cl := o.sf.Consult
+		var vars []diagnose.Var
+		consult := &diagnose.FixRequest{Method: "DELETE", BaseURL: rf.BaseURL,
+			Path: "/api/v2/conversations/calls/" + idOrVar(convID, varConversation, &vars) + "/participants/" + idOrVar(cl.Object.ID, varParticipant, &vars) + "/consult", Vars: vars}
+		if cl.TargetIsDestination {
+			return nil, consult, []string{fmt.Sprintf("participant %s is the consulted party of a consult transfer under way: cancelling the consult (DELETE .../consult) is the request that ends its leg", o.sf.Target.ID)}
+		}
+		consult = &diagnose.FixRequest{Method: "PATCH", BaseURL: rf.BaseURL, Path: consult.Path, Body: json.RawMessage(`{"speakTo":"CONFERENCE"}`), Vars: vars}
+		before = append(before, consult)
+		notes = append(notes, "the consult transfer must end first: the request before it conferences the consult in")
+	}
+	var vars []diagnose.Var
+	path := participantPath(o.segment(conv), convID, pid, &vars)
+	var kept []Member
+	if o.bf != nil {
+		kept = o.bf.Kept
+	}
+	body := dropBody(kept, o.has(causeBodyWrapupRequired), &vars)
+	return before, &diagnose.FixRequest{Method: "PATCH", BaseURL: rf.BaseURL, Path: path, Body: body, Vars: vars}, notes
+}
+
+// segment is the media segment of the corrected path: the one the user sent
+// when it was the participant PATCH of the conversation's media and the
+// token may use it; otherwise none: the generic PATCH serves every media
+// and, unlike the /calls/ variant, does not need a user (reference §8b).
+func (o outcome) segment(conv *diagnose.Conv) string {
+	rf := o.rf
+	if rf.Endpoint == nil || !rf.Endpoint.DropsOne() || rf.Segment == "" {
+		return ""
+	}
+	if conv != nil && conv.Segment != rf.Segment {
+		return ""
+	}
+	if o.tf != nil && o.tf.Kind == TokenClientCredentials || o.has(causeTokenNoUserContext) || o.has(causeTokenNotParty) {
+		return ""
+	}
+	return rf.Segment
 }
 
 // sameAsSent reports whether the corrected request is the request that
 // was sent: same method, host, path and (JSON-equal) body.
 func sameAsSent(ev *diagnose.Evidence, c *diagnose.FixRequest) bool {
+	if c == nil || !ev.Request.Known() || len(c.Vars) > 0 {
+		return false
+	}
 	rl, err := diagnose.ParseRequestLine(ev.Request.Method + " " + ev.Request.URL)
-	if err != nil || rl.Method != c.Method || rl.Path != c.Path || c.BaseURL == "" || rl.Host == "" || strings.Contains(c.Path, "{") {
+	if err != nil || rl.Method != c.Method || rl.Path != c.Path || c.BaseURL == "" || rl.Host == "" {
 		return false
 	}
 	if !strings.EqualFold(strings.TrimPrefix(strings.TrimPrefix(c.BaseURL, "https://"), "http://"), rl.Host) {

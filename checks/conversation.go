@@ -49,6 +49,7 @@ func runConversation(p *diagnose.Pass) (any, error) {
 	ev := p.Evidence
 	rf, _ := diagnose.Result[*RequestFacts](p, RequestLine)
 	tf, _ := diagnose.Result[*TokenFacts](p, Token)
+	defer reportErrorBody(p)
 	if ev.Mode == diagnose.ModeDryRun {
 		p.Skip("dry run: the conversation is not fetched")
 		return nil, nil

@@ -3,60 +3,85 @@ package checks
 import (
 	"encoding/json"
 	"net/url"
-	"strings"
 
 	"github.com/convdiag/convdiag/diagnose"
-	"github.com/convdiag/convdiag/diagnose/genesys"
 )
 
-// dropBody is the body that drops a participant.
-var dropBody = json.RawMessage(`{"state":"disconnected"}`)
+// Shell variables of a fix whose value convdiag does not know.
+var (
+	varConversation = diagnose.Var{Name: "CONVERSATION_ID", Set: "the conversation's id (GET /api/v2/conversations/{id} answers 200 for it in the token's org)"}
+	varParticipant  = diagnose.Var{Name: "PARTICIPANT_ID", Set: "participants[].id of the participant to drop, from GET /api/v2/conversations/$CONVERSATION_ID (a live participant: not disconnected or terminated)"}
+	varWrapupCode   = diagnose.Var{Name: "WRAPUP_CODE_ID", Set: "the id of a wrap-up code of the participant's queue (GET /api/v2/conversations/$CONVERSATION_ID/participants/$PARTICIPANT_ID/wrapupcodes)"}
+)
 
-// participantPath is the participant PATCH path for the conversation's media:
-// the media-specific path where the media has one, the generic one
-// otherwise.
-func participantPath(segment, convID, pid string) string {
-	if convID == "" {
-		convID = "{conversationId}"
-	}
-	if pid == "" {
-		pid = "{participantId}"
-	}
+// participantPath is the participant PATCH path: the media-specific path
+// for a media segment, the generic one otherwise. Unknown ids become shell
+// variables (added to vars).
+func participantPath(segment, convID, pid string, vars *[]diagnose.Var) string {
+	c := idOrVar(convID, varConversation, vars)
+	p := idOrVar(pid, varParticipant, vars)
 	if segment != "" {
-		return "/api/v2/conversations/" + segment + "/" + pathSeg(convID) + "/participants/" + pathSeg(pid)
+		return "/api/v2/conversations/" + segment + "/" + c + "/participants/" + p
 	}
-	return "/api/v2/conversations/" + pathSeg(convID) + "/participants/" + pathSeg(pid)
+	return "/api/v2/conversations/" + c + "/participants/" + p
 }
 
-// pathSeg escapes an id for a path, leaving {placeholders} readable.
-func pathSeg(s string) string {
-	if len(s) > 2 && s[0] == '{' && s[len(s)-1] == '}' && !strings.ContainsAny(s[1:len(s)-1], "{}/ ") {
-		return s
+// idOrVar is the id, path-escaped, or the shell variable when the id is
+// unknown (empty, or a template placeholder).
+func idOrVar(id string, v diagnose.Var, vars *[]diagnose.Var) string {
+	if id == "" || isPlaceholder(id) {
+		for _, x := range *vars {
+			if x.Name == v.Name {
+				return "$" + v.Name
+			}
+		}
+		*vars = append(*vars, v)
+		return "$" + v.Name
 	}
-	return url.PathEscape(s)
+	return url.PathEscape(id)
 }
 
-// correctedSegment is the media segment of the corrected path: the
-// conversation's media when it is known; without it, the request's own
-// segment, except for unknown and teardown endpoints, where the generic
-// path (which serves every media) is the safe choice.
-func correctedSegment(rf *RequestFacts, conv *diagnose.Conv) string {
-	switch {
-	case conv != nil:
-		return conv.Segment
-	case rf.Endpoint == nil || rf.Endpoint.Kind == genesys.KindTeardown:
-		return ""
+// dropBody is the body that drops a participant, keeping the members of
+// the body sent that the participant PATCH documents (renamed where they
+// were misnamed), and a wrap-up code when the server asked for one.
+func dropBody(kept []Member, needWrapup bool, vars *[]diagnose.Var) json.RawMessage {
+	type kv struct {
+		k string
+		v json.RawMessage
 	}
-	return rf.Segment
+	members := []kv{{"state", json.RawMessage(`"disconnected"`)}}
+	hasWrapup := false
+	for _, m := range kept {
+		members = append(members, kv{m.Key, m.Value})
+		hasWrapup = hasWrapup || m.Key == "wrapup"
+	}
+	if needWrapup && !hasWrapup {
+		*vars = append(*vars, varWrapupCode)
+		members = append(members, kv{"wrapup", json.RawMessage(`{"code":"$` + varWrapupCode.Name + `"}`)})
+	}
+	out := []byte{'{'}
+	for i, m := range members {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		k, _ := json.Marshal(m.k)
+		out = append(append(append(out, k...), ':'), compactJSON(m.v)...)
+	}
+	return append(out, '}')
 }
 
-// dropRequest is the request that drops pid from the conversation.
-func dropRequest(base, segment, convID, pid string) *diagnose.FixRequest {
-	return &diagnose.FixRequest{Method: "PATCH", BaseURL: base, Path: participantPath(segment, convID, pid), Body: dropBody}
+func compactJSON(raw json.RawMessage) []byte {
+	var b []byte
+	if v, err := json.Marshal(raw); err == nil {
+		b = v
+	} else {
+		b = raw
+	}
+	return b
 }
 
 // newFix builds a fix whose request is the request that would have worked,
-// as the whole chain establishes it (the driver fills it in).
+// as the whole chain establishes it (the conclusion fills it in).
 func newFix(summary string, notes ...string) *diagnose.Fix {
 	return &diagnose.Fix{Summary: summary, UseCorrected: true, Notes: notes}
 }

@@ -127,6 +127,7 @@ func runProvenance(p *diagnose.Pass) (any, error) {
 	bf, _ := diagnose.Result[*BodyFacts](p, BodyShape)
 	conv, _ := diagnose.Result[*diagnose.Conv](p, Conversation)
 	pf := &ProvenanceFacts{Conv: conv}
+	defer reportErrorBody(p)
 
 	var sent, sentFrom string
 	if rf != nil && rf.PathParticipant != "" {

@@ -12,13 +12,14 @@ import (
 
 // RequestLine is the first check: is the method and path a Genesys endpoint,
 // the right one for dropping one participant, for the conversation's media,
-// on a Genesys API host?
+// on a Genesys API host of the org's region?
 var RequestLine = &diagnose.Check{
-	ID:     "request-line",
-	Title:  "Request line",
-	Doc:    "Method, host and path: a known Genesys endpoint? the whole-conversation teardown? the media segment of the conversation? a Genesys API host for the region?",
-	Causes: []*diagnose.CauseInfo{causeEndpointFullTeardown, causeEndpointUnknown, causeEndpointMediaMismatch, causeEndpointWrongRegion, causeEndpointNonGenesysHost, causeEndpointTargetMismatch},
-	Run:    runRequestLine,
+	ID:    "request-line",
+	Title: "Request line",
+	Doc:   "Method, host and path: a documented Genesys operation? one that drops a participant, or the whole-conversation teardown? the media segment of the conversation? a Genesys API host of the org's region?",
+	Causes: []*diagnose.CauseInfo{causeEndpointFullTeardown, causeEndpointUnknown, causeEndpointWrongOperation, causeEndpointMediaMismatch,
+		causeEndpointWrongRegion, causeEndpointNonGenesysHost, causeEndpointTargetMismatch},
+	Run: runRequestLine,
 }
 
 // The causes request-line reports (stable ids: add, never rename).
@@ -26,20 +27,27 @@ var (
 	causeEndpointFullTeardown = &diagnose.CauseInfo{ID: "endpoint.full-teardown",
 		Title:     "Whole-conversation teardown used to drop one participant",
 		Meaning:   "The request went to an endpoint that ends the whole conversation (POST /api/v2/conversations/{id}/disconnect, DELETE /api/v2/conversations/{id}, or PATCH on the whole conversation) while the caller meant to drop one participant. The public reference documents POST .../disconnect as a body-less recovery tool that disconnects every connected medium and gives wrap-up to anyone who owes it; a participant id in its body is not part of its contract.",
-		Detection: "request-line matches the method and path against the endpoint table; the endpoint's kind is conversation-teardown and a participant was targeted (--participant, or a participant id in the body).",
-		Remedy:    "Drop the one participant with PATCH /api/v2/conversations/{media}/{conversationId}/participants/{participantId} (or the generic /api/v2/conversations/{conversationId}/participants/{participantId}) and the body {\"state\":\"disconnected\"}.",
-		Confirm:   "Send the PATCH; expect a 2xx (202 is commonly reported), then GET the conversation again: the participant's communications show state \"disconnected\" and the rest of the conversation is still up.",
+		Detection: "request-line matches the method and path against the endpoint table; the endpoint tears the conversation down and a participant was targeted (--participant, or a participant id in the body).",
+		Remedy:    "Drop the one participant with PATCH /api/v2/conversations/{conversationId}/participants/{participantId} (or its media variant) and the body {\"state\":\"disconnected\"}.",
+		Confirm:   "Send the PATCH; expect 202, then GET the conversation again: the participant's communications show state \"disconnected\" and the rest of the conversation is still up.",
 	}
 	causeEndpointUnknown = &diagnose.CauseInfo{ID: "endpoint.unknown",
 		Title:     "Endpoint that Genesys does not have",
-		Meaning:   "The method and path are not a Genesys Cloud endpoint: a recipe that circulates on forums (/conversations/voice/participants, POST .../participants/{id}/disconnect, DELETE on a participant), a method the path does not take, or a misspelled path.",
-		Detection: "request-line matches the request against the endpoint table (reference §1); forum recipes are listed there as rows that do not exist, and a path that exists with other methods names them.",
+		Meaning:   "The method and path are not an operation of the Genesys Cloud API: a recipe that circulates on forums (/conversations/voice/participants, POST .../participants/{id}/disconnect, DELETE on a participant), a method the path does not take, or a misspelled path. The endpoint table holds every operation of the official API definition, so a documented operation is never called unknown.",
+		Detection: "request-line matches the request against the endpoint table, generated from the official SDK's API definition; forum recipes are listed as rows that do not exist, and a path that exists with other methods names them.",
 		Remedy:    "Use the documented participant PATCH with {\"state\":\"disconnected\"}.",
 		Confirm:   "The Genesys API Explorer or `gc <operation> --help` lists the endpoint; the corrected request gets a 2xx.",
 	}
+	causeEndpointWrongOperation = &diagnose.CauseInfo{ID: "endpoint.wrong-operation",
+		Title:     "A documented operation that does not drop a participant",
+		Meaning:   "The request is a real operation of the API, but not one that drops a participant: it reads (GET .../wrapup), changes a consult (PATCH .../consult), replaces, monitors, sets attributes, or updates the whole conversation without ending it. Whatever it answers, it was never going to drop anyone.",
+		Detection: "request-line finds the operation in the endpoint table, generated from the official API definition, where every row is marked by what it does (drops a participant, tears down, reads, another participant operation, other).",
+		Remedy:    "Drop the participant with PATCH /api/v2/conversations/{conversationId}/participants/{participantId} and {\"state\":\"disconnected\"}; to end a consult transfer use DELETE .../participants/{participantId}/consult.",
+		Confirm:   "The corrected request answers 202 and the participant's communications become disconnected.",
+	}
 	causeEndpointMediaMismatch = &diagnose.CauseInfo{ID: "endpoint.media-mismatch",
 		Title:        "Media-specific path for a conversation of another media type",
-		Meaning:      "The path names a media type (/conversations/calls/..., /conversations/messages/...) that is not the conversation's: a messaging conversation addressed through /calls, say. The media-specific endpoints only serve conversations of their own media.",
+		Meaning:      "The path names a media type (/conversations/calls/..., /conversations/messages/...) that is not the conversation's: a messaging conversation addressed through /calls, say. The media-specific endpoints serve only their own media.",
 		Detection:    "request-line compares the path's media segment with the media arrays the conversation's participants have (calls[], messages[], ...).",
 		Remedy:       "Use the path of the conversation's media type, or the generic /api/v2/conversations/{id}/participants/{pid} which serves every media.",
 		Confirm:      "GET /api/v2/conversations/{id} shows which media arrays the participants have; the corrected path gets a 2xx.",
@@ -47,16 +55,16 @@ var (
 	}
 	causeEndpointWrongRegion = &diagnose.CauseInfo{ID: "endpoint.wrong-region",
 		Title:     "Request sent to another region's API host",
-		Meaning:   "The request went to the API host of one region while the conversation lives in an org of another region. Each region is a separate cloud: ids from one are unknown in the other.",
-		Detection: "request-line compares the request's host with the region in which convdiag found the conversation (live checks).",
+		Meaning:   "The request went to the API host of one region while the org lives in another region. Each region is a separate cloud: tokens and ids from one are unknown in the other, so the request gets 401 (a token of the other region's login host) or 404.",
+		Detection: "request-line compares the request's host with the org's region: the region given explicitly (--region, GENESYSCLOUD_REGION, a --profile), the region of the token's login host, or the region where a live check found the conversation.",
 		Remedy:    "Send the request to https://api.<domain> of the org's region (and fetch the token from https://login.<domain>).",
 		Confirm:   "GET /api/v2/tokens/me against the right region names the org; the corrected request gets a 2xx.",
 	}
 	causeEndpointNonGenesysHost = &diagnose.CauseInfo{ID: "endpoint.non-genesys-host",
 		Title:     "Request sent to a host that is not a Genesys API host",
-		Meaning:   "The request did not go to api.<region domain>. A gateway, proxy or mock in between may rewrite the path, drop or alter the body, or answer itself, so the status seen may not be Genesys's.",
-		Detection: "request-line compares the host with the API hosts of the region table (reference §5).",
-		Remedy:    "Send the request straight to https://api.<region domain>, or check what the gateway forwards.",
+		Meaning:   "The request did not go to api.<region domain>. A gateway, proxy or mock in between may rewrite the path, drop or alter the body, or answer itself, so the status seen may not be Genesys's. A response without the marks of Genesys (the ININ-Correlation-Id and inin-ratelimit-* headers, the Genesys error body) was produced by the gateway: Genesys never saw the request.",
+		Detection: "request-line compares the host with the API hosts of the region table (reference §5), and reads the response for the marks of Genesys.",
+		Remedy:    "Send the request straight to https://api.<region domain>, or check what the gateway forwards and answers.",
 		Confirm:   "A Genesys response carries an ININ-Correlation-Id header; compare the request the gateway forwards with the one sent.",
 	}
 	causeEndpointTargetMismatch = &diagnose.CauseInfo{ID: "endpoint.target-mismatch",
@@ -68,8 +76,11 @@ var (
 	}
 )
 
-// RequestFacts is what request-line established, for later checks.
+// RequestFacts is what request-line established, for later checks and the
+// conclusion. Known is false when no request line was given: then only the
+// conversation id and the API base are known.
 type RequestFacts struct {
+	Known    bool
 	Line     diagnose.RequestLine
 	Match    genesys.Match
 	Endpoint *genesys.Endpoint // nil when the request matched no existing endpoint
@@ -84,27 +95,57 @@ type RequestFacts struct {
 	Segment string
 	// BaseURL is the API base for fixes ("" when unknown).
 	BaseURL string
+	// Region is the org's region when the evidence shows it (explicit,
+	// the token's login host, or where a live check found the
+	// conversation), RegionWhy how it shows it.
+	Region    *genesys.Region
+	RegionWhy string
 }
 
 const srcRequest = "request line"
 
 func runRequestLine(p *diagnose.Pass) (any, error) {
 	ev := p.Evidence
+	rf := &RequestFacts{ConversationID: ev.ConversationID}
+	rf.Region, rf.RegionWhy = orgRegion(ev)
+	if !ev.Request.Known() {
+		rf.BaseURL = defaultBase(ev, rf)
+		p.Skip("no request line was given, so the endpoint is not judged: give --request 'METHOD URL' (or --curl, --har)")
+		return rf, nil
+	}
 	line, err := diagnose.ParseRequestLine(ev.Request.Method + " " + ev.Request.URL)
 	if err != nil {
 		p.Set(diagnose.StatusFail, "the request line cannot be read: %v", err)
 		return nil, nil
 	}
-	rf := &RequestFacts{Line: line}
+	rf.Known, rf.Line = true, line
 	p.Saw(srcRequest, "", line.Method+" "+ev.Request.URL)
-	if ev.Request.Origin == "default" {
-		p.Detail("no --request was given: judging the default request line %s %s", line.Method, ev.Request.URL)
-	}
 	if line.Query != "" {
 		p.Detail("query string %q ignored: none of these endpoints takes query parameters that change the outcome", line.Query)
 	}
+	readPath(p, rf)
+	hostJudgement(p, rf)
+	endpointJudgement(p, rf)
+	mediaJudgement(p, rf)
+	targetJudgement(p, rf)
+	reportErrorBody(p)
 
-	m := genesys.MatchRequest(line.Method, line.Path)
+	switch {
+	case rf.Endpoint != nil:
+		p.Summary("%s %s: %s", rf.Endpoint.Method, rf.Endpoint.Path, rf.Endpoint.Summary)
+	case rf.Recipe != nil:
+		p.Summary("%s %s: %s", line.Method, line.Path, rf.Recipe.Summary)
+	default:
+		p.Summary("%s %s: not a documented Genesys operation", line.Method, line.Path)
+	}
+	return rf, nil
+}
+
+// readPath matches the path against the endpoint table and reads its
+// conversation, participant and media segment.
+func readPath(p *diagnose.Pass, rf *RequestFacts) {
+	ev := p.Evidence
+	m := genesys.MatchRequest(rf.Line.Method, rf.Line.Path)
 	rf.Match = m
 	switch {
 	case m.Endpoint != nil && m.Endpoint.Exists:
@@ -112,17 +153,17 @@ func runRequestLine(p *diagnose.Pass) (any, error) {
 	case m.Endpoint != nil:
 		rf.Recipe = m.Endpoint
 	}
-	rf.ConversationID = m.Params["conversationId"]
-	if rf.ConversationID == "" || isPlaceholder(rf.ConversationID) {
-		rf.ConversationID = ev.ConversationID
+	if id := m.Params["conversationId"]; id != "" && !isPlaceholder(id) {
+		rf.ConversationID = id
 	}
 	rf.PathParticipant = m.Params["participantId"]
 	rf.Segment = strings.ToLower(m.Params["media"])
-	if rf.Segment == "" && len(genesys.SplitPath(line.Path)) > 3 {
-		seg := strings.ToLower(genesys.SplitPath(line.Path)[3])
-		for _, s := range genesys.MediaSegments {
-			if seg == s {
-				rf.Segment = s
+	if rf.Segment == "" {
+		if segs := genesys.SplitPath(rf.Line.Path); len(segs) > 3 && strings.EqualFold(segs[2], "conversations") {
+			for _, s := range genesys.MediaSegments {
+				if strings.EqualFold(segs[3], s) {
+					rf.Segment = s
+				}
 			}
 		}
 	}
@@ -131,38 +172,74 @@ func runRequestLine(p *diagnose.Pass) (any, error) {
 		p.Saw("flag --conversation", "", ev.ConversationID)
 		p.Detail("the path targets conversation %s but --conversation says %s; judging the path (what was sent)", m.Params["conversationId"], ev.ConversationID)
 	}
-
-	hostJudgement(p, rf)
-	endpointJudgement(p, rf)
-	mediaJudgement(p, rf)
-	targetJudgement(p, rf)
-
-	switch {
-	case rf.Endpoint != nil:
-		p.Summary("%s %s: %s", rf.Endpoint.Method, rf.Endpoint.Path, rf.Endpoint.Summary)
-	case rf.Recipe != nil:
-		p.Summary("%s %s: %s", line.Method, line.Path, rf.Recipe.Summary)
-	default:
-		p.Summary("%s %s: not a known Genesys endpoint", line.Method, line.Path)
-	}
-	return rf, nil
 }
 
 func isPlaceholder(s string) bool { return NormalizeID(s).Placeholder }
 
-// endpointJudgement reports endpoint.unknown and endpoint.full-teardown.
+// orgRegion is the org's region as the evidence shows it, and how.
+func orgRegion(ev *diagnose.Evidence) (*genesys.Region, string) {
+	if ev.Region != "" {
+		if r, err := genesys.LookupRegion(ev.Region); err == nil {
+			from := ev.RegionFrom
+			if from == "" {
+				from = "the region given"
+			}
+			return &r, fmt.Sprintf("%s says %s", from, ev.Region)
+		}
+	}
+	if ev.Mode == diagnose.ModeLive {
+		if r, ok := genesys.RegionForHost(hostOf(ev.APIBase)); ok && ev.Conversation != nil {
+			return &r, "the live check found the conversation at " + ev.APIBase
+		}
+	}
+	if ev.Auth != nil && ev.Auth.Error == "" {
+		if r, ok := genesys.RegionForHost(hostOf(ev.Auth.TokenURL)); ok {
+			return &r, "the token came from " + hostOf(ev.Auth.TokenURL)
+		}
+	}
+	return nil, ""
+}
+
+func hostOf(rawURL string) string {
+	s := rawURL
+	if i := strings.Index(s, "://"); i >= 0 {
+		s = s[i+3:]
+	}
+	if i := strings.IndexAny(s, "/?#"); i >= 0 {
+		s = s[:i]
+	}
+	return s
+}
+
+// defaultBase is the API base of fixes when the request's own host does
+// not give one: the org's region, else a live check's base.
+func defaultBase(ev *diagnose.Evidence, rf *RequestFacts) string {
+	if rf.Region != nil {
+		return rf.Region.APIBase()
+	}
+	if ev.Mode == diagnose.ModeLive && ev.APIBase != "" && !ev.Simulated {
+		return ev.APIBase
+	}
+	return ""
+}
+
+// endpointJudgement reports endpoint.unknown, endpoint.wrong-operation and
+// endpoint.full-teardown.
 func endpointJudgement(p *diagnose.Pass, rf *RequestFacts) {
-	ev := p.Evidence
 	m := rf.Match
 	ref := diagnose.Ref{Source: srcRequest, Value: rf.Line.Method + " " + rf.Line.Path}
 	if m.CaseDiffers {
 		p.Detail("the path differs from the documented one only in letter case; Genesys paths are lower case")
 	}
+	if ep := rf.Endpoint; ep != nil && ep.Deprecated {
+		p.Detail("%s %s is deprecated in the API definition (SDK %s)", ep.Method, ep.Path, genesys.SDKVersion)
+	}
+	dropFix := func() *diagnose.Fix { return newFix("Drop the participant with the documented participant PATCH") }
 	switch {
 	case rf.Recipe != nil:
 		p.Report(diagnose.Cause{Info: causeEndpointUnknown, Likelihood: diagnose.Confirmed, Evidence: []diagnose.Ref{ref},
-			Explanation: fmt.Sprintf("%s %s is %s. It is not in the Genesys API reference; the server answers it with an error whatever the body says.", rf.Line.Method, rf.Line.Path, rf.Recipe.Summary),
-			Fix:         newFix("Drop the participant with the documented participant PATCH")})
+			Explanation: fmt.Sprintf("%s %s is %s. It is not in the Genesys API definition; the server answers it with an error whatever the body says.", rf.Line.Method, rf.Line.Path, rf.Recipe.Summary),
+			Fix:         dropFix()})
 		return
 	case rf.Endpoint == nil && len(m.OtherMethods) > 0:
 		var ms []string
@@ -170,51 +247,102 @@ func endpointJudgement(p *diagnose.Pass, rf *RequestFacts) {
 			ms = append(ms, o.Method)
 		}
 		p.Report(diagnose.Cause{Info: causeEndpointUnknown, Likelihood: diagnose.Confirmed, Evidence: []diagnose.Ref{ref},
-			Explanation: fmt.Sprintf("%s does not take %s; the reference documents only %s on this path (%s).", m.OtherMethods[0].Path, rf.Line.Method, strings.Join(ms, ", "), m.OtherMethods[0].Summary),
-			Fix:         newFix("Drop the participant with the documented participant PATCH")})
+			Explanation: fmt.Sprintf("%s does not take %s; the API definition has only %s on this path (%s).", m.OtherMethods[0].Path, rf.Line.Method, strings.Join(ms, ", "), m.OtherMethods[0].Summary),
+			Fix:         dropFix()})
 		return
 	case rf.Endpoint == nil:
-		likelihood := diagnose.Likely
-		why := "It is not in convdiag's endpoint table (taken from the public SDK reference)"
-		if !strings.HasPrefix(rf.Line.Path, "/api/v2/") {
-			likelihood = diagnose.Confirmed
-			why = "Every Genesys Cloud Platform API path starts with /api/v2/"
-		}
-		if m.Suggestion != nil {
-			why += fmt.Sprintf("; the closest documented endpoint is %s %s (%s)", m.Suggestion.Method, m.Suggestion.Path, m.Suggestion.Summary)
-		}
-		p.Report(diagnose.Cause{Info: causeEndpointUnknown, Likelihood: likelihood, Evidence: []diagnose.Ref{ref},
-			Explanation: fmt.Sprintf("%s %s is not a known Genesys endpoint. %s.", rf.Line.Method, rf.Line.Path, why),
-			Fix:         newFix("Drop the participant with the documented participant PATCH")})
+		unknownPath(p, rf, ref)
 		return
 	}
 	ep := rf.Endpoint
-	p.RuleOut(causeEndpointUnknown, "%s %s is a documented endpoint (it will %s)", ep.Method, ep.Path, ep.Summary)
-	targeted := ev.ParticipantID != "" || len(bytes.TrimSpace(ev.Request.Body)) > 0 || rf.PathParticipant != ""
-	switch ep.Kind {
-	case genesys.KindTeardown, genesys.KindConversationUpdate:
-		if ep.Kind == genesys.KindConversationUpdate && !bytes.Contains(bytes.ToLower(ev.Request.Body), []byte(`"disconnected"`)) {
-			p.RuleOut(causeEndpointFullTeardown, "%s updates the whole conversation but the body does not set it disconnected", ep.Path)
-			return
-		}
-		l := diagnose.Confirmed
-		expl := fmt.Sprintf("%s %s is a whole-conversation endpoint (it will %s). The public reference documents no participant in its contract, so naming one does not make it drop just that participant: it ends everyone's part, or conflicts.", ep.Method, ep.Path, ep.Summary)
-		if !targeted {
-			l = diagnose.Possible
-			expl = fmt.Sprintf("%s %s is a whole-conversation endpoint (it will %s). No participant was named; if the aim was to drop one participant, this is the wrong endpoint.", ep.Method, ep.Path, ep.Summary)
-		}
-		p.Report(diagnose.Cause{Info: causeEndpointFullTeardown, Likelihood: l, Evidence: []diagnose.Ref{ref}, Explanation: expl,
-			Fix: newFix("Drop the one participant with the participant PATCH instead of the conversation-wide disconnect")})
-	default:
+	p.RuleOut(causeEndpointUnknown, "%s %s is a documented operation (%s, SDK %s)", ep.Method, ep.Path, ep.ID, genesys.SDKVersion)
+	switch {
+	case ep.Does == genesys.DoesDrop:
+		p.RuleOut(causeEndpointWrongOperation, "%s %s drops one participant", ep.Method, ep.Path)
 		p.RuleOut(causeEndpointFullTeardown, "%s %s acts on one participant, not the whole conversation", ep.Method, ep.Path)
+	case ep.Does == genesys.DoesTeardown && !(ep.UpdatesConversation && !setsDisconnected(p.Evidence.Request.Body)):
+		p.RuleOut(causeEndpointWrongOperation, "%s %s ends the conversation (judged as endpoint.full-teardown)", ep.Method, ep.Path)
+		teardown(p, rf, ref)
+	default:
+		p.RuleOut(causeEndpointFullTeardown, "%s %s does not end the conversation", ep.Method, ep.Path)
+		what := ep.Summary
+		if ep.UpdatesConversation {
+			what += "; without \"state\": \"disconnected\" in the body it ends nobody"
+		}
+		p.Report(diagnose.Cause{Info: causeEndpointWrongOperation, Likelihood: diagnose.Confirmed, Evidence: []diagnose.Ref{ref, {Source: "endpoint table", Path: ep.ID, Value: string(ep.Does)}},
+			Explanation: fmt.Sprintf("This is %s %s (%s): %s. It is a documented operation, but it does not drop a participant; to drop one use PATCH /api/v2/conversations/{conversationId}/participants/{participantId} with {\"state\":\"disconnected\"}.%s", ep.Method, ep.Path, ep.ID, what, consultHint(ep)),
+			Fix:         dropFix()})
 	}
+}
+
+// unknownPath judges a path that matched no row.
+func unknownPath(p *diagnose.Pass, rf *RequestFacts, ref diagnose.Ref) {
+	path := rf.Line.Path
+	suggest := ""
+	if s := rf.Match.Suggestion; s != nil {
+		suggest = fmt.Sprintf("; the closest documented operation is %s %s (%s)", s.Method, s.Path, s.Summary)
+	}
+	fix := newFix("Drop the participant with the documented participant PATCH")
+	switch {
+	case !strings.HasPrefix(path, "/api/v2/"):
+		p.Report(diagnose.Cause{Info: causeEndpointUnknown, Likelihood: diagnose.Confirmed, Evidence: []diagnose.Ref{ref},
+			Explanation: fmt.Sprintf("%s %s is not a Genesys Cloud operation: every Platform API path starts with /api/v2/%s.", rf.Line.Method, path, suggest), Fix: fix})
+	case inConversationsAPI(path):
+		p.Report(diagnose.Cause{Info: causeEndpointUnknown, Likelihood: diagnose.Likely, Evidence: []diagnose.Ref{ref},
+			Explanation: fmt.Sprintf("%s %s is not an operation of the Conversations API as the official API definition lists it (SDK %s, %d operations)%s. An operation newer than that definition is possible but unlikely.", rf.Line.Method, path, genesys.SDKVersion, conversationOps(), suggest), Fix: fix})
+	default:
+		p.RuleOut(causeEndpointUnknown, "%s is outside the Conversations API, which is all convdiag knows: whether it exists is not judged", path)
+		p.Report(diagnose.Cause{Info: causeEndpointWrongOperation, Likelihood: diagnose.Likely, Evidence: []diagnose.Ref{ref},
+			Explanation: fmt.Sprintf("%s %s is not an operation of the Conversations API, so it does not drop a participant (whether it exists elsewhere in the API is not judged). To drop one use PATCH /api/v2/conversations/{conversationId}/participants/{participantId} with {\"state\":\"disconnected\"}.", rf.Line.Method, path), Fix: fix})
+	}
+}
+
+func inConversationsAPI(path string) bool {
+	return strings.HasPrefix(strings.ToLower(path), "/api/v2/conversations") || strings.HasPrefix(strings.ToLower(path), "/api/v2/analytics/conversations")
+}
+
+// conversationOps counts the documented operations of the Conversations API.
+func conversationOps() int {
+	n := 0
+	for i := range genesys.Endpoints {
+		if ep := &genesys.Endpoints[i]; ep.Exists && inConversationsAPI(ep.Path) {
+			n++
+		}
+	}
+	return n
+}
+
+func consultHint(ep *genesys.Endpoint) string {
+	if strings.HasSuffix(ep.Path, "/consult") {
+		return " To end the consult transfer itself, DELETE .../participants/{participantId}/consult cancels it."
+	}
+	return ""
+}
+
+func setsDisconnected(body []byte) bool {
+	return bytes.Contains(bytes.ToLower(body), []byte(`"disconnected"`))
+}
+
+// teardown reports endpoint.full-teardown.
+func teardown(p *diagnose.Pass, rf *RequestFacts, ref diagnose.Ref) {
+	ev := p.Evidence
+	ep := rf.Endpoint
+	targeted := ev.ParticipantID != "" || len(bytes.TrimSpace(ev.Request.Body)) > 0 || rf.PathParticipant != ""
+	l := diagnose.Confirmed
+	expl := fmt.Sprintf("%s %s is a whole-conversation endpoint: it will %s. The API definition has no participant in its contract, so naming one does not make it drop just that participant: it ends everyone's part, or conflicts.", ep.Method, ep.Path, ep.Summary)
+	if !targeted {
+		l = diagnose.Possible
+		expl = fmt.Sprintf("%s %s is a whole-conversation endpoint: it will %s. No participant was named; if the aim was to drop one participant, this is the wrong endpoint.", ep.Method, ep.Path, ep.Summary)
+	}
+	p.Report(diagnose.Cause{Info: causeEndpointFullTeardown, Likelihood: l, Evidence: []diagnose.Ref{ref}, Explanation: expl,
+		Fix: newFix("Drop the one participant with the participant PATCH instead of the conversation-wide disconnect")})
 }
 
 // mediaJudgement reports endpoint.media-mismatch.
 func mediaJudgement(p *diagnose.Pass, rf *RequestFacts) {
 	conv := p.Evidence.Conv()
 	if rf.Segment == "" {
-		if rf.Endpoint != nil && conv != nil && rf.Endpoint.Kind != genesys.KindTeardown {
+		if rf.Endpoint != nil && conv != nil && rf.Endpoint.Does != genesys.DoesTeardown {
 			p.RuleOut(causeEndpointMediaMismatch, "the path is the generic one, which serves every media (the conversation is %s)", orDash(conv.Media))
 		}
 		return
@@ -249,50 +377,29 @@ func mediaJudgement(p *diagnose.Pass, rf *RequestFacts) {
 		Fix:         newFix("Send the request to the path of the conversation's media")})
 }
 
-// hostJudgement reports endpoint.non-genesys-host and endpoint.wrong-region
+// hostJudgement reports endpoint.wrong-region and endpoint.non-genesys-host
 // and decides the API base for fixes.
 func hostJudgement(p *diagnose.Pass, rf *RequestFacts) {
 	ev := p.Evidence
 	host := rf.Line.Host
-	var evRegion *genesys.Region
-	if ev.Region != "" {
-		if r, err := genesys.LookupRegion(ev.Region); err == nil {
-			evRegion = &r
-		}
-	}
-	defer func() {
-		if rf.BaseURL == "" && evRegion != nil {
-			rf.BaseURL = evRegion.APIBase()
-		}
-		if rf.BaseURL == "" && ev.Mode == diagnose.ModeLive && ev.APIBase != "" {
-			rf.BaseURL = ev.APIBase
-		}
-	}()
 	if host == "" {
+		rf.BaseURL = defaultBase(ev, rf)
 		p.Detail("the request line is a path without a host: the host is not judged")
 		return
 	}
+	ref := p.Saw(srcRequest, "host", host)
 	if r, ok := genesys.IsAPIHost(host); ok {
 		rf.BaseURL = "https://" + strings.ToLower(host)
-		p.Saw(srcRequest, "host", host)
 		p.RuleOut(causeEndpointNonGenesysHost, "%s is the API host of %s", host, r)
-		if evRegion != nil && evRegion.Domain != r.Domain && ev.Mode == diagnose.ModeLive && ev.Conversation != nil {
-			p.Report(diagnose.Cause{Info: causeEndpointWrongRegion, Likelihood: diagnose.Likely,
-				Evidence:    []diagnose.Ref{{Source: srcRequest, Path: "host", Value: host}, {Source: "live check", Path: "region", Value: evRegion.String()}},
-				Explanation: fmt.Sprintf("The request went to %s (%s) but convdiag found the conversation in %s. Ids of one region are unknown in another.", host, r, evRegion),
-				Fix:         newFix("Send the request to the API host of the org's region")})
-			rf.BaseURL = evRegion.APIBase()
-		} else if evRegion != nil {
-			p.RuleOut(causeEndpointWrongRegion, "the request's host is in %s", r)
-		}
+		regionJudgement(p, rf, r, ref)
 		return
 	}
-	if isLoopback(host) && ev.Mode == diagnose.ModeLive && strings.Contains(ev.APIBase, host) {
+	if isLoopback(host) && ev.Mode == diagnose.ModeLive && strings.Contains(ev.APIBase, host) && !ev.Simulated {
 		rf.BaseURL = ev.APIBase
 		p.Detail("the request went to the API base of this live check (%s)", host)
 		return
 	}
-	ref := p.Saw(srcRequest, "host", host)
+	rf.BaseURL = defaultBase(ev, rf)
 	if r, ok := genesys.RegionForHost(host); ok {
 		rf.BaseURL = r.APIBase()
 		p.Report(diagnose.Cause{Info: causeEndpointNonGenesysHost, Likelihood: diagnose.Likely, Evidence: []diagnose.Ref{ref},
@@ -300,9 +407,58 @@ func hostJudgement(p *diagnose.Pass, rf *RequestFacts) {
 			Fix:         newFix("Send the request to the API host " + r.APIBase())})
 		return
 	}
-	p.Report(diagnose.Cause{Info: causeEndpointNonGenesysHost, Likelihood: diagnose.Possible, Evidence: []diagnose.Ref{ref},
-		Explanation: fmt.Sprintf("%s is not the API host of any Genesys Cloud region (api.<region domain>, e.g. api.mypurecloud.com). A gateway, proxy or mock in between may rewrite the path, drop the body, or answer itself, so the status seen may not come from Genesys.", host),
-		Fix:         newFix("Send the request straight to https://api.<region domain>, or check what the gateway forwards")})
+	gatewayJudgement(p, host, ref)
+}
+
+// regionJudgement compares the API host's region with the org's.
+func regionJudgement(p *diagnose.Pass, rf *RequestFacts, hostRegion genesys.Region, ref diagnose.Ref) {
+	ev := p.Evidence
+	org := rf.Region
+	if org == nil {
+		return
+	}
+	if org.Domain == hostRegion.Domain {
+		p.RuleOut(causeEndpointWrongRegion, "the request's host is in %s, the org's region (%s)", hostRegion, rf.RegionWhy)
+		return
+	}
+	l := diagnose.Likely
+	seen := ""
+	if s := ev.Response; s != nil && (s.Status == 401 || s.Status == 404) {
+		l = diagnose.Confirmed
+		seen = fmt.Sprintf(" The %d it got is what another region answers: it does not know the org's token or ids.", s.Status)
+	}
+	rf.BaseURL = org.APIBase()
+	p.Report(diagnose.Cause{Info: causeEndpointWrongRegion, Likelihood: l,
+		Evidence:    []diagnose.Ref{ref, {Source: "org region", Value: rf.RegionWhy}},
+		Explanation: fmt.Sprintf("The request went to %s, the API host of %s, but the org is in %s (%s). Each region is a separate cloud: tokens and ids of one are unknown in another.%s", rf.Line.Host, hostRegion, org, rf.RegionWhy, seen),
+		Fix:         newFix("Send the request to " + org.APIBase() + ", the API host of the org's region, with a token from " + org.TokenURL())})
+}
+
+// gatewayJudgement judges a host that belongs to no Genesys region: a
+// gateway or proxy. The response says whether Genesys ever saw the request.
+func gatewayJudgement(p *diagnose.Pass, host string, ref diagnose.Ref) {
+	resp := p.Evidence.Response
+	markers := resp.GenesysMarkers()
+	switch {
+	case resp != nil && resp.Status >= 400 && len(markers) == 0 && (resp.HeadersKnown || len(resp.Body) > 0):
+		what := "the response carries no ININ-Correlation-Id header and its body is not a Genesys error body"
+		if !resp.HeadersKnown {
+			what = "its body is not a Genesys error body (no code with a status or contextId), and no response headers were given to show an ININ-Correlation-Id"
+		}
+		p.Report(diagnose.Cause{Info: causeEndpointNonGenesysHost, Likelihood: diagnose.Likely,
+			Evidence:    []diagnose.Ref{ref, {Source: "response", Path: "Genesys marks", Value: "(none)"}},
+			Explanation: fmt.Sprintf("%s is not the API host of any Genesys Cloud region, and the %d did not come from Genesys: %s. The gateway answered; Genesys most likely never saw the request, so nothing about the participant can be read from this answer.", host, resp.Status, what),
+			Fix:         newFix("Send the request straight to https://api.<region domain>, or ask the gateway's owners what it answered and why")})
+	case len(markers) > 0:
+		p.Report(diagnose.Cause{Info: causeEndpointNonGenesysHost, Likelihood: diagnose.Possible,
+			Evidence:    []diagnose.Ref{ref, {Source: "response", Path: "Genesys marks", Value: strings.Join(markers, ", ")}},
+			Explanation: fmt.Sprintf("%s is not the API host of any Genesys Cloud region, but Genesys answered (%s): the gateway forwarded the request. It may still have rewritten the path or the body on the way.", host, strings.Join(markers, ", ")),
+			Fix:         newFix("Compare what the gateway forwards with what was sent, or send the request straight to https://api.<region domain>")})
+	default:
+		p.Report(diagnose.Cause{Info: causeEndpointNonGenesysHost, Likelihood: diagnose.Possible, Evidence: []diagnose.Ref{ref},
+			Explanation: fmt.Sprintf("%s is not the API host of any Genesys Cloud region (api.<region domain>, e.g. api.mypurecloud.com). A gateway, proxy or mock in between may rewrite the path, drop the body, or answer itself, so the status seen may not come from Genesys.", host),
+			Fix:         newFix("Send the request straight to https://api.<region domain>, or check what the gateway forwards")})
+	}
 }
 
 func isLoopback(host string) bool {

@@ -83,7 +83,6 @@ func TestUnconfirmedFactsArePossible(t *testing.T) {
 	}{
 		{"state in upper case", ev(t, diagnose.ModeDryRun, patchTR(trAgent), []byte(`{"state":"DISCONNECTED"}`), 0), "body.state-value"},
 		{"unknown field", ev(t, diagnose.ModeDryRun, patchTR(trAgent), []byte(`{"state":"disconnected","reason":"done"}`), 0), "body.unknown-field"},
-		{"client credentials disconnecting", ev(t, diagnose.ModeOffline, patchTR(trAgent), drop, 409, "conversations/transfer-retry.json", "tokens/client-credentials.json"), "token.no-user-context"},
 		{"consult seen only in recentTransfers", withoutConsultLinks(ev(t, diagnose.ModeOffline, "PATCH https://api.mypurecloud.com/api/v2/conversations/calls/2e5a8c1f-4b7d-4e9a-8c2f-5b8d1e4a7c90/participants/8eb04275-a1d3-44f0-a285-b1e374a1d2f6", drop, 409, "conversations/consult.json")), "participant.consult-in-progress"},
 		{"404 without the conversation", ev(t, diagnose.ModeOffline, patchTR(trAgent), drop, 404), "conversation.not-found"},
 		{"gateway host", ev(t, diagnose.ModeOffline, "PATCH https://gw.example.net/api/v2/conversations/calls/"+trConv+"/participants/"+trAgent, drop, 0, "conversations/transfer-retry.json"), "endpoint.non-genesys-host"},
@@ -137,8 +136,13 @@ func TestFixNamesTheRightParticipant(t *testing.T) {
 		{"communication id", patchTR("9f503db4-26c1-41e3-b5ae-f2b081d36ea9"), "/api/v2/conversations/calls/" + trConv + "/participants/" + trAgent, []string{"conversations/transfer-retry.json"}},
 		{"upper case in braces", patchTR("{" + strings.ToUpper(trAgent) + "}"), "/api/v2/conversations/calls/" + trConv + "/participants/" + trAgent, []string{"conversations/transfer-retry.json"}},
 		{"flat view only", patchTR(trOldLeg), "/api/v2/conversations/calls/" + trConv + "/participants/" + trAgent, []string{"../../../testdata/conversations/call-transfer-retry-flat.json"}},
-		{"messaging via calls", "PATCH https://api.mypurecloud.com/api/v2/conversations/calls/" + msgConv + "/participants/" + msgAgent, "/api/v2/conversations/messages/" + msgConv + "/participants/" + msgAgent, []string{"conversations/messaging.json"}},
-		{"teardown POST", "POST https://api.mypurecloud.com/api/v2/conversations/" + trConv + "/disconnect", "/api/v2/conversations/calls/" + trConv + "/participants/" + trAgent, []string{"conversations/transfer-retry.json"}},
+		// A path of the wrong media, or not a participant PATCH at all: the
+		// generic PATCH, which serves every media.
+		{"messaging via calls", "PATCH https://api.mypurecloud.com/api/v2/conversations/calls/" + msgConv + "/participants/" + msgAgent, "/api/v2/conversations/" + msgConv + "/participants/" + msgAgent, []string{"conversations/messaging.json"}},
+		{"teardown POST", "POST https://api.mypurecloud.com/api/v2/conversations/" + trConv + "/disconnect", "/api/v2/conversations/" + trConv + "/participants/" + trAgent, []string{"conversations/transfer-retry.json"}},
+		// The /calls/ PATCH with a client-credentials token: the generic
+		// PATCH (not.a.user is listed for the /calls/ variant only).
+		{"client credentials", patchTR(trOldLeg), "/api/v2/conversations/" + trConv + "/participants/" + trAgent, []string{"conversations/transfer-retry.json", "tokens/client-credentials.json"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			body := drop

@@ -55,10 +55,31 @@ var (
 	}
 )
 
+// StateFacts is what participant-state established, for the conclusion.
+type StateFacts struct {
+	// Target is the participant judged.
+	Target *diagnose.PView
+	// Behind is the person a system leg stands in front of (the caller
+	// behind an ivr or acd leg), when the conversation shows one.
+	Behind *diagnose.PView
+	// Consult is the unfinished consult transfer the target is part of.
+	Consult *ConsultLink
+}
+
+// ConsultLink is an unfinished consult transfer: the party being
+// transferred (Object) and the target's other side.
+type ConsultLink struct {
+	Object, Other *diagnose.PView
+	// TargetIsDestination is set when the target is the consulted party
+	// (it joined after the other side linked to the same object):
+	// cancelling the consult ends it.
+	TargetIsDestination bool
+}
+
 func runState(p *diagnose.Pass) (any, error) {
 	ev := p.Evidence
-	rf, _ := diagnose.Result[*RequestFacts](p, RequestLine)
 	pf, _ := diagnose.Result[*ProvenanceFacts](p, Provenance)
+	defer reportErrorBody(p)
 	if ev.Mode == diagnose.ModeDryRun {
 		p.Skip("dry run: the participant's state is not fetched")
 		return nil, nil
@@ -85,6 +106,7 @@ func runState(p *diagnose.Pass) (any, error) {
 	}
 	src, path := conv.Source(v)
 	p.Detail("judging %s: %s", judging, describe(conv, v))
+	sf := &StateFacts{Target: v}
 
 	states := v.States(conv)
 	var refs []diagnose.Ref
@@ -110,7 +132,7 @@ func runState(p *diagnose.Pass) (any, error) {
 		p.Report(diagnose.Cause{Info: causeParticipantAlreadyEnded, Likelihood: diagnose.Confirmed, Evidence: refs, Explanation: expl,
 			Fix: noRequestFix("Nothing to drop for this participant; GET the conversation again before acting on it", notes...)})
 		p.Summary("participant %s has ended", v.ID)
-		return v, nil
+		return sf, nil
 	}
 	if !noState {
 		p.RuleOut(causeParticipantAlreadyEnded, "participant %s is %s", v.ID, stateSummary(conv, v))
@@ -141,6 +163,7 @@ func runState(p *diagnose.Pass) (any, error) {
 	if pu := v.Purpose(); pu != "" {
 		ref := p.Saw(src, path+".purpose", pu)
 		if genesys.IsSystemPurpose(pu) {
+			sf.Behind = personBehind(conv, v)
 			l := diagnose.Likely
 			note := ""
 			if !strings.EqualFold(pu, "acd") && !strings.EqualFold(pu, "ivr") {
@@ -155,14 +178,14 @@ func runState(p *diagnose.Pass) (any, error) {
 		}
 	}
 
-	judgeConsult(p, rf, conv, v)
+	sf.Consult = judgeConsult(p, conv, v)
 	if noState {
 		if genesys.IsSystemPurpose(v.Purpose()) {
 			p.Summary("participant %s has no communication state; its purpose is %s", v.ID, v.Purpose())
 		} else {
 			p.Set(diagnose.StatusWarn, "participant %s has no communication state to judge", v.ID)
 		}
-		return v, nil
+		return sf, nil
 	}
 	p.Summary("participant %s is %s", v.ID, stateSummary(conv, v))
 
@@ -174,7 +197,27 @@ func runState(p *diagnose.Pass) (any, error) {
 	if v.G != nil && (v.G.MonitoredParticipant != "" || v.G.CoachedParticipant != "" || v.G.BargedParticipant != "") {
 		p.Detail("participant %s monitors, coaches or barged into another participant", v.ID)
 	}
-	return v, nil
+	return sf, nil
+}
+
+// personBehind is the person a system leg stands in front of: the live
+// customer or external party of the conversation (the caller behind an ivr
+// or queue leg), when there is exactly one.
+func personBehind(conv *diagnose.Conv, v *diagnose.PView) *diagnose.PView {
+	var found *diagnose.PView
+	for _, o := range conv.Participants {
+		if o == v || !o.Live(conv) {
+			continue
+		}
+		switch strings.ToLower(o.Purpose()) {
+		case "customer", "external":
+			if found != nil {
+				return nil
+			}
+			found = o
+		}
+	}
+	return found
 }
 
 // viewsDisagree notes when the generic and flat views disagree.
@@ -212,8 +255,9 @@ func endedWhy(conv *diagnose.Conv, v *diagnose.PView) string {
 // The enum was not read (UNCONFIRMED), so the match is loose.
 var consultClosed = []string{"complete", "completed", "failed", "cancelled", "canceled", "done", "ended"}
 
-// judgeConsult reports participant.consult-in-progress.
-func judgeConsult(p *diagnose.Pass, rf *RequestFacts, conv *diagnose.Conv, v *diagnose.PView) {
+// judgeConsult reports participant.consult-in-progress and returns the
+// consult the target is part of.
+func judgeConsult(p *diagnose.Pass, conv *diagnose.Conv, v *diagnose.PView) *ConsultLink {
 	src, path := conv.Source(v)
 	var link *diagnose.PView
 	var refs []diagnose.Ref
@@ -234,17 +278,18 @@ func judgeConsult(p *diagnose.Pass, rf *RequestFacts, conv *diagnose.Conv, v *di
 		}
 	}
 	if link != nil {
-		object := consultObject(v, link)
-		before := []*diagnose.FixRequest{
-			{Method: "PATCH", BaseURL: baseOf(rf), Path: "/api/v2/conversations/calls/" + pathSeg(conv.ID) + "/participants/" + pathSeg(object.ID) + "/consult", Body: []byte(`{"speakTo":"CONFERENCE"}`)},
+		cl := &ConsultLink{Object: consultObject(v, link)}
+		cl.Other = otherOf(cl.Object, v, link)
+		cl.TargetIsDestination = cl.Object != v && joinedAfterOtherSide(conv, v, cl.Object)
+		fix := newFix("Finish the consult first (PATCH .../consult {\"speakTo\":\"CONFERENCE\"} to conference it in, or DELETE .../consult to cancel it), then drop the participant")
+		if cl.TargetIsDestination {
+			fix = newFix("Cancel the consult transfer (DELETE .../participants/{object}/consult): that ends the consulted participant's leg")
 		}
-		fix := newFix("Finish the consult first (PATCH .../consult {\"speakTo\":\"CONFERENCE\"} to conference it in, or DELETE .../consult to cancel it), then drop the participant",
-			fmt.Sprintf("the reference does not say which side of a consult {participantId} names; convdiag uses %s, the party being transferred; if the server answers 404 use %s", object.ID, otherOf(object, v, link).ID))
-		fix.Before = before
+		fix.Notes = append(fix.Notes, fmt.Sprintf("the reference does not say which side of a consult {participantId} names; convdiag uses %s, the party being transferred; if the server answers 404 use %s", cl.Object.ID, cl.Other.ID))
 		p.Report(diagnose.Cause{Info: causeParticipantConsultInProgress, Likelihood: diagnose.Likely, Evidence: refs,
 			Explanation: fmt.Sprintf("Participant %s is one side of a consult transfer that is still under way: consultParticipantId links it to %s, which is live. Changing one side of an unfinished consult conflicts with the transfer.", v.ID, describe(conv, link)),
 			Fix:         fix})
-		return
+		return cl
 	}
 	if conv.Generic != nil {
 		for i, t := range conv.Generic.RecentTransfers {
@@ -253,11 +298,33 @@ func judgeConsult(p *diagnose.Pass, rf *RequestFacts, conv *diagnose.Conv, v *di
 				p.Report(diagnose.Cause{Info: causeParticipantConsultInProgress, Likelihood: diagnose.Possible, Evidence: []diagnose.Ref{ref},
 					Explanation: fmt.Sprintf("recentTransfers[%d] is a %s transfer in state %q. No participant is linked by consultParticipantId, and the transfer state enum is UNCONFIRMED, so this may be over.", i, t.TransferType, t.State),
 					Fix:         newFix("GET the conversation again; if a consult is still under way, finish or cancel it first")})
-				return
+				return nil
 			}
 		}
 	}
 	p.RuleOut(causeParticipantConsultInProgress, "no live participant is linked to %s by consultParticipantId", v.ID)
+	return nil
+}
+
+// joinedAfterOtherSide reports whether v is the consulted party: another
+// live participant links to the same object and joined before v.
+func joinedAfterOtherSide(conv *diagnose.Conv, v, object *diagnose.PView) bool {
+	for _, o := range conv.Participants {
+		if o != v && o != object && o.Live(conv) && strings.EqualFold(o.ConsultParticipantID(), object.ID) && startOf(o) != "" && startOf(o) < startOf(v) {
+			return true
+		}
+	}
+	return false
+}
+
+func startOf(v *diagnose.PView) string {
+	if v.G != nil && v.G.StartTime != "" {
+		return v.G.StartTime
+	}
+	if v.C != nil {
+		return v.C.StartTime
+	}
+	return ""
 }
 
 // consultObject guesses the party being transferred among the two sides:
@@ -277,11 +344,4 @@ func otherOf(x, a, b *diagnose.PView) *diagnose.PView {
 		return b
 	}
 	return a
-}
-
-func baseOf(rf *RequestFacts) string {
-	if rf == nil {
-		return ""
-	}
-	return rf.BaseURL
 }

@@ -9,46 +9,70 @@ import (
 )
 
 // Token is the third check: what kind of token made the request, for which
-// org, with which scopes; what the response says about authorisation.
+// org, with which scopes; how it was sent; what the response says about
+// authorisation.
 var Token = &diagnose.Check{
 	ID:       "token",
 	Title:    "Token and permissions",
-	Doc:      "Token kind (client credentials or user), org, authorizedScope, idle expiry; the permissions the endpoint needs; what a 401/403 says.",
+	Doc:      "Token kind (client credentials or user), org, authorizedScope, idle expiry; the Authorization scheme; the permissions the endpoint needs; what a 401/403 says.",
 	Requires: []*diagnose.Check{RequestLine, BodyShape},
-	Causes:   []*diagnose.CauseInfo{causeTokenInvalid, causeTokenScopeMissing, causeTokenPermissionMissing, causeTokenNoUserContext},
-	Run:      runToken,
+	Causes: []*diagnose.CauseInfo{causeTokenInvalid, causeTokenNotBearer, causeTokenScopeMissing, causeTokenPermissionMissing, causeTokenDivisionMissing,
+		causeTokenNoUserContext, causeTokenNotParty},
+	Run: runToken,
 }
 
 // The causes token reports (stable ids: add, never rename).
 var (
 	causeTokenInvalid = &diagnose.CauseInfo{ID: "token.invalid",
-		Title:     "Token expired or rejected",
-		Meaning:   "The server answered 401, or the token request failed (invalid_client, wrong secret, wrong region's login host), so the request was never authorised.",
-		Detection: "token reads the response status, the token request outcome and GET /api/v2/tokens/me.",
-		Remedy:    "Get a new token from https://login.<region domain>/oauth/token with valid client credentials for the org's region.",
-		Confirm:   "GET /api/v2/tokens/me answers 200 with the org's name.",
+		Title:        "Token expired or rejected",
+		Meaning:      "The request was answered 401: its token was expired, malformed, revoked, or issued by another region's login host, so the request was never authorised. Only the customer's own 401 shows this; convdiag failing to get a token of its own says nothing about the customer's token (the diagnosis is then incomplete).",
+		Detection:    "token reads the status and error code of the customer's response (401, bad.credentials, authentication.required).",
+		Remedy:       "Get a new token from https://login.<region domain>/oauth/token of the org's region and send the request again.",
+		Confirm:      "GET /api/v2/tokens/me with the new token answers 200 with the org's name.",
+		SuppressedBy: []*diagnose.CauseInfo{causeEndpointWrongRegion, causeTokenNotBearer},
+	}
+	causeTokenNotBearer = &diagnose.CauseInfo{ID: "token.not-bearer",
+		Title:     "Authorization is not a Bearer token",
+		Meaning:   "The Platform API takes `Authorization: Bearer <access token>`. The request sent something else: Basic credentials (curl -u, the OAuth client's id and secret, which only the token endpoint takes), a bare token without the Bearer scheme, or another scheme. The API answers 401.",
+		Detection: "token reads the scheme of the Authorization header of a pasted curl command or a HAR entry (the value itself is never kept).",
+		Remedy:    "Exchange the client credentials for a token at https://login.<region domain>/oauth/token, then send `Authorization: Bearer <access_token>`.",
+		Confirm:   "The request's Authorization header starts with \"Bearer \"; the 401 goes away.",
 	}
 	causeTokenScopeMissing = &diagnose.CauseInfo{ID: "token.scope-missing",
 		Title:     "User token without the conversations scope",
 		Meaning:   "A token issued to a user (code, implicit, PKCE, SAML2 bearer) carries scopes; changing a conversation needs the scope \"conversations\", and \"conversations:readonly\" only reads. (Client-credentials tokens carry roles, not scopes.) \"conversations:write\" is not a Genesys scope name.",
-		Detection: "token reads authorizedScope and OAuthClient.authorizedGrantType from GET /api/v2/tokens/me, and the response status.",
+		Detection: "token reads authorizedScope and OAuthClient.authorizedGrantType from GET /api/v2/tokens/me (a non-empty authorizedScope is a scoped, user grant), and the response status.",
 		Remedy:    "Add the conversations scope to the OAuth client and have the user authorise again.",
 		Confirm:   "GET /api/v2/tokens/me lists \"conversations\" in authorizedScope; the request no longer gets 403.",
 	}
 	causeTokenPermissionMissing = &diagnose.CauseInfo{ID: "token.permission-missing",
 		Title:        "Missing permission",
 		Meaning:      "The request was refused with 403: the roles behind the token lack a permission the endpoint needs. The participant PATCH needs ANY of conversation:communication:disconnect, conversation:participant:wrapup, conversation:call:record; the teardown endpoints need conversation:communication:disconnect. A missing permission normally surfaces as 403, not 409 (inference).",
-		Detection:    "token reads the response status and error body and the endpoint's permissions from the table.",
+		Detection:    "token reads the response status and error body (missing.any.permissions) and the endpoint's permissions from the table.",
 		Remedy:       "Grant a role with one of the permissions (for client credentials: on the OAuth client's roles, in the conversation's division).",
 		Confirm:      "The request no longer gets 403.",
 		SuppressedBy: []*diagnose.CauseInfo{causeTokenScopeMissing, causeTokenInvalid},
 	}
+	causeTokenDivisionMissing = &diagnose.CauseInfo{ID: "token.division-missing",
+		Title:     "Permission held, but not in the conversation's division",
+		Meaning:   "The token's roles carry the permission the endpoint needs, but granted in divisions the conversation is not in. Genesys checks division-aware permissions against the conversation's divisions (the queues, users and flows it touched), and answers 403 missing.division.permission.",
+		Detection: "token reads the error code (missing.division.permission, missing.any.division.permissions) and, when given, the token's grants against the conversation's divisions[].",
+		Remedy:    "Grant the role in the conversation's division (or in all divisions) to the OAuth client or user.",
+		Confirm:   "The request no longer gets 403 missing.division.permission.",
+	}
 	causeTokenNoUserContext = &diagnose.CauseInfo{ID: "token.no-user-context",
 		Title:     "Client-credentials token used for an action that needs a user",
-		Meaning:   "Client-credentials tokens have no user. The official developer blog says answering (state \"connected\") and placing calls need a user token and answer 400 otherwise. Whether a client-credentials token may disconnect another participant is UNCONFIRMED.",
-		Detection: "token reads OAuthClient.authorizedGrantType from GET /api/v2/tokens/me and the body's state.",
-		Remedy:    "Use a token of the user on the call (code, implicit, PKCE or SAML2 bearer grant) for call control.",
-		Confirm:   "The same request with a user token succeeds.",
+		Meaning:   "Client-credentials tokens have no user. The API definitions list not.a.user (\"This request requires a user context\") for the /calls/ participant and communication PATCHes, PATCH /conversations/calls/{id}, DELETE /conversations/{id} and the consult operations; the generic participant PATCH does not list it. The official developer blog adds that answering (state \"connected\") and placing calls need a user token.",
+		Detection: "token reads the token kind (OAuthClient.authorizedGrantType, authorizedScope), the endpoint's documented codes, the body's state, and the response's code.",
+		Remedy:    "Drop the participant with the generic PATCH /api/v2/conversations/{conversationId}/participants/{participantId}, which does not need a user; or use a token of the user on the call.",
+		Confirm:   "The generic PATCH answers 202 with the same client-credentials token.",
+	}
+	causeTokenNotParty = &diagnose.CauseInfo{ID: "token.not-party",
+		Title:     "The token's user is not the participant's user",
+		Meaning:   "The /calls/ participant operations act for the user on the call: with a user token of someone else the server answers conversation.error.user.not.party (\"The participant for this request does not belong to the user making the request\") or conversation.error.not.conversation.participant.",
+		Detection: "token reads the response's error code.",
+		Remedy:    "Drop the participant with the generic PATCH /api/v2/conversations/{conversationId}/participants/{participantId}, or with a token of the participant's own user.",
+		Confirm:   "The generic PATCH answers 202.",
 	}
 )
 
@@ -68,6 +92,8 @@ type TokenFacts struct {
 	Org  string
 }
 
+// tokenKind classifies the token from GET /api/v2/tokens/me and names the
+// field that shows it.
 func tokenKind(ti *genesys.TokenInfo) (TokenKind, string) {
 	if ti == nil {
 		return TokenUnknown, ""
@@ -79,176 +105,272 @@ func tokenKind(ti *genesys.TokenInfo) (TokenKind, string) {
 		}
 		return TokenUser, "OAuthClient.authorizedGrantType"
 	}
+	if len(ti.AuthorizedScope) > 0 {
+		// Scopes are granted only to the user grants (code, implicit,
+		// PKCE, SAML2 bearer); client-credentials clients have roles.
+		return TokenUser, "authorizedScope"
+	}
 	if ti.AuthenticatedUser != nil && ti.AuthenticatedUser.ID != "" {
 		return TokenUser, "authenticatedUser"
 	}
 	return TokenUnknown, ""
 }
 
+// tokenPass is one run of the token check: the evidence it reads, named.
+type tokenPass struct {
+	p      *diagnose.Pass
+	ev     *diagnose.Evidence
+	ep     *genesys.Endpoint
+	bf     *BodyFacts
+	tf     *TokenFacts
+	status int
+	src    string
+	resp   diagnose.Ref
+}
+
 func runToken(p *diagnose.Pass) (any, error) {
 	ev := p.Evidence
-	rf, _ := diagnose.Result[*RequestFacts](p, RequestLine)
-	bf, _ := diagnose.Result[*BodyFacts](p, BodyShape)
-	tf := &TokenFacts{Kind: TokenUnknown}
+	t := &tokenPass{p: p, ev: ev, tf: &TokenFacts{Kind: TokenUnknown}, src: "GET /api/v2/tokens/me"}
 	if ev.Mode == diagnose.ModeDryRun {
 		p.Skip("dry run: the token is not judged")
-		return tf, nil
+		return t.tf, nil
 	}
-	status := 0
-	var eb *genesys.ErrorBody
+	defer reportErrorBody(p)
+	if rf, ok := diagnose.Result[*RequestFacts](p, RequestLine); ok {
+		t.ep = rf.Endpoint
+	}
+	t.bf, _ = diagnose.Result[*BodyFacts](p, BodyShape)
 	if ev.Response != nil {
-		status = ev.Response.Status
-		eb = ev.Response.ErrorBody()
+		t.status = ev.Response.Status
 	}
-	var ep *genesys.Endpoint
-	if rf != nil {
-		ep = rf.Endpoint
-	}
-	respRef := diagnose.Ref{Source: "response", Path: "status", Value: fmt.Sprint(status)}
-
-	// The live check's own authentication.
-	if a := ev.Auth; a != nil && a.Error != "" {
-		p.Report(diagnose.Cause{Info: causeTokenInvalid, Likelihood: diagnose.Confirmed,
-			Evidence:    []diagnose.Ref{{Source: "POST " + a.TokenURL, Path: "status", Value: fmt.Sprint(a.Status)}, {Source: "POST " + a.TokenURL, Path: "error", Value: a.Error}},
-			Explanation: fmt.Sprintf("convdiag could not get a token with the %s credentials (%s): %s. Nothing could be read from the org.", a.Method, a.From, a.Error),
-			Fix:         noRequestFix("Check the client id and secret, and that they belong to an OAuth client with the Client Credentials grant in this region's org")})
-	}
-	if tfetch := ev.TokenFetch; tfetch != nil && tfetch.Status == 401 {
-		p.Report(diagnose.Cause{Info: causeTokenInvalid, Likelihood: diagnose.Confirmed,
-			Evidence:    []diagnose.Ref{{Source: tfetch.Label(), Path: "status", Value: "401"}},
-			Explanation: "GET /api/v2/tokens/me answered 401: the token is expired or was issued by another region's login host.",
-			Fix:         noRequestFix("Get a new token from the login host of the org's region")})
-	}
-
-	ti := ev.TokenInfo
-	if ti == nil && status == 0 && ev.Auth == nil {
-		p.Skip("no token evidence: give --token-info-json (GET /api/v2/tokens/me) or --status, or run live")
-		return tf, nil
-	}
-	src := "GET /api/v2/tokens/me"
+	t.resp = diagnose.Ref{Source: "response", Path: "status", Value: fmt.Sprint(t.status)}
 	if ev.TokenFetch != nil {
-		src = ev.TokenFetch.Label()
+		t.src = ev.TokenFetch.Label()
 	}
-	if ti != nil {
-		kind, field := tokenKind(ti)
-		tf.Kind = kind
-		if ti.Organization != nil {
-			tf.Org = ti.Organization.Name
-			p.Saw(src, "organization", orgLabel(ti.Organization))
-		}
-		if field != "" {
-			v := ""
-			if ti.OAuthClient != nil {
-				v = ti.OAuthClient.AuthorizedGrantType
-			}
-			p.Saw(src, field, map[bool]string{true: v, false: "(a user)"}[v != ""])
-		}
-		if ti.AuthorizedScope != nil {
-			p.Saw(src, "authorizedScope", ti.AuthorizedScope)
-		}
-		if ti.DateTokenIdles != "" {
-			p.Saw(src, "dateTokenIdles", ti.DateTokenIdles)
-		}
-		if ti.HomeOrganization != nil && ti.Organization != nil && ti.HomeOrganization.ID != "" && ti.HomeOrganization.ID != ti.Organization.ID {
-			p.Detail("the token's home org (%s) is not the org it acts in (%s): a trustee/cloned user", orgLabel(ti.HomeOrganization), orgLabel(ti.Organization))
-		}
+	if f := ev.TokenFetch; f != nil && f.Status == 401 {
+		p.Detail("convdiag's own GET /api/v2/tokens/me answered 401: that says nothing about the customer's token (see the notes)")
 	}
+	if ev.TokenInfo == nil && t.status == 0 && ev.Request.AuthScheme == "" {
+		p.Skip("no token evidence: give --token-info-json (GET /api/v2/tokens/me) or --status, or run live")
+		return t.tf, nil
+	}
+	t.readTokenInfo()
+	t.judgeScheme()
+	t.judgeRejected()
+	scopeMissing := t.judgeScopes()
+	t.judgeForbidden(scopeMissing)
+	t.judgeUserContext()
+	switch {
+	case ev.TokenInfo == nil:
+		p.Summary("no GET /api/v2/tokens/me; judged from the response status %d", t.status)
+	case t.tf.Org != "":
+		p.Summary("%s token for org %q", t.tf.Kind, t.tf.Org)
+	default:
+		p.Summary("%s token", t.tf.Kind)
+	}
+	return t.tf, nil
+}
 
-	// 401.
-	if status == 401 {
-		p.Report(diagnose.Cause{Info: causeTokenInvalid, Likelihood: diagnose.Confirmed, Evidence: []diagnose.Ref{respRef},
+// readTokenInfo reads what GET /api/v2/tokens/me says.
+func (t *tokenPass) readTokenInfo() {
+	ti := t.ev.TokenInfo
+	if ti == nil {
+		return
+	}
+	p := t.p
+	kind, field := tokenKind(ti)
+	t.tf.Kind = kind
+	if ti.Organization != nil {
+		t.tf.Org = ti.Organization.Name
+		p.Saw(t.src, "organization", orgLabel(ti.Organization))
+	}
+	switch {
+	case field == "OAuthClient.authorizedGrantType":
+		p.Saw(t.src, field, ti.OAuthClient.AuthorizedGrantType)
+	case field != "":
+		p.Saw(t.src, field, ti.AuthorizedScope)
+	}
+	if ti.AuthorizedScope != nil && field != "authorizedScope" {
+		p.Saw(t.src, "authorizedScope", ti.AuthorizedScope)
+	}
+	if ti.DateTokenIdles != "" {
+		p.Saw(t.src, "dateTokenIdles", ti.DateTokenIdles)
+	}
+	if ti.HomeOrganization != nil && ti.Organization != nil && ti.HomeOrganization.ID != "" && ti.HomeOrganization.ID != ti.Organization.ID {
+		p.Detail("the token's home org (%s) is not the org it acts in (%s): a trustee/cloned user", orgLabel(ti.HomeOrganization), orgLabel(ti.Organization))
+	}
+}
+
+// judgeScheme reports token.not-bearer from the Authorization scheme sent.
+func (t *tokenPass) judgeScheme() {
+	scheme := t.ev.Request.AuthScheme
+	switch {
+	case scheme == "":
+		if len(t.ev.Request.Headers) > 0 {
+			t.p.Detail("the request as given has no Authorization header (removed before it was pasted?)")
+		}
+		return
+	case strings.EqualFold(scheme, "Bearer"):
+		t.p.RuleOut(causeTokenNotBearer, "the request sent Authorization: Bearer <token>")
+		return
+	case scheme == diagnose.AuthVariable:
+		t.p.Detail("the Authorization header is a shell variable: its scheme is not known")
+		return
+	}
+	l, seen := diagnose.Likely, ""
+	if t.status == 401 {
+		l, seen = diagnose.Confirmed, " The 401 it got is the API refusing it."
+	}
+	what := "the scheme " + scheme
+	switch scheme {
+	case "Basic":
+		what = "Basic (curl -u: a user and password, or the OAuth client's id and secret, which only the token endpoint takes)"
+	case diagnose.AuthBare:
+		what = "a token without the \"Bearer \" scheme"
+	}
+	t.p.Report(diagnose.Cause{Info: causeTokenNotBearer, Likelihood: l,
+		Evidence:    []diagnose.Ref{{Source: srcRequest, Path: "Authorization header", Value: scheme + " <value not kept>"}},
+		Explanation: fmt.Sprintf("The request's Authorization was %s; the Platform API takes only `Authorization: Bearer <access token>`.%s", what, seen),
+		Fix:         newFix("Get an access token from https://login.<region domain>/oauth/token and send it as Authorization: Bearer <token>")})
+}
+
+// judgeRejected reports token.invalid from the customer's own 401.
+func (t *tokenPass) judgeRejected() {
+	switch {
+	case t.status == 401:
+		t.p.Report(diagnose.Cause{Info: causeTokenInvalid, Likelihood: diagnose.Confirmed, Evidence: []diagnose.Ref{t.resp},
 			Explanation: "The request was answered 401: the token was expired, malformed, or issued by another region's login host, so the request was never authorised.",
 			Fix:         newFix("Get a new token from https://login.<region domain>/oauth/token and send the request again")})
-	} else if status != 0 {
-		p.RuleOut(causeTokenInvalid, "the response was %d, not 401: the token was accepted", status)
+	case t.status != 0:
+		t.p.RuleOut(causeTokenInvalid, "the response was %d, not 401: the token was accepted", t.status)
 	}
+}
 
-	// Scopes (user tokens only).
-	scopeMissing := false
-	if ti != nil && tf.Kind == TokenUser && ep != nil && ep.Kind != genesys.KindRead {
-		has, readonly, bogus := scopeState(ti.AuthorizedScope)
-		for _, b := range bogus {
-			p.Detail("authorizedScope holds %q, which is not a Genesys scope name (conversations, conversations:readonly)", b)
+// judgeScopes reports token.scope-missing for user tokens.
+func (t *tokenPass) judgeScopes() (missing bool) {
+	ti, ep := t.ev.TokenInfo, t.ep
+	switch {
+	case t.tf.Kind == TokenClientCredentials:
+		t.p.RuleOut(causeTokenScopeMissing, "a client-credentials token carries roles, not scopes")
+		return false
+	case ti == nil || t.tf.Kind != TokenUser:
+		return false
+	case ep == nil:
+		if !t.ev.Request.Known() {
+			t.p.Detail("the user token's scopes %v are not judged: the request is unknown", ti.AuthorizedScope)
 		}
-		if !has {
-			scopeMissing = true
-			l := diagnose.Likely
-			why := ""
-			if status == 403 {
-				l = diagnose.Confirmed
-				why = " The 403 is what a token without the scope gets."
-			}
-			what := "no conversations scope"
-			if readonly {
-				what = "only conversations:readonly, which reads but does not change conversations"
-			}
-			p.Report(diagnose.Cause{Info: causeTokenScopeMissing, Likelihood: l,
-				Evidence:    []diagnose.Ref{{Source: src, Path: "authorizedScope", Value: diagnose.ValueString(ti.AuthorizedScope)}, respRef},
-				Explanation: fmt.Sprintf("The token is a user token with %s; %s %s changes a conversation and needs the scope \"conversations\".%s", what, ep.Method, ep.Path, why),
-				Fix:         newFix("Add the conversations scope to the OAuth client, have the user authorise again, and resend")})
-		} else {
-			p.RuleOut(causeTokenScopeMissing, "the user token has the conversations scope")
-		}
-	} else if tf.Kind == TokenClientCredentials {
-		p.RuleOut(causeTokenScopeMissing, "a client-credentials token carries roles, not scopes")
+		return false
+	case ep.Does == genesys.DoesRead:
+		return false
 	}
+	has, readonly, bogus := scopeState(ti.AuthorizedScope)
+	for _, b := range bogus {
+		t.p.Detail("authorizedScope holds %q, which is not a Genesys scope name (conversations, conversations:readonly)", b)
+	}
+	if has {
+		t.p.RuleOut(causeTokenScopeMissing, "the user token has the conversations scope")
+		return false
+	}
+	l, why := diagnose.Likely, ""
+	if t.status == 403 {
+		l, why = diagnose.Confirmed, " The 403 is what a token without the scope gets."
+	}
+	what := "no conversations scope"
+	if readonly {
+		what = "only conversations:readonly, which reads but does not change conversations"
+	}
+	t.p.Report(diagnose.Cause{Info: causeTokenScopeMissing, Likelihood: l,
+		Evidence:    []diagnose.Ref{{Source: t.src, Path: "authorizedScope", Value: diagnose.ValueString(ti.AuthorizedScope)}, t.resp},
+		Explanation: fmt.Sprintf("The token is a user token with %s; %s %s changes a conversation and needs the scope \"conversations\".%s", what, ep.Method, ep.Path, why),
+		Fix:         newFix("Add the conversations scope to the OAuth client, have the user authorise again, and resend")})
+	return true
+}
 
-	// 403.
-	if status == 403 {
+// judgeForbidden reports token.permission-missing from a 403.
+func (t *tokenPass) judgeForbidden(scopeMissing bool) {
+	ep := t.ep
+	switch {
+	case t.status == 403:
+	case t.status != 0 && t.status != 401:
+		t.p.RuleOut(causeTokenPermissionMissing, "the response was %d, not 403: the request was authorised", t.status)
+		t.p.RuleOut(causeTokenDivisionMissing, "the response was %d, not 403: the request was authorised", t.status)
+		return
+	default:
+		if ep != nil && len(ep.Permissions) > 0 && t.status == 0 {
+			t.p.Detail("%s %s needs ANY of %s; tokens/me does not list permissions", ep.Method, ep.Path, strings.Join(ep.Permissions, ", "))
+		}
+		return
+	}
+	if ec := responseCode(t.ev); ec != nil && ec.Cause == causeTokenDivisionMissing {
+		return // the documented code names the cause (reportErrorBody)
+	}
+	l := diagnose.Likely
+	if scopeMissing {
+		l = diagnose.Possible
+	}
+	expl := "The request was refused with 403: the roles behind the token lack a permission the endpoint needs."
+	if ep != nil && len(ep.Permissions) > 0 {
+		expl = fmt.Sprintf("The request was refused with 403: %s %s needs ANY of %s.", ep.Method, ep.Path, strings.Join(ep.Permissions, ", "))
+	}
+	refs := []diagnose.Ref{t.resp}
+	if eb := t.ev.Response.ErrorBody(); eb != nil && (eb.Code != "" || eb.Message != "") {
+		refs = append(refs, diagnose.Ref{Source: "response", Path: "code", Value: eb.Code}, diagnose.Ref{Source: "response", Path: "message", Value: eb.Message})
+		if namesPermission(eb, ep) && !scopeMissing {
+			l = diagnose.Confirmed
+			expl += " The error body names the permission."
+		}
+	}
+	t.p.Report(diagnose.Cause{Info: causeTokenPermissionMissing, Likelihood: l, Evidence: refs, Explanation: expl,
+		Fix: noRequestFix("Grant a role with one of those permissions (for client credentials: on the OAuth client's roles, in the conversation's division)")})
+}
+
+// namesPermission reports whether an error body names a permission (one of
+// the endpoint's, or any domain:entity:action).
+func namesPermission(eb *genesys.ErrorBody, ep *genesys.Endpoint) bool {
+	text := strings.ToLower(eb.Code + " " + eb.Message + " " + eb.MessageWithParams)
+	if ep != nil {
+		for _, perm := range ep.Permissions {
+			if strings.Contains(text, perm) {
+				return true
+			}
+		}
+	}
+	return strings.Contains(text, "permission")
+}
+
+// judgeUserContext reports token.no-user-context.
+func (t *tokenPass) judgeUserContext() {
+	ep := t.ep
+	switch {
+	case t.tf.Kind == TokenUser:
+		t.p.RuleOut(causeTokenNoUserContext, "the token belongs to a user")
+		return
+	case t.tf.Kind != TokenClientCredentials || ep == nil:
+		return
+	}
+	ref := t.p.Saw(t.src, "OAuthClient.authorizedGrantType", t.ev.TokenInfo.OAuthClient.AuthorizedGrantType)
+	answering := t.bf != nil && t.bf.State == "connected" && ep.DropsOne()
+	switch {
+	case answering:
 		l := diagnose.Likely
-		if scopeMissing {
-			l = diagnose.Possible
+		if t.status == 400 {
+			l = diagnose.Confirmed
 		}
-		expl := "The request was refused with 403: the roles behind the token lack a permission the endpoint needs."
-		if ep != nil && len(ep.Permissions) > 0 {
-			expl = fmt.Sprintf("The request was refused with 403: %s %s needs ANY of %s.", ep.Method, ep.Path, strings.Join(ep.Permissions, ", "))
+		t.p.Report(diagnose.Cause{Info: causeTokenNoUserContext, Likelihood: l, Evidence: []diagnose.Ref{ref, t.resp},
+			Explanation: "A client-credentials token has no user. The official developer blog says answering a call (state \"connected\") works only with a token of the user whose phone rings, and answers 400 otherwise.",
+			Fix:         noRequestFix("Use a token of the user on the call (code, implicit, PKCE or SAML2 bearer grant)")})
+	case ep.NeedsUser:
+		l, seen := diagnose.Likely, ""
+		if t.status != 0 && t.status != 400 {
+			// not.a.user is a 400: the server answered something else.
+			l, seen = diagnose.Possible, fmt.Sprintf(" The response was %d, not the 400 not.a.user is, so it did not refuse this request for that reason (it may once the %d is fixed).", t.status, t.status)
 		}
-		refs := []diagnose.Ref{respRef}
-		if eb != nil && (eb.Code != "" || eb.Message != "") {
-			refs = append(refs, diagnose.Ref{Source: "response", Path: "code", Value: eb.Code}, diagnose.Ref{Source: "response", Path: "message", Value: eb.Message})
-			if strings.Contains(strings.ToLower(eb.Code+" "+eb.Message), "permission") {
-				if !scopeMissing {
-					l = diagnose.Confirmed
-				}
-				expl += " The error body names permissions."
-			}
-		}
-		p.Report(diagnose.Cause{Info: causeTokenPermissionMissing, Likelihood: l, Evidence: refs, Explanation: expl,
-			Fix: noRequestFix("Grant a role with one of those permissions (for client credentials: on the OAuth client's roles, in the conversation's division)")})
-	} else if status != 0 && status != 401 {
-		p.RuleOut(causeTokenPermissionMissing, "the response was %d, not 403: the request was authorised", status)
-	} else if ep != nil && len(ep.Permissions) > 0 && status == 0 {
-		p.Detail("%s %s needs ANY of %s; tokens/me does not list permissions", ep.Method, ep.Path, strings.Join(ep.Permissions, ", "))
+		t.p.Report(diagnose.Cause{Info: causeTokenNoUserContext, Likelihood: l, Evidence: []diagnose.Ref{ref, {Source: "endpoint table", Path: ep.ID, Value: "documents 400 not.a.user"}, t.resp},
+			Explanation: fmt.Sprintf("The token is a client-credentials token, which has no user, and the API definition lists not.a.user (\"This request requires a user context. Client credentials cannot be used for requests to this resource.\") for %s %s. The generic participant PATCH does not list it.%s", ep.Method, ep.Path, seen),
+			Fix:         newFix("Drop the participant with the generic participant PATCH, which a client-credentials token may use")})
+	case ep.DropsOne():
+		t.p.RuleOut(causeTokenNoUserContext, "%s %s does not list not.a.user in the API definition (that it then succeeds for every media with a client-credentials token is UNCONFIRMED)", ep.Method, ep.Path)
 	}
-
-	// No user context.
-	if tf.Kind == TokenClientCredentials && ep != nil && ep.Kind == genesys.KindParticipantUpdate {
-		ref := p.Saw(src, "OAuthClient.authorizedGrantType", ti.OAuthClient.AuthorizedGrantType)
-		if bf != nil && bf.State == "connected" {
-			l := diagnose.Likely
-			if status == 400 {
-				l = diagnose.Confirmed
-			}
-			p.Report(diagnose.Cause{Info: causeTokenNoUserContext, Likelihood: l, Evidence: []diagnose.Ref{ref, respRef},
-				Explanation: "A client-credentials token has no user. The official developer blog says answering a call (state \"connected\") works only with a token of the user whose phone rings, and answers 400 otherwise.",
-				Fix:         noRequestFix("Use a token of the user on the call (code, implicit, PKCE or SAML2 bearer grant)")})
-		} else {
-			p.Report(diagnose.Cause{Info: causeTokenNoUserContext, Likelihood: diagnose.Possible, Evidence: []diagnose.Ref{ref},
-				Explanation: "The token is a client-credentials token, which has no user. Whether such a token may disconnect another participant is UNCONFIRMED (the reference only documents that answering and placing calls need a user token).",
-				Fix:         noRequestFix("If the request keeps failing with a valid body and state, retry it with a token of a user on the call")})
-		}
-	} else if tf.Kind == TokenUser {
-		p.RuleOut(causeTokenNoUserContext, "the token belongs to a user")
-	}
-
-	if ti == nil {
-		p.Summary("no GET /api/v2/tokens/me; judged from the response status %d", status)
-	} else if tf.Org != "" {
-		p.Summary("%s token for org %q", tf.Kind, tf.Org)
-	} else {
-		p.Summary("%s token", tf.Kind)
-	}
-	return tf, nil
 }
 
 // scopeState reads authorizedScope: whether it allows changing

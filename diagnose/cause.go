@@ -3,6 +3,7 @@ package diagnose
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 )
 
@@ -93,31 +94,64 @@ type Fix struct {
 // BaseNote is the note added to a fix whose API base is unknown.
 const BaseNote = "set GENESYSCLOUD_API_BASE to https://api.<your region's domain> (e.g. https://api.mypurecloud.de) and GENESYSCLOUD_ACCESS_TOKEN to a token first"
 
-// Finish fills in the curl command and the note about an unknown base.
+// Finish fills in the curl command and the notes about values convdiag
+// does not know (the API base, ids), which the request names as shell
+// variables.
 func (f *Fix) Finish() {
 	if f.Request == nil {
 		return
 	}
 	f.Curl = f.Request.Curl()
-	if f.Request.BaseURL == "" {
-		for _, n := range f.Notes {
-			if n == BaseNote {
-				return
-			}
+	for _, n := range f.Request.VarNotes() {
+		if !containsString(f.Notes, n) {
+			f.Notes = append(f.Notes, n)
 		}
-		f.Notes = append(f.Notes, BaseNote)
 	}
 }
 
-// FixRequest is a request that would work.
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// FixRequest is a request that would work. A value convdiag does not know
+// is a shell variable ($PARTICIPANT_ID) in Path or Body, named in Vars;
+// never a {placeholder}, which curl would glob.
 type FixRequest struct {
 	Method string `json:"method"`
 	// BaseURL is the API base (https://api.<domain>); empty when unknown,
-	// in which case curl uses $GENESYSCLOUD_API_BASE.
+	// in which case the request uses $GENESYSCLOUD_API_BASE.
 	BaseURL string `json:"base_url,omitempty"`
 	Path    string `json:"path"`
 	// Body is the JSON body; nil for none.
 	Body json.RawMessage `json:"body,omitempty"`
+	// Vars are the shell variables Path and Body use, with what to set
+	// each to.
+	Vars []Var `json:"vars,omitempty"`
+}
+
+// Var is a value a fix needs that convdiag does not know.
+type Var struct {
+	// Name is the shell variable (PARTICIPANT_ID), without the $.
+	Name string `json:"name"`
+	// Set says what to set it to.
+	Set string `json:"set"`
+}
+
+// VarNotes says what to set each variable of the request to.
+func (r *FixRequest) VarNotes() []string {
+	var out []string
+	if r.BaseURL == "" {
+		out = append(out, BaseNote)
+	}
+	for _, v := range r.Vars {
+		out = append(out, "set "+v.Name+" to "+v.Set)
+	}
+	return out
 }
 
 // URL is the full URL, or the path after "$GENESYSCLOUD_API_BASE".
@@ -129,17 +163,38 @@ func (r *FixRequest) URL() string {
 }
 
 // Curl renders the request as a curl command that reads the token from
-// $GENESYSCLOUD_ACCESS_TOKEN.
+// $GENESYSCLOUD_ACCESS_TOKEN; variables are left for the shell to expand.
 func (r *FixRequest) Curl() string {
 	var b strings.Builder
-	url := r.URL()
-	quotedURL := shellQuote(url)
-	if r.BaseURL == "" {
-		quotedURL = `"` + url + `"`
-	}
-	fmt.Fprintf(&b, "curl -sS -X %s %s \\\n  -H \"Authorization: Bearer $GENESYSCLOUD_ACCESS_TOKEN\"", r.Method, quotedURL)
+	fmt.Fprintf(&b, "curl -sS -X %s %s \\\n  -H \"Authorization: Bearer $GENESYSCLOUD_ACCESS_TOKEN\"", r.Method, shellQuoteVars(r.URL()))
 	if len(r.Body) > 0 {
-		fmt.Fprintf(&b, " \\\n  -H 'Content-Type: application/json' \\\n  --data-raw %s", shellQuote(string(r.Body)))
+		fmt.Fprintf(&b, " \\\n  -H 'Content-Type: application/json' \\\n  --data-raw %s", shellQuoteVars(string(r.Body)))
+	}
+	return b.String()
+}
+
+// varRe matches a shell variable a fix uses ($NAME, upper case).
+var varRe = regexp.MustCompile(`\$[A-Z][A-Z0-9_]*`)
+
+// shellQuoteVars quotes s for a POSIX shell with single quotes, except the
+// $VARIABLES in it, which are left in double quotes for the shell to
+// expand.
+func shellQuoteVars(s string) string {
+	locs := varRe.FindAllStringIndex(s, -1)
+	if locs == nil {
+		return shellQuote(s)
+	}
+	var b strings.Builder
+	last := 0
+	for _, l := range locs {
+		if l[0] > last {
+			b.WriteString(shellQuote(s[last:l[0]]))
+		}
+		b.WriteString(`"` + s[l[0]:l[1]] + `"`)
+		last = l[1]
+	}
+	if last < len(s) {
+		b.WriteString(shellQuote(s[last:]))
 	}
 	return b.String()
 }

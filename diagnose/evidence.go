@@ -45,9 +45,12 @@ type Evidence struct {
 	// Auth describes how a live check authenticated (nil offline).
 	Auth *Auth `json:"auth,omitempty"`
 
-	// APIBase and Region describe where a live check looked.
+	// APIBase is where a live check looked.
 	APIBase string `json:"api_base,omitempty"`
-	Region  string `json:"region,omitempty"`
+	// Region is the org's region as the user gave it (--region,
+	// GENESYSCLOUD_REGION, a profile; any mode), RegionFrom where from.
+	Region     string `json:"region,omitempty"`
+	RegionFrom string `json:"region_from,omitempty"`
 	// Incomplete lists what could not be established (API unreachable,
 	// authentication failed, budget spent). Non-empty makes the verdict
 	// "incomplete".
@@ -59,6 +62,10 @@ type Evidence struct {
 	// Sent lists the requests a live check sent ("GET /api/v2/..."), in
 	// the order they went out.
 	Sent []string `json:"sent,omitempty"`
+	// Simulated is set when the org is convdiag's own simulated org (the
+	// demo): fixes name the scenario's real host, not the simulator's
+	// port, which is gone after the demo.
+	Simulated bool `json:"simulated,omitempty"`
 	// ObservedAt is when the evidence was gathered (zero when unknown).
 	ObservedAt time.Time `json:"observed_at,omitzero"`
 
@@ -80,11 +87,27 @@ type Request struct {
 	// empty body from none.
 	Body    []byte `json:"-"`
 	HasBody bool   `json:"has_body"`
-	// Origin says where the request came from: "flags", "default", "curl",
-	// "har", "bundle".
+	// Origin says where the request came from: "flags", "curl", "har",
+	// "demo", "bundle"; empty (with an empty Method) when the request is
+	// unknown: nothing is judged about it.
 	Origin  string   `json:"origin,omitempty"`
 	Headers []Header `json:"headers,omitempty"`
+	// AuthScheme is the scheme of the Authorization sent, when the request
+	// came with its headers (curl, HAR): "Bearer", "Basic", another scheme,
+	// AuthBare for a token without a scheme, AuthVariable for a shell
+	// variable; "" when no Authorization is known. The value is never kept.
+	AuthScheme string `json:"auth_scheme,omitempty"`
 }
+
+// Authorization schemes that are not a scheme word.
+const (
+	AuthBare     = "(none: a bare token)"
+	AuthVariable = "(a shell variable)"
+)
+
+// Known reports whether the request line was given (flags, curl, HAR,
+// bundle); without it nothing is claimed about the endpoint or the body.
+func (r *Request) Known() bool { return r.Method != "" }
 
 // Response is the response the request got.
 type Response struct {
@@ -92,6 +115,32 @@ type Response struct {
 	Body          []byte   `json:"-"`
 	CorrelationID string   `json:"correlation_id,omitempty"`
 	Headers       []Header `json:"headers,omitempty"`
+	// HeadersKnown is set when the response's headers were given (curl -i,
+	// a HAR, a live replay): then their absence is evidence too.
+	HeadersKnown bool `json:"headers_known,omitempty"`
+}
+
+// GenesysMarkers lists what shows that Genesys produced the response: the
+// ININ-Correlation-Id and inin-ratelimit-* headers, and the ErrorBody shape
+// (reference §8b). Empty means a gateway, proxy or mock may have answered.
+func (r *Response) GenesysMarkers() []string {
+	if r == nil {
+		return nil
+	}
+	var out []string
+	if r.CorrelationID != "" {
+		out = append(out, "ININ-Correlation-Id header")
+	}
+	for _, h := range r.Headers {
+		if strings.HasPrefix(strings.ToLower(h.Name), "inin-ratelimit-") {
+			out = append(out, "inin-ratelimit-* headers")
+			break
+		}
+	}
+	if eb := r.ErrorBody(); eb.IsGenesysShaped() {
+		out = append(out, "a Genesys error body (code, status, contextId)")
+	}
+	return out
 }
 
 // ErrorBody decodes the response body as a Genesys error body.

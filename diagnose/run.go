@@ -206,6 +206,9 @@ func (ch *Chain) Run(ev *Evidence, opts Options) *Report {
 		if f := rep.Causes[i].Fix; f != nil {
 			if f.UseCorrected {
 				f.Request, f.Before = rep.Conclusion.Corrected, append(f.Before, rep.Conclusion.Before...)
+				if f.Request != nil {
+					f.Notes = append(f.Notes, rep.Conclusion.CorrectedNotes...)
+				}
 			}
 			f.Finish()
 		}
@@ -389,7 +392,7 @@ func verdict(ev *Evidence, causes []Cause) Verdict {
 	}
 	found := strings.Join(parts, ", ")
 	if len(ev.Incomplete) > 0 {
-		s := "diagnosis incomplete: " + strings.Join(ev.Incomplete, "; ")
+		s := "diagnosis incomplete: could not read the org: " + strings.Join(ev.Incomplete, "; ") + ". What was given (the request, the body, the status) is judged without it"
 		if found != "" {
 			s += " (found so far: " + found + ")"
 		}

@@ -241,10 +241,32 @@ func TestUndeclaredCauseIsAProgrammerError(t *testing.T) {
 func TestCurlQuotesAndUnknownBase(t *testing.T) {
 	r := &FixRequest{Method: "PATCH", Path: "/api/v2/x/it's", Body: []byte(`{"name":"O'Brien"}`)}
 	c := r.Curl()
-	if !strings.Contains(c, `"$GENESYSCLOUD_API_BASE/api/v2/x/it's"`) {
-		t.Errorf("unknown base must be a double-quoted variable: %s", c)
+	if !strings.Contains(c, `"$GENESYSCLOUD_API_BASE"'/api/v2/x/it'\''s'`) {
+		t.Errorf("unknown base must be a double-quoted variable, the rest single-quoted: %s", c)
 	}
 	if !strings.Contains(c, `'{"name":"O'\''Brien"}'`) {
 		t.Errorf("single quote in body not escaped for the shell: %s", c)
+	}
+}
+
+// TestCurlVariables: unknown values are shell variables the shell expands,
+// in the URL and inside a single-quoted body; never {placeholders}, which
+// curl globs; each variable gets a note saying what to set it to.
+func TestCurlVariables(t *testing.T) {
+	r := &FixRequest{Method: "PATCH", BaseURL: "https://api.mypurecloud.de", Path: "/api/v2/conversations/c/participants/$PARTICIPANT_ID",
+		Body: []byte(`{"state":"disconnected","wrapup":{"code":"$WRAPUP_CODE_ID"}}`),
+		Vars: []Var{{Name: "PARTICIPANT_ID", Set: "the participant's id"}, {Name: "WRAPUP_CODE_ID", Set: "a wrap-up code"}}}
+	f := &Fix{Summary: "Do it", Request: r}
+	f.Finish()
+	for _, want := range []string{`'https://api.mypurecloud.de/api/v2/conversations/c/participants/'"$PARTICIPANT_ID"`, `'{"state":"disconnected","wrapup":{"code":"'"$WRAPUP_CODE_ID"'"}}'`} {
+		if !strings.Contains(f.Curl, want) {
+			t.Errorf("curl lacks %s:\n%s", want, f.Curl)
+		}
+	}
+	if strings.ContainsAny(f.Curl, "{}") && strings.Contains(f.Curl, "{participant") {
+		t.Errorf("a {placeholder} reached the curl: %s", f.Curl)
+	}
+	if len(f.Notes) != 2 || !strings.Contains(f.Notes[0], "PARTICIPANT_ID") {
+		t.Errorf("notes %q", f.Notes)
 	}
 }

@@ -98,7 +98,7 @@ func (r markdownRenderer) Render(w io.Writer, m *Model) error {
 				fmt.Fprintf(ew, "First:\n\n")
 				fence(ew, "sh", b.Curl)
 			}
-			same := f.Request != nil && m.Corrected != nil && sameRequest(f.Request, m.Corrected) && len(f.Before) == 0
+			same := f.Request != nil && m.Corrected != nil && !m.RequestOK && sameRequest(f.Request, m.Corrected) && len(f.Before) == 0
 			if f.Request != nil && !same {
 				if len(f.Before) > 0 {
 					fmt.Fprintf(ew, "Then:\n\n")
@@ -109,7 +109,7 @@ func (r markdownRenderer) Render(w io.Writer, m *Model) error {
 				fmt.Fprintf(ew, "The corrected request is under \"The request that would have worked\".\n\n")
 			}
 			for _, n := range f.Notes {
-				if same && n == baseNote {
+				if same && (containsString(varNotes(m.Corrected), n) || containsString(m.Corrected.Notes, n)) {
 					continue
 				}
 				fmt.Fprintf(ew, "> Note: %s\n\n", mdText(n))
@@ -124,8 +124,13 @@ func (r markdownRenderer) Render(w io.Writer, m *Model) error {
 		}
 	}
 
-	if req := m.Corrected; req != nil {
+	if req := m.Corrected; req != nil && !m.RequestOK {
 		fmt.Fprintf(ew, "### The request that would have worked\n\n")
+		for _, b := range req.Before {
+			fmt.Fprintf(ew, "First:\n\n")
+			fence(ew, "sh", b.Curl)
+			fmt.Fprintf(ew, "Then:\n\n")
+		}
 		var b strings.Builder
 		fmt.Fprintf(&b, "%s %s\n", req.Method, req.URL)
 		if len(req.Body) > 0 {
@@ -133,9 +138,12 @@ func (r markdownRenderer) Render(w io.Writer, m *Model) error {
 		}
 		fence(ew, "http", strings.TrimRight(b.String(), "\n"))
 		fence(ew, "sh", req.Curl)
-		if strings.Contains(req.URL, "$GENESYSCLOUD_API_BASE") {
-			fmt.Fprintf(ew, "> Note: %s\n\n", mdText(baseNote))
+		for _, n := range append(varNotes(req), req.Notes...) {
+			fmt.Fprintf(ew, "> Note: %s\n\n", mdText(n))
 		}
+	}
+	if m.NothingToSend != "" {
+		fmt.Fprintf(ew, "### Nothing to send\n\n%s\n\n", mdText(m.NothingToSend))
 	}
 
 	if m.RequestOK {

@@ -194,7 +194,7 @@ func (t textRenderer) Render(w io.Writer, m *Model) error {
 		}
 		if f := c.Fix; f != nil {
 			summary := f.Summary
-			same := f.Request != nil && m.Corrected != nil && sameRequest(f.Request, m.Corrected)
+			same := f.Request != nil && m.Corrected != nil && !m.RequestOK && sameRequest(f.Request, m.Corrected)
 			if same && len(f.Before) == 0 {
 				summary += " (the request is below)"
 			}
@@ -210,7 +210,7 @@ func (t textRenderer) Render(w io.Writer, m *Model) error {
 				writeRequest(ew, f.Request, "        ")
 			}
 			for _, n := range f.Notes {
-				if same && n == baseNote {
+				if same && (containsString(varNotes(m.Corrected), n) || containsString(m.Corrected.Notes, n)) {
 					continue
 				}
 				fmt.Fprint(ew, wrap(n, textWidth, "      note: ", "            "))
@@ -222,17 +222,28 @@ func (t textRenderer) Render(w io.Writer, m *Model) error {
 		fmt.Fprintln(ew)
 	}
 
-	if r := m.Corrected; r != nil {
+	if r := m.Corrected; r != nil && !m.RequestOK {
 		fmt.Fprintf(ew, "%s\n", p.bold.Sprint("The request that would have worked"))
+		for _, b := range r.Before {
+			fmt.Fprintln(ew, "  first:")
+			writeRequest(ew, b, "    ")
+			for _, line := range strings.Split(b.Curl, "\n") {
+				fmt.Fprintf(ew, "    %s\n", line)
+			}
+			fmt.Fprintln(ew, "  then:")
+		}
 		writeRequest(ew, r, "  ")
 		fmt.Fprintln(ew)
 		for _, line := range strings.Split(r.Curl, "\n") {
 			fmt.Fprintf(ew, "  %s\n", line)
 		}
-		if strings.Contains(r.URL, "$GENESYSCLOUD_API_BASE") {
-			fmt.Fprint(ew, wrap(baseNote, textWidth, "  note: ", "        "))
+		for _, n := range append(varNotes(r), r.Notes...) {
+			fmt.Fprint(ew, wrap(n, textWidth, "  note: ", "        "))
 		}
 		fmt.Fprintln(ew)
+	}
+	if m.NothingToSend != "" {
+		fmt.Fprintf(ew, "%s\n%s\n", p.bold.Sprint("Nothing to send"), wrap(m.NothingToSend, textWidth, "  ", "  "))
 	}
 
 	if m.RequestOK {
@@ -259,8 +270,14 @@ func (t textRenderer) Render(w io.Writer, m *Model) error {
 	return ew.err
 }
 
-// baseNote is diagnose.BaseNote (the API base of a fix is unknown).
-const baseNote = diagnose.BaseNote
+// varNotes says what to set the shell variables of a request to.
+func varNotes(r *Request) []string {
+	fr := diagnose.FixRequest{BaseURL: "-", Vars: r.Vars}
+	if strings.Contains(r.URL, "$GENESYSCLOUD_API_BASE") {
+		fr.BaseURL = ""
+	}
+	return fr.VarNotes()
+}
 
 func sameRequest(a, b *Request) bool {
 	return a.Method == b.Method && a.URL == b.URL && string(a.Body) == string(b.Body)
@@ -406,4 +423,13 @@ func (e *errWriter) Write(b []byte) (int, error) {
 		e.err = err
 	}
 	return n, nil
+}
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }

@@ -30,12 +30,16 @@ type Model struct {
 	Checks        []Check       `json:"checks"`
 	Causes        []Cause       `json:"causes"`
 	RuledOut      []RuledOut    `json:"ruled_out"`
-	// Corrected is the request that would have worked, when one is known
-	// and it differs from the request as sent.
-	Corrected *Request `json:"corrected_request,omitempty"`
+	// Corrected is the one request that would have worked (causes were
+	// found and a request can work), or null: scripts read it. When
+	// RequestOK it is the request as sent.
+	Corrected *Request `json:"corrected_request"`
 	// RequestOK is set when the request as sent is already the right one
 	// (the causes are about the conversation, the token or the timing).
-	RequestOK bool     `json:"request_ok,omitempty"`
+	RequestOK bool `json:"request_ok,omitempty"`
+	// NothingToSend says why no request can do what was meant (the
+	// conversation ended, a system leg); then Corrected is null.
+	NothingToSend string `json:"nothing_to_send,omitempty"`
 	Verdict   Verdict  `json:"verdict"`
 	Notes     []string `json:"notes"`
 	// Reproduce is the command line that reruns this diagnosis (bundles).
@@ -161,6 +165,13 @@ type Request struct {
 	Path   string          `json:"path"`
 	Body   json.RawMessage `json:"body,omitempty"`
 	Curl   string          `json:"curl,omitempty"`
+	// Vars are the shell variables the request uses for values convdiag
+	// does not know, with what to set each to.
+	Vars []diagnose.Var `json:"vars,omitempty"`
+	// Before lists requests to send first (the corrected request only).
+	Before []*Request `json:"before,omitempty"`
+	// Notes are caveats of the corrected request.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // RuledOut is a cause checked and excluded.
@@ -267,9 +278,13 @@ func Build(rep *diagnose.Report, version string) *Model {
 	for _, r := range rep.RuledOut {
 		m.RuledOut = append(m.RuledOut, RuledOut{ID: r.ID, Reason: r.Reason})
 	}
-	m.RequestOK = cl.RequestOK
-	if cl.Recommend {
+	m.RequestOK, m.NothingToSend = cl.RequestOK, cl.NothingToSend
+	if cl.Recommend || cl.RequestOK {
 		m.Corrected = request(cl.Corrected)
+		for _, b := range cl.Before {
+			m.Corrected.Before = append(m.Corrected.Before, request(b))
+		}
+		m.Corrected.Notes = cl.CorrectedNotes
 	}
 	m.Verdict.Status, m.Verdict.ExitCode, m.Verdict.Summary = rep.Verdict.Status, rep.Verdict.ExitCode, rep.Verdict.Summary
 	if ev.Replayed != "" {
@@ -290,7 +305,7 @@ func request(r *diagnose.FixRequest) *Request {
 	if r == nil {
 		return nil
 	}
-	return &Request{Method: r.Method, URL: r.URL(), Path: r.Path, Body: r.Body, Curl: r.Curl()}
+	return &Request{Method: r.Method, URL: r.URL(), Path: r.Path, Body: r.Body, Curl: r.Curl(), Vars: r.Vars}
 }
 
 func refs(in []diagnose.Ref) []Evidence {

@@ -62,7 +62,7 @@ func checkFlags() []cli.Flag {
 	fl := []cli.Flag{
 		&cli.StringFlag{Name: "conversation", Usage: "conversation `ID` (taken from the request path when absent)"},
 		&cli.StringFlag{Name: "participant", Usage: "the participant `ID` the caller meant to drop (taken from the path or body when absent)"},
-		&cli.StringFlag{Name: "request", Usage: "the request line as sent, 'METHOD URL-or-PATH' (default: 'POST /api/v2/conversations/{conversation}/disconnect')"},
+		&cli.StringFlag{Name: "request", Usage: "the request line as sent, 'METHOD URL-or-PATH'; without it (or --curl, --har) nothing is judged about the endpoint or the body"},
 		&cli.StringFlag{Name: "body", Usage: "the body as sent: a file path, - for stdin, or a literal starting with { or [; bytes kept exactly", TakesFile: true},
 		&cli.StringFlag{Name: "status", Usage: "the HTTP status the request got, e.g. 409"},
 		&cli.StringFlag{Name: "response", Usage: "`FILE` with the error body received (or the whole response as printed by curl -i)", TakesFile: true},
@@ -75,7 +75,7 @@ func checkFlags() []cli.Flag {
 		&cli.StringFlag{Name: "bundle", Usage: "rerun a saved bundle `DIR` offline (it holds all the evidence)", TakesFile: true},
 		&cli.BoolFlag{Name: "offline", Usage: "no network: judge the files given (implied when there are no credentials and no --api-base, or when saved GETs are given)"},
 		&cli.BoolFlag{Name: "dry-run", Usage: "judge only the request line and body; nothing is fetched"},
-		&cli.StringFlag{Name: "region", Usage: "live: region key (eu-central-1) or domain (mypurecloud.de) [$GENESYSCLOUD_REGION]"},
+		&cli.StringFlag{Name: "region", Usage: "the org's region, key (eu-central-1) or domain (mypurecloud.de); live: where to look [$GENESYSCLOUD_REGION]"},
 		&cli.StringFlag{Name: "api-base", Usage: "live: explicit API base `URL` (simulator, gateway) [$GENESYSCLOUD_API_BASE]"},
 		&cli.StringFlag{Name: "login-base", Usage: "live: base `URL` of the token endpoint (default: login.<domain> for https://api.<domain>, else the API base)"},
 		&cli.StringFlag{Name: "client-id", Usage: "live: OAuth client id (client-credentials grant) [$GENESYSCLOUD_OAUTHCLIENT_ID]"},
@@ -221,15 +221,14 @@ func runCheck(ctx context.Context, e *env, o *checkOptions) error {
 		if ev, err = loadInput(e, o); err != nil {
 			return err
 		}
-		if !o.DryRun {
-			lt, err := resolveLive(e, o, ev)
-			if err != nil {
-				return err
-			}
-			if lt != nil {
-				ev.Mode = diagnose.ModeLive
-				ev = gatherLive(ctx, e, o.Timeout, o.Output.Verbose, lt, ev)
-			}
+		res, err := resolveSettings(e, o, ev)
+		if err != nil {
+			return err
+		}
+		ev.Region, ev.RegionFrom = res.Region, res.RegionFrom
+		if res.Live != nil {
+			ev.Mode = diagnose.ModeLive
+			ev = gatherLive(ctx, e, o.Timeout, o.Output.Verbose, res.Live, ev)
 		}
 	}
 	rep := checks.Diagnose(ev, diagnose.Options{Now: e.Now})

@@ -75,9 +75,34 @@ func runDemo(ctx context.Context, e *env, sc sim.Scenario, out outputOptions, bu
 	if err != nil {
 		return err
 	}
-	defer fmt.Fprintf(e.Stderr, "convdiag demo: started a simulated Genesys org at %s (scenario %s), replayed the user's request (%s), then checked it live over HTTP (%s); `convdiag sim --scenario %s` keeps one running to try the fix.\n",
-		d.base, sc.Name, d.replayed, sentSummary(d.rep), sc.Name)
+	defer func() {
+		fmt.Fprintf(e.Stderr, "convdiag demo: started a simulated Genesys org at %s (scenario %s), replayed the user's request (%s), then checked it live over HTTP (%s).\n",
+			d.base, sc.Name, d.replayed, sentSummary(d.rep))
+		if try := tryFix(sc.Name, d.rep.Conclusion); try != "" {
+			fmt.Fprintf(e.Stderr, "convdiag demo: try the fix against a simulated org that stays up:\n  %s\n", try)
+		}
+	}()
 	return finish(e, d.rep.Evidence, d.rep, out, "convdiag demo "+sc.Name)
+}
+
+// Address and token of the one-liner that tries a demo's fix.
+const tryAddr, tryToken = "127.0.0.1:8765", "demo-token"
+
+// tryFix is a one-liner that serves the scenario on a fixed address and
+// sends the corrected request (and any to send first) to it; "" when there
+// is nothing to send.
+func tryFix(scenario string, c diagnose.Conclusion) string {
+	if c.Corrected == nil {
+		return ""
+	}
+	parts := []string{fmt.Sprintf("convdiag sim --scenario %s --addr %s --access-token %s & sleep 1", scenario, tryAddr, tryToken)}
+	for _, r := range append(append([]*diagnose.FixRequest{}, c.Before...), c.Corrected) {
+		local := *r
+		local.BaseURL = "http://" + tryAddr
+		curl := strings.ReplaceAll(local.Curl(), " \\\n  ", " ")
+		parts = append(parts, strings.ReplaceAll(curl, "$GENESYSCLOUD_ACCESS_TOKEN", tryToken)+" -w ' -> %{http_code}\\n'")
+	}
+	return strings.Join(append(parts, "kill %1"), "; ")
 }
 
 func demo(ctx context.Context, e *env, sc sim.Scenario, verbose bool, budget time.Duration) (*demoRun, error) {
@@ -91,7 +116,7 @@ func demo(ctx context.Context, e *env, sc sim.Scenario, verbose bool, budget tim
 	}
 	defer shutdown(srv)
 
-	ev := &diagnose.Evidence{Request: diagnose.Request{Method: sc.Request.Method, URL: sc.Request.URL, Body: []byte(sc.Request.Body), HasBody: sc.Request.Body != "", Origin: "demo"}}
+	ev := &diagnose.Evidence{Simulated: true, Request: diagnose.Request{Method: sc.Request.Method, URL: sc.Request.URL, Body: []byte(sc.Request.Body), HasBody: sc.Request.Body != "", Origin: "demo", AuthScheme: "Bearer"}}
 	resp, err := replay(ctx, e, base, sc.Request)
 	if err != nil {
 		return nil, fmt.Errorf("replay the scenario's request: %w", err)
@@ -100,12 +125,12 @@ func demo(ctx context.Context, e *env, sc sim.Scenario, verbose bool, budget tim
 	// The check sees the org as it was when the request failed.
 	org.Reset()
 
-	lt := &liveTarget{
-		target: collect.Target{APIBase: base, TokenURL: base + "/oauth/token", Method: "client-credentials", From: "the demo"},
-		cfg:    genesys.ClientConfig{APIBase: base, TokenURL: base + "/oauth/token", ClientID: demoClientID, ClientSecret: demoClientSecret, Transport: e.Transport},
-		convID: sc.ConversationID(),
+	lv := &collect.Live{
+		Target: collect.Target{APIBase: base, TokenURL: base + "/oauth/token", Method: "client-credentials", From: "the demo"},
+		Config: genesys.ClientConfig{APIBase: base, TokenURL: base + "/oauth/token", ClientID: demoClientID, ClientSecret: demoClientSecret, Transport: e.Transport},
+		ConvID: sc.ConversationID(),
 	}
-	ev = gatherLive(ctx, e, budget, verbose, lt, ev)
+	ev = gatherLive(ctx, e, budget, verbose, lv, ev)
 	rep := checks.Diagnose(ev, diagnose.Options{Now: e.Now})
 	return &demoRun{base: base, replayed: fmt.Sprintf("%s %s -> %d", sc.Request.Method, shortPath(sc.Request.URL), resp.Status), rep: rep}, nil
 }
@@ -152,7 +177,13 @@ func replay(ctx context.Context, e *env, base string, r sim.SentRequest) (*diagn
 	if err != nil {
 		return nil, err
 	}
-	return &diagnose.Response{Status: resp.StatusCode, Body: body, CorrelationID: resp.Header.Get("ININ-Correlation-Id")}, nil
+	out := &diagnose.Response{Status: resp.StatusCode, Body: body, CorrelationID: resp.Header.Get("ININ-Correlation-Id"), HeadersKnown: true}
+	for _, k := range []string{"ININ-Correlation-Id", "inin-ratelimit-allowed", "inin-ratelimit-count", "inin-ratelimit-reset", "Date"} {
+		if v := resp.Header.Get(k); v != "" {
+			out.Headers = append(out.Headers, diagnose.Header{Name: k, Value: v})
+		}
+	}
+	return out, nil
 }
 
 func shortPath(raw string) string {

@@ -115,8 +115,17 @@ func TestDemo(t *testing.T) {
 			t.Errorf("%s = %q, want %s (the simulated 409 names the initiator, which proves the fallback)", id, c[id], l)
 		}
 	}
-	if lines := strings.Split(strings.TrimSpace(r.Stderr), "\n"); len(lines) != 1 || !strings.Contains(lines[0], "started a simulated Genesys org") || !strings.Contains(lines[0], "1 token request, then 3 GETs") {
+	lines := strings.Split(strings.TrimSpace(r.Stderr), "\n")
+	if len(lines) != 3 || !strings.Contains(lines[0], "started a simulated Genesys org") || !strings.Contains(lines[0], "1 token request, then 3 GETs") {
 		t.Errorf("stderr %q", r.Stderr)
+	}
+	// The fix is printed against the scenario's real host, and the
+	// one-liner to try it targets a simulated org that stays up.
+	if !strings.Contains(r.Stdout, `"url": "$GENESYSCLOUD_API_BASE/api/v2/conversations/`) || strings.Contains(r.Stdout, `"url": "http://127.0.0.1`) {
+		t.Errorf("the fix names the demo's port, which is gone after the demo:\n%s", r.Stdout)
+	}
+	if len(lines) == 3 && (!strings.Contains(lines[2], "convdiag sim --scenario seed-forum-409 --addr "+tryAddr) || !strings.Contains(lines[2], "http://"+tryAddr+"/api/v2/conversations/")) {
+		t.Errorf("try-the-fix line %q", lines[2])
 	}
 	if !strings.Contains(r.Stdout, `"mode": "live"`) {
 		t.Error("the demo is not a live check")

@@ -58,14 +58,7 @@ func Collect(ctx context.Context, c *genesys.Client, t Target, ev *diagnose.Evid
 		if errors.As(err, &te) {
 			ev.Auth.Status = te.Status
 			ev.Auth.Error = te.Error()
-			switch {
-			case te.Unreachable:
-				ev.Incomplete = append(ev.Incomplete, "the token endpoint "+t.TokenURL+" is unreachable")
-			case ctx.Err() != nil:
-				ev.Incomplete = append(ev.Incomplete, "the time budget was spent getting a token")
-			default:
-				ev.Incomplete = append(ev.Incomplete, "authentication failed, so nothing could be read from the org")
-			}
+			ev.Incomplete = append(ev.Incomplete, tokenFailure(te, t, ctx.Err() != nil))
 		} else {
 			ev.Auth.Error = err.Error()
 			ev.Incomplete = append(ev.Incomplete, "no token: "+err.Error())
@@ -142,6 +135,28 @@ func Collect(ctx context.Context, c *genesys.Client, t Target, ev *diagnose.Evid
 	if ev.Conversation == nil && ev.Call == nil && ev.ConversationFetch.Status == 404 {
 		ev.Notes = append(ev.Notes, fmt.Sprintf("conversation %s was not found in the org of the token at %s", convID, t.APIBase))
 	}
+}
+
+// tokenFailure says why convdiag's own token request failed. It is
+// convdiag's login, not the customer's: it says nothing about the token the
+// customer's request carried.
+func tokenFailure(te *genesys.TokenError, t Target, budgetSpent bool) string {
+	own := "convdiag's own token request to " + t.TokenURL
+	switch {
+	case te.Unreachable:
+		return fmt.Sprintf("the token endpoint %s is unreachable, so convdiag could not log in (%v)", t.TokenURL, te.Err)
+	case budgetSpent && te.Status == 0:
+		return own + " did not finish within the time budget"
+	case te.Status == 429:
+		return own + " was rate limited (429) until the time budget was spent"
+	case te.Status >= 500:
+		return fmt.Sprintf("%s failed with %d: the login service is unavailable", own, te.Status)
+	case te.Code != "":
+		return fmt.Sprintf("%s was refused (%d %s): check the credentials given to convdiag (%s)", own, te.Status, te.Code, t.From)
+	case te.Status != 0:
+		return fmt.Sprintf("%s was refused (%d): check the credentials given to convdiag (%s)", own, te.Status, t.From)
+	}
+	return own + " failed: " + te.Err.Error()
 }
 
 // fetchOf records a GET's outcome.

@@ -8,22 +8,45 @@ import (
 	"github.com/agnivade/levenshtein"
 )
 
-// Kind classifies what an endpoint does to a conversation.
-type Kind string
+//go:generate go run gen_operations.go -sdk ${SDK} -out operations_gen.go
 
-// Endpoint kinds.
+// Does says what an operation does to a conversation. The generator marks
+// every operation of the official API definition with it.
+type Does string
+
+// What operations do.
 const (
-	KindParticipantUpdate   Kind = "participant-update"   // PATCH one participant (state, wrap-up, hold, ...)
-	KindCommunicationUpdate Kind = "communication-update" // PATCH one communication of a participant
-	KindTeardown            Kind = "conversation-teardown"
-	KindConversationUpdate  Kind = "conversation-update" // PATCH a whole conversation (recording, merge, disconnect all)
-	KindConsult             Kind = "consult"
-	KindTransfer            Kind = "transfer"
-	KindMonitor             Kind = "monitor"
-	KindRead                Kind = "read"
-	KindWrapup              Kind = "wrapup"
-	KindAdd                 Kind = "add-participant"
+	// DoesDrop: ends exactly one participant's part (the participant and
+	// communication PATCHes, with "state": "disconnected").
+	DoesDrop Does = "drops-participant"
+	// DoesTeardown: ends the whole conversation (POST .../disconnect,
+	// DELETE, or the conversation PATCH with "state": "disconnected").
+	DoesTeardown Does = "tears-down"
+	// DoesRead: a GET.
+	DoesRead Does = "reads"
+	// DoesParticipantOther: another operation on one participant
+	// (consult, replace, monitor, wrap-up, attributes, ...).
+	DoesParticipantOther Does = "other-participant-operation"
+	// DoesOther: anything else (messaging, settings, analytics jobs, ...).
+	DoesOther Does = "other"
 )
+
+// Operation is one operation of the official API definition, as the
+// generator read it from the official SDK (operations_gen.go).
+type Operation struct {
+	// ID is the SDK's operation name (patchConversationParticipant).
+	ID     string
+	Method string
+	// Path is the template; placeholders are named as in the API
+	// definition ({conversationId}, {participantId}, ...).
+	Path string
+	Does Does
+	// TakesBody is set when the operation has a body parameter.
+	TakesBody  bool
+	Deprecated bool
+	// Summary is the first sentence of the SDK's description.
+	Summary string
+}
 
 // FieldType is the JSON type a body field must have.
 type FieldType string
@@ -94,22 +117,20 @@ func (b *BodyContract) TargetField() *Field {
 	return nil
 }
 
-// Endpoint is one row of the endpoint contract table.
+// Endpoint is one row of the endpoint table: an operation of the official
+// API definition (or a forum recipe that Genesys does not have), with what
+// convdiag knows about it beyond the definition: its body contract, the
+// permissions it needs, the documented error codes that matter.
 type Endpoint struct {
-	// ID is a stable kebab-case name for the row.
-	ID     string
-	Method string
-	// Path is the template; placeholders are {conversationId},
-	// {participantId}, {communicationId}, {userId} and {media}.
-	Path string
-	// Media lists the values {media} may take.
+	Operation
+	// Media lists the values a {media} placeholder may take (forum recipes
+	// only; real rows name their media literally).
 	Media []string
-	Kind  Kind
 	// Exists is false for recipes that circulate on forums but that
 	// Genesys does not have.
 	Exists bool
 	// Body is the documented body contract; nil for an endpoint that takes
-	// no body.
+	// no body, or whose body convdiag does not model.
 	Body *BodyContract
 	// BelievedBody is the contract the seed forum post believes in, judged
 	// as well where the real endpoint documents no body.
@@ -119,13 +140,34 @@ type Endpoint struct {
 	// PermissionsUnconfirmed is set when the permission list was not read
 	// from the reference.
 	PermissionsUnconfirmed bool
-	// DropsOne is true for endpoints that end exactly one participant's
-	// part of the conversation.
-	DropsOne bool
-	// Summary says what the endpoint does, as a verb phrase.
-	Summary string
+	// NeedsUser is set when the definition lists not.a.user: a
+	// client-credentials token is refused (reference §8b).
+	NeedsUser bool
+	// UpdatesConversation marks the conversation PATCH, which tears the
+	// conversation down only when its body sets "state": "disconnected".
+	UpdatesConversation bool
+	// Success is the documented success status (0: not read).
+	Success int
 	// Note carries caveats, e.g. UNCONFIRMED facts.
 	Note string
+
+	segs []string
+}
+
+// DropsOne reports whether the endpoint ends exactly one participant.
+func (e *Endpoint) DropsOne() bool { return e.Does == DoesDrop }
+
+// Segment is the media segment of the path ("calls", ...), "" for the
+// generic paths (and for a {media} recipe row).
+func (e *Endpoint) Segment() string {
+	if len(e.segs) > 3 && e.segs[2] == "conversations" {
+		for _, m := range append(MediaSegments, "videos", "screenshares", "socials", "internalmessages") {
+			if e.segs[3] == m {
+				return m
+			}
+		}
+	}
+	return ""
 }
 
 // MediaSegments are the media path segments that have media-specific
@@ -194,99 +236,128 @@ const permDisconnect = "conversation:communication:disconnect"
 
 var participantPerms = []string{"conversation:participant:wrapup", "conversation:call:record", permDisconnect}
 
-// Endpoints is the endpoint contract table. Checks read it; adding an
-// endpoint is adding a row.
-var Endpoints = []Endpoint{
-	// Single participant (reference §1a).
-	{ID: "patch-participant", Method: "PATCH", Path: "/api/v2/conversations/{conversationId}/participants/{participantId}",
-		Kind: KindParticipantUpdate, Exists: true, Body: MediaParticipantRequest, Permissions: participantPerms, DropsOne: true,
-		Summary: "update one participant of any media (state, wrap-up, hold, mute, recording)"},
-	{ID: "patch-media-participant", Method: "PATCH", Path: "/api/v2/conversations/{media}/{conversationId}/participants/{participantId}",
-		Media: MediaSegments, Kind: KindParticipantUpdate, Exists: true, Body: MediaParticipantRequest, Permissions: participantPerms, DropsOne: true,
-		Summary: "update one participant of a conversation of this media type",
-		Note:    "the body and permissions are documented for calls; for the other media they are assumed to match (UNCONFIRMED)"},
-	{ID: "patch-communication", Method: "PATCH", Path: "/api/v2/conversations/{media}/{conversationId}/participants/{participantId}/communications/{communicationId}",
-		Media: MediaSegments, Kind: KindCommunicationUpdate, Exists: true, Body: MediaParticipantRequest, DropsOne: true,
-		Summary: "disconnect one communication of a participant; does not touch wrap-up",
-		Note:    "no permissions are listed for it in the reference"},
+// Endpoints is the endpoint table: every operation of the official API
+// definition that operations_gen.go lists, with the overlay's knowledge,
+// then the forum recipes. Checks read it; a new operation is a regenerated
+// row.
+var Endpoints = buildEndpoints()
 
-	// Whole conversation (reference §1b).
-	{ID: "post-disconnect", Method: "POST", Path: "/api/v2/conversations/{conversationId}/disconnect",
-		Kind: KindTeardown, Exists: true, BelievedBody: SeedDisconnectBody, Permissions: []string{permDisconnect},
-		Summary: "tear down the whole conversation (a recovery tool; takes no body)"},
-	{ID: "delete-conversation", Method: "DELETE", Path: "/api/v2/conversations/{conversationId}",
-		Kind: KindTeardown, Exists: true, Permissions: []string{permDisconnect},
-		Summary: "disconnect all participants of the conversation"},
-	{ID: "patch-media-conversation", Method: "PATCH", Path: "/api/v2/conversations/{media}/{conversationId}",
-		Media: MediaSegments, Kind: KindConversationUpdate, Exists: true, Body: ConversationPatch, Permissions: []string{permDisconnect},
-		Summary: "update a whole conversation: recording, merge into a conference, or disconnect everyone"},
-	{ID: "patch-conference", Method: "PATCH", Path: "/api/v2/conversations/calls/{conversationId}/conference",
-		Kind: KindConversationUpdate, Exists: true, Body: &BodyContract{Model: "UpdateConferenceRequest", Basis: "the public API reference",
-			Fields: []Field{{Name: "conversationIds", Type: TypeArray, Required: true}}},
-		Permissions: []string{"conversation:conference:add"}, Summary: "merge the listed conversations into this one"},
-
-	// Consult, monitoring, transfer (reference §1c, §1d).
-	{ID: "post-consult", Method: "POST", Path: "/api/v2/conversations/calls/{conversationId}/participants/{participantId}/consult",
-		Kind: KindConsult, Exists: true, Summary: "start or update a consult transfer"},
-	{ID: "patch-consult", Method: "PATCH", Path: "/api/v2/conversations/calls/{conversationId}/participants/{participantId}/consult",
-		Kind: KindConsult, Exists: true, Body: ConsultTransferUpdate, Summary: "change who is speaking in a consult transfer"},
-	{ID: "delete-consult", Method: "DELETE", Path: "/api/v2/conversations/calls/{conversationId}/participants/{participantId}/consult",
-		Kind: KindConsult, Exists: true, Summary: "cancel a consult transfer"},
-	{ID: "post-consult-agent", Method: "POST", Path: "/api/v2/conversations/calls/{conversationId}/participants/{participantId}/consult/agent", Kind: KindConsult, Exists: true, Summary: "start a consult transfer to an agent"},
-	{ID: "post-consult-queue", Method: "POST", Path: "/api/v2/conversations/calls/{conversationId}/participants/{participantId}/consult/queue", Kind: KindConsult, Exists: true, Summary: "start a consult transfer to a queue"},
-	{ID: "post-consult-external", Method: "POST", Path: "/api/v2/conversations/calls/{conversationId}/participants/{participantId}/consult/external", Kind: KindConsult, Exists: true, Summary: "start a consult transfer to an external number"},
-	{ID: "post-consult-contact", Method: "POST", Path: "/api/v2/conversations/calls/{conversationId}/participants/{participantId}/consult/contact/external", Kind: KindConsult, Exists: true, Summary: "start a consult transfer to an external contact"},
-	{ID: "post-voice-consult", Method: "POST", Path: "/api/v2/conversations/calls/{conversationId}/participants/{participantId}/voice/consult", Kind: KindConsult, Exists: true, Summary: "start a voice consult"},
-	{ID: "post-monitor", Method: "POST", Path: "/api/v2/conversations/calls/{conversationId}/participants/{participantId}/monitor", Kind: KindMonitor, Exists: true, Summary: "listen in on a participant"},
-	{ID: "post-coach", Method: "POST", Path: "/api/v2/conversations/calls/{conversationId}/participants/{participantId}/coach", Kind: KindMonitor, Exists: true, Summary: "coach a participant"},
-	{ID: "post-barge-participant", Method: "POST", Path: "/api/v2/conversations/calls/{conversationId}/participants/{participantId}/barge", Kind: KindMonitor, Exists: true, Summary: "barge into a participant's call"},
-	{ID: "post-barge", Method: "POST", Path: "/api/v2/conversations/{conversationId}/barge", Kind: KindMonitor, Exists: true, Permissions: []string{"conversation:call:barge"}, Summary: "barge into the conversation"},
-	{ID: "post-replace", Method: "POST", Path: "/api/v2/conversations/{conversationId}/participants/{participantId}/replace", Kind: KindTransfer, Exists: true, Summary: "replace (blind-transfer) a participant"},
-	{ID: "post-replace-agent", Method: "POST", Path: "/api/v2/conversations/{conversationId}/participants/{participantId}/replace/agent", Kind: KindTransfer, Exists: true, Summary: "replace a participant with an agent"},
-	{ID: "post-replace-queue", Method: "POST", Path: "/api/v2/conversations/{conversationId}/participants/{participantId}/replace/queue", Kind: KindTransfer, Exists: true, Summary: "replace a participant with a queue"},
-	{ID: "post-replace-external", Method: "POST", Path: "/api/v2/conversations/{conversationId}/participants/{participantId}/replace/external", Kind: KindTransfer, Exists: true, Summary: "replace a participant with an external number"},
-	{ID: "post-replace-contact", Method: "POST", Path: "/api/v2/conversations/{conversationId}/participants/{participantId}/replace/contact/external", Kind: KindTransfer, Exists: true, Summary: "replace a participant with an external contact"},
-	{ID: "post-transfer", Method: "POST", Path: "/api/v2/conversations/{conversationId}/participants/{participantId}/transfer", Kind: KindTransfer, Exists: true, Summary: "transfer a participant"},
-	{ID: "post-media-replace", Method: "POST", Path: "/api/v2/conversations/{media}/{conversationId}/participants/{participantId}/replace", Media: MediaSegments, Kind: KindTransfer, Exists: true, Summary: "replace a participant (media-specific)"},
-	{ID: "post-call-participants", Method: "POST", Path: "/api/v2/conversations/calls/{conversationId}/participants", Kind: KindAdd, Exists: true, Summary: "add a participant to a call"},
-	{ID: "post-call-participant-user", Method: "POST", Path: "/api/v2/conversations/calls/{conversationId}/participants/user/{userId}", Kind: KindAdd, Exists: true, Summary: "add a user to a call"},
-	{ID: "post-assign", Method: "POST", Path: "/api/v2/conversations/{conversationId}/assign", Kind: KindTransfer, Exists: true, Summary: "assign the conversation to a user"},
-
-	// Wrap-up (reference §1e).
-	{ID: "get-participant-wrapup", Method: "GET", Path: "/api/v2/conversations/{conversationId}/participants/{participantId}/wrapup", Kind: KindWrapup, Exists: true, Summary: "read a participant's wrap-up"},
-	{ID: "get-participant-wrapupcodes", Method: "GET", Path: "/api/v2/conversations/{conversationId}/participants/{participantId}/wrapupcodes", Kind: KindWrapup, Exists: true, Summary: "list a participant's wrap-up codes"},
-	{ID: "post-communication-wrapup", Method: "POST", Path: "/api/v2/conversations/{media}/{conversationId}/participants/{participantId}/communications/{communicationId}/wrapup",
-		Media: append(append([]string{}, MediaSegments...), "screenshares", "social", "videos"), Kind: KindWrapup, Exists: true, Summary: "apply wrap-up to a communication"},
-	{ID: "patch-aftercallwork", Method: "PATCH", Path: "/api/v2/conversations/aftercallwork/{conversationId}/participants/{participantId}/communications/{communicationId}", Kind: KindWrapup, Exists: true, Summary: "update after-call work"},
-
-	// Reads (reference §2).
-	{ID: "get-conversation", Method: "GET", Path: "/api/v2/conversations/{conversationId}", Kind: KindRead, Exists: true,
-		Permissions: []string{"conversation:communication:view"}, Summary: "read a conversation (generic participants)"},
-	{ID: "get-media-conversation", Method: "GET", Path: "/api/v2/conversations/{media}/{conversationId}", Media: MediaSegments, Kind: KindRead, Exists: true,
-		Summary: "read a conversation in its media view (calls: flat CallMediaParticipant)"},
-	{ID: "get-conversations", Method: "GET", Path: "/api/v2/conversations", Kind: KindRead, Exists: true, Summary: "list the logged-in user's active conversations"},
-	{ID: "get-token-info", Method: "GET", Path: "/api/v2/tokens/me", Kind: KindRead, Exists: true, Summary: "return information about the token"},
-	{ID: "post-create-call", Method: "POST", Path: "/api/v2/conversations/calls", Kind: KindAdd, Exists: true, Summary: "place a call (needs a user token)"},
-
-	// Forum recipes that Genesys does not have.
-	{ID: "forum-participant-disconnect", Method: "POST", Path: "/api/v2/conversations/{conversationId}/participants/{participantId}/disconnect",
-		Kind: KindParticipantUpdate, Summary: "a forum recipe: there is no per-participant disconnect action"},
-	{ID: "forum-media-participant-disconnect", Method: "POST", Path: "/api/v2/conversations/{media}/{conversationId}/participants/{participantId}/disconnect",
-		Media: MediaSegments, Kind: KindParticipantUpdate, Summary: "a forum recipe: there is no per-participant disconnect action"},
-	{ID: "forum-voice-participants", Method: "*", Path: "/api/v2/conversations/voice/participants",
-		Kind: KindParticipantUpdate, Summary: "a forum recipe: there is no \"voice\" media segment (calls are /conversations/calls)"},
-	{ID: "forum-voice-conversation-participants", Method: "*", Path: "/api/v2/conversations/voice/{conversationId}/participants",
-		Kind: KindParticipantUpdate, Summary: "a forum recipe: there is no \"voice\" media segment (calls are /conversations/calls)"},
-	{ID: "forum-voice-participant", Method: "*", Path: "/api/v2/conversations/voice/{conversationId}/participants/{participantId}",
-		Kind: KindParticipantUpdate, Summary: "a forum recipe: there is no \"voice\" media segment (calls are /conversations/calls)"},
-	{ID: "forum-delete-participant", Method: "DELETE", Path: "/api/v2/conversations/{conversationId}/participants/{participantId}",
-		Kind: KindParticipantUpdate, Summary: "a participant cannot be deleted; it is ended with PATCH {\"state\":\"disconnected\"}"},
-	{ID: "forum-delete-media-participant", Method: "DELETE", Path: "/api/v2/conversations/{media}/{conversationId}/participants/{participantId}",
-		Media: MediaSegments, Kind: KindParticipantUpdate, Summary: "a participant cannot be deleted; it is ended with PATCH {\"state\":\"disconnected\"}"},
+// overlay is what convdiag knows about an operation beyond the API
+// definition, from the reference (§1, §3, §8).
+type overlay struct {
+	Body, BelievedBody     *BodyContract
+	Permissions            []string
+	PermissionsUnconfirmed bool
+	NeedsUser              bool
+	UpdatesConversation    bool
+	Success                int
+	Summary, Note          string
 }
 
-// EndpointByID returns the row with the id; it panics for an unknown id,
-// which is a programmer error.
+const unconfirmedMedia = "the body and permissions are documented for calls; for the other media they are assumed to match (UNCONFIRMED)"
+
+// overlays are keyed by the SDK operation name.
+var overlays = map[string]overlay{
+	// Single participant (reference §1a, §8a, §8b).
+	"patchConversationParticipant": {Body: MediaParticipantRequest, Permissions: participantPerms, Success: 202,
+		Summary: "update one participant of any media (state, wrap-up, hold, mute, recording)"},
+	"patchConversationsCallParticipant": {Body: MediaParticipantRequest, Permissions: participantPerms, NeedsUser: true, Success: 202,
+		Summary: "update one participant of a call"},
+	"patchConversationsCallbackParticipant":         {Body: MediaParticipantRequest, Permissions: participantPerms, PermissionsUnconfirmed: true, Success: 202, Note: unconfirmedMedia},
+	"patchConversationsCobrowsesessionParticipant":  {Body: MediaParticipantRequest, Permissions: participantPerms, PermissionsUnconfirmed: true, Success: 202, Note: unconfirmedMedia},
+	"patchConversationsEmailParticipant":            {Body: MediaParticipantRequest, Permissions: participantPerms, PermissionsUnconfirmed: true, Success: 202, Note: unconfirmedMedia},
+	"patchConversationsMessageParticipant":          {Body: MediaParticipantRequest, Permissions: participantPerms, PermissionsUnconfirmed: true, Success: 202, Note: unconfirmedMedia},
+	"patchConversationsCallParticipantCommunication": {Body: MediaParticipantRequest, NeedsUser: true, Success: 200,
+		Summary: "disconnect one communication of a call participant; does not touch wrap-up"},
+	"patchConversationsCallbackParticipantCommunication":        {Body: MediaParticipantRequest, Success: 200},
+	"patchConversationsCobrowsesessionParticipantCommunication": {Body: MediaParticipantRequest, Success: 200},
+	"patchConversationsEmailParticipantCommunication":           {Body: MediaParticipantRequest, Success: 200},
+	"patchConversationsMessageParticipantCommunication":         {Body: MediaParticipantRequest, Success: 200},
+
+	// Whole conversation (reference §1b).
+	"postConversationDisconnect": {BelievedBody: SeedDisconnectBody, Permissions: []string{permDisconnect}, Success: 202,
+		Summary: "tear down the whole conversation (a recovery tool; takes no body)"},
+	"deleteConversation": {Permissions: []string{permDisconnect}, NeedsUser: true, Success: 204,
+		Summary: "disconnect all participants of the conversation"},
+	"patchConversationsCall": {Body: ConversationPatch, Permissions: []string{permDisconnect}, NeedsUser: true, UpdatesConversation: true,
+		Summary: "update a whole call: recording, merge into a conference, or disconnect everyone"},
+	"patchConversationsCallback":        {Body: ConversationPatch, Permissions: []string{permDisconnect}, UpdatesConversation: true},
+	"patchConversationsCobrowsesession": {Body: ConversationPatch, UpdatesConversation: true},
+	"patchConversationsEmail":           {Body: ConversationPatch, UpdatesConversation: true},
+	"patchConversationsMessage":         {Body: ConversationPatch, UpdatesConversation: true},
+	"patchConversationsCallConference": {Body: &BodyContract{Model: "UpdateConferenceRequest", Basis: "the public API reference",
+		Fields: []Field{{Name: "conversationIds", Type: TypeArray, Required: true}}}, Permissions: []string{"conversation:conference:add"},
+		Summary: "merge the listed conversations into this call as a conference"},
+
+	// Consult (reference §1c; every consult operation lists not.a.user).
+	"postConversationsCallParticipantConsult":                {NeedsUser: true},
+	"patchConversationsCallParticipantConsult":               {Body: ConsultTransferUpdate, NeedsUser: true, Summary: "change who is speaking in a consult transfer"},
+	"deleteConversationsCallParticipantConsult":              {NeedsUser: true, Summary: "cancel a consult transfer"},
+	"postConversationsCallParticipantConsultAgent":           {NeedsUser: true},
+	"postConversationsCallParticipantConsultQueue":           {NeedsUser: true},
+	"postConversationsCallParticipantConsultExternal":        {NeedsUser: true},
+	"postConversationsCallParticipantConsultContactExternal": {NeedsUser: true},
+	"postConversationsCallParticipantVoiceConsult":           {NeedsUser: true},
+	"postConversationBarge":                                  {Permissions: []string{"conversation:call:barge"}},
+
+	// Reads (reference §2, §8d).
+	"getConversation":                 {Permissions: []string{"conversation:communication:view"}},
+	"getAnalyticsConversationDetails": {Permissions: []string{"analytics:conversationDetail:view", "analytics:agentConversationDetail:view"}},
+	"getConversations":                {Summary: "list the logged-in user's active conversations"},
+	"postConversationsCalls":          {Summary: "place a call (needs a user token)"},
+}
+
+// forumRecipes are requests that circulate on forums but that Genesys does
+// not have.
+var forumRecipes = []Endpoint{
+	{Operation: Operation{ID: "forum-participant-disconnect", Method: "POST", Path: "/api/v2/conversations/{conversationId}/participants/{participantId}/disconnect",
+		Does: DoesDrop, Summary: "a forum recipe: there is no per-participant disconnect action"}},
+	{Operation: Operation{ID: "forum-media-participant-disconnect", Method: "POST", Path: "/api/v2/conversations/{media}/{conversationId}/participants/{participantId}/disconnect",
+		Does: DoesDrop, Summary: "a forum recipe: there is no per-participant disconnect action"}, Media: MediaSegments},
+	{Operation: Operation{ID: "forum-voice-participants", Method: "*", Path: "/api/v2/conversations/voice/participants",
+		Does: DoesDrop, Summary: "a forum recipe: there is no \"voice\" media segment (calls are /conversations/calls)"}},
+	{Operation: Operation{ID: "forum-voice-conversation-participants", Method: "*", Path: "/api/v2/conversations/voice/{conversationId}/participants",
+		Does: DoesDrop, Summary: "a forum recipe: there is no \"voice\" media segment (calls are /conversations/calls)"}},
+	{Operation: Operation{ID: "forum-voice-participant", Method: "*", Path: "/api/v2/conversations/voice/{conversationId}/participants/{participantId}",
+		Does: DoesDrop, Summary: "a forum recipe: there is no \"voice\" media segment (calls are /conversations/calls)"}},
+	{Operation: Operation{ID: "forum-delete-participant", Method: "DELETE", Path: "/api/v2/conversations/{conversationId}/participants/{participantId}",
+		Does: DoesDrop, Summary: "a participant cannot be deleted; it is ended with PATCH {\"state\":\"disconnected\"}"}},
+	{Operation: Operation{ID: "forum-delete-media-participant", Method: "DELETE", Path: "/api/v2/conversations/{media}/{conversationId}/participants/{participantId}",
+		Does: DoesDrop, Summary: "a participant cannot be deleted; it is ended with PATCH {\"state\":\"disconnected\"}"}, Media: MediaSegments},
+}
+
+func buildEndpoints() []Endpoint {
+	out := make([]Endpoint, 0, len(sdkOperations)+len(forumRecipes))
+	for _, op := range sdkOperations {
+		e := Endpoint{Operation: op, Exists: true}
+		e.Summary = lowerFirst(strings.TrimSuffix(e.Summary, "."))
+		if o, ok := overlays[op.ID]; ok {
+			e.Body, e.BelievedBody, e.Permissions, e.PermissionsUnconfirmed = o.Body, o.BelievedBody, o.Permissions, o.PermissionsUnconfirmed
+			e.NeedsUser, e.UpdatesConversation, e.Success, e.Note = o.NeedsUser, o.UpdatesConversation, o.Success, o.Note
+			if o.Summary != "" {
+				e.Summary = o.Summary
+			}
+		}
+		out = append(out, e)
+	}
+	out = append(out, forumRecipes...)
+	for i := range out {
+		out[i].segs = SplitPath(out[i].Path)
+	}
+	return out
+}
+
+// lowerFirst lower-cases the first letter of a sentence used as a clause
+// ("Update a participant" -> "update a participant"), not of an acronym.
+func lowerFirst(s string) string {
+	if len(s) > 1 && s[0] >= 'A' && s[0] <= 'Z' && !(s[1] >= 'A' && s[1] <= 'Z') {
+		return string(s[0]+'a'-'A') + s[1:]
+	}
+	return s
+}
+
+// EndpointByID returns the row with the SDK operation name (or recipe id);
+// it panics for an unknown id, which is a programmer error.
 func EndpointByID(id string) *Endpoint {
 	for i := range Endpoints {
 		if Endpoints[i].ID == id {
@@ -380,7 +451,7 @@ func MatchRequest(method, path string) Match {
 // matchTemplate matches segments against a row's template. score counts
 // literal segments, so the most specific row wins.
 func matchTemplate(ep *Endpoint, segs []string) (params, raw map[string]string, score int, caseDiff, ok bool) {
-	tsegs := SplitPath(ep.Path)
+	tsegs := ep.segs
 	if len(tsegs) != len(segs) {
 		return nil, nil, 0, false, false
 	}
@@ -438,10 +509,10 @@ func suggestPath(method string, segs []string) *Endpoint {
 	var cs []cand
 	for i := range Endpoints {
 		ep := &Endpoints[i]
-		if !ep.Exists || ep.Kind == KindRead && method != "GET" {
+		if !ep.Exists || ep.Does == DoesRead && method != "GET" || ep.Deprecated {
 			continue
 		}
-		tsegs := SplitPath(ep.Path)
+		tsegs := ep.segs
 		if len(tsegs) != len(segs) {
 			continue
 		}

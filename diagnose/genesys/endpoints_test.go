@@ -1,6 +1,7 @@
 package genesys
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -13,22 +14,22 @@ func TestMatchRequest(t *testing.T) {
 		others       string // methods of the same path, joined
 		suggest      string
 	}{
-		{"PATCH", "/api/v2/conversations/calls/c1/participants/p1", "patch-media-participant", map[string]string{"media": "calls", "conversationId": "c1", "participantId": "p1"}, "", ""},
-		{"patch", "/api/v2/conversations/c1/participants/p1/", "patch-participant", map[string]string{"conversationId": "c1"}, "", ""},
-		{"PATCH", "/api/v2/conversations/messages/c1/participants/p1/communications/m1", "patch-communication", map[string]string{"communicationId": "m1"}, "", ""},
-		{"POST", "/api/v2/conversations/c1/disconnect?x=1", "post-disconnect", nil, "", ""},
-		{"PATCH", "/api/v2/conversations/calls/c1/conference", "patch-conference", nil, "", ""},
-		{"DELETE", "/api/v2/conversations/calls/c1/participants/p1/consult", "delete-consult", nil, "", ""},
+		{"PATCH", "/api/v2/conversations/calls/c1/participants/p1", "patchConversationsCallParticipant", map[string]string{"conversationId": "c1", "participantId": "p1"}, "", ""},
+		{"patch", "/api/v2/conversations/c1/participants/p1/", "patchConversationParticipant", map[string]string{"conversationId": "c1"}, "", ""},
+		{"PATCH", "/api/v2/conversations/messages/c1/participants/p1/communications/m1", "patchConversationsMessageParticipantCommunication", map[string]string{"communicationId": "m1"}, "", ""},
+		{"POST", "/api/v2/conversations/c1/disconnect?x=1", "postConversationDisconnect", nil, "", ""},
+		{"PATCH", "/api/v2/conversations/calls/c1/conference", "patchConversationsCallConference", nil, "", ""},
+		{"DELETE", "/api/v2/conversations/calls/c1/participants/p1/consult", "deleteConversationsCallParticipantConsult", nil, "", ""},
 		{"POST", "/api/v2/conversations/voice/participants", "forum-voice-participants", nil, "", ""},
 		{"GET", "/api/v2/conversations/voice/c1/participants/p1", "forum-voice-participant", nil, "", ""},
 		{"POST", "/api/v2/conversations/c1/participants/p1/disconnect", "forum-participant-disconnect", nil, "", ""},
 		{"DELETE", "/api/v2/conversations/calls/c1/participants/p1", "forum-delete-media-participant", nil, "", ""},
 		{"PUT", "/api/v2/conversations/calls/c1/participants/p1", "", nil, "PATCH", ""},
-		{"PATCH", "/api/v2/conversation/calls/c1/participants/p1", "", nil, "", "patch-media-participant"},
-		{"PATCH", "/api/v2/conversations/call/c1/participants/p1", "", nil, "", "patch-media-participant"},
-		{"PATCH", "/api/v2/conversations/videos/c1/participants/p1", "", nil, "", "patch-participant"},
-		{"GET", "/api/v2/tokens/me", "get-token-info", nil, "", ""},
-		{"PATCH", "/api/v2/Conversations/Calls/c1/participants/p1", "patch-media-participant", nil, "", ""},
+		{"PATCH", "/api/v2/conversation/calls/c1/participants/p1", "", nil, "", "patchConversationsCallParticipant"},
+		{"PATCH", "/api/v2/conversations/call/c1/participants/p1", "", nil, "", "patchConversationsCallParticipant"},
+		{"PATCH", "/api/v2/conversations/videos/c1/participants/p1", "", nil, "", "patchConversationParticipant"},
+		{"GET", "/api/v2/tokens/me", "getTokensMe", nil, "", ""},
+		{"PATCH", "/api/v2/Conversations/Calls/c1/participants/p1", "patchConversationsCallParticipant", nil, "", ""},
 	} {
 		m := MatchRequest(tc.method, tc.path)
 		got := ""
@@ -76,11 +77,14 @@ func TestEndpointTable(t *testing.T) {
 		if ep.Summary == "" {
 			t.Errorf("%s: no summary", ep.ID)
 		}
-		if ep.DropsOne && (ep.Body == nil || ep.Body.Field("state") == nil) {
+		if ep.Exists && ep.DropsOne() && (ep.Body == nil || ep.Body.Field("state") == nil) {
 			t.Errorf("%s drops one participant but its body has no state", ep.ID)
 		}
 	}
-	if ep := EndpointByID("post-disconnect"); ep.Body != nil || ep.BelievedBody == nil || ep.BelievedBody.TargetField().Name != "participantId" {
+	for id := range overlays {
+		EndpointByID(id) // panics for an overlay of an operation the SDK does not have
+	}
+	if ep := EndpointByID("postConversationDisconnect"); ep.Body != nil || ep.BelievedBody == nil || ep.BelievedBody.TargetField().Name != "participantId" {
 		t.Error("the teardown POST must document no body and carry the seed's believed contract")
 	}
 }
@@ -116,3 +120,40 @@ func TestRegions(t *testing.T) {
 		t.Error("api host with port")
 	}
 }
+
+// TestEveryOperationMatchesItself: each documented operation, with its
+// placeholders filled in, matches a documented row of the same method and
+// template (so none is ever called unknown), and the table covers the whole
+// Conversations API of the SDK it was generated from.
+func TestEveryOperationMatchesItself(t *testing.T) {
+	n := 0
+	for _, ep := range Endpoints {
+		if !ep.Exists {
+			continue
+		}
+		if strings.HasPrefix(ep.Path, "/api/v2/conversations") || strings.HasPrefix(ep.Path, "/api/v2/analytics/conversations") {
+			n++
+		}
+		path := placeholderRe.ReplaceAllString(ep.Path, "0f1e2d3c-4b5a-4697-8879-6a5b4c3d2e1f")
+		m := MatchRequest(ep.Method, path)
+		if m.Endpoint == nil || !m.Endpoint.Exists || m.Endpoint.Method != ep.Method || m.Endpoint.Path != ep.Path {
+			t.Errorf("%s %s (%s) matched %+v", ep.Method, path, ep.ID, m.Endpoint)
+		}
+	}
+	if n != 313 {
+		t.Errorf("%d operations of the Conversations API, want the 313 of the SDK %s", n, SDKVersion)
+	}
+	for _, id := range []string{"getConversationParticipantWrapup", "deleteConversationsCallParticipantConsult", "postConversationsMessagesAgentless", "getAnalyticsConversationDetails"} {
+		if ep := EndpointByID(id); ep.Does == DoesDrop || ep.Does == DoesTeardown {
+			t.Errorf("%s is marked %s", id, ep.Does)
+		}
+	}
+	if ep := EndpointByID("patchConversationsCallParticipant"); ep.Does != DoesDrop || !ep.NeedsUser {
+		t.Errorf("the calls participant PATCH: %+v", ep)
+	}
+	if ep := EndpointByID("patchConversationParticipant"); ep.Does != DoesDrop || ep.NeedsUser || ep.Success != 202 {
+		t.Errorf("the generic participant PATCH: %+v", ep)
+	}
+}
+
+var placeholderRe = regexp.MustCompile(`\{[A-Za-z]+\}`)

@@ -21,6 +21,9 @@ type Curl struct {
 	Headers []diagnose.Header
 	Body    []byte
 	HasBody bool
+	// AuthScheme is the scheme of the Authorization sent (see
+	// diagnose.Request.AuthScheme); the credentials are never kept.
+	AuthScheme string
 	// Warnings name the options convdiag did not act on.
 	Warnings []string
 }
@@ -203,6 +206,9 @@ func curlArgs(args []string, readFile func(string) ([]byte, error)) (*Curl, erro
 				}
 			}
 			c.Headers = append(c.Headers, redactHeader(strings.TrimSpace(k), strings.TrimSpace(v)))
+			if strings.EqualFold(strings.TrimSpace(k), "Authorization") {
+				c.AuthScheme = AuthScheme(strings.TrimSpace(v))
+			}
 		case "data", "data-raw", "data-binary", "data-urlencode", "json":
 			b := []byte(val)
 			if strings.HasPrefix(val, "@") && o.kind != "data-raw" {
@@ -229,8 +235,10 @@ func curlArgs(args []string, readFile func(string) ([]byte, error)) (*Curl, erro
 			data = append(data, b)
 		case "user":
 			c.Headers = append(c.Headers, diagnose.Header{Name: "Authorization", Value: "Basic " + redactedValue})
+			c.AuthScheme = "Basic"
 		case "bearer":
 			c.Headers = append(c.Headers, diagnose.Header{Name: "Authorization", Value: "Bearer " + redactedValue})
+			c.AuthScheme = "Bearer"
 		case "cookie":
 			c.Headers = append(c.Headers, diagnose.Header{Name: "Cookie", Value: redactedValue})
 		case "get":
@@ -307,16 +315,40 @@ func optName(a string) string {
 // redactedValue replaces secrets parsers never let out.
 const redactedValue = "<redacted>"
 
+// AuthScheme classifies an Authorization value by its scheme, without
+// keeping it: "Bearer", "Basic" or another scheme word; AuthBare for a
+// token sent without a scheme; AuthVariable for a shell variable.
+func AuthScheme(value string) string {
+	v := strings.TrimSpace(value)
+	if strings.HasPrefix(v, "$") {
+		return diagnose.AuthVariable
+	}
+	scheme, rest, ok := strings.Cut(v, " ")
+	if !ok || strings.TrimSpace(rest) == "" || !schemeRe.MatchString(scheme) {
+		return diagnose.AuthBare
+	}
+	for _, known := range []string{"Bearer", "Basic", "Digest", "Negotiate", "NTLM", "Token", "OAuth"} {
+		if strings.EqualFold(scheme, known) {
+			return known
+		}
+	}
+	return scheme
+}
+
+// schemeRe is an HTTP authentication scheme word (a token, not a secret).
+var schemeRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]{0,19}$`)
+
 // redactHeader keeps a header's name (and an Authorization scheme) but
 // never its secret value.
 func redactHeader(name, value string) diagnose.Header {
 	switch strings.ToLower(name) {
 	case "authorization", "proxy-authorization":
-		scheme, _, _ := strings.Cut(value, " ")
-		if scheme != "" && !strings.HasPrefix(scheme, "$") {
+		switch scheme := AuthScheme(value); scheme {
+		case diagnose.AuthBare, diagnose.AuthVariable:
+			return diagnose.Header{Name: name, Value: redactedValue}
+		default:
 			return diagnose.Header{Name: name, Value: scheme + " " + redactedValue}
 		}
-		return diagnose.Header{Name: name, Value: redactedValue}
 	case "cookie", "set-cookie", "x-api-key", "x-auth-token":
 		return diagnose.Header{Name: name, Value: redactedValue}
 	}

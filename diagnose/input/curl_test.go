@@ -28,7 +28,7 @@ func TestParseCurl(t *testing.T) {
   -H 'authorization: bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.abc' \
   -H 'content-type: application/json' \
   --data-raw '{"state":"disconnected"}' \
-  --compressed`, "PATCH", u, `{"state":"disconnected"}`, false, "authorization: bearer <redacted>", ""},
+  --compressed`, "PATCH", u, `{"state":"disconnected"}`, false, "authorization: Bearer <redacted>", ""},
 		{"firefox copy as cURL", `curl 'https://api.mypurecloud.com/api/v2/conversations/calls/c/participants/p' -X PATCH -H 'User-Agent: Mozilla/5.0' -H 'Accept: */*' -H 'Content-Type: application/json' -H 'Authorization: Bearer abc.def.ghi' -H 'Origin: https://apps.mypurecloud.com' -H 'Connection: keep-alive' -H 'Cookie: ININ-Auth=xyz; other=1' --data-raw '{"state":"disconnected"}'`,
 			"PATCH", u, `{"state":"disconnected"}`, false, "Cookie: <redacted>", ""},
 		{"postman code export", `curl --location --request PATCH 'https://api.mypurecloud.com/api/v2/conversations/calls/c/participants/p' \

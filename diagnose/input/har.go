@@ -70,6 +70,28 @@ type HAR struct {
 	Sources            map[string]string
 }
 
+// aboutConversation reports whether a HAR entry is a request that changes a
+// conversation or a participant (not a read, a preflight, or another API).
+func aboutConversation(method, path string) bool {
+	switch strings.ToUpper(method) {
+	case "GET", "HEAD", "OPTIONS":
+		return false
+	}
+	return strings.HasPrefix(path, "/api/v2/conversations")
+}
+
+// listCandidates names the entries --har-entry may pick.
+func listCandidates(list []HARCandidate) string {
+	if len(list) == 0 {
+		return "the HAR holds no request that changes a conversation"
+	}
+	var s []string
+	for _, c := range list {
+		s = append(s, c.String())
+	}
+	return "the candidates are " + strings.Join(s, "; ")
+}
+
 // keptGet is a successful GET the HAR recorded.
 type keptGet struct {
 	index int
@@ -90,6 +112,7 @@ func ParseHAR(r io.Reader, pick int) (*HAR, error) {
 	var last *harEntry
 	lastIdx := 0
 	convs, calls := map[string]keptGet{}, map[string]keptGet{}
+	var eligible []HARCandidate
 	var tokens *keptGet
 	foundLog := false
 	for dec.More() {
@@ -140,10 +163,14 @@ func ParseHAR(r io.Reader, pick int) (*HAR, error) {
 						ec := e
 						chosen = &ec
 					}
-					if strings.HasPrefix(path, "/api/v2/conversations") && (status < 200 || status > 299) && !strings.EqualFold(e.Request.Method, "OPTIONS") {
-						h.Candidates = append(h.Candidates, HARCandidate{Index: idx, Method: e.Request.Method, URL: e.Request.URL, Status: status})
-						ec := e
-						last, lastIdx = &ec, idx
+					if aboutConversation(e.Request.Method, path) {
+						cand := HARCandidate{Index: idx, Method: e.Request.Method, URL: e.Request.URL, Status: status}
+						eligible = append(eligible, cand)
+						if status < 200 || status > 299 {
+							h.Candidates = append(h.Candidates, cand)
+							ec := e
+							last, lastIdx = &ec, idx
+						}
 					}
 					if strings.EqualFold(e.Request.Method, "GET") && status == 200 {
 						body := harBody(&e)
@@ -176,6 +203,8 @@ func ParseHAR(r io.Reader, pick int) (*HAR, error) {
 	switch {
 	case pick > 0 && chosen == nil:
 		return nil, fmt.Errorf("has %d entries; there is no entry #%d", h.Entries, pick)
+	case pick > 0 && !aboutConversation(chosen.Request.Method, urlPath(chosen.Request.URL)):
+		return nil, fmt.Errorf("entry #%d is %s %s, not a request that changes a conversation; %s", pick, chosen.Request.Method, chosen.Request.URL, listCandidates(eligible))
 	case pick > 0:
 		h.Chosen = pick
 	case last == nil:
@@ -190,6 +219,9 @@ func ParseHAR(r io.Reader, pick int) (*HAR, error) {
 			continue // HTTP/2 pseudo-headers
 		}
 		h.Request.Headers = append(h.Request.Headers, redactHeader(hd.Name, hd.Value))
+		if strings.EqualFold(hd.Name, "Authorization") {
+			h.Request.AuthScheme = AuthScheme(hd.Value)
+		}
 	}
 	if e.Request.PostData != nil {
 		h.Request.Body, h.Request.HasBody = []byte(e.Request.PostData.Text), true
@@ -201,7 +233,7 @@ func ParseHAR(r io.Reader, pick int) (*HAR, error) {
 			h.Request.Headers = append(h.Request.Headers, diagnose.Header{Name: "Content-Type", Value: e.Request.PostData.MimeType})
 		}
 	}
-	resp := &diagnose.Response{Status: e.Response.Status, Body: harBody(e)}
+	resp := &diagnose.Response{Status: e.Response.Status, Body: harBody(e), HeadersKnown: len(e.Response.Headers) > 0}
 	for _, hd := range e.Response.Headers {
 		if strings.EqualFold(hd.Name, "ININ-Correlation-Id") {
 			resp.CorrelationID = hd.Value

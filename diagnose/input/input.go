@@ -34,7 +34,8 @@ const (
 // Options are the inputs of an offline or dry-run check.
 type Options struct {
 	ConversationID, ParticipantID string
-	// Request is the request line; empty means the default teardown POST.
+	// Request is the request line; empty means the request is unknown
+	// (nothing is judged about it).
 	Request string
 	// Body is a path, "-" for stdin, or a literal starting with { or [.
 	Body string
@@ -67,10 +68,6 @@ type Options struct {
 	// Stdin is read for "-".
 	Stdin io.Reader
 }
-
-// DefaultRequest is the request line judged when none is given: the one in
-// the seed forum post.
-const DefaultRequest = "POST /api/v2/conversations/{conversationId}/disconnect"
 
 // UsageError is an input problem: exit 2 with its one-line message.
 type UsageError struct{ Msg string }
@@ -252,7 +249,7 @@ func loadCurl(ev *diagnose.Evidence, o Options, readArg func(flag, name string, 
 	if _, err := diagnose.ParseRequestLine(c.Method + " " + c.URL); err != nil {
 		return usagef("--curl: %v", err)
 	}
-	ev.Request = diagnose.Request{Method: c.Method, URL: c.URL, Body: c.Body, HasBody: c.HasBody, Origin: "curl", Headers: c.Headers}
+	ev.Request = diagnose.Request{Method: c.Method, URL: c.URL, Body: c.Body, HasBody: c.HasBody, Origin: "curl", Headers: c.Headers, AuthScheme: c.AuthScheme}
 	for _, w := range c.Warnings {
 		ev.Notes = append(ev.Notes, "curl: "+w)
 	}
@@ -328,22 +325,13 @@ func SetConversation(ev *diagnose.Evidence, d *genesys.Decoded, file string) {
 }
 
 func loadRequest(ev *diagnose.Evidence, o Options, readArg func(flag, name string, limit int64) ([]byte, error)) error {
-	line := o.Request
-	ev.Request.Origin = "flags"
-	if strings.TrimSpace(line) == "" {
-		line = DefaultRequest
-		ev.Request.Origin = "default"
+	if line := o.Request; strings.TrimSpace(line) != "" {
+		rl, err := diagnose.ParseRequestLine(line)
+		if err != nil {
+			return usagef("--request: %v", err)
+		}
+		ev.Request.Method, ev.Request.URL, ev.Request.Origin = rl.Method, strings.Fields(line)[1], "flags"
 	}
-	if ev.ConversationID != "" {
-		line = strings.ReplaceAll(line, "{conversationId}", ev.ConversationID)
-		line = strings.ReplaceAll(line, "{conversation}", ev.ConversationID)
-	}
-	rl, err := diagnose.ParseRequestLine(line)
-	if err != nil {
-		return usagef("--request: %v", err)
-	}
-	ev.Request.Method = rl.Method
-	ev.Request.URL = strings.Fields(line)[1]
 	if !o.BodySet {
 		return nil
 	}
@@ -424,7 +412,7 @@ func parseHTTPResponse(resp *diagnose.Response, b []byte) error {
 	if err != nil && !errors.Is(err, io.EOF) {
 		return fmt.Errorf("its headers do not parse: %v", err)
 	}
-	resp.Status = n
+	resp.Status, resp.HeadersKnown = n, true
 	for _, k := range sortedKeys(hdr) {
 		if strings.EqualFold(k, "Set-Cookie") {
 			continue

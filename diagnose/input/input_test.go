@@ -59,8 +59,10 @@ func TestLoadRequest(t *testing.T) {
 		hasBody      bool
 		origin, fail string
 	}{
-		{Options{}, "POST", "/api/v2/conversations/{conversationId}/disconnect", "", false, "default", ""},
-		{Options{ConversationID: "c1"}, "POST", "/api/v2/conversations/c1/disconnect", "", false, "default", ""},
+		// No request line: the request is unknown, never a default.
+		{Options{}, "", "", "", false, "", ""},
+		{Options{ConversationID: "c1"}, "", "", "", false, "", ""},
+		{Options{ConversationID: "c1", Body: `{"state":"disconnected"}`, BodySet: true}, "", "", `{"state":"disconnected"}`, true, "", ""},
 		{Options{Request: "patch /x", Body: "b.json", BodySet: true}, "PATCH", "/x", "{\"state\":\"disconnected\"}\n", true, "flags", ""},
 		{Options{Request: "PATCH /x", Body: `  {"a":1}`, BodySet: true}, "PATCH", "/x", `  {"a":1}`, true, "flags", ""},
 		{Options{Request: "PATCH /x", Body: "", BodySet: true}, "PATCH", "/x", "", true, "flags", ""},

@@ -78,6 +78,7 @@ func New(org *Org, opts Options) *Server {
 	m.HandleFunc("POST /api/v2/conversations/{id}/disconnect", s.api(s.postDisconnect))
 	m.HandleFunc("PATCH /api/v2/conversations/{id}/participants/{pid}", s.api(s.patchParticipant))
 	m.HandleFunc("PATCH /api/v2/conversations/{media}/{id}/participants/{pid}", s.api(s.patchParticipant))
+	m.HandleFunc("DELETE /api/v2/conversations/calls/{id}/participants/{pid}/consult", s.api(s.deleteConsult))
 	m.HandleFunc("/", s.api(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not.found", fmt.Sprintf("No resource for %s %s", r.Method, r.URL.Path))
 	}))
@@ -126,6 +127,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	h := rec.Header()
 	h.Set("ININ-Correlation-Id", uuid.NewString())
+	h.Set("Date", s.opts.Now().UTC().Format(http.TimeFormat))
 	count, reset, limited := s.rate()
 	allowed := 300
 	if s.opts.RateLimit > 0 {
@@ -327,7 +329,7 @@ func (s *Server) patchParticipant(w http.ResponseWriter, r *http.Request) {
 	var state string
 	if raw, ok := req["state"]; ok {
 		if json.Unmarshal(raw, &state) != nil {
-			writeError(w, http.StatusBadRequest, "bad.request", "state must be a string")
+			writeError(w, http.StatusBadRequest, "invalid.value", fmt.Sprintf("Value [%s] is not valid for field type MediaParticipantRequest.state", raw))
 			return
 		}
 	}
@@ -343,18 +345,23 @@ func (s *Server) patchParticipant(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if state != "" && state != genesys.StateDisconnected && state != genesys.StateConnected {
-		writeError(w, http.StatusBadRequest, "bad.request", fmt.Sprintf("Invalid value %q for state", state))
+		writeError(w, http.StatusBadRequest, "invalid.value", fmt.Sprintf("Value [%s] is not valid for field type MediaParticipantRequest.state. Allowable values are: connected, disconnected", state))
 		return
 	}
-	ti := s.org.TokenInfo()
-	userToken := ti.OAuthClient != nil && !strings.EqualFold(strings.ReplaceAll(ti.OAuthClient.AuthorizedGrantType, "_", "-"), "CLIENT-CREDENTIALS")
-	if userToken && !hasScope(ti.AuthorizedScope, "conversations") {
-		writeError(w, http.StatusForbidden, "missing.scope", "The token does not have the conversations scope")
+	userToken := s.org.userToken()
+	if userToken && !hasScope(s.org.TokenInfo().AuthorizedScope, "conversations") {
+		writeError(w, http.StatusForbidden, "missing.any.permissions", "The token's scopes do not allow changing conversations: it needs the conversations scope")
+		return
+	}
+	if !userToken && (media == "calls" || state == genesys.StateConnected) {
+		// The /calls/ variant lists not.a.user; answering needs a user on
+		// any variant (reference §3, §8b).
+		writeError(w, http.StatusBadRequest, "not.a.user", notAUser)
 		return
 	}
 	if !s.org.participantExists(id, pid) {
 		if _, ok := s.org.conversationJSON(id); !ok {
-			writeError(w, http.StatusNotFound, "not.found", fmt.Sprintf("Conversation %s not found", id))
+			writeError(w, http.StatusNotFound, "conversation.error.conversation.not.found", fmt.Sprintf("Conversation %s not found", id))
 			return
 		}
 		if media != "" && !s.org.mediaIs(id, media) {
@@ -365,10 +372,6 @@ func (s *Server) patchParticipant(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if state == genesys.StateConnected {
-		if !userToken {
-			writeError(w, http.StatusBadRequest, "bad.request", "This request requires a user context. Client credentials cannot be used for requests to this resource.")
-			return
-		}
 		w.WriteHeader(http.StatusAccepted)
 		return
 	}
@@ -379,6 +382,34 @@ func (s *Server) patchParticipant(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	w.WriteHeader(http.StatusAccepted)
+}
+
+// notAUser is the documented message of not.a.user.
+const notAUser = "This request requires a user context. Client credentials cannot be used for requests to this resource."
+
+// deleteConsult is DELETE .../calls/{id}/participants/{pid}/consult: it
+// cancels the consult transfer of the party pid (every consult operation
+// lists not.a.user).
+func (s *Server) deleteConsult(w http.ResponseWriter, r *http.Request) {
+	if !s.org.userToken() {
+		writeError(w, http.StatusBadRequest, "not.a.user", notAUser)
+		return
+	}
+	if e := s.org.cancelConsult(r.PathValue("id"), r.PathValue("pid"), s.opts.Now()); e != nil {
+		writeError(w, e.status, e.code, e.msg)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// userToken reports whether the org's token is a user token (a scoped
+// grant), not a client-credentials one.
+func (o *Org) userToken() bool {
+	ti := o.TokenInfo()
+	if ti.OAuthClient != nil && ti.OAuthClient.AuthorizedGrantType != "" {
+		return !strings.EqualFold(strings.ReplaceAll(ti.OAuthClient.AuthorizedGrantType, "_", "-"), "CLIENT-CREDENTIALS")
+	}
+	return len(ti.AuthorizedScope) > 0
 }
 
 func hasScope(scopes []string, want string) bool {

@@ -185,13 +185,13 @@ func (o *Org) drop(convID, segment, pid string, now time.Time) *dropError {
 	defer o.mu.Unlock()
 	c, ok := o.convs[convID]
 	if !ok {
-		return &dropError{404, "not.found", fmt.Sprintf("Conversation %s not found", convID)}
+		return &dropError{404, "conversation.error.conversation.not.found", fmt.Sprintf("Conversation %s not found", convID)}
 	}
 	if segment != "" && mediaOf(c) != segment {
 		return &dropError{404, "not.found", fmt.Sprintf("Conversation %s is not a %s conversation", convID, strings.TrimSuffix(segment, "s"))}
 	}
 	if c.EndTime != "" {
-		return &dropError{409, "general.conflict", fmt.Sprintf("Cannot disconnect participant %s: the conversation has ended", pid)}
+		return conflict(pid)
 	}
 	var p *genesys.Participant
 	for i := range c.Participants {
@@ -202,32 +202,44 @@ func (o *Org) drop(convID, segment, pid string, now time.Time) *dropError {
 	if p == nil {
 		return &dropError{404, "not.found", fmt.Sprintf("Participant %s not found in conversation %s", pid, convID)}
 	}
-	conflict := &dropError{409, "general.conflict", fmt.Sprintf("Cannot disconnect participant %s: Participant is not in a disconnectable state", pid)}
 	comms := p.Comms()
 	live := 0
 	for _, cm := range comms {
 		switch {
 		case genesys.Ended(cm.State):
 		case genesys.NotYetConnected(cm.State):
-			return conflict
+			return conflict(pid)
 		default:
 			live++
 		}
 	}
 	if p.EndTime != "" || live == 0 || genesys.IsSystemPurpose(p.Purpose) {
-		return conflict
+		return conflict(pid)
 	}
 	for i := range c.Participants {
 		other := &c.Participants[i]
 		linked := other.ConsultParticipantID == p.ID || p.ConsultParticipantID == other.ID
 		if other != p && linked && participantLive(other) {
-			return conflict
+			return conflict(pid)
 		}
 	}
+	endParticipant(c, p, "client", now)
+	return nil
+}
+
+// conflict is the documented 409 of the participant operations (reference
+// §8b): request.conflict is the only 409 code they list.
+func conflict(pid string) *dropError {
+	return &dropError{409, "request.conflict", "The request conflicts with the current state of the target resource. Participant " + pid + " cannot be disconnected."}
+}
+
+// endParticipant disconnects the participant's live communications, and
+// the conversation when no one is left.
+func endParticipant(c *genesys.Conversation, p *genesys.Participant, disconnectType string, now time.Time) {
 	ts := now.UTC().Format("2006-01-02T15:04:05.000Z")
-	for _, cm := range comms {
+	for _, cm := range p.Comms() {
 		if !genesys.Ended(cm.State) {
-			cm.State, cm.DisconnectType, cm.DisconnectedTime = genesys.StateDisconnected, "client", ts
+			cm.State, cm.DisconnectType, cm.DisconnectedTime = genesys.StateDisconnected, disconnectType, ts
 		}
 	}
 	p.EndTime = ts
@@ -240,7 +252,62 @@ func (o *Org) drop(convID, segment, pid string, now time.Time) *dropError {
 	if !anyLive {
 		c.EndTime = ts
 	}
+}
+
+// cancelConsult is DELETE .../participants/{pid}/consult: the consult
+// transfer of the party pid is cancelled, which ends the consulted party's
+// leg (the latest of the live participants linked to pid by
+// consultParticipantId) and clears the links.
+func (o *Org) cancelConsult(convID, pid string, now time.Time) *dropError {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	c, ok := o.convs[convID]
+	if !ok {
+		return &dropError{404, "conversation.error.conversation.not.found", fmt.Sprintf("Conversation %s not found", convID)}
+	}
+	var linked []*genesys.Participant
+	for i := range c.Participants {
+		q := &c.Participants[i]
+		if q.ID != pid && q.ConsultParticipantID == pid && participantLive(q) {
+			linked = append(linked, q)
+		}
+	}
+	if len(linked) < 2 {
+		return &dropError{400, "conversation.error.consult.transfer.not.started", "No consult transfer is under way for this participant."}
+	}
+	dest := linked[0]
+	for _, q := range linked[1:] {
+		if q.StartTime > dest.StartTime {
+			dest = q
+		}
+	}
+	endParticipant(c, dest, "transfer.consult", now)
+	for _, q := range linked {
+		q.ConsultParticipantID = ""
+	}
 	return nil
+}
+
+// connect answers a participant's alerting communications (for tests
+// that play the part of a user answering).
+func (o *Org) Connect(convID, pid string, now time.Time) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	c, ok := o.convs[convID]
+	if !ok {
+		return false
+	}
+	for i := range c.Participants {
+		if p := &c.Participants[i]; p.ID == pid {
+			for _, cm := range p.Comms() {
+				if genesys.NotYetConnected(cm.State) {
+					cm.State, cm.ConnectedTime = genesys.StateConnected, now.UTC().Format("2006-01-02T15:04:05.000Z")
+				}
+			}
+			return true
+		}
+	}
+	return false
 }
 
 func participantLive(p *genesys.Participant) bool {

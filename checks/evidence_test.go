@@ -1,0 +1,252 @@
+package checks
+
+import (
+	"encoding/json"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/convdiag/convdiag/diagnose"
+	"github.com/convdiag/convdiag/diagnose/genesys"
+)
+
+// The evidence discipline of DESIGN §4b, rule by rule.
+
+// confident lists the causes above "possible", by id.
+func confident(rep *diagnose.Report) map[string]diagnose.Likelihood {
+	out := map[string]diagnose.Likelihood{}
+	for _, c := range rep.Causes {
+		if c.Likelihood >= diagnose.Likely {
+			out[c.ID] = c.Likelihood
+		}
+	}
+	return out
+}
+
+func checkStatus(rep *diagnose.Report, id string) diagnose.Status {
+	for _, c := range rep.Checks {
+		if c.ID == id {
+			return c.Status
+		}
+	}
+	return ""
+}
+
+// TestUnknownRequestIsNotJudged: without a request line no endpoint or body
+// cause is claimed at any likelihood above possible, and request-line and
+// body-shape skip saying what would let them run; the target, the GET and
+// the status are still judged.
+func TestUnknownRequestIsNotJudged(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		pid  string
+		body []byte
+		want string // a cause that must still be found ("" none)
+	}{
+		{"live agent, 409", trAgent, nil, ""},
+		{"stale leg, 409", trOldLeg, nil, "participant.stale-leg"},
+		{"user id, 409, a body too", trUser, []byte(`{"participantIds":["x"]}`), "participant.id-is-user-id"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := ev(t, diagnose.ModeOffline, "X /", tc.body, 409, "conversations/transfer-retry.json")
+			e.Request.Method, e.Request.URL = "", ""
+			e.ParticipantID = tc.pid
+			rep := Diagnose(e, diagnose.Options{})
+			for id, l := range confident(rep) {
+				if strings.HasPrefix(id, "endpoint.") || strings.HasPrefix(id, "body.") {
+					t.Errorf("%s %s claimed about a request that was not given", l, id)
+				}
+			}
+			for _, c := range []string{"request-line", "body-shape"} {
+				if checkStatus(rep, c) != diagnose.StatusSkip {
+					t.Errorf("%s is %s, want skip", c, checkStatus(rep, c))
+				}
+			}
+			if !strings.Contains(rep.Checks[0].Summary, "--request") {
+				t.Errorf("request-line does not say what would let it run: %q", rep.Checks[0].Summary)
+			}
+			if tc.want != "" && confident(rep)[tc.want] == 0 {
+				t.Errorf("%s not found from the target and the GET: %+v", tc.want, rep.Causes)
+			}
+		})
+	}
+}
+
+// TestOwnLoginFailureIsNotTheCustomers: convdiag's own token failure makes
+// the diagnosis incomplete and never yields token.invalid; the customer's
+// own 401 does.
+func TestOwnLoginFailureIsNotTheCustomers(t *testing.T) {
+	e := ev(t, diagnose.ModeLive, patchTR(trAgent), drop, 409)
+	e.Auth = &diagnose.Auth{Method: "client-credentials", TokenURL: "https://login.mypurecloud.com/oauth/token", Status: 401, Error: "token request refused (HTTP 401): invalid_client"}
+	e.Incomplete = []string{"convdiag's token request was refused"}
+	e.TokenFetch = &diagnose.Fetch{Source: "GET /api/v2/tokens/me", Status: 401}
+	rep := Diagnose(e, diagnose.Options{})
+	if causeOf(rep, "token.invalid") != nil {
+		t.Errorf("token.invalid from convdiag's own login: %+v", causeOf(rep, "token.invalid"))
+	}
+	if rep.ExitCode() != diagnose.ExitIncomplete {
+		t.Errorf("exit %d, want 3", rep.ExitCode())
+	}
+	e = ev(t, diagnose.ModeOffline, patchTR(trAgent), drop, 401)
+	if c := causeOf(Diagnose(e, diagnose.Options{}), "token.invalid"); c == nil || c.Likelihood != diagnose.Confirmed {
+		t.Errorf("the customer's 401: %+v", c)
+	}
+}
+
+func withError(e *diagnose.Evidence, status int, code, msg string) *diagnose.Evidence {
+	b, _ := json.Marshal(genesys.ErrorBody{Status: status, Code: code, Message: msg, ContextID: "ctx"})
+	e.Response = &diagnose.Response{Status: status, Body: b}
+	return e
+}
+
+// TestErrorBodyIsEvidence: the documented codes name causes; a message that
+// quotes a value of the request confirms; request.conflict alone is a
+// symptom.
+func TestErrorBodyIsEvidence(t *testing.T) {
+	notUser := withError(ev(t, diagnose.ModeOffline, patchTR(trAgent), drop, 0, "conversations/transfer-retry.json", "tokens/client-credentials.json"),
+		400, "not.a.user", "This request requires a user context. Client credentials cannot be used for requests to this resource.")
+	rep := Diagnose(notUser, diagnose.Options{})
+	c := causeOf(rep, "token.no-user-context")
+	if c == nil || c.Likelihood != diagnose.Confirmed || rep.Causes[0].ID != "token.no-user-context" {
+		t.Fatalf("not.a.user: %+v", rep.Causes)
+	}
+	if want := "/api/v2/conversations/" + trConv + "/participants/" + trAgent; c.Fix == nil || c.Fix.Request == nil || c.Fix.Request.Path != want || c.Fix.Request.Method != "PATCH" {
+		t.Errorf("not.a.user fix %+v, want the generic PATCH %s", c.Fix, want)
+	}
+
+	quoted := withError(ev(t, diagnose.ModeOffline, patchTR(trAgent), []byte(`{"state":"DISCONNECTED"}`), 0, "conversations/transfer-retry.json"),
+		400, "invalid.value", "Value [DISCONNECTED] is not valid for field type MediaParticipantRequest.state")
+	if c := causeOf(Diagnose(quoted, diagnose.Options{}), "body.state-value"); c == nil || c.Likelihood != diagnose.Confirmed {
+		t.Errorf("invalid.value quoting the state sent: %+v", c)
+	}
+
+	conflict := withError(ev(t, diagnose.ModeOffline, patchTR(trAgent), drop, 0, "conversations/transfer-retry.json"), 409, "request.conflict", "The request conflicts with the current state of the target resource.")
+	rep = Diagnose(conflict, diagnose.Options{})
+	if len(confident(rep)) != 0 || rep.ExitCode() != 0 {
+		t.Errorf("request.conflict alone must not be a cause: %+v", rep.Causes)
+	}
+
+	noActive := withError(ev(t, diagnose.ModeOffline, patchTR(trAgent), drop, 0, "conversations/transfer-retry.json"), 400, "conversation.error.participant.no.active.conversations", "Participant has no active conversations")
+	if c := causeOf(Diagnose(noActive, diagnose.Options{}), "participant.already-ended"); c == nil || c.Likelihood != diagnose.Likely {
+		t.Errorf("a documented code without a quoted value is likely: %+v", c)
+	}
+}
+
+// TestEveryDocumentedCodeMapsToAHandle: each row of the table that names a
+// cause names a handle of the catalogue.
+func TestEveryDocumentedCodeMapsToAHandle(t *testing.T) {
+	for _, row := range genesys.ErrorCodes {
+		if row.Cause == "" {
+			continue
+		}
+		if ci, ok := Catalogue.Lookup(row.Cause); !ok || codeCauses[row.Code] != ci {
+			t.Errorf("%s -> %s: not a catalogue handle", row.Code, row.Cause)
+		}
+	}
+}
+
+// TestGatewayAnswered: a 409 from a non-Genesys host without the marks of
+// Genesys was the gateway's own answer (likely); with the marks, Genesys
+// answered (possible).
+func TestGatewayAnswered(t *testing.T) {
+	line := "PATCH https://gw.example.net/api/v2/conversations/" + trConv + "/participants/" + trAgent
+	bare := ev(t, diagnose.ModeOffline, line, drop, 0, "conversations/transfer-retry.json")
+	bare.Response = &diagnose.Response{Status: 409, Body: []byte(`{"message":"Conflict","errors":[]}`), HeadersKnown: true, Headers: []diagnose.Header{{Name: "Server", Value: "nginx"}}}
+	c := causeOf(Diagnose(bare, diagnose.Options{}), "endpoint.non-genesys-host")
+	if c == nil || c.Likelihood != diagnose.Likely || !strings.Contains(c.Explanation, "Genesys most likely never saw") {
+		t.Fatalf("gateway 409: %+v", c)
+	}
+	marked := ev(t, diagnose.ModeOffline, line, drop, 0, "conversations/transfer-retry.json")
+	marked.Response = &diagnose.Response{Status: 409, Body: []byte(`{"message":"Conflict","errors":[]}`), HeadersKnown: true, CorrelationID: "abc"}
+	c = causeOf(Diagnose(marked, diagnose.Options{}), "endpoint.non-genesys-host")
+	if c == nil || c.Likelihood != diagnose.Possible || !strings.Contains(c.Explanation, "Genesys answered") {
+		t.Fatalf("Genesys 409 through a gateway: %+v", c)
+	}
+}
+
+// TestTokenAndHostFromEverySignal: scopes without a grant type make a user
+// token; an explicit region against another region's host is the wrong
+// region, first; a Basic Authorization is not a Bearer token.
+func TestTokenAndHostFromEverySignal(t *testing.T) {
+	e := ev(t, diagnose.ModeOffline, patchTR(trAgent), drop, 403, "conversations/transfer-retry.json")
+	e.TokenInfo = &genesys.TokenInfo{AuthorizedScope: []string{"conversations:readonly"}}
+	if c := causeOf(Diagnose(e, diagnose.Options{}), "token.scope-missing"); c == nil || c.Likelihood != diagnose.Confirmed {
+		t.Errorf("authorizedScope without a grant type: %+v", c)
+	}
+
+	e = ev(t, diagnose.ModeOffline, patchTR(trAgent), drop, 401)
+	e.Region, e.RegionFrom = "mypurecloud.de", "--region"
+	rep := Diagnose(e, diagnose.Options{})
+	if len(rep.Causes) == 0 || rep.Causes[0].ID != "endpoint.wrong-region" {
+		t.Fatalf("wrong region not first: %+v", rep.Causes)
+	}
+	if f := rep.Causes[0].Fix; f == nil || f.Request == nil || f.Request.BaseURL != "https://api.mypurecloud.de" {
+		t.Errorf("wrong-region fix %+v, want the host api.mypurecloud.de", rep.Causes[0].Fix)
+	}
+	if !contains(rep.Causes[0].Symptoms, "token.invalid") {
+		t.Errorf("token.invalid should fold into the wrong region: %+v", rep.Causes)
+	}
+
+	e = ev(t, diagnose.ModeOffline, patchTR(trAgent), drop, 401)
+	e.Request.AuthScheme = "Basic"
+	rep = Diagnose(e, diagnose.Options{})
+	if c := causeOf(rep, "token.not-bearer"); c == nil || c.Likelihood != diagnose.Confirmed || rep.Causes[0].ID != "token.not-bearer" {
+		t.Errorf("Basic credentials: %+v", rep.Causes)
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// TestEveryDocumentedOperationIsKnown: a dry run of every operation of the
+// official SDK's Conversations API is never endpoint.unknown; the forum's
+// per-participant disconnect still is.
+func TestEveryDocumentedOperationIsKnown(t *testing.T) {
+	ph := regexp.MustCompile(`\{[A-Za-z]+\}`)
+	n := 0
+	for _, ep := range genesys.Endpoints {
+		if !ep.Exists {
+			continue
+		}
+		n++
+		path := ph.ReplaceAllString(ep.Path, "0f1e2d3c-4b5a-4697-8879-6a5b4c3d2e1f")
+		e := &diagnose.Evidence{Mode: diagnose.ModeDryRun, Request: diagnose.Request{Method: ep.Method, URL: "https://api.mypurecloud.com" + path, Body: []byte(`{}`), HasBody: true}}
+		rep := Diagnose(e, diagnose.Options{})
+		if c := causeOf(rep, "endpoint.unknown"); c != nil {
+			t.Errorf("%s %s (%s) called unknown: %s", ep.Method, ep.Path, ep.ID, c.Explanation)
+		}
+		if ep.Does != genesys.DoesDrop && ep.Does != genesys.DoesTeardown && causeOf(rep, "endpoint.wrong-operation") == nil {
+			t.Errorf("%s %s (%s, %s) is not called the wrong operation", ep.Method, ep.Path, ep.ID, ep.Does)
+		}
+	}
+	if n < 313 {
+		t.Errorf("only %d documented operations", n)
+	}
+	e := &diagnose.Evidence{Mode: diagnose.ModeDryRun, Request: diagnose.Request{Method: "POST", URL: "/api/v2/conversations/c/participants/p/disconnect"}}
+	if c := causeOf(Diagnose(e, diagnose.Options{}), "endpoint.unknown"); c == nil || c.Likelihood != diagnose.Confirmed {
+		t.Errorf("the forum's participant disconnect: %+v", c)
+	}
+}
+
+// TestFixKeepsWhatTheUserMeant: a renamed field keeps its value in the
+// corrected body, removed fields stay removed, state is "disconnected".
+func TestFixKeepsWhatTheUserMeant(t *testing.T) {
+	line := "PATCH https://api.mypurecloud.com/api/v2/conversations/calls/" + trConv + "/participants/" + trAgent
+	for body, want := range map[string]string{
+		`{"state":"disconnected","wrapup_skipped":true}`:             `{"state":"disconnected","wrapupSkipped":true}`,
+		`{"state":"Disconnect","reason":"done","held":false}`:        `{"state":"disconnected","held":false}`,
+		`{"participantId":"x","wrapup":{"code":"c1"},"muted":"yes"}`: `{"state":"disconnected","wrapup":{"code":"c1"}}`,
+	} {
+		rep := Diagnose(ev(t, diagnose.ModeDryRun, line, []byte(body), 0), diagnose.Options{})
+		c := rep.Conclusion.Corrected
+		if c == nil || string(c.Body) != want {
+			t.Errorf("%s: corrected %+v, want body %s", body, c, want)
+		}
+	}
+}
