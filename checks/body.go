@@ -19,7 +19,7 @@ var BodyShape = &diagnose.Check{
 	Requires: []*diagnose.Check{RequestLine},
 	Causes: []*diagnose.CauseInfo{causeBodyMalformedJSON, causeBodyContentType, causeBodyNotAnObject, causeBodyTargetMissing, causeBodyTargetMisnamed,
 		causeBodyTargetWrongType, causeBodyTargetMismatch, causeBodyStateValue, causeBodyFieldType, causeBodyUnknownField, causeBodyWrapupRequired},
-	Run:      runBodyShape,
+	Run: runBodyShape,
 }
 
 // The causes body-shape reports (stable ids: add, never rename).

@@ -51,12 +51,12 @@ func NewRedactor(secrets ...string) *Redactor {
 }
 
 var (
-	authRe      = regexp.MustCompile(`(?i)\b(bearer|basic)(\s+)[A-Za-z0-9\-._~+/]{8,}=*`)
-	secretKVRe  = regexp.MustCompile(`(?i)("?(?:access_token|refresh_token|id_token|client_secret|clientsecret|client-secret|password|secret)"?\s*[:=]\s*"?)([^"&\s,}]+)`)
-	secretFlag  = regexp.MustCompile(`(?i)(--(?:client-secret|access-token|clientsecret|accesstoken)[= ])(\S+)`)
+	authRe     = regexp.MustCompile(`(?i)\b(bearer|basic)(\s+)[A-Za-z0-9\-._~+/]{8,}=*`)
+	secretKVRe = regexp.MustCompile(`(?i)("?(?:access_token|refresh_token|id_token|client_secret|clientsecret|client-secret|password|secret)"?\s*[:=]\s*"?)([^"&\s,}]+)`)
+	secretFlag = regexp.MustCompile(`(?i)(--(?:client-secret|access-token|clientsecret|accesstoken)[= ])(\S+)`)
 	// curlCred is a credential option of a curl command line (a pasted
 	// curl in the "to reproduce" line): -u user:pass, -b cookies, a bearer.
-	curlCred = regexp.MustCompile(`((?:^|\s)(?:-u|--user|-b|--cookie|--oauth2-bearer|--proxy-user|-U)(?:\s+|=)?)('[^']*'|"[^"]*"|[^\s'"]+)`)
+	curlCred    = regexp.MustCompile(`((?:^|\s)(?:-u|--user|-b|--cookie|--oauth2-bearer|--proxy-user|-U)(?:\s+|=)?)('[^']*'|"[^"]*"|[^\s'"]+)`)
 	jwtRe       = regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*`)
 	emailRe     = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}`)
 	phoneRe     = regexp.MustCompile(`(?:tel:|sip:)?\+\d[\d\s().\-]{5,}\d|(?:tel:)\d[\d\s().\-]{5,}\d|\(\d{3}\)\s?\d{3}[\-.\s]\d{4}|\b\d{3}[\-.]\d{3}[\-.]\d{4}\b`)

@@ -39,9 +39,9 @@ type Model struct {
 	RequestOK bool `json:"request_ok,omitempty"`
 	// NothingToSend says why no request can do what was meant (the
 	// conversation ended, a system leg); then Corrected is null.
-	NothingToSend string `json:"nothing_to_send,omitempty"`
-	Verdict   Verdict  `json:"verdict"`
-	Notes     []string `json:"notes"`
+	NothingToSend string   `json:"nothing_to_send,omitempty"`
+	Verdict       Verdict  `json:"verdict"`
+	Notes         []string `json:"notes"`
 	// Reproduce is the command line that reruns this diagnosis (bundles).
 	Reproduce string `json:"reproduce,omitempty"`
 }

@@ -363,4 +363,3 @@ func TestCredentialSources(t *testing.T) {
 		}
 	}
 }
-

@@ -51,7 +51,7 @@ var (
 
 type op struct {
 	ID, Method, Path, Does, Summary string
-	Body, Deprecated              bool
+	Body, Deprecated                bool
 }
 
 func main() {
