@@ -28,7 +28,7 @@ func usageErr(format string, args ...any) error {
 func run(ctx context.Context, args []string, e *env) int {
 	e.Args = args
 	app := newApp(e)
-	err := app.RunContext(ctx, args)
+	err := app.RunContext(ctx, permuteArgs(app, args))
 	if err == nil {
 		return 0
 	}
@@ -130,10 +130,62 @@ func withHelp(cmd *cli.Command) *cli.Command {
 // urfave/cli, so a stray word usually means a misplaced flag).
 func noArgs(c *cli.Context) error {
 	if c.Args().Len() > 0 {
-		return usageErr("unexpected argument %q: %s takes only flags (put flags before any other word)", c.Args().First(), c.Command.Name)
+		return usageErr("unexpected argument %q: %s takes only flags", c.Args().First(), c.Command.Name)
 	}
 	return nil
 }
 
 // decodeJSON decodes one JSON value from r.
 func decodeJSON(r io.Reader, v any) error { return json.NewDecoder(io.LimitReader(r, 1<<20)).Decode(v) }
+
+// permuteArgs moves a command's flags before its positional words, so that
+// `convdiag demo stale-leg --format json` works as users expect (urfave/cli
+// v2 stops reading flags at the first positional word). A flag that takes a
+// value keeps it; "--" ends the flags as usual.
+func permuteArgs(app *cli.App, args []string) []string {
+	if len(args) < 2 {
+		return args
+	}
+	var cmd *cli.Command
+	at := 1
+	for ; at < len(args); at++ {
+		if !strings.HasPrefix(args[at], "-") {
+			cmd = app.Command(args[at])
+			break
+		}
+	}
+	if cmd == nil {
+		return args
+	}
+	takesValue := map[string]bool{}
+	for _, f := range cmd.Flags {
+		_, isBool := f.(*cli.BoolFlag)
+		for _, n := range f.Names() {
+			takesValue[n] = !isBool
+		}
+	}
+	out := append([]string{}, args[:at+1]...)
+	var flags, words []string
+	rest := args[at+1:]
+	for i := 0; i < len(rest); i++ {
+		a := rest[i]
+		if a == "--" {
+			words = append(words, rest[i:]...)
+			break
+		}
+		if !strings.HasPrefix(a, "-") || a == "-" {
+			words = append(words, a)
+			continue
+		}
+		flags = append(flags, a)
+		name := strings.TrimLeft(a, "-")
+		if strings.Contains(name, "=") {
+			continue
+		}
+		if takesValue[name] && i+1 < len(rest) {
+			flags = append(flags, rest[i+1])
+			i++
+		}
+	}
+	return append(append(out, flags...), words...)
+}

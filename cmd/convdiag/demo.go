@@ -42,7 +42,7 @@ exchange, GETs only) and prints the report. --list shows the scenarios.`,
 				return nil
 			}
 			if c.Args().Len() > 1 {
-				return usageErr("demo takes one scenario name, got %d words (put flags before it)", c.Args().Len())
+				return usageErr("demo takes one scenario name, got %d words", c.Args().Len())
 			}
 			name := c.Args().First()
 			if name == "" {
@@ -110,11 +110,12 @@ func demo(ctx context.Context, e *env, sc sim.Scenario, verbose bool, budget tim
 	if err != nil {
 		return nil, err
 	}
-	srv, base, err := startSim(ctx, "127.0.0.1:0", sim.New(org, sim.Options{ClientID: demoClientID, ClientSecret: demoClientSecret}))
+	run, err := sim.Start(ctx, "127.0.0.1:0", sim.New(org, sim.Options{ClientID: demoClientID, ClientSecret: demoClientSecret}))
 	if err != nil {
 		return nil, usageErr("%v", err)
 	}
-	defer shutdown(srv)
+	defer run.Close(e.Transport)
+	base := run.URL
 
 	ev := &diagnose.Evidence{Simulated: true, Request: diagnose.Request{Method: sc.Request.Method, URL: sc.Request.URL, Body: []byte(sc.Request.Body), HasBody: sc.Request.Body != "", Origin: "demo", AuthScheme: "Bearer"}}
 	resp, err := replay(ctx, e, base, sc.Request)

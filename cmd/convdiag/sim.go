@@ -1,15 +1,9 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"os"
-	"strings"
-	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -161,10 +155,11 @@ func runSim(c *cli.Context, e *env) error {
 		defer f.Close()
 		opts.RequestLog = f
 	}
-	srv, base, err := startSim(c.Context, c.String("addr"), sim.New(org, opts))
+	run, err := sim.Start(c.Context, c.String("addr"), sim.New(org, opts))
 	if err != nil {
 		return usageErr("%v", err)
 	}
+	base := run.URL
 	fmt.Fprintln(e.Stdout, base)
 	fmt.Fprintf(e.Stderr, "convdiag sim: serving %s at %s\n", what, base)
 	for _, id := range org.ConversationIDs() {
@@ -172,32 +167,7 @@ func runSim(c *cli.Context, e *env) error {
 	}
 	fmt.Fprintln(e.Stderr, "  interrupt (Ctrl-C) to stop")
 	<-c.Context.Done()
-	shutdown(srv)
+	run.Close()
 	fmt.Fprintln(e.Stderr, "convdiag sim: stopped")
 	return nil
-}
-
-// startSim listens on addr and serves h; it returns the base URL.
-func startSim(ctx context.Context, addr string, h http.Handler) (*http.Server, string, error) {
-	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", addr)
-	if err != nil {
-		return nil, "", fmt.Errorf("listen on %s: %w", addr, err)
-	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			_ = err // the listener was closed under it; shutdown reports nothing more useful
-		}
-	}()
-	host := ln.Addr().String()
-	if strings.HasPrefix(host, "[::]") || strings.HasPrefix(host, "0.0.0.0") {
-		host = "127.0.0.1" + host[strings.LastIndexByte(host, ':'):]
-	}
-	return srv, "http://" + host, nil
-}
-
-func shutdown(srv *http.Server) {
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-	defer cancel()
-	_ = srv.Shutdown(ctx)
 }

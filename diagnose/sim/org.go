@@ -73,7 +73,19 @@ func (o *Org) ConversationIDs() []string {
 }
 
 // TokenInfo returns the token info served.
-func (o *Org) TokenInfo() *genesys.TokenInfo { return o.token }
+func (o *Org) TokenInfo() *genesys.TokenInfo {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.token
+}
+
+// SetTokenInfo changes the token the org serves and enforces (a test
+// applying a token fix).
+func (o *Org) SetTokenInfo(ti *genesys.TokenInfo) {
+	o.mu.Lock()
+	o.token = ti
+	o.mu.Unlock()
+}
 
 // conversationJSON returns the generic view of a conversation.
 func (o *Org) conversationJSON(id string) ([]byte, bool) {

@@ -98,6 +98,10 @@ func (s Scenario) Files() (conversation, token []byte, err error) {
 	return conversation, token, nil
 }
 
+// ScenarioFile reads one of the embedded scenario data files
+// ("conversations/ringing.json", "tokens/user.json").
+func ScenarioFile(name string) ([]byte, error) { return scenarioFS.ReadFile("scenarios/" + name) }
+
 // Org builds a fresh org for the scenario.
 func (s Scenario) Org() (*Org, error) {
 	conv, tok, err := s.Files()

@@ -1,0 +1,59 @@
+package sim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Running is a simulated org served on a listener, like an
+// httptest.Server: URL is its base URL, Close stops it.
+type Running struct {
+	// URL is the base URL, http://127.0.0.1:PORT.
+	URL string
+	srv *http.Server
+}
+
+// Start serves h on addr ("127.0.0.1:0" picks a free port) until Close or
+// until ctx ends. It is what `convdiag sim`, `convdiag demo` and the tests
+// use.
+func Start(ctx context.Context, addr string, h http.Handler) (*Running, error) {
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, IdleTimeout: 60 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			_ = err // the listener was closed under it; Close reports nothing more useful
+		}
+	}()
+	host := ln.Addr().String()
+	if strings.HasPrefix(host, "[::]") || strings.HasPrefix(host, "0.0.0.0") {
+		host = "127.0.0.1" + host[strings.LastIndexByte(host, ':'):]
+	}
+	return &Running{URL: "http://" + host, srv: srv}, nil
+}
+
+// idleCloser is a client transport whose idle connections can be closed.
+type idleCloser interface{ CloseIdleConnections() }
+
+// Close stops the server. The clients' idle connections are closed first:
+// a connection a client dialled but never used is "new" to the server,
+// which Shutdown would wait up to five seconds for.
+func (r *Running) Close(clients ...http.RoundTripper) {
+	for _, c := range clients {
+		if ic, ok := c.(idleCloser); ok {
+			ic.CloseIdleConnections()
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if err := r.srv.Shutdown(ctx); err != nil {
+		_ = r.srv.Close()
+	}
+}
