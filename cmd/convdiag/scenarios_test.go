@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -176,6 +177,7 @@ func TestScenarios(t *testing.T) {
 					t.Fatalf("--format json: stdout is not JSON: %v\n%s", err, r.Stdout)
 				}
 				assertWant(t, rep, want)
+				assertFixesAgree(t, r.Stdout)
 			}
 		})
 	}
@@ -237,4 +239,66 @@ func firstID(rep jsonReport) string {
 		return "(none)"
 	}
 	return rep.Causes[0].ID
+}
+
+var (
+	removeRe = regexp.MustCompile(`^Remove ((?:"[^"]+"(?:, )?)+) from the body`)
+	renameRe = regexp.MustCompile(`^Rename "([^"]+)" to "([^"]+)"`)
+	quotedRe = regexp.MustCompile(`"([^"]+)"`)
+)
+
+// assertFixesAgree: no fix contradicts the corrected request (DESIGN §4b.5):
+// a field a fix removes is not in the corrected body, a renamed field is
+// there under its new name and not the old; no {placeholder} reaches a
+// curl command (curl globs braces).
+func assertFixesAgree(t *testing.T, out string) {
+	t.Helper()
+	var rep struct {
+		Causes []struct {
+			ID  string `json:"id"`
+			Fix *struct {
+				Summary string `json:"summary"`
+				Curl    string `json:"curl"`
+			} `json:"fix"`
+		} `json:"causes"`
+		Corrected *struct {
+			Body json.RawMessage `json:"body"`
+			Curl string          `json:"curl"`
+		} `json:"corrected_request"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	var body map[string]json.RawMessage
+	if rep.Corrected != nil {
+		_ = json.Unmarshal(rep.Corrected.Body, &body)
+		if strings.Contains(rep.Corrected.Curl, "{conversationId}") || strings.Contains(rep.Corrected.Curl, "{participantId}") {
+			t.Errorf("a {placeholder} in the corrected curl: %s", rep.Corrected.Curl)
+		}
+	}
+	for _, c := range rep.Causes {
+		if c.Fix == nil {
+			continue
+		}
+		if strings.Contains(c.Fix.Curl, "{conversationId}") || strings.Contains(c.Fix.Curl, "{participantId}") {
+			t.Errorf("%s: a {placeholder} in the curl: %s", c.ID, c.Fix.Curl)
+		}
+		if body == nil {
+			continue
+		}
+		if m := removeRe.FindStringSubmatch(c.Fix.Summary); m != nil {
+			for _, q := range quotedRe.FindAllStringSubmatch(m[1], -1) {
+				if _, ok := body[q[1]]; ok {
+					t.Errorf("%s says remove %q, but the corrected body has it: %s", c.ID, q[1], rep.Corrected.Body)
+				}
+			}
+		}
+		if m := renameRe.FindStringSubmatch(c.Fix.Summary); m != nil {
+			_, hasOld := body[m[1]]
+			_, hasNew := body[m[2]]
+			if hasOld || !hasNew {
+				t.Errorf("%s says rename %q to %q; the corrected body is %s", c.ID, m[1], m[2], rep.Corrected.Body)
+			}
+		}
+	}
 }

@@ -90,6 +90,25 @@ func TestParseHARErrors(t *testing.T) {
 	}
 }
 
+// TestParseHARPickMustChangeAConversation: --har-entry on a GET, a
+// preflight or another API is refused, listing the entries it could pick.
+func TestParseHARPickMustChangeAConversation(t *testing.T) {
+	for _, pick := range []int{1, 3, 5, 7} {
+		f, err := os.Open(harDir + "chrome-stale-leg.har")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = ParseHAR(f, pick)
+		f.Close()
+		if err == nil || !strings.Contains(err.Error(), "not a request that changes a conversation") || !strings.Contains(err.Error(), "#6 PATCH") {
+			t.Errorf("--har-entry %d: %v", pick, err)
+		}
+	}
+	if h := openHAR(t, "chrome-stale-leg.har", 6); h.Chosen != 6 || h.Request.Method != "PATCH" {
+		t.Errorf("--har-entry 6: %+v", h.Request)
+	}
+}
+
 // TestParseHARStreams: a large HAR is read one entry at a time; peak heap
 // stays well under three times the file's size.
 func TestParseHARStreams(t *testing.T) {
