@@ -152,7 +152,7 @@ func (o outcome) correctedRequest() (before []*diagnose.FixRequest, req *diagnos
 	if o.bf != nil {
 		kept = o.bf.Kept
 	}
-	body := dropBody(kept, o.has(causeBodyWrapupRequired), &vars)
+	body := dropBody(kept, o.has(causeBodyWrapupRequired), path, &vars)
 	return before, &diagnose.FixRequest{Method: "PATCH", BaseURL: rf.BaseURL, Path: path, Body: body, Vars: vars}, notes
 }
 

@@ -53,6 +53,9 @@ func responseCode(ev *diagnose.Evidence) *errorCode {
 	}
 	ec := &errorCode{Row: row, Body: eb, Cause: codeCauses[row.Code]}
 	ec.Quoted, ec.QuotedAt = quotedFromRequest(eb, ev)
+	if ec.Quoted == "" && row.Status == 403 {
+		ec.Quoted, ec.QuotedAt = quotedPermission(eb, ev)
+	}
 	if row.Code == "invalid.value" && strings.EqualFold(ec.QuotedAt, "state") {
 		ec.Cause = causeBodyStateValue
 	}
@@ -77,6 +80,9 @@ func reportErrorBody(p *diagnose.Pass) {
 	if ec.Quoted != "" {
 		l = diagnose.Confirmed
 		why = fmt.Sprintf("The message quotes %q, which is the request's %s.", ec.Quoted, ec.QuotedAt)
+		if ec.QuotedAt == quotedPermissionAt {
+			why = fmt.Sprintf("The message names %q, a permission the endpoint needs.", ec.Quoted)
+		}
 		refs = append(refs, diagnose.Ref{Source: requestSource(ec.QuotedAt), Path: ec.QuotedAt, Value: ec.Quoted})
 	}
 	p.Report(diagnose.Cause{Info: ec.Cause, Likelihood: l, Evidence: refs,
@@ -85,10 +91,43 @@ func reportErrorBody(p *diagnose.Pass) {
 }
 
 func requestSource(at string) string {
-	if strings.HasPrefix(at, "{") {
+	switch {
+	case strings.HasPrefix(at, "{"):
 		return srcRequest
+	case at == quotedPermissionAt:
+		return "endpoint table"
 	}
 	return srcBody
+}
+
+const quotedPermissionAt = "permission the endpoint needs"
+
+// quotedPermission finds a permission the error message names that the
+// request's endpoint needs: a 403 that names it proves which is missing.
+func quotedPermission(eb *genesys.ErrorBody, ev *diagnose.Evidence) (value, at string) {
+	if !ev.Request.Known() {
+		return "", ""
+	}
+	rl, err := diagnose.ParseRequestLine(ev.Request.Method + " " + ev.Request.URL)
+	if err != nil {
+		return "", ""
+	}
+	ep := genesys.MatchRequest(rl.Method, rl.Path).Endpoint
+	if ep == nil {
+		return "", ""
+	}
+	quoted := genesys.QuotedValues(eb.Message + " " + eb.MessageWithParams)
+	for _, v := range eb.MessageParams {
+		quoted = append(quoted, v)
+	}
+	for _, q := range quoted {
+		for _, perm := range ep.Permissions {
+			if strings.EqualFold(strings.TrimSpace(q), perm) {
+				return perm, quotedPermissionAt
+			}
+		}
+	}
+	return "", ""
 }
 
 // codeFix is the fix of a cause an error code points to.

@@ -11,8 +11,12 @@ import (
 var (
 	varConversation = diagnose.Var{Name: "CONVERSATION_ID", Set: "the conversation's id (GET /api/v2/conversations/{id} answers 200 for it in the token's org)"}
 	varParticipant  = diagnose.Var{Name: "PARTICIPANT_ID", Set: "participants[].id of the participant to drop, from GET /api/v2/conversations/$CONVERSATION_ID (a live participant: not disconnected or terminated)"}
-	varWrapupCode   = diagnose.Var{Name: "WRAPUP_CODE_ID", Set: "the id of a wrap-up code of the participant's queue (GET /api/v2/conversations/$CONVERSATION_ID/participants/$PARTICIPANT_ID/wrapupcodes)"}
 )
+
+// varWrapupCode is the wrap-up code a fix needs, and where to find one.
+func varWrapupCode(path string) diagnose.Var {
+	return diagnose.Var{Name: "WRAPUP_CODE_ID", Set: "the id of a wrap-up code of the participant's queue (GET " + path + "/wrapupcodes lists them)"}
+}
 
 // participantPath is the participant PATCH path: the media-specific path
 // for a media segment, the generic one otherwise. Unknown ids become shell
@@ -43,8 +47,10 @@ func idOrVar(id string, v diagnose.Var, vars *[]diagnose.Var) string {
 
 // dropBody is the body that drops a participant, keeping the members of
 // the body sent that the participant PATCH documents (renamed where they
-// were misnamed), and a wrap-up code when the server asked for one.
-func dropBody(kept []Member, needWrapup bool, vars *[]diagnose.Var) json.RawMessage {
+// were misnamed), and a wrap-up code when the server asked for one (then
+// wrapupSkipped, which the server refused, is left out). path is the
+// participant's path, for the note on the wrap-up code.
+func dropBody(kept []Member, needWrapup bool, path string, vars *[]diagnose.Var) json.RawMessage {
 	type kv struct {
 		k string
 		v json.RawMessage
@@ -52,12 +58,16 @@ func dropBody(kept []Member, needWrapup bool, vars *[]diagnose.Var) json.RawMess
 	members := []kv{{"state", json.RawMessage(`"disconnected"`)}}
 	hasWrapup := false
 	for _, m := range kept {
+		if needWrapup && m.Key == "wrapupSkipped" {
+			continue
+		}
 		members = append(members, kv{m.Key, m.Value})
 		hasWrapup = hasWrapup || m.Key == "wrapup"
 	}
 	if needWrapup && !hasWrapup {
-		*vars = append(*vars, varWrapupCode)
-		members = append(members, kv{"wrapup", json.RawMessage(`{"code":"$` + varWrapupCode.Name + `"}`)})
+		v := varWrapupCode(path)
+		*vars = append(*vars, v)
+		members = append(members, kv{"wrapup", json.RawMessage(`{"code":"$` + v.Name + `"}`)})
 	}
 	out := []byte{'{'}
 	for i, m := range members {

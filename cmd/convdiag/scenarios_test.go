@@ -9,9 +9,12 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"mvdan.cc/sh/v3/shell"
+
+	"github.com/convdiag/convdiag/checks"
 )
 
 // scenarioRoot holds one folder per scenario: the evidence files, an args
@@ -157,6 +160,20 @@ type jsonReport struct {
 // formats, compares each with its golden file, and checks the verdict
 // against the scenario's want file.
 func TestScenarios(t *testing.T) {
+	var mu sync.Mutex
+	reported := map[string]bool{}
+	t.Cleanup(func() {
+		// Every cause of the catalogue is reported by some scenario: the
+		// catalogue holds nothing the checks cannot say.
+		if t.Failed() {
+			return
+		}
+		for _, ci := range checks.Catalogue {
+			if !reported[ci.ID] {
+				t.Errorf("no scenario reports %s", ci.ID)
+			}
+		}
+	})
 	for _, dir := range scenarioDirs(t) {
 		dir := dir
 		t.Run(filepath.Base(dir), func(t *testing.T) {
@@ -178,6 +195,14 @@ func TestScenarios(t *testing.T) {
 				}
 				assertWant(t, rep, want)
 				assertFixesAgree(t, r.Stdout)
+				mu.Lock()
+				for _, c := range rep.Causes {
+					reported[c.ID] = true
+					for _, sym := range c.Symptoms {
+						reported[sym] = true
+					}
+				}
+				mu.Unlock()
 			}
 		})
 	}
