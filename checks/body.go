@@ -335,6 +335,13 @@ func judgeMembers(p *diagnose.Pass, rf *RequestFacts, ep *genesys.Endpoint, c *g
 		if c.Open {
 			continue
 		}
+		if !ep.DropsOne() && genesys.MediaParticipantRequest.Field(m.Key) != nil {
+			// A field of the drop request sent to an operation that drops
+			// nobody: the operation is the mistake (request-line says so),
+			// and the corrected request keeps the field.
+			p.Detail("%q is not a field of %s; it is a field of the participant PATCH, which the corrected request uses", m.Key, c.Model)
+			continue
+		}
 		unknown = append(unknown, m)
 		unknownRefs = append(unknownRefs, ref)
 	}
