@@ -8,7 +8,7 @@ package checks
 import "github.com/convdiag/convdiag/diagnose"
 
 // chain is the chain of checks, in order (DESIGN §3), validated once.
-var chain = mustChain(diagnose.NewChain([]*diagnose.Check{RequestLine, BodyShape, Token, Conversation, Provenance, State}, conclude))
+var chain = mustChain(diagnose.NewChain([]*diagnose.Check{RequestLine, BodyShape, Token, Conversation, Provenance, Timeline, State}, conclude))
 
 // Chain lists the checks in order.
 var Chain = chain.Checks

@@ -16,7 +16,9 @@ type outcome struct {
 	bf   *BodyFacts
 	tf   *TokenFacts
 	conv *diagnose.Conv
+	cf   *ConversationFacts
 	pf   *ProvenanceFacts
+	tl   *TimelineFacts
 	sf   *StateFacts
 }
 
@@ -29,9 +31,12 @@ func conclude(rep *diagnose.Report, res *diagnose.Results) diagnose.Conclusion {
 	o.rf, _ = diagnose.ResultOf[*RequestFacts](res, RequestLine)
 	o.bf, _ = diagnose.ResultOf[*BodyFacts](res, BodyShape)
 	o.tf, _ = diagnose.ResultOf[*TokenFacts](res, Token)
-	o.conv, _ = diagnose.ResultOf[*diagnose.Conv](res, Conversation)
+	if cf, ok := diagnose.ResultOf[*ConversationFacts](res, Conversation); ok {
+		o.conv, o.cf = cf.Conv, cf
+	}
 	o.pf, _ = diagnose.ResultOf[*ProvenanceFacts](res, Provenance)
 	o.sf, _ = diagnose.ResultOf[*StateFacts](res, State)
+	o.tl, _ = diagnose.ResultOf[*TimelineFacts](res, Timeline)
 
 	c := diagnose.Conclusion{ConversationID: o.ev.ConversationID, ParticipantID: o.ev.ParticipantID}
 	if o.rf != nil && o.rf.ConversationID != "" {
@@ -40,11 +45,15 @@ func conclude(rep *diagnose.Report, res *diagnose.Results) diagnose.Conclusion {
 	if o.pf != nil && o.pf.Given != "" {
 		c.ParticipantID = o.pf.Given
 	}
+	c.Failure = o.ev.Failure
+	if o.tl != nil {
+		c.Timeline = o.tl.Lanes
+	}
 	switch {
 	case o.pf != nil && o.pf.Conv != nil && o.pf.Target() != nil:
-		c.Participants = participantTable(o.pf.Conv, marks(o.pf.Conv, o.pf.Target(), o.pf.Meant), nil)
+		c.Participants = participantTable(o.pf.Conv, marks(o.pf.Conv, o.pf.Target(), o.pf.Meant), o.ev.Failure)
 	case o.conv != nil:
-		c.Participants = participantTable(o.conv, nil, nil)
+		c.Participants = participantTable(o.conv, nil, o.ev.Failure)
 	}
 	if o.rf == nil {
 		return c // the request line could not be read
@@ -57,7 +66,34 @@ func conclude(rep *diagnose.Report, res *diagnose.Results) diagnose.Conclusion {
 	found := o.found()
 	c.RequestOK = found && len(c.Before) == 0 && sameAsSent(o.ev, c.Corrected)
 	c.Recommend = found && !c.RequestOK
+	if why := o.goneSince(); why != "" {
+		// What would have worked then cannot work now.
+		c.NothingToSend, c.Corrected, c.Before, c.Recommend = why, nil, nil, false
+	}
 	return c
+}
+
+// goneSince says why nothing can be sent now although the request failed
+// for another reason: the conversation, or the participant to drop, has
+// ended since (the GET shows it ended; its end is no cause of the failure).
+func (o outcome) goneSince() string {
+	if o.conv == nil {
+		return ""
+	}
+	if o.cf != nil && !o.cf.End.IsZero() {
+		switch o.cf.EndOrder {
+		case diagnose.After:
+			return fmt.Sprintf("conversation %s has ended since (at %s): there is nothing to send now. When the request failed, it was still up: the causes above are why it failed then.", o.conv.ID, diagnose.FormatTime(o.cf.End))
+		case diagnose.Around:
+			return fmt.Sprintf("conversation %s ended at %s, around the moment of failure: there is nothing to send now.", o.conv.ID, diagnose.FormatTime(o.cf.End))
+		}
+	}
+	if o.pf != nil && o.pf.Target() != nil {
+		if v := o.pf.Target().Intended; v != nil && v.Ended(o.conv) && len(liveOf(o.conv, o.conv.SameParty(v))) == 0 {
+			return fmt.Sprintf("participant %s has ended since: there is nothing to send now. When the request failed, it was still there: the causes above are why it failed then.", v.ID)
+		}
+	}
+	return ""
 }
 
 // found reports whether the report stands behind a corrected request:
@@ -89,6 +125,8 @@ func (o outcome) nothingToSend() string {
 		target = "participant " + o.sf.Target.ID
 	}
 	switch {
+	case o.has(causeParticipantRaceWithHangup):
+		return fmt.Sprintf("%s ended just before the request was answered: the request raced the hang-up and the drop it asked for has happened. Treat the failure as done.", orConversation(target, o.rf.ConversationID))
 	case o.has(causeConversationEnded):
 		return fmt.Sprintf("conversation %s has ended: there is no one left to drop. If a participant still owes wrap-up, apply it instead.", o.rf.ConversationID)
 	case o.has(causeParticipantAlreadyEnded) && target != "":
@@ -101,6 +139,13 @@ func (o outcome) nothingToSend() string {
 		return s
 	}
 	return ""
+}
+
+func orConversation(target, convID string) string {
+	if target != "" {
+		return upperFirst(target)
+	}
+	return "Conversation " + convID
 }
 
 func describeParty(conv *diagnose.Conv, v *diagnose.PView) string {

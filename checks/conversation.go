@@ -3,6 +3,7 @@ package checks
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/convdiag/convdiag/diagnose"
 	"github.com/convdiag/convdiag/diagnose/genesys"
@@ -118,35 +119,15 @@ func runConversation(p *diagnose.Pass) (any, error) {
 		p.RuleOut(causeConversationIDMismatch, "the GET is the conversation the request targets")
 	}
 
-	// Ended?
+	// Ended, and when, against the moment of failure?
 	live := 0
 	for _, v := range conv.Participants {
 		if v.Live(conv) {
 			live++
 		}
 	}
-	switch {
-	case conv.EndTime() != "":
-		ref := p.Saw(conv.GenericSource, "endTime", conv.EndTime())
-		p.Report(diagnose.Cause{Info: causeConversationEnded, Likelihood: diagnose.Confirmed, Evidence: []diagnose.Ref{ref},
-			Explanation: fmt.Sprintf("Conversation %s ended at %s: there is nothing left to drop.", conv.ID, conv.EndTime()),
-			Fix:         noRequestFix("Nothing to drop. If a participant still owes wrap-up, apply it (POST .../participants/{pid}/communications/{commId}/wrapup)")})
-	case conv.Generic != nil && genesys.Ended(conv.Generic.State):
-		ref := p.Saw(conv.GenericSource, "state", conv.Generic.State)
-		p.Report(diagnose.Cause{Info: causeConversationEnded, Likelihood: diagnose.Confirmed, Evidence: []diagnose.Ref{ref},
-			Explanation: fmt.Sprintf("Conversation %s is %s: there is nothing left to drop.", conv.ID, conv.Generic.State),
-			Fix:         noRequestFix("Nothing to drop")})
-	case live == 0 && len(conv.Participants) > 0 && anyState(conv):
-		p.Report(diagnose.Cause{Info: causeConversationEnded, Likelihood: diagnose.Likely,
-			Evidence:    []diagnose.Ref{{Source: src, Path: "participants[*]", Value: fmt.Sprintf("%d participants, none live", len(conv.Participants))}},
-			Explanation: fmt.Sprintf("Every participant of conversation %s has ended (no endTime yet: the conversation may be closing).", conv.ID),
-			Fix:         noRequestFix("Nothing to drop")})
-	default:
-		if conv.Generic != nil {
-			p.Saw(conv.GenericSource, "endTime", "(none)")
-		}
-		p.RuleOut(causeConversationEnded, "the conversation has no endTime and %d live participant(s)", live)
-	}
+	cf := &ConversationFacts{Conv: conv}
+	judgeEnded(p, cf, src, live)
 	if conv.Media != "" {
 		p.Saw(src, "participants[].*", "media "+conv.Media)
 	}
@@ -157,10 +138,88 @@ func runConversation(p *diagnose.Pass) (any, error) {
 		p.Detail("the generic view is conversation %s but the call view is %s", conv.Generic.ID, conv.Call.ID)
 	}
 	if rf == nil {
-		return conv, nil
+		return cf, nil
 	}
-	p.Summary("conversation %s: %s, %d participants, %d live", conv.ID, orDash(conv.Media), len(conv.Participants), live)
-	return conv, nil
+	p.Summary("conversation %s: %s, %d participants, %d live now", conv.ID, orDash(conv.Media), len(conv.Participants), live)
+	return cf, nil
+}
+
+// ConversationFacts is what the conversation check established: the
+// conversation, and when it ended against the moment of failure.
+type ConversationFacts struct {
+	Conv *diagnose.Conv
+	// End is when the conversation ended (zero: it has not, or no time
+	// says when); EndOrder places it against the failure.
+	End      time.Time
+	EndOrder diagnose.Order
+	// Race is set when it ended just before the failure, or around it:
+	// the timeline check reports participant.race-with-hangup.
+	Race bool
+}
+
+// judgeEnded reports conversation.ended at the moment of failure: an end
+// after the failure is no cause; an end just before it is a race (reported
+// by participant-state); without a failure time an ended GET is at most
+// likely, since the GET may be from after the failure.
+func judgeEnded(p *diagnose.Pass, cf *ConversationFacts, src string, live int) {
+	ev, conv := p.Evidence, cf.Conv
+	var ref diagnose.Ref
+	switch {
+	case conv.EndTime() != "":
+		ref = p.Saw(conv.GenericSource, "endTime", conv.EndTime())
+	case conv.Generic != nil && genesys.Ended(conv.Generic.State):
+		ref = p.Saw(conv.GenericSource, "state", conv.Generic.State)
+	case live == 0 && len(conv.Participants) > 0 && anyState(conv):
+		ref = diagnose.Ref{Source: src, Path: "participants[*]", Value: fmt.Sprintf("%d participants, none live", len(conv.Participants))}
+	default:
+		if conv.Generic != nil {
+			p.Saw(conv.GenericSource, "endTime", "(none)")
+		}
+		p.RuleOut(causeConversationEnded, "the conversation has no endTime and %d live participant(s)", live)
+		return
+	}
+	f := ev.Failure
+	cf.End = conv.ConversationEnd()
+	cf.EndOrder = f.Compare(cf.End)
+	fix := noRequestFix("Nothing to drop. If a participant still owes wrap-up, apply it (POST .../participants/{pid}/communications/{commId}/wrapup)")
+	switch cf.EndOrder {
+	case diagnose.After:
+		p.RuleOut(causeConversationEnded, "%s: it was live when the request failed", f.Describe("the conversation ended", cf.End))
+	case diagnose.Around:
+		cf.Race = true
+		p.RuleOut(causeConversationEnded, "%s: judged as a possible race with the hang-up (timeline)", f.Describe("the conversation ended", cf.End))
+	case diagnose.Before:
+		if f.Gap(cf.End) <= diagnose.RaceWindow {
+			cf.Race = true
+			p.RuleOut(causeConversationEnded, "%s: a race with the hang-up (timeline)", f.Describe("the conversation ended", cf.End))
+			return
+		}
+		p.Report(diagnose.Cause{Info: causeConversationEnded, Likelihood: diagnose.Confirmed, Evidence: []diagnose.Ref{ref, failureRef(f)},
+			Explanation: fmt.Sprintf("Conversation %s had already ended when the request failed: %s. There was nothing left to drop.", conv.ID, f.Describe("it ended", cf.End)),
+			Fix:         fix})
+	default:
+		when := "it has ended"
+		if !cf.End.IsZero() {
+			when = "it ended at " + diagnose.FormatTime(cf.End)
+		}
+		p.Report(diagnose.Cause{Info: causeConversationEnded, Likelihood: diagnose.Likely, Evidence: []diagnose.Ref{ref},
+			Explanation: fmt.Sprintf("Conversation %s shows no one left to drop: %s. %s", conv.ID, when, afterNote(ev)),
+			Fix:         fix})
+	}
+}
+
+// failureRef cites the moment of failure as evidence.
+func failureRef(f *diagnose.FailureTime) diagnose.Ref {
+	return diagnose.Ref{Source: "moment of failure", Path: f.Source, Value: diagnose.FormatTime(f.Time)}
+}
+
+// afterNote says why an ended GET does not prove the failure: it may be
+// from after it.
+func afterNote(ev *diagnose.Evidence) string {
+	if ev.Failure.Known() {
+		return "No timestamp says when it ended, so whether that was before the failure cannot be told."
+	}
+	return "The moment of failure is not known, and the GET may be from after it: give --at (the time in the customer's log) or the response with its Date header (curl -i) to judge the state when the request failed."
 }
 
 func anyState(conv *diagnose.Conv) bool {
@@ -195,7 +254,7 @@ const maxRows = 25
 
 // participantTable builds the report's participants table. marks names the
 // rows that matter (target, live leg, consult link).
-func participantTable(conv *diagnose.Conv, marks map[*diagnose.PView]string, order []*diagnose.PView) *diagnose.ParticipantTable {
+func participantTable(conv *diagnose.Conv, marks map[*diagnose.PView]string, f *diagnose.FailureTime) *diagnose.ParticipantTable {
 	t := &diagnose.ParticipantTable{Source: conv.GenericSource, Media: conv.Media, Total: len(conv.Participants), Rows: []diagnose.ParticipantRow{}}
 	if conv.Generic == nil {
 		t.Source = conv.CallSource
@@ -219,8 +278,14 @@ func participantTable(conv *diagnose.Conv, marks map[*diagnose.PView]string, ord
 			t.Omitted++
 			continue
 		}
-		t.Rows = append(t.Rows, diagnose.ParticipantRow{Index: i, ID: v.ID, Name: v.Name(), Purpose: v.Purpose(), UserID: v.UserID(),
-			State: stateSummary(conv, v), EndTime: v.EndTime(), Role: marks[v]})
+		row := diagnose.ParticipantRow{Index: i, ID: v.ID, Name: v.Name(), Purpose: v.Purpose(), UserID: v.UserID(),
+			State: stateSummary(conv, v), EndTime: v.EndTime(), Role: marks[v]}
+		if f.Known() {
+			if ph := conv.Lifeline(v).PhaseAt(f.Time); ph != diagnose.PhaseUnknown && ph != conv.PhaseNow(v) {
+				row.AtFailure = string(ph)
+			}
+		}
+		t.Rows = append(t.Rows, row)
 	}
 	return t
 }

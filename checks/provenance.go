@@ -125,7 +125,10 @@ func runProvenance(p *diagnose.Pass) (any, error) {
 	ev := p.Evidence
 	rf, _ := diagnose.Result[*RequestFacts](p, RequestLine)
 	bf, _ := diagnose.Result[*BodyFacts](p, BodyShape)
-	conv, _ := diagnose.Result[*diagnose.Conv](p, Conversation)
+	var conv *diagnose.Conv
+	if cf, ok := diagnose.Result[*ConversationFacts](p, Conversation); ok {
+		conv = cf.Conv
+	}
 	pf := &ProvenanceFacts{Conv: conv}
 	defer reportErrorBody(p)
 
@@ -344,12 +347,7 @@ func judgeProvenance(p *diagnose.Pass, conv *diagnose.Conv, r *Resolution) {
 		p.RuleOut(causeParticipantIDIsUserID, "the id is a participant id")
 		p.RuleOut(causeParticipantIDIsCommunicationID, "the id is a participant id")
 		if r.Intended != r.Named {
-			lsrc, lpath := conv.Source(r.Intended)
-			p.Report(diagnose.Cause{Info: causeParticipantStaleLeg, Likelihood: diagnose.Confirmed,
-				Evidence: []diagnose.Ref{given, ref, {Source: src, Path: path, Value: "ended: " + stateSummary(conv, r.Named)},
-					{Source: lsrc, Path: lpath, Value: "live: " + r.Intended.ID + " " + stateSummary(conv, r.Intended)}},
-				Explanation: fmt.Sprintf("%s has ended, but the same party has a live participant: %s. Transfers, retries and consults create new participants and keep the old ones, so picking a participant by user or address alone picks an ended leg.", describe(conv, r.Named), describe(conv, r.Intended)),
-				Fix:         newFix("Drop the live participant " + r.Intended.ID + " instead")})
+			judgeStaleLeg(p, conv, r, given, ref)
 		} else if r.Named.Ended(conv) {
 			p.RuleOut(causeParticipantStaleLeg, "no other participant of the same party is live")
 		} else {
@@ -417,6 +415,32 @@ func judgeProvenance(p *diagnose.Pass, conv *diagnose.Conv, r *Resolution) {
 	if r.Kind != IDExternalContact {
 		p.RuleOut(causeParticipantIDIsExternalContactID, "the id is not an externalContactId in the conversation")
 	}
+}
+
+// judgeStaleLeg reports participant.stale-leg: the id names an ended leg of
+// a party that has a live one. It is judged at the moment of failure: a
+// leg that ended after the failure was the live one then.
+func judgeStaleLeg(p *diagnose.Pass, conv *diagnose.Conv, r *Resolution, given, ref diagnose.Ref) {
+	ev, f := p.Evidence, p.Evidence.Failure
+	src, path := conv.Source(r.Named)
+	lsrc, lpath := conv.Source(r.Intended)
+	refs := []diagnose.Ref{given, ref, {Source: src, Path: path, Value: "ended: " + stateSummary(conv, r.Named)},
+		{Source: lsrc, Path: lpath, Value: "live: " + r.Intended.ID + " " + stateSummary(conv, r.Intended)}}
+	end := conv.Lifeline(r.Named).EndedAt()
+	l, when := diagnose.Likely, " "+afterNote(ev)
+	switch f.Compare(end) {
+	case diagnose.After:
+		p.RuleOut(causeParticipantStaleLeg, "%s: it was a live leg when the request failed", f.Describe("participant "+r.Named.ID+" ended", end))
+		return
+	case diagnose.Around:
+		l, when = diagnose.Possible, " "+f.Describe("It ended", end)+", so whether it was still live then cannot be told."
+	case diagnose.Before:
+		l, when = diagnose.Confirmed, " "+f.Describe("It ended", end)+"."
+		refs = append(refs, failureRef(f))
+	}
+	p.Report(diagnose.Cause{Info: causeParticipantStaleLeg, Likelihood: l, Evidence: refs,
+		Explanation: fmt.Sprintf("%s has ended, but the same party has a live participant: %s. Transfers, retries and consults create new participants and keep the old ones, so picking a participant by user or address alone picks an ended leg.%s", describe(conv, r.Named), describe(conv, r.Intended), when),
+		Fix:         newFix("Drop the live participant " + r.Intended.ID + " instead")})
 }
 
 func queueOf(conv *diagnose.Conv, id string) string {

@@ -14,7 +14,7 @@ var State = &diagnose.Check{
 	ID:       "participant-state",
 	Title:    "Participant state",
 	Doc:      "The target's communication state(s), endTime, purpose, consult/monitor/barge links, held/confined, wrap-up.",
-	Requires: []*diagnose.Check{RequestLine, Provenance},
+	Requires: []*diagnose.Check{RequestLine, Provenance, Timeline},
 	Causes:   []*diagnose.CauseInfo{causeParticipantAlreadyEnded, causeParticipantNotConnectedYet, causeParticipantConsultInProgress, causeParticipantSystemPurpose},
 	Run:      runState,
 }
@@ -79,6 +79,10 @@ type ConsultLink struct {
 func runState(p *diagnose.Pass) (any, error) {
 	ev := p.Evidence
 	pf, _ := diagnose.Result[*ProvenanceFacts](p, Provenance)
+	tf, _ := diagnose.Result[*TimelineFacts](p, Timeline)
+	if tf == nil {
+		tf = &TimelineFacts{PhaseAtFailure: diagnose.PhaseUnknown}
+	}
 	defer reportErrorBody(p)
 	if ev.Mode == diagnose.ModeDryRun {
 		p.Skip("dry run: the participant's state is not fetched")
@@ -122,41 +126,18 @@ func runState(p *diagnose.Pass) (any, error) {
 	}
 	viewsDisagree(p, conv, v, states)
 
-	// Ended?
-	if !noState && v.Ended(conv) {
-		expl := fmt.Sprintf("Participant %s has already ended: %s. There is nothing left to drop, and ending it again conflicts (the most likely 409).", v.ID, endedWhy(conv, v))
-		notes := []string{}
-		if v.G != nil && v.G.WrapupRequired || v.C != nil && v.C.WrapupRequired {
-			notes = append(notes, "the participant still owes wrap-up: apply it with PATCH .../participants/{pid} {\"wrapup\":{...}} or POST .../communications/{commId}/wrapup")
-		}
-		p.Report(diagnose.Cause{Info: causeParticipantAlreadyEnded, Likelihood: diagnose.Confirmed, Evidence: refs, Explanation: expl,
-			Fix: noRequestFix("Nothing to drop for this participant; GET the conversation again before acting on it", notes...)})
-		p.Summary("participant %s has ended", v.ID)
+	// Ended, and when, against the moment of failure?
+	if !noState && v.Ended(conv) && judgeAlreadyEnded(p, conv, v, tf, refs) {
+		p.Summary("participant %s had ended when the request failed", v.ID)
 		return sf, nil
 	}
-	if !noState {
+	if !noState && !v.Ended(conv) {
 		p.RuleOut(causeParticipantAlreadyEnded, "participant %s is %s", v.ID, stateSummary(conv, v))
 	}
 
-	// Still connecting?
-	var connecting []string
-	connected := false
-	for _, s := range states {
-		switch {
-		case genesys.NotYetConnected(s.State):
-			connecting = append(connecting, s.State)
-		case genesys.StateIs(s.State, genesys.StateConnected):
-			connected = true
-		}
-	}
-	switch {
-	case noState:
-	case len(connecting) > 0 && !connected:
-		p.Report(diagnose.Cause{Info: causeParticipantNotConnectedYet, Likelihood: diagnose.Likely, Evidence: refs,
-			Explanation: fmt.Sprintf("Participant %s is %s: still being set up. Dropping a leg that has not connected conflicts with the setup in progress (inferred; the reference does not document it).", v.ID, strings.Join(connecting, ", ")),
-			Fix:         newFix("Wait until it connects (or times out), then drop it; to refuse a ringing alert, let the agent decline it")})
-	default:
-		p.RuleOut(causeParticipantNotConnectedYet, "participant %s is connected", v.ID)
+	// Still connecting when the request failed?
+	if !noState {
+		judgeConnecting(p, conv, v, states, tf, refs)
 	}
 
 	// System leg?
@@ -187,7 +168,11 @@ func runState(p *diagnose.Pass) (any, error) {
 		}
 		return sf, nil
 	}
-	p.Summary("participant %s is %s", v.ID, stateSummary(conv, v))
+	if tf.PhaseAtFailure != diagnose.PhaseUnknown && string(tf.PhaseAtFailure) != stateSummary(conv, v) {
+		p.Summary("participant %s was %s when the request failed (%s now)", v.ID, tf.PhaseAtFailure, stateSummary(conv, v))
+	} else {
+		p.Summary("participant %s is %s", v.ID, stateSummary(conv, v))
+	}
 
 	for _, s := range states {
 		if s.Comm != nil && (s.Comm.Held || s.Comm.Confined) {
@@ -218,6 +203,129 @@ func personBehind(conv *diagnose.Conv, v *diagnose.PView) *diagnose.PView {
 		}
 	}
 	return found
+}
+
+// judgeAlreadyEnded judges a target that has ended (in the GET) against the
+// moment of failure; it reports whether the target had ended when the
+// request failed (or may have), so that nothing else is judged about it.
+func judgeAlreadyEnded(p *diagnose.Pass, conv *diagnose.Conv, v *diagnose.PView, tf *TimelineFacts, refs []diagnose.Ref) bool {
+	ev, f := p.Evidence, tf.Failure
+	notes := []string{}
+	if v.G != nil && v.G.WrapupRequired || v.C != nil && v.C.WrapupRequired {
+		notes = append(notes, "the participant still owes wrap-up: apply it with PATCH .../participants/{pid} {\"wrapup\":{...}} or POST .../communications/{commId}/wrapup")
+	}
+	fix := noRequestFix("Nothing to drop for this participant; GET the conversation again before acting on it", notes...)
+	switch {
+	case tf.Race:
+		p.RuleOut(causeParticipantAlreadyEnded, "judged as a race with the hang-up (timeline)")
+		return true
+	case tf.EndOrder == diagnose.After:
+		p.RuleOut(causeParticipantAlreadyEnded, "%s: it was %s when the request failed", f.Describe("participant "+v.ID+" ended", tf.End), orPhase(tf.PhaseAtFailure))
+		return false
+	case tf.EndOrder == diagnose.Before:
+		p.Report(diagnose.Cause{Info: causeParticipantAlreadyEnded, Likelihood: diagnose.Confirmed, Evidence: append(refs, failureRef(f)),
+			Explanation: fmt.Sprintf("Participant %s had already ended when the request failed: %s (%s). There was nothing left to drop, and ending it again conflicts.", v.ID, f.Describe("it ended", tf.End), endedWhy(conv, v)),
+			Fix:         fix})
+		return true
+	}
+	if seen, ok := endedInEarlierView(ev, v); ok {
+		p.Report(diagnose.Cause{Info: causeParticipantAlreadyEnded, Likelihood: diagnose.Confirmed, Evidence: append(refs, seen),
+			Explanation: fmt.Sprintf("Participant %s had already ended before the request failed: the GET taken before the failure (%s) shows it ended (%s). There was nothing left to drop, and ending it again conflicts.", v.ID, seen.Source, endedWhy(conv, v)),
+			Fix:         fix})
+		return true
+	}
+	p.Report(diagnose.Cause{Info: causeParticipantAlreadyEnded, Likelihood: diagnose.Likely, Evidence: refs,
+		Explanation: fmt.Sprintf("Participant %s has ended: %s. Ending it again conflicts. %s", v.ID, endedWhy(conv, v), afterNote(ev)),
+		Fix:         fix})
+	return true
+}
+
+func orPhase(ph diagnose.Phase) string {
+	if ph == diagnose.PhaseUnknown {
+		return "still there"
+	}
+	return string(ph)
+}
+
+// endedInEarlierView reads the GET taken before the failure (a HAR that
+// recorded one): did it already show the participant ended?
+func endedInEarlierView(ev *diagnose.Evidence, v *diagnose.PView) (diagnose.Ref, bool) {
+	if ev.EarlierConversation == nil {
+		return diagnose.Ref{}, false
+	}
+	ec := diagnose.BuildConv(ev.EarlierConversation, nil, ev.EarlierConversationFetch.Label(), "")
+	if ev2 := ec.ByID(v.ID); ev2 != nil && ev2.Ended(ec) {
+		src, path := ec.Source(ev2)
+		return diagnose.Ref{Source: src, Path: path, Value: "ended: " + stateSummary(ec, ev2)}, true
+	}
+	return diagnose.Ref{}, false
+}
+
+// judgeConnecting reports participant.not-connected-yet: the target was
+// still being set up when the request failed (read from its timestamps when
+// the moment is known, else from the GET).
+func judgeConnecting(p *diagnose.Pass, conv *diagnose.Conv, v *diagnose.PView, states []diagnose.StateRead, tf *TimelineFacts, refs []diagnose.Ref) {
+	f := tf.Failure
+	fix := newFix("Wait until it connects (or times out), then drop it; to refuse a ringing alert, let the agent decline it")
+	if tf.PhaseAtFailure != diagnose.PhaseUnknown {
+		switch tf.PhaseAtFailure {
+		case diagnose.PhaseAlerting:
+			l, why := diagnose.Likely, ""
+			if o := connectedOrder(tf.Life, f); o == diagnose.Around {
+				l, why = diagnose.Possible, " It connected within the clock tolerance of the failure, so it may already have been connected."
+			}
+			p.Report(diagnose.Cause{Info: causeParticipantNotConnectedYet, Likelihood: l, Evidence: append(refs, failureRef(f)),
+				Explanation: fmt.Sprintf("Participant %s was still alerting when the request failed at %s: %s. Dropping a leg that has not connected conflicts with the setup in progress (inferred; the reference does not document it).%s", v.ID, f, alertingWhy(tf.Life), why),
+				Fix:         fix})
+		case diagnose.PhaseNotJoined:
+			p.RuleOut(causeParticipantNotConnectedYet, "participant %s had not joined yet at %s", v.ID, f)
+			p.Detail("participant %s joined after the failure at %s: the request named a participant that did not exist yet", v.ID, f)
+		default:
+			p.RuleOut(causeParticipantNotConnectedYet, "participant %s was %s when the request failed at %s", v.ID, tf.PhaseAtFailure, f)
+		}
+		return
+	}
+	var connecting []string
+	connected := false
+	for _, s := range states {
+		switch {
+		case genesys.NotYetConnected(s.State):
+			connecting = append(connecting, s.State)
+		case genesys.StateIs(s.State, genesys.StateConnected):
+			connected = true
+		}
+	}
+	if len(connecting) == 0 || connected {
+		p.RuleOut(causeParticipantNotConnectedYet, "participant %s is connected", v.ID)
+		return
+	}
+	p.Report(diagnose.Cause{Info: causeParticipantNotConnectedYet, Likelihood: diagnose.Likely, Evidence: refs,
+		Explanation: fmt.Sprintf("Participant %s is %s: still being set up. Dropping a leg that has not connected conflicts with the setup in progress (inferred; the reference does not document it).", v.ID, strings.Join(connecting, ", ")),
+		Fix:         fix})
+}
+
+// connectedOrder places the target's connection against the failure.
+func connectedOrder(l diagnose.Lifeline, f *diagnose.FailureTime) diagnose.Order {
+	for _, s := range l.Spans {
+		if !s.Connected.IsZero() {
+			return f.Compare(s.Connected)
+		}
+	}
+	return diagnose.OrderUnknown
+}
+
+func alertingWhy(l diagnose.Lifeline) string {
+	for _, s := range l.Spans {
+		switch {
+		case !s.Alerting.IsZero() && !s.Connected.IsZero():
+			return fmt.Sprintf("alerting from %s, connected at %s", diagnose.FormatTime(s.Alerting), diagnose.FormatTime(s.Connected))
+		case !s.Alerting.IsZero() && !s.Disconnected.IsZero():
+			return fmt.Sprintf("alerting from %s until it ended unanswered at %s (%s)", diagnose.FormatTime(s.Alerting), diagnose.FormatTime(s.Disconnected), orDash(s.DisconnectType))
+		case !s.Alerting.IsZero():
+			return "alerting from " + diagnose.FormatTime(s.Alerting)
+		}
+	}
+	return "from its timestamps"
 }
 
 // viewsDisagree notes when the generic and flat views disagree.

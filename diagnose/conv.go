@@ -16,6 +16,10 @@ type Conv struct {
 	Call    *genesys.CallConversation
 	// GenericSource and CallSource name the views for evidence references.
 	GenericSource, CallSource string
+	// Analytics is the conversation's analytics details (history), when
+	// given; AnalyticsSource names it.
+	Analytics       *genesys.AnalyticsConversation
+	AnalyticsSource string
 	// Participants lists every participant once: generic order first, then
 	// participants only the flat view has.
 	Participants []*PView
@@ -29,6 +33,22 @@ type Conv struct {
 	byComm     map[string]CommRef
 	byPeer     map[string]CommRef
 	byExternal map[string][]*PView
+	byAnalytic map[string]*genesys.AnalyticsParticipant
+}
+
+// analyticsOf is the analytics participant with the id, if any.
+func (c *Conv) analyticsOf(id string) *genesys.AnalyticsParticipant {
+	if c.Analytics == nil || id == "" {
+		return nil
+	}
+	if c.byAnalytic == nil {
+		c.byAnalytic = map[string]*genesys.AnalyticsParticipant{}
+		for i := range c.Analytics.Participants {
+			a := &c.Analytics.Participants[i]
+			c.byAnalytic[strings.ToLower(a.ParticipantID)] = a
+		}
+	}
+	return c.byAnalytic[strings.ToLower(id)]
 }
 
 // CommRef locates a communication.
@@ -197,6 +217,12 @@ func (v *PView) Live(c *Conv) bool {
 func (ev *Evidence) Conv() *Conv {
 	if ev.conv == nil && (ev.Conversation != nil || ev.Call != nil) {
 		ev.conv = BuildConv(ev.Conversation, ev.Call, ev.ConversationFetch.Label(), ev.CallFetch.Label())
+		if a := ev.Analytics; a != nil && (ev.conv.ID == "" || strings.EqualFold(a.ConversationID, ev.conv.ID)) {
+			ev.conv.Analytics, ev.conv.AnalyticsSource = a, ev.AnalyticsFetch.Label()
+			if ev.conv.AnalyticsSource == "" {
+				ev.conv.AnalyticsSource = "GET /api/v2/analytics/conversations/{id}/details"
+			}
+		}
 	}
 	return ev.conv
 }

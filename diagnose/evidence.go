@@ -39,6 +39,17 @@ type Evidence struct {
 	// Call is GET /api/v2/conversations/calls/{id} (the flat call view).
 	Call      *genesys.CallConversation `json:"call,omitempty"`
 	CallFetch *Fetch                    `json:"call_fetch,omitempty"`
+	// EarlierConversation is a GET of the conversation taken before the
+	// failure when Conversation was taken after it (a HAR that recorded
+	// both): the state just before the failure.
+	EarlierConversation      *genesys.Conversation `json:"earlier_conversation,omitempty"`
+	EarlierConversationFetch *Fetch                `json:"earlier_conversation_fetch,omitempty"`
+	// Analytics is GET /api/v2/analytics/conversations/{id}/details: the
+	// conversation's history as segments.
+	Analytics      *genesys.AnalyticsConversation `json:"analytics,omitempty"`
+	AnalyticsFetch *Fetch                         `json:"analytics_fetch,omitempty"`
+	// Failure is when the failed request was answered, when known.
+	Failure *FailureTime `json:"failure,omitempty"`
 	// TokenInfo is GET /api/v2/tokens/me.
 	TokenInfo  *genesys.TokenInfo `json:"token_info,omitempty"`
 	TokenFetch *Fetch             `json:"token_fetch,omitempty"`
@@ -171,6 +182,9 @@ type Fetch struct {
 	Err           string             `json:"error,omitempty"`
 	Attempts      int                `json:"attempts,omitempty"`
 	Warnings      []string           `json:"warnings,omitempty"`
+	// At is when the GET was answered, when known (a HAR entry, a live
+	// response's Date header).
+	At time.Time `json:"at,omitzero"`
 }
 
 // OK reports whether the fetch produced its document.

@@ -38,6 +38,10 @@ type Conclusion struct {
 	// NothingToSend says why no request can do what was meant ("" when
 	// one can): the conversation ended, the target is a system leg, ...
 	NothingToSend string
+	// Failure is when the request failed (nil when unknown); Timeline the
+	// participants' lanes around it (nil without a conversation).
+	Failure  *FailureTime
+	Timeline *Timeline
 }
 
 // ParticipantTable is the conversation's participants, for the report.
@@ -66,6 +70,9 @@ type ParticipantRow struct {
 	// Role marks rows that matter: "target", "live leg of the same user",
 	// "consult link", ...
 	Role string `json:"role,omitempty"`
+	// AtFailure is the participant's phase when the request failed, when
+	// that is known and differs from State (what the GET shows now).
+	AtFailure string `json:"at_failure,omitempty"`
 }
 
 // Report is the outcome of a run: what was checked, the ranked causes,

@@ -165,7 +165,7 @@ func (r markdownRenderer) Render(w io.Writer, m *Model) error {
 		fmt.Fprintf(ew, ".\n\n")
 		rows := make([][]string, 0, len(c.Participants))
 		for _, p := range c.Participants {
-			rows = append(rows, []string{fmt.Sprint(p.Index), mdText(orDash(p.Purpose)), mdText(orDash(p.Name)), mdCode(p.ID), mdCodeOrDash(p.UserID), mdText(p.State), mdText(orDash(p.Role))})
+			rows = append(rows, []string{fmt.Sprint(p.Index), mdText(orDash(p.Purpose)), mdText(orDash(p.Name)), mdCode(p.ID), mdCodeOrDash(p.UserID), mdText(stateCell(p)), mdText(orDash(p.Role))})
 		}
 		if err := mdTable(ew, []string{"#", "Purpose", "Name", "Participant id", "User id", "State", "Note"}, rows); err != nil {
 			return err
@@ -174,6 +174,9 @@ func (r markdownRenderer) Render(w io.Writer, m *Model) error {
 			fmt.Fprintf(ew, "\n%d of %d participants not shown (ended, unrelated to the target).\n", c.Omitted, c.Total)
 		}
 		fmt.Fprintln(ew)
+	}
+	if len(m.Timeline) > 0 {
+		writeMermaidTimeline(ew, m)
 	}
 	if len(m.Notes) > 0 {
 		fmt.Fprintf(ew, "### Notes\n\n")

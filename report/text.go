@@ -169,7 +169,7 @@ func (t textRenderer) Render(w io.Writer, m *Model) error {
 		fmt.Fprintf(ew, "\n%s  %s\n", p.bold.Sprint(head), p.dim.Sprintf("from %s", c.Source))
 		rows := make([][]string, 0, len(c.Participants))
 		for _, r := range c.Participants {
-			rows = append(rows, []string{fmt.Sprint(r.Index), orDash(r.Purpose), orDash(r.Name), r.ID, orDash(r.UserID), r.State, orDash(r.Role)})
+			rows = append(rows, []string{fmt.Sprint(r.Index), orDash(r.Purpose), orDash(r.Name), r.ID, orDash(r.UserID), stateCell(r), orDash(r.Role)})
 		}
 		if err := table(ew, []string{"#", "Purpose", "Name", "Participant id", "User id", "State", "Note"}, rows, t.opts.Unicode); err != nil {
 			return err
@@ -177,6 +177,14 @@ func (t textRenderer) Render(w io.Writer, m *Model) error {
 		if c.Omitted > 0 {
 			fmt.Fprintf(ew, "  %d of %d participants not shown (ended, unrelated to the target)\n", c.Omitted, c.Total)
 		}
+	}
+
+	if len(m.Timeline) > 0 {
+		title := "Timeline (UTC): no failure time, give --at to mark it"
+		if f := m.FailureTime; f != nil {
+			title = "Timeline (UTC): the request failed at " + f.Time + " (" + f.Source + ")"
+		}
+		writeTextTimeline(ew, m, textWidth, p.bold.Sprint(title))
 	}
 
 	fmt.Fprintf(ew, "\n%s\n", p.bold.Sprint("Causes"))
@@ -432,4 +440,13 @@ func containsString(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// stateCell is the participant's state now, with its state at the failure
+// where that differs.
+func stateCell(r Participant) string {
+	if r.AtFailure != "" {
+		return r.State + " (" + r.AtFailure + " at failure)"
+	}
+	return r.State
 }

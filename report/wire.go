@@ -39,11 +39,19 @@ type Model struct {
 	RequestOK bool `json:"request_ok,omitempty"`
 	// NothingToSend says why no request can do what was meant (the
 	// conversation ended, a system leg); then Corrected is null.
-	NothingToSend string   `json:"nothing_to_send,omitempty"`
-	Verdict       Verdict  `json:"verdict"`
-	Notes         []string `json:"notes"`
+	NothingToSend string `json:"nothing_to_send,omitempty"`
+	// FailureTime is when the request failed (null when unknown);
+	// Timeline one entry per participant around it.
+	FailureTime *FailureTime    `json:"failure_time"`
+	Timeline    []TimelineEntry `json:"timeline"`
+	// TimelineOmitted counts participants left out of Timeline.
+	TimelineOmitted int      `json:"timeline_omitted,omitempty"`
+	Verdict         Verdict  `json:"verdict"`
+	Notes           []string `json:"notes"`
 	// Reproduce is the command line that reruns this diagnosis (bundles).
 	Reproduce string `json:"reproduce,omitempty"`
+
+	failure time.Time
 }
 
 // Tool names the program.
@@ -115,8 +123,11 @@ type Participant struct {
 	Purpose string `json:"purpose,omitempty"`
 	UserID  string `json:"user_id,omitempty"`
 	State   string `json:"state"`
-	EndTime string `json:"end_time,omitempty"`
-	Role    string `json:"role,omitempty"`
+	// AtFailure is the state when the request failed, where it differs
+	// from State (now).
+	AtFailure string `json:"at_failure,omitempty"`
+	EndTime   string `json:"end_time,omitempty"`
+	Role      string `json:"role,omitempty"`
 }
 
 // Evidence is one piece of evidence read.
@@ -248,7 +259,7 @@ func Build(rep *diagnose.Report, version string) *Model {
 			c.ID = conv.ID
 		}
 		for _, r := range t.Rows {
-			c.Participants = append(c.Participants, Participant{Index: r.Index, ID: r.ID, Name: r.Name, Purpose: r.Purpose, UserID: r.UserID, State: r.State, EndTime: r.EndTime, Role: r.Role})
+			c.Participants = append(c.Participants, Participant{Index: r.Index, ID: r.ID, Name: r.Name, Purpose: r.Purpose, UserID: r.UserID, State: r.State, AtFailure: r.AtFailure, EndTime: r.EndTime, Role: r.Role})
 		}
 		m.Conversation = c
 	}
@@ -278,8 +289,9 @@ func Build(rep *diagnose.Report, version string) *Model {
 	for _, r := range rep.RuledOut {
 		m.RuledOut = append(m.RuledOut, RuledOut{ID: r.ID, Reason: r.Reason})
 	}
+	buildTimeline(m, cl)
 	m.RequestOK, m.NothingToSend = cl.RequestOK, cl.NothingToSend
-	if cl.Recommend || cl.RequestOK {
+	if (cl.Recommend || cl.RequestOK) && cl.Corrected != nil {
 		m.Corrected = request(cl.Corrected)
 		for _, b := range cl.Before {
 			m.Corrected.Before = append(m.Corrected.Before, request(b))

@@ -32,7 +32,7 @@ func bigConversation(tb testing.TB, path string, n int) (convID, target string) 
 		if i%3 == 0 {
 			p.Purpose, p.UserID = "agent", id(i, 2)
 		}
-		c := genesys.Communication{ID: id(i, 3), State: "connected", InitialState: "dialing", Direction: "outbound", ConnectedTime: "2026-11-25T09:00:02.000Z",
+		c := genesys.Communication{ID: id(i, 3), State: "connected", InitialState: "dialing", Direction: "outbound", StartAlerting: "2026-11-25T09:00:00.500Z", ConnectedTime: "2026-11-25T09:00:02.000Z",
 			PeerID: id(i, 4), Self: &genesys.Address{AddressNormalized: p.Address}, Other: &genesys.Address{AddressNormalized: "tel:+18005550100"}}
 		if !live {
 			c.State, c.DisconnectType, c.DisconnectedTime = "disconnected", "peer", "2026-11-25T09:30:00.000Z"
@@ -51,10 +51,11 @@ func bigConversation(tb testing.TB, path string, n int) (convID, target string) 
 	return conv.ID, conv.Participants[n-1000].ID
 }
 
-// BenchmarkOffline5000 diagnoses a 5,000-participant conference offline:
-// in-process, as the built binary (process start included), and jq
-// selecting the participant's state from the same file, for comparison.
-// The binary run reports its peak RSS.
+// BenchmarkOffline5000 diagnoses a 5,000-participant conference offline,
+// with the moment of failure given (so every participant's state at that
+// moment is rebuilt and the timeline drawn): in-process, as the built binary
+// (process start included), and jq selecting the participant's state from
+// the same file, for comparison. The binary run reports its peak RSS.
 //
 //	go test ./cmd/convdiag -run '^$' -bench Offline5000 -benchtime 20x
 func BenchmarkOffline5000(b *testing.B) {
@@ -64,7 +65,7 @@ func BenchmarkOffline5000(b *testing.B) {
 	st, _ := os.Stat(file)
 	b.Logf("conversation file: %.1f MB", float64(st.Size())/(1<<20))
 	args := []string{"check", "--request", "PATCH https://api.mypurecloud.com/api/v2/conversations/calls/" + convID + "/participants/" + target,
-		"--body", `{"state":"disconnected"}`, "--status", "409", "--conversation-json", file}
+		"--body", `{"state":"disconnected"}`, "--status", "409", "--conversation-json", file, "--at", "2026-11-25T09:20:00Z"}
 
 	b.Run("in-process", func(b *testing.B) {
 		b.ReportAllocs()

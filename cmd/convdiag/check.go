@@ -69,6 +69,8 @@ func checkFlags() []cli.Flag {
 		&cli.StringFlag{Name: "conversation-json", Usage: "`FILE`: saved GET /api/v2/conversations/{id} (either view is accepted)", TakesFile: true},
 		&cli.StringFlag{Name: "call-json", Usage: "`FILE`: saved GET /api/v2/conversations/calls/{id}", TakesFile: true},
 		&cli.StringFlag{Name: "token-info-json", Usage: "`FILE`: saved GET /api/v2/tokens/me", TakesFile: true},
+		&cli.StringFlag{Name: "analytics-json", Usage: "`FILE`: saved GET /api/v2/analytics/conversations/{id}/details (the segment history)", TakesFile: true},
+		&cli.StringFlag{Name: "at", Usage: "when the request failed: RFC 3339, a log time such as '2026-11-20 14:05:03' (UTC unless it has an offset), or epoch ms; default: the response's Date header, a HAR entry's time"},
 		&cli.StringFlag{Name: "curl", Usage: "the request as a pasted curl command (bash quoting; - reads it from stdin), instead of --request/--body"},
 		&cli.StringFlag{Name: "har", Usage: "`FILE`: a HAR export (Chrome, Firefox, Postman); the failing conversation request, its response and any recorded GETs are taken from it", TakesFile: true},
 		&cli.IntFlag{Name: "har-entry", Usage: "judge HAR entry `N` (1-based) instead of the last failing one"},
@@ -156,6 +158,7 @@ func checkOptionsFrom(c *cli.Context) (*checkOptions, error) {
 			Request: c.String("request"), Body: c.String("body"), BodySet: c.IsSet("body"),
 			Status: c.String("status"), Response: c.String("response"),
 			ConversationJSON: c.String("conversation-json"), CallJSON: c.String("call-json"), TokenInfoJSON: c.String("token-info-json"),
+			AnalyticsJSON: c.String("analytics-json"), At: c.String("at"),
 			Curl: c.String("curl"), HAR: c.String("har"), HAREntry: c.Int("har-entry"),
 		},
 		Bundle:  c.String("bundle"),
@@ -168,8 +171,8 @@ func checkOptionsFrom(c *cli.Context) (*checkOptions, error) {
 	if o.Timeout <= 0 {
 		return nil, usageErr("--timeout %s: must be positive", o.Timeout)
 	}
-	if o.DryRun && (o.Input.ConversationJSON != "" || o.Input.CallJSON != "" || o.Input.TokenInfoJSON != "") {
-		return nil, usageErr("--dry-run judges only the request line and body; drop --conversation-json/--call-json/--token-info-json, or drop --dry-run")
+	if o.DryRun && (o.Input.ConversationJSON != "" || o.Input.CallJSON != "" || o.Input.TokenInfoJSON != "" || o.Input.AnalyticsJSON != "") {
+		return nil, usageErr("--dry-run judges only the request line and body; drop --conversation-json/--call-json/--token-info-json/--analytics-json, or drop --dry-run")
 	}
 	nothing := !c.IsSet("bundle")
 	for _, f := range evidenceFlags {
@@ -195,11 +198,11 @@ func checkOptionsFrom(c *cli.Context) (*checkOptions, error) {
 }
 
 // evidenceFlags are the flags that give evidence of the failed request.
-var evidenceFlags = []string{"conversation", "participant", "request", "body", "status", "response", "conversation-json", "call-json", "token-info-json", "curl", "har"}
+var evidenceFlags = []string{"conversation", "participant", "request", "body", "status", "response", "conversation-json", "call-json", "token-info-json", "analytics-json", "at", "curl", "har"}
 
 // savedEvidence reports whether offline evidence files were given.
 func (o *checkOptions) savedEvidence() bool {
-	return o.Input.ConversationJSON != "" || o.Input.CallJSON != "" || o.Input.TokenInfoJSON != "" || o.Input.HAR != ""
+	return o.Input.ConversationJSON != "" || o.Input.CallJSON != "" || o.Input.TokenInfoJSON != "" || o.Input.AnalyticsJSON != "" || o.Input.HAR != ""
 }
 
 // runCheck gathers the evidence, runs the chain, and renders the report

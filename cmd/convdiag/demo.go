@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -16,6 +17,7 @@ import (
 	"github.com/convdiag/convdiag/diagnose"
 	"github.com/convdiag/convdiag/diagnose/collect"
 	"github.com/convdiag/convdiag/diagnose/genesys"
+	"github.com/convdiag/convdiag/diagnose/input"
 	"github.com/convdiag/convdiag/diagnose/sim"
 )
 
@@ -110,7 +112,13 @@ func demo(ctx context.Context, e *env, sc sim.Scenario, verbose bool, budget tim
 	if err != nil {
 		return nil, err
 	}
-	run, err := sim.Start(ctx, "127.0.0.1:0", sim.New(org, sim.Options{ClientID: demoClientID, ClientSecret: demoClientSecret}))
+	// A scenario that happened at a known moment is replayed at that
+	// moment (its Date header says so); the check that follows runs now.
+	clock := &replayClock{}
+	if t := diagnose.ParseGenesysTime(sc.At); !t.IsZero() {
+		clock.set(t)
+	}
+	run, err := sim.Start(ctx, "127.0.0.1:0", sim.New(org, sim.Options{ClientID: demoClientID, ClientSecret: demoClientSecret, Now: clock.now}))
 	if err != nil {
 		return nil, usageErr("%v", err)
 	}
@@ -123,6 +131,8 @@ func demo(ctx context.Context, e *env, sc sim.Scenario, verbose bool, budget tim
 		return nil, fmt.Errorf("replay the scenario's request: %w", err)
 	}
 	ev.Response = resp
+	ev.Failure, _ = input.DateHeaderFailure(resp, "the Date header of the replayed response")
+	clock.set(time.Time{})
 	// The check sees the org as it was when the request failed.
 	org.Reset()
 
@@ -134,6 +144,28 @@ func demo(ctx context.Context, e *env, sc sim.Scenario, verbose bool, budget tim
 	ev = gatherLive(ctx, e, budget, verbose, lv, ev)
 	rep := checks.Diagnose(ev, diagnose.Options{Now: e.Now})
 	return &demoRun{base: base, replayed: fmt.Sprintf("%s %s -> %d", sc.Request.Method, shortPath(sc.Request.URL), resp.Status), rep: rep}, nil
+}
+
+// replayClock is the simulated org's clock in a demo: a fixed moment while
+// the user's request is replayed, then the real time.
+type replayClock struct {
+	mu sync.Mutex
+	at time.Time
+}
+
+func (c *replayClock) set(t time.Time) {
+	c.mu.Lock()
+	c.at = t
+	c.mu.Unlock()
+}
+
+func (c *replayClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.at.IsZero() {
+		return time.Now()
+	}
+	return c.at
 }
 
 // replay sends the user's request to the simulated org, as the user did:

@@ -195,17 +195,17 @@ func TestLiveReadsInParallel(t *testing.T) {
 	if r.Code != 1 {
 		t.Fatalf("exit %d: %s", r.Code, r.Stderr)
 	}
-	if len(order) != 4 || order[0] != "POST /oauth/token" {
-		t.Fatalf("requests %v: want the token request, then three GETs", order)
+	if len(order) != 5 || order[0] != "POST /oauth/token" {
+		t.Fatalf("requests %v: want the token request, then four GETs", order)
 	}
 	rest := append([]string(nil), order[1:]...)
 	sort.Strings(rest)
-	want := []string{"GET /api/v2/conversations/" + sc.ConversationID(), "GET /api/v2/conversations/calls/" + sc.ConversationID(), "GET /api/v2/tokens/me"}
+	want := []string{"GET /api/v2/analytics/conversations/" + sc.ConversationID() + "/details", "GET /api/v2/conversations/" + sc.ConversationID(), "GET /api/v2/conversations/calls/" + sc.ConversationID(), "GET /api/v2/tokens/me"}
 	if strings.Join(rest, "|") != strings.Join(want, "|") {
 		t.Errorf("GETs %v, want %v", rest, want)
 	}
-	if peak != 3 {
-		t.Errorf("at most %d requests were in flight together, want the 3 GETs", peak)
+	if peak != 4 {
+		t.Errorf("at most %d requests were in flight together, want the 4 GETs", peak)
 	}
 }
 
@@ -227,7 +227,9 @@ func TestLiveFaults(t *testing.T) {
 			continue
 		}
 		causes, _ := causeSet(t, r.Stdout)
-		if r.Code == 1 && causes["participant.stale-leg"] == "confirmed" {
+		// No failure time was given: the live GET may be from after the
+		// failure, so the stale leg is likely, not confirmed.
+		if r.Code == 1 && causes["participant.stale-leg"] == "likely" {
 			right++
 		}
 	}
@@ -361,5 +363,49 @@ func TestCredentialSources(t *testing.T) {
 		if r.Code != 2 || !strings.Contains(r.Stderr, tc.want) || strings.Count(r.Stderr, "\n") != 1 {
 			t.Errorf("%v %v: exit %d stderr %q, want %q", tc.vars, tc.args, r.Code, r.Stderr, tc.want)
 		}
+	}
+}
+
+// TestLiveAtTheMomentOfFailure: a live check against a conversation that has
+// since ended, told when the request failed (--at), reads the analytics
+// history in the same parallel round, judges the state at that moment, and
+// sends nothing but GETs (and the token request).
+func TestLiveAtTheMomentOfFailure(t *testing.T) {
+	srv, log := testSim(t, "posthoc-ringing", sim.Options{})
+	sc, _ := sim.LookupScenario("posthoc-ringing")
+	r := runCLI(t, nil, "", "check", "--api-base", srv.URL, "--client-id", "x", "--client-secret", "y",
+		"--request", sc.Request.Method+" "+sc.Request.URL, "--body", sc.Request.Body, "--status", "409",
+		"--at", "2026-11-25 09:41:10", "--format", "json")
+	if r.Code != 1 {
+		t.Fatalf("exit %d: %s", r.Code, r.Stderr)
+	}
+	causes, _ := causeSet(t, r.Stdout)
+	if causes["participant.not-connected-yet"] != "likely" {
+		t.Errorf("causes %v", causes)
+	}
+	for _, id := range []string{"conversation.ended", "participant.already-ended"} {
+		if l := causes[id]; l == "confirmed" || l == "likely" {
+			t.Errorf("%s %s: the GET shows the state after the failure", l, id)
+		}
+	}
+	if !strings.Contains(r.Stdout, `"failure_time": {`) || !strings.Contains(r.Stdout, `"state_at_failure": "alerting"`) {
+		t.Errorf("no failure time or timeline in the JSON:\n%s", r.Stdout)
+	}
+	analytics := false
+	for _, l := range log.lines() {
+		analytics = analytics || l["path"] == "/api/v2/analytics/conversations/"+sc.ConversationID()+"/details"
+	}
+	if !analytics {
+		t.Errorf("the analytics history was not read: %v", log.lines())
+	}
+	assertReadOnly(t, log)
+}
+
+// TestAtIsCheckedFirst: a time that is not a time is a usage error listing
+// the accepted forms, in one line.
+func TestAtIsCheckedFirst(t *testing.T) {
+	r := runCLI(t, nil, "", "check", "--conversation", "c", "--status", "409", "--at", "yesterday")
+	if r.Code != 2 || strings.Count(r.Stderr, "\n") != 1 || !strings.Contains(r.Stderr, "RFC 3339") || !strings.Contains(r.Stderr, "epoch milliseconds") {
+		t.Errorf("exit %d: %q", r.Code, r.Stderr)
 	}
 }

@@ -1,7 +1,7 @@
 // Package collect gathers the evidence of a live check: the token, then GET
-// /api/v2/tokens/me, GET /api/v2/conversations/{id} and GET
-// /api/v2/conversations/calls/{id} in parallel, so a check costs two round
-// trips. It is the only part of convdiag that reads from an org, and it can
+// /api/v2/tokens/me, GET /api/v2/conversations/{id}, GET
+// /api/v2/conversations/calls/{id} and the analytics details in parallel,
+// so a check costs two round trips. It is the only part of convdiag that reads from an org, and it can
 // only read: it holds a genesys.Client, which has no way to send anything
 // but GETs and the token request.
 //
@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 	"sync"
@@ -42,6 +43,11 @@ const (
 // ConversationPath is the generic GET of a conversation.
 func ConversationPath(id string) string { return "/api/v2/conversations/" + url.PathEscape(id) }
 
+// AnalyticsPath is the analytics details GET of a conversation.
+func AnalyticsPath(id string) string {
+	return "/api/v2/analytics/conversations/" + url.PathEscape(id) + "/details"
+}
+
 // CallPath is the flat call GET of a conversation.
 func CallPath(id string) string { return "/api/v2/conversations/calls/" + url.PathEscape(id) }
 
@@ -67,61 +73,32 @@ func Collect(ctx context.Context, c *genesys.Client, t Target, ev *diagnose.Evid
 		return
 	}
 
-	// Round trip 2: the three reads in parallel.
+	// Round trip 2: the reads in parallel; each is applied to the evidence
+	// in a fixed order, whatever order they arrived in.
+	reads := []read{
+		{PathTokenInfo, applyTokenInfo},
+		{ConversationPath(convID), applyConversation},
+		{CallPath(convID), applyCall},
+		{AnalyticsPath(convID), applyAnalytics},
+	}
 	type out struct {
 		res *genesys.Result
 		err error
 	}
-	paths := []string{PathTokenInfo, ConversationPath(convID), CallPath(convID)}
-	results := make([]out, len(paths))
+	results := make([]out, len(reads))
 	var wg sync.WaitGroup
-	for i, p := range paths {
+	for i, r := range reads {
 		wg.Add(1)
 		go func(i int, p string) {
 			defer wg.Done()
-			r, err := c.Get(ctx, p)
-			results[i] = out{r, err}
-		}(i, p)
+			res, err := c.Get(ctx, p)
+			results[i] = out{res, err}
+		}(i, r.path)
 	}
 	wg.Wait()
 	ev.ObservedAt = now().UTC()
-
-	// Results are read in a fixed order, whatever order they arrived in.
-	ev.TokenFetch = fetchOf("GET /api/v2/tokens/me", results[0].res, results[0].err)
-	if res := results[0].res; res != nil && res.Status == 200 {
-		ti, err := genesys.DecodeTokenInfo(res.Body)
-		if err != nil {
-			ev.TokenFetch.Err = "the response " + err.Error()
-		} else {
-			ev.TokenInfo = ti
-		}
-	}
-
-	ev.ConversationFetch = fetchOf("GET /api/v2/conversations/{id}", results[1].res, results[1].err)
-	if res := results[1].res; res != nil && res.Status == 200 {
-		d, err := genesys.DecodeConversation(res.Body, convID)
-		switch {
-		case err != nil:
-			ev.ConversationFetch.Err = "the response " + err.Error()
-		case d.Conversation != nil:
-			ev.Conversation = d.Conversation
-		default:
-			ev.Call = d.Call
-		}
-	}
-	callFetch := fetchOf("GET /api/v2/conversations/calls/{id}", results[2].res, results[2].err)
-	if res := results[2].res; res != nil && res.Status == 200 {
-		d, err := genesys.DecodeConversation(res.Body, convID)
-		if err == nil && d.Call != nil {
-			ev.Call, ev.CallFetch = d.Call, callFetch
-		} else if err == nil {
-			ev.Notes = append(ev.Notes, "GET /api/v2/conversations/calls/{id} answered with the generic view; ignored")
-		}
-	} else if res != nil && res.Status == 404 && ev.Conversation != nil {
-		// Expected for a conversation that is not a call: the calls view
-		// was fetched in parallel, before the media was known.
-	} else {
-		ev.CallFetch = callFetch
+	for i, r := range reads {
+		r.apply(ev, convID, results[i].res, results[i].err)
 	}
 
 	for _, f := range []*diagnose.Fetch{ev.TokenFetch, ev.ConversationFetch, ev.CallFetch} {
@@ -159,6 +136,84 @@ func tokenFailure(te *genesys.TokenError, t Target, budgetSpent bool) string {
 	return own + " failed: " + te.Err.Error()
 }
 
+// read is one GET of the second round and how its outcome becomes
+// evidence.
+type read struct {
+	path  string
+	apply func(ev *diagnose.Evidence, convID string, res *genesys.Result, err error)
+}
+
+func applyTokenInfo(ev *diagnose.Evidence, _ string, res *genesys.Result, err error) {
+	ev.TokenFetch = fetchOf("GET /api/v2/tokens/me", res, err)
+	if res != nil && res.Status == 200 {
+		ti, err := genesys.DecodeTokenInfo(res.Body)
+		if err != nil {
+			ev.TokenFetch.Err = "the response " + err.Error()
+		} else {
+			ev.TokenInfo = ti
+		}
+	}
+}
+
+func applyConversation(ev *diagnose.Evidence, convID string, res *genesys.Result, err error) {
+	ev.ConversationFetch = fetchOf("GET /api/v2/conversations/{id}", res, err)
+	if res != nil && res.Status == 200 {
+		d, err := genesys.DecodeConversation(res.Body, convID)
+		switch {
+		case err != nil:
+			ev.ConversationFetch.Err = "the response " + err.Error()
+		case d.Conversation != nil:
+			ev.Conversation = d.Conversation
+		default:
+			ev.Call = d.Call
+		}
+	}
+}
+
+func applyCall(ev *diagnose.Evidence, convID string, res *genesys.Result, err error) {
+	callFetch := fetchOf("GET /api/v2/conversations/calls/{id}", res, err)
+	switch {
+	case res != nil && res.Status == 200:
+		d, err := genesys.DecodeConversation(res.Body, convID)
+		if err == nil && d.Call != nil {
+			ev.Call, ev.CallFetch = d.Call, callFetch
+		} else if err == nil {
+			ev.Notes = append(ev.Notes, "GET /api/v2/conversations/calls/{id} answered with the generic view; ignored")
+		}
+	case res != nil && res.Status == 404 && ev.Conversation != nil:
+		// Expected for a conversation that is not a call: the calls view
+		// was fetched in parallel, before the media was known.
+	default:
+		ev.CallFetch = callFetch
+	}
+}
+
+// applyAnalytics keeps the conversation's history; a read it may not make
+// (403) or that finds nothing (404) is a note, never a failure.
+func applyAnalytics(ev *diagnose.Evidence, _ string, res *genesys.Result, err error) {
+	f := fetchOf("GET /api/v2/analytics/conversations/{id}/details", res, err)
+	switch {
+	case res != nil && res.Status == 200:
+		a, err := genesys.DecodeAnalytics(res.Body)
+		if err != nil {
+			ev.Notes = append(ev.Notes, "GET /api/v2/analytics/conversations/{id}/details: the response "+err.Error())
+			return
+		}
+		ev.Analytics, ev.AnalyticsFetch = a, f
+	case res != nil && (res.Status == 403 || res.Status == 404):
+		ev.Notes = append(ev.Notes, fmt.Sprintf("GET /api/v2/analytics/conversations/{id}/details answered %d: no history from analytics (it needs analytics:conversationDetail:view); the timeline is read from the conversation's timestamps only", res.Status))
+	default:
+		ev.Notes = append(ev.Notes, "GET /api/v2/analytics/conversations/{id}/details: "+fetchProblem(f))
+	}
+}
+
+func fetchProblem(f *diagnose.Fetch) string {
+	if f.Err != "" {
+		return f.Err
+	}
+	return fmt.Sprintf("answered %d", f.Status)
+}
+
 // fetchOf records a GET's outcome.
 func fetchOf(source string, res *genesys.Result, err error) *diagnose.Fetch {
 	f := &diagnose.Fetch{Source: source}
@@ -171,6 +226,9 @@ func fetchOf(source string, res *genesys.Result, err error) *diagnose.Fetch {
 		return f
 	}
 	f.URL, f.Status, f.Attempts = res.URL, res.Status, res.Attempts
+	if t, err := http.ParseTime(res.Header.Get("Date")); err == nil {
+		f.At = t.UTC()
+	}
 	f.CorrelationID, f.RateLimit = res.CorrelationID(), res.RateLimit()
 	if res.Status/100 != 2 {
 		if eb, ok := genesys.DecodeErrorBody(res.Body); ok {

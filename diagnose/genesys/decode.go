@@ -230,7 +230,7 @@ func decodeOther(data []byte, wantID string, d Decoded) (*Decoded, error) {
 		inner.Warnings = append(d.Warnings, append([]string{"the document is a list response; read its conversation entity"}, inner.Warnings...)...)
 		return inner, nil
 	case probe.ConversationID != "" || len(probe.Conversations) > 0:
-		return nil, &DecodeError{Msg: "is an analytics conversation-details document; convdiag reads GET /api/v2/conversations/{id} (or .../calls/{id})"}
+		return nil, &DecodeError{Msg: "is an analytics conversation-details document; give it with --analytics-json; --conversation-json takes GET /api/v2/conversations/{id} (or .../calls/{id})"}
 	case probe.AccessToken != "":
 		return nil, &DecodeError{Msg: "is an OAuth token response, not a conversation"}
 	case len(probe.Organization) > 0:

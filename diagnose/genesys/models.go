@@ -1,6 +1,10 @@
 package genesys
 
-import "strings"
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+)
 
 // Conversation is the body of GET /api/v2/conversations/{conversationId}.
 // Its participants are generic: per-media communications live in the
@@ -94,6 +98,7 @@ type Communication struct {
 	Confined         bool     `json:"confined,omitempty"`
 	Muted            bool     `json:"muted,omitempty"`
 	DisconnectType   string   `json:"disconnectType,omitempty"`
+	StartAlerting    string   `json:"startAlertingTime,omitempty"`
 	ConnectedTime    string   `json:"connectedTime,omitempty"`
 	DisconnectedTime string   `json:"disconnectedTime,omitempty"`
 	StartHoldTime    string   `json:"startHoldTime,omitempty"`
@@ -328,4 +333,66 @@ func IsSystemPurpose(purpose string) bool {
 		}
 	}
 	return false
+}
+
+// AnalyticsConversation is the body of GET
+// /api/v2/analytics/conversations/{id}/details
+// (AnalyticsConversationWithoutAttributes): the conversation's history as
+// segments. Only what convdiag reads is modelled.
+type AnalyticsConversation struct {
+	ConversationID    string                 `json:"conversationId"`
+	ConversationStart string                 `json:"conversationStart,omitempty"`
+	ConversationEnd   string                 `json:"conversationEnd,omitempty"`
+	DivisionIDs       []string               `json:"divisionIds,omitempty"`
+	Participants      []AnalyticsParticipant `json:"participants,omitempty"`
+}
+
+// AnalyticsParticipant is one participant of the analytics details.
+type AnalyticsParticipant struct {
+	ParticipantID   string             `json:"participantId"`
+	ParticipantName string             `json:"participantName,omitempty"`
+	Purpose         string             `json:"purpose,omitempty"`
+	UserID          string             `json:"userId,omitempty"`
+	Sessions        []AnalyticsSession `json:"sessions,omitempty"`
+}
+
+// AnalyticsSession is one session (a communication) of a participant.
+type AnalyticsSession struct {
+	SessionID string             `json:"sessionId,omitempty"`
+	MediaType string             `json:"mediaType,omitempty"`
+	PeerID    string             `json:"peerId,omitempty"`
+	Segments  []AnalyticsSegment `json:"segments,omitempty"`
+}
+
+// AnalyticsSegment is one segment of a session: alert, interact, hold,
+// wrapup, ... with camelCase disconnect types (reference §2f).
+type AnalyticsSegment struct {
+	SegmentStart   string `json:"segmentStart,omitempty"`
+	SegmentEnd     string `json:"segmentEnd,omitempty"`
+	SegmentType    string `json:"segmentType,omitempty"`
+	DisconnectType string `json:"disconnectType,omitempty"`
+	ErrorCode      string `json:"errorCode,omitempty"`
+}
+
+// DecodeAnalytics decodes a saved GET of the analytics details.
+func DecodeAnalytics(data []byte) (*AnalyticsConversation, error) {
+	const what = "analytics conversation details (GET /api/v2/analytics/conversations/{id}/details)"
+	if err := requireObject(data, what); err != nil {
+		return nil, err
+	}
+	data = bytes.TrimPrefix(data, utf8BOM)
+	var a AnalyticsConversation
+	if err := json.Unmarshal(data, &a); err != nil && !isTypeErr(err) {
+		return nil, jsonErr(data, err, what)
+	}
+	if a.ConversationID == "" {
+		var probe struct {
+			Conversations []AnalyticsConversation `json:"conversations"`
+		}
+		if json.Unmarshal(data, &probe) == nil && len(probe.Conversations) == 1 {
+			return &probe.Conversations[0], nil
+		}
+		return nil, &DecodeError{Msg: "is not " + what + ": it has no \"conversationId\""}
+	}
+	return &a, nil
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/convdiag/convdiag/diagnose"
 	"github.com/convdiag/convdiag/diagnose/genesys"
@@ -16,7 +17,8 @@ import (
 // harEntry is the part of a HAR 1.2 entry convdiag reads. Cookies are not
 // decoded at all.
 type harEntry struct {
-	StartedDateTime string `json:"startedDateTime"`
+	StartedDateTime string  `json:"startedDateTime"`
+	Time            float64 `json:"time"`
 	Request         struct {
 		Method   string      `json:"method"`
 		URL      string      `json:"url"`
@@ -64,10 +66,22 @@ type HAR struct {
 	Request    diagnose.Request
 	Response   *diagnose.Response
 	// Conversation, Call and TokenInfo are documents the HAR recorded
-	// (the web app's own GETs); Sources name their entries.
+	// (the web app's own GETs); Sources name their entries. When the HAR
+	// recorded several GETs of the conversation, Conversation is the
+	// nearest after the failure (its timestamps rebuild the state at the
+	// failure) and Earlier the nearest before it.
 	Conversation, Call *genesys.Decoded
+	Earlier            *genesys.Decoded
 	TokenInfo          *genesys.TokenInfo
+	Analytics          *genesys.AnalyticsConversation
 	Sources            map[string]string
+	// At holds when each kept GET was made, by Sources key.
+	At map[string]time.Time
+	// Failure is when the chosen request failed: its response's Date
+	// header, else its startedDateTime (the browser's clock) and duration.
+	Failure *diagnose.FailureTime
+	// Notes are remarks worth showing (a Date header that is not a date).
+	Notes []string
 }
 
 // aboutConversation reports whether a HAR entry is a request that changes a
@@ -95,6 +109,7 @@ func listCandidates(list []HARCandidate) string {
 // keptGet is a successful GET the HAR recorded.
 type keptGet struct {
 	index int
+	at    time.Time
 	body  []byte
 }
 
@@ -111,7 +126,7 @@ func ParseHAR(r io.Reader, pick int) (*HAR, error) {
 	var chosen *harEntry
 	var last *harEntry
 	lastIdx := 0
-	convs, calls := map[string]keptGet{}, map[string]keptGet{}
+	convs, calls, analytics := map[string][]keptGet{}, map[string][]keptGet{}, map[string][]keptGet{}
 	var eligible []HARCandidate
 	var tokens *keptGet
 	foundLog := false
@@ -173,14 +188,16 @@ func ParseHAR(r io.Reader, pick int) (*HAR, error) {
 						}
 					}
 					if strings.EqualFold(e.Request.Method, "GET") && status == 200 {
-						body := harBody(&e)
+						g := keptGet{idx, diagnose.ParseGenesysTime(e.StartedDateTime), harBody(&e)}
 						switch {
 						case len(segs) == 4 && segs[2] == "conversations":
-							convs[strings.ToLower(segs[3])] = keptGet{idx, body}
+							convs[strings.ToLower(segs[3])] = append(convs[strings.ToLower(segs[3])], g)
 						case len(segs) == 5 && segs[2] == "conversations" && segs[3] == "calls":
-							calls[strings.ToLower(segs[4])] = keptGet{idx, body}
+							calls[strings.ToLower(segs[4])] = append(calls[strings.ToLower(segs[4])], g)
+						case len(segs) == 6 && segs[2] == "analytics" && segs[3] == "conversations" && segs[5] == "details":
+							analytics[strings.ToLower(segs[4])] = append(analytics[strings.ToLower(segs[4])], g)
 						case path == "/api/v2/tokens/me":
-							tokens = &keptGet{idx, body}
+							tokens = &g
 						}
 					}
 				}
@@ -246,29 +263,107 @@ func ParseHAR(r io.Reader, pick int) (*HAR, error) {
 	if resp.Status != 0 {
 		h.Response = resp
 	}
-	// The web app's own GETs of the same conversation, if it recorded them.
+	h.Failure, h.Notes = harFailure(e, h.Chosen, resp)
+	h.At = map[string]time.Time{}
+	// The web app's own GETs of the same conversation, if it recorded them:
+	// the views nearest the failure.
 	m := genesys.MatchRequest(h.Request.Method, urlPath(h.Request.URL))
 	if id := strings.ToLower(m.Params["conversationId"]); id != "" {
-		if g, ok := convs[id]; ok {
-			if d, err := genesys.DecodeConversation(g.body, id); err == nil {
-				h.Conversation = d
-				h.Sources["conversation"] = fmt.Sprintf("HAR entry #%d", g.index)
+		after, before := nearest(convs[id], h.Failure)
+		if d := decodeKept(after, id, &h.Sources, h.At, "conversation"); d != nil {
+			h.Conversation = d
+		}
+		if before != nil && after != nil && before != after {
+			if d := decodeKept(before, id, &h.Sources, h.At, "earlier"); d != nil && d.Conversation != nil {
+				h.Earlier = d
 			}
 		}
-		if g, ok := calls[id]; ok {
-			if d, err := genesys.DecodeConversation(g.body, id); err == nil && d.Call != nil {
+		if after, _ := nearest(calls[id], h.Failure); after != nil {
+			if d := decodeKept(after, id, &h.Sources, h.At, "call"); d != nil && d.Call != nil {
 				h.Call = d
-				h.Sources["call"] = fmt.Sprintf("HAR entry #%d", g.index)
+			}
+		}
+		if a, _ := nearest(analytics[id], h.Failure); a != nil {
+			if ad, err := genesys.DecodeAnalytics(a.body); err == nil {
+				h.Analytics = ad
+				h.Sources["analytics"], h.At["analytics"] = fmt.Sprintf("HAR entry #%d", a.index), a.at
 			}
 		}
 	}
 	if tokens != nil {
 		if ti, err := genesys.DecodeTokenInfo(tokens.body); err == nil {
 			h.TokenInfo = ti
-			h.Sources["token"] = fmt.Sprintf("HAR entry #%d", tokens.index)
+			h.Sources["token"], h.At["token"] = fmt.Sprintf("HAR entry #%d", tokens.index), tokens.at
 		}
 	}
 	return h, nil
+}
+
+// harFailure is when the chosen entry failed: its response's Date header,
+// else its startedDateTime (the browser's clock) plus its duration.
+func harFailure(e *harEntry, index int, resp *diagnose.Response) (*diagnose.FailureTime, []string) {
+	f, note := DateHeaderFailure(resp, fmt.Sprintf("the Date header of HAR entry #%d", index))
+	var notes []string
+	if note != "" {
+		notes = append(notes, note)
+	}
+	if f != nil {
+		return f, notes
+	}
+	if t := diagnose.ParseGenesysTime(e.StartedDateTime); !t.IsZero() {
+		d := time.Duration(e.Time * float64(time.Millisecond))
+		if d < 0 {
+			d = 0
+		}
+		return &diagnose.FailureTime{Time: t, Source: fmt.Sprintf("HAR entry #%d startedDateTime (the browser's clock)", index), Precision: d + time.Millisecond}, notes
+	}
+	return nil, notes
+}
+
+// nearest picks, among GETs of one document, the nearest at or after the
+// failure and the nearest before it; without a failure time (or GET
+// times), the last one recorded.
+func nearest(list []keptGet, f *diagnose.FailureTime) (after, before *keptGet) {
+	if len(list) == 0 {
+		return nil, nil
+	}
+	if !f.Known() {
+		return &list[len(list)-1], nil
+	}
+	for i := range list {
+		g := &list[i]
+		switch {
+		case g.at.IsZero():
+		case !g.at.Before(f.Time):
+			if after == nil || g.at.Before(after.at) {
+				after = g
+			}
+		default:
+			if before == nil || g.at.After(before.at) {
+				before = g
+			}
+		}
+	}
+	if after == nil {
+		after = before
+		if after == nil {
+			after = &list[len(list)-1]
+		}
+	}
+	return after, before
+}
+
+// decodeKept decodes a kept conversation GET and records its entry.
+func decodeKept(g *keptGet, id string, sources *map[string]string, at map[string]time.Time, key string) *genesys.Decoded {
+	if g == nil {
+		return nil
+	}
+	d, err := genesys.DecodeConversation(g.body, id)
+	if err != nil {
+		return nil
+	}
+	(*sources)[key], at[key] = fmt.Sprintf("HAR entry #%d", g.index), g.at
+	return d
 }
 
 func harBody(e *harEntry) []byte {

@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/convdiag/convdiag/diagnose"
 	"github.com/convdiag/convdiag/diagnose/genesys"
@@ -46,9 +47,12 @@ type Options struct {
 	// Response is the file holding the error body (or a whole HTTP
 	// response as printed by curl -i).
 	Response string
-	// ConversationJSON, CallJSON and TokenInfoJSON are saved GETs.
-	ConversationJSON, CallJSON, TokenInfoJSON string
-	Mode                                      diagnose.Mode
+	// ConversationJSON, CallJSON, TokenInfoJSON and AnalyticsJSON are
+	// saved GETs.
+	ConversationJSON, CallJSON, TokenInfoJSON, AnalyticsJSON string
+	// At is when the request failed, as the user gives it (--at).
+	At   string
+	Mode diagnose.Mode
 	// Curl is a pasted curl command (or "-" for stdin), instead of
 	// Request and Body.
 	Curl string
@@ -160,6 +164,13 @@ func Load(o Options) (*diagnose.Evidence, error) {
 	}
 
 	ev := &diagnose.Evidence{Mode: o.Mode, ConversationID: strings.TrimSpace(o.ConversationID), ParticipantID: o.ParticipantID}
+	var at *diagnose.FailureTime
+	if strings.TrimSpace(o.At) != "" {
+		var err error
+		if at, err = ParseAt(o.At); err != nil {
+			return nil, usagef("%v", err)
+		}
+	}
 	switch {
 	case o.HAR != "":
 		if o.Curl != "" || o.Request != "" || o.BodySet || o.Status != "" || o.Response != "" {
@@ -211,6 +222,19 @@ func Load(o Options) (*diagnose.Evidence, error) {
 		}
 		SetConversation(ev, d, o.CallJSON)
 	}
+	if o.AnalyticsJSON != "" {
+		b, err := readArg("--analytics-json", o.AnalyticsJSON, MaxDocument)
+		if err != nil {
+			return nil, err
+		}
+		a, err := genesys.DecodeAnalytics(b)
+		if err != nil {
+			return nil, usagef("--analytics-json %s %v", o.AnalyticsJSON, err)
+		}
+		ev.Analytics = a
+		ev.AnalyticsFetch = &diagnose.Fetch{Source: "GET /api/v2/analytics/conversations/{id}/details", File: o.AnalyticsJSON}
+	}
+	setFailure(ev, at)
 	if o.TokenInfoJSON != "" {
 		b, err := readArg("--token-info-json", o.TokenInfoJSON, MaxDocument)
 		if err != nil {
@@ -224,6 +248,23 @@ func Load(o Options) (*diagnose.Evidence, error) {
 		ev.TokenFetch = &diagnose.Fetch{Source: "GET /api/v2/tokens/me", File: o.TokenInfoJSON}
 	}
 	return ev, nil
+}
+
+// setFailure decides the moment of failure: --at, else the response's Date
+// header, else what a HAR said (already in ev.Failure).
+func setFailure(ev *diagnose.Evidence, at *diagnose.FailureTime) {
+	if at != nil {
+		ev.Failure = at
+		return
+	}
+	if ev.Failure != nil {
+		return // a HAR said when its entry failed
+	}
+	if f, note := DateHeaderFailure(ev.Response, "the response's Date header"); f != nil {
+		ev.Failure = f
+	} else if note != "" && ev.Request.Origin != "har" {
+		ev.Notes = append(ev.Notes, note)
+	}
 }
 
 // loadCurl reads the request from a pasted curl command.
@@ -294,15 +335,34 @@ func loadHAR(ev *diagnose.Evidence, o Options) error {
 	}
 	if h.Conversation != nil && o.ConversationJSON == "" {
 		SetConversation(ev, h.Conversation, o.HAR+" "+h.Sources["conversation"])
+		setAt(ev.ConversationFetch, h.At["conversation"])
+		setAt(ev.CallFetch, h.At["conversation"])
+	}
+	if h.Earlier != nil && o.ConversationJSON == "" {
+		ev.EarlierConversation = h.Earlier.Conversation
+		ev.EarlierConversationFetch = &diagnose.Fetch{Source: "GET /api/v2/conversations/{id}", File: o.HAR + " " + h.Sources["earlier"], At: h.At["earlier"]}
 	}
 	if h.Call != nil && o.CallJSON == "" {
 		SetConversation(ev, h.Call, o.HAR+" "+h.Sources["call"])
+		setAt(ev.CallFetch, h.At["call"])
 	}
 	if h.TokenInfo != nil && o.TokenInfoJSON == "" {
 		ev.TokenInfo = h.TokenInfo
-		ev.TokenFetch = &diagnose.Fetch{Source: "GET /api/v2/tokens/me", File: o.HAR + " " + h.Sources["token"]}
+		ev.TokenFetch = &diagnose.Fetch{Source: "GET /api/v2/tokens/me", File: o.HAR + " " + h.Sources["token"], At: h.At["token"]}
 	}
+	if h.Analytics != nil && o.AnalyticsJSON == "" {
+		ev.Analytics = h.Analytics
+		ev.AnalyticsFetch = &diagnose.Fetch{Source: "GET /api/v2/analytics/conversations/{id}/details", File: o.HAR + " " + h.Sources["analytics"], At: h.At["analytics"]}
+	}
+	ev.Failure = h.Failure
+	ev.Notes = append(ev.Notes, h.Notes...)
 	return nil
+}
+
+func setAt(f *diagnose.Fetch, t time.Time) {
+	if f != nil {
+		f.At = t
+	}
 }
 
 func orUnknown(s string) string {

@@ -74,6 +74,7 @@ func New(org *Org, opts Options) *Server {
 	m.HandleFunc("POST /oauth/token", s.token)
 	m.HandleFunc("GET /api/v2/tokens/me", s.api(s.tokensMe))
 	m.HandleFunc("GET /api/v2/conversations/{id}", s.api(s.getConversation))
+	m.HandleFunc("GET /api/v2/analytics/conversations/{id}/details", s.api(s.getAnalytics))
 	m.HandleFunc("GET /api/v2/conversations/{media}/{id}", s.api(s.getMediaConversation))
 	m.HandleFunc("POST /api/v2/conversations/{id}/disconnect", s.api(s.postDisconnect))
 	m.HandleFunc("PATCH /api/v2/conversations/{id}/participants/{pid}", s.api(s.patchParticipant))
@@ -239,6 +240,15 @@ func (s *Server) tokensMe(w http.ResponseWriter, r *http.Request) {
 func (s *Server) getConversation(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	if b, ok := s.org.conversationJSON(id); ok {
+		writeRaw(w, http.StatusOK, b)
+		return
+	}
+	writeError(w, http.StatusNotFound, "not.found", fmt.Sprintf("Conversation %s not found", id))
+}
+
+func (s *Server) getAnalytics(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if b, ok := s.org.analyticsJSON(id); ok {
 		writeRaw(w, http.StatusOK, b)
 		return
 	}
@@ -424,6 +434,14 @@ func hasScope(scopes []string, want string) bool {
 // writeError writes a Genesys-shaped error body.
 func writeError(w http.ResponseWriter, status int, code, msg string) {
 	writeJSON(w, status, genesys.ErrorBody{Message: msg, Code: code, Status: status, ContextID: uuid.NewString()})
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic("sim: " + err.Error()) // the org's own models always marshal
+	}
+	return b
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

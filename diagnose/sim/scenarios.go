@@ -38,6 +38,9 @@ type Scenario struct {
 	Token        string `json:"token"`
 	// Request is what the user sent, exactly: method, URL, body text.
 	Request SentRequest `json:"request"`
+	// At is when the request failed (RFC 3339), for a scenario that
+	// happened at a known moment; the demo replays it then.
+	At string `json:"at,omitempty"`
 }
 
 // SentRequest is a request as a user sent it.

@@ -36,6 +36,8 @@ const (
 	FileConversation = "conversation.json"
 	FileCall         = "call.json"
 	FileTokenInfo    = "tokeninfo.json"
+	FileAnalytics    = "analytics.json"
+	FileEarlier      = "conversation-before.json"
 	FileReport       = "report.json"
 )
 
@@ -115,7 +117,7 @@ func Save(dir string, ev *diagnose.Evidence, rep *diagnose.Report, o Options) er
 	if err := roundTrip(ev, &meta); err != nil {
 		return err
 	}
-	meta.Conversation, meta.Call, meta.TokenInfo = nil, nil, nil
+	meta.Conversation, meta.Call, meta.TokenInfo, meta.Analytics, meta.EarlierConversation = nil, nil, nil, nil, nil
 	m := &Manifest{FormatVersion: FormatVersion, Tool: report.Tool{Name: "convdiag", Version: o.Version}, CreatedAt: now().UTC().Format(time.RFC3339),
 		Mode: string(ev.Mode), Reproduce: Reproduce(dir), Redacted: !o.ShowSecrets, Files: []File{}, Redactions: []report.Where{}}
 	write := func(name, what string, b []byte) error {
@@ -156,6 +158,8 @@ func Save(dir string, ev *diagnose.Evidence, rep *diagnose.Report, o Options) er
 		{FileConversation, "GET /api/v2/conversations/{id}", ev.Conversation},
 		{FileCall, "GET /api/v2/conversations/calls/{id}", ev.Call},
 		{FileTokenInfo, "GET /api/v2/tokens/me", ev.TokenInfo},
+		{FileAnalytics, "GET /api/v2/analytics/conversations/{id}/details", ev.Analytics},
+		{FileEarlier, "GET /api/v2/conversations/{id} taken before the failure", ev.EarlierConversation},
 	}
 	for _, d := range docs {
 		if reflect.ValueOf(d.v).IsNil() {
@@ -269,6 +273,24 @@ func Load(dir string) (*diagnose.Evidence, error) {
 			return nil, fmt.Errorf("%s/%s %v", dir, f.name, err)
 		}
 		f.set(d)
+	}
+	if b, ok, err := read(FileAnalytics); err != nil {
+		return nil, err
+	} else if ok {
+		a, err := genesys.DecodeAnalytics(b)
+		if err != nil {
+			return nil, fmt.Errorf("%s/%s %v", dir, FileAnalytics, err)
+		}
+		ev.Analytics = a
+	}
+	if b, ok, err := read(FileEarlier); err != nil {
+		return nil, err
+	} else if ok {
+		d, err := genesys.DecodeConversation(b, ev.ConversationID)
+		if err != nil || d.Conversation == nil {
+			return nil, fmt.Errorf("%s/%s is not the generic view of a conversation", dir, FileEarlier)
+		}
+		ev.EarlierConversation = d.Conversation
 	}
 	if b, ok, err := read(FileTokenInfo); err != nil {
 		return nil, err
