@@ -224,7 +224,7 @@ func (t *tokenPass) judgeScheme() {
 	what := "the scheme " + scheme
 	switch scheme {
 	case "Basic":
-		what = "Basic (curl -u: a user and password, or the OAuth client's id and secret, which only the token endpoint takes)"
+		what = "Basic (a user and password, or the OAuth client's id and secret, which only the token endpoint takes)"
 	case diagnose.AuthBare:
 		what = "a token without the \"Bearer \" scheme"
 	}

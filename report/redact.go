@@ -2,10 +2,12 @@ package report
 
 import (
 	"fmt"
+	"io"
 	"reflect"
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Redactor removes secrets and masks personal data in what convdiag prints
@@ -51,17 +53,66 @@ func NewRedactor(secrets ...string) *Redactor {
 }
 
 var (
-	authRe     = regexp.MustCompile(`(?i)\b(bearer|basic)(\s+)[A-Za-z0-9\-._~+/]{8,}=*`)
-	secretKVRe = regexp.MustCompile(`(?i)("?(?:access_token|refresh_token|id_token|client_secret|clientsecret|client-secret|password|secret)"?\s*[:=]\s*"?)([^"&\s,}]+)`)
-	secretFlag = regexp.MustCompile(`(?i)(--(?:client-secret|access-token|clientsecret|accesstoken)[= ])(\S+)`)
+	authRe = regexp.MustCompile(`(?i)\b(bearer|basic|digest)(\s+)[A-Za-z0-9\-._~+/]{8,}=*`)
+	// secretKVRe is a secret as a key and value: JSON, a form, a query
+	// string, a config line.
+	secretKVRe = regexp.MustCompile(`(?i)((?:"(?:access_token|refresh_token|id_token|client_secret|clientsecret|password|passwd|secret|api_key|apikey|auth_token|session_token|sessionid|token)"\s*:\s*"?)|(?:\b(?:access_token|refresh_token|id_token|client_secret|clientsecret|client-secret|password|passwd|api_key|apikey|api-key|auth_token|session_token|sessionid)\s*[:=]\s*"?)|(?:[?&;](?:token|secret|key|code|sig|signature|auth)=))([^"&\s,}'#]+)`)
+	// secretHeaderRe is a header whose name says it holds a credential,
+	// written as "Name: value" (a pasted curl, a note, a log line).
+	secretHeaderRe = regexp.MustCompile(`(?i)\b((?:proxy-)?authorization|cookie|set-cookie|x-[a-z0-9-]*(?:token|secret|key|auth|session|password|csrf)[a-z0-9-]*|[a-z0-9-]*(?:api-key|apikey|access-token|auth-token|session-id|csrf-token|xsrf-token))(\s*:\s*)([^'"\n\\]+)`)
+	// secretFlag is a credential flag of a command line, with one or two
+	// dashes.
+	secretFlag = regexp.MustCompile(`(?i)((?:^|\s)--?(?:client-secret|access-token|clientsecret|accesstoken|client_secret|access_token|token|password|secret)(?:\s+|=))('[^']{6,}'|"[^"]{6,}"|[^\s'"-]\S{5,})`)
+	jwtRe      = regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*`)
 	// curlCred is a credential option of a curl command line (a pasted
 	// curl in the "to reproduce" line): -u user:pass, -b cookies, a bearer.
-	curlCred    = regexp.MustCompile(`((?:^|\s)(?:-u|--user|-b|--cookie|--oauth2-bearer|--proxy-user|-U)(?:\s+|=)?)('[^']*'|"[^"]*"|[^\s'"]+)`)
-	jwtRe       = regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*`)
-	emailRe     = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}`)
-	phoneRe     = regexp.MustCompile(`(?:tel:|sip:)?\+\d[\d\s().\-]{5,}\d|(?:tel:)\d[\d\s().\-]{5,}\d|\(\d{3}\)\s?\d{3}[\-.\s]\d{4}|\b\d{3}[\-.]\d{3}[\-.]\d{4}\b`)
-	userInfoURL = regexp.MustCompile(`(https?://)[^/@\s:]+:[^/@\s]+@`)
+	curlCred    = regexp.MustCompile(`((?:^|\s)(?:-u|--user|-b|--cookie|--oauth2-bearer|--proxy-user|-U)(?:\s+|=)?)('[^']*[:=][^']*'|"[^"]*[:=][^"]*"|[^\s'":=-][^\s'"]*[:=][^\s'"]*|[^\s'":=-][^\s'"]{11,})`)
+	userInfoURL = regexp.MustCompile(`([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s:]+:[^/@\s]+@`)
+	// emailRe: plain, internationalised, and with the @ written as %40,
+	// \u0040 (JSON) or &#64;.
+	emailRe = regexp.MustCompile(`[\p{L}\p{N}._%+\-]+(?:@|%40|\\u0040|&#64;)[\p{L}\p{N}\-]+(?:\.[\p{L}\p{N}\-]+)*\.\p{L}{2,}`)
+	// phoneIntlRe is a number with a country code (+, %2B, \u002b) or a
+	// tel:/sip: scheme, in any grouping.
+	phoneIntlRe = regexp.MustCompile(`(?i)(?:(?:tel|sip):)?(?:\+|%2B|\\u002b)\d[\d\s().\-/]{5,}\d|(?i:tel|sip):\d[\d\s().\-]{5,}\d`)
+	// phoneNatRe is a national number written in groups: (317) 555-0199,
+	// 317 555 0111, 317.555.0111, 020 7946 0958, 0044 20 7946 0958.
+	phoneNatRe = regexp.MustCompile(`\(?\b\d{2,5}\)?(?:[ .\-]\d{2,5}){2,4}\b`)
+	isoDateRe  = regexp.MustCompile(`\d{4}-\d{2}-\d{2}|\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}`)
 )
+
+// secretWords make a string worth running the secret patterns over.
+var secretWords = []string{"bearer", "basic", "token", "digest", "eyj", "secret", "password", "passwd", "key", "auth", "cookie", "session", "csrf", "://", "-u", "--user", "-b", "--oauth2"}
+
+// AddSecret makes the redactor remove a literal secret learnt later (a
+// client secret read from a profile).
+func (r *Redactor) AddSecret(secrets ...string) {
+	for _, s := range secrets {
+		if len(strings.TrimSpace(s)) >= 4 && !containsString(r.secrets, s) {
+			r.secrets = append(r.secrets, s)
+		}
+	}
+	sort.Slice(r.secrets, func(i, j int) bool { return len(r.secrets[i]) > len(r.secrets[j]) })
+}
+
+// Writer returns a writer that redacts every write before passing it on:
+// stderr, so that progress, -v lines and error messages carry no secret.
+func (r *Redactor) Writer(w io.Writer) io.Writer { return &redactWriter{w: w, r: r} }
+
+type redactWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+	r  *Redactor
+}
+
+func (rw *redactWriter) Write(b []byte) (int, error) {
+	rw.mu.Lock()
+	defer rw.mu.Unlock()
+	out, _ := rw.r.apply(string(b))
+	if _, err := io.WriteString(rw.w, out); err != nil {
+		return 0, err
+	}
+	return len(b), nil
+}
 
 // String redacts one string.
 func (r *Redactor) String(s string) string {
@@ -75,7 +126,9 @@ func (r *Redactor) String(s string) string {
 // hit is one value replaced.
 type hit struct{ Kind, Replacement, How string }
 
-// apply redacts s and says what it replaced.
+// apply redacts s and says what it replaced. Cheap checks decide which
+// patterns can match at all, so that a large document of ids and times
+// costs little.
 func (r *Redactor) apply(s string) (string, []hit) {
 	if s == "" {
 		return s, nil
@@ -90,51 +143,88 @@ func (r *Redactor) apply(s string) (string, []hit) {
 			}
 		}
 	}
+	if mayHoldSecret(s) {
+		s = r.applySecrets(s, removed)
+	}
+	if strings.ContainsAny(s, "@%\\&") {
+		s = emailRe.ReplaceAllStringFunc(s, func(m string) string {
+			l := r.label("email", m)
+			hits = append(hits, hit{"email", l, "masked"})
+			return l
+		})
+	}
+	if countDigits(s) >= 7 {
+		mask := func(m string) string {
+			l := r.label("phone", m)
+			hits = append(hits, hit{"phone", l, "masked"})
+			return l
+		}
+		s = replaceBounded(phoneIntlRe, s, mask)
+		s = replaceBounded(phoneNatRe, s, func(m string) string {
+			if d := countDigits(m); d < 9 || d > 15 || isoDateRe.MatchString(m) {
+				return m
+			}
+			return mask(m)
+		})
+	}
+	return s, hits
+}
+
+func mayHoldSecret(s string) bool {
+	l := strings.ToLower(s)
+	for _, w := range secretWords {
+		if strings.Contains(l, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// applySecrets removes credentials found by their shape.
+func (r *Redactor) applySecrets(s string, removed func(string)) string {
+	keep := func(v string) bool {
+		v = strings.Trim(v, `'" `)
+		return v == Redacted || strings.HasPrefix(v, "$") || strings.HasPrefix(v, "<") || strings.HasPrefix(v, "{{") || strings.HasSuffix(v, Redacted)
+	}
 	s = authRe.ReplaceAllStringFunc(s, func(m string) string {
 		sub := authRe.FindStringSubmatch(m)
 		removed("token")
 		return sub[1] + sub[2] + Redacted
 	})
 	s = jwtRe.ReplaceAllStringFunc(s, func(string) string { removed("token"); return Redacted })
-	s = secretKVRe.ReplaceAllStringFunc(s, func(m string) string {
-		sub := secretKVRe.FindStringSubmatch(m)
-		if sub[2] == Redacted || strings.HasPrefix(sub[2], "$") || strings.HasPrefix(sub[2], "<") {
+	for _, re := range []*regexp.Regexp{secretKVRe, secretFlag, curlCred} {
+		re := re
+		s = re.ReplaceAllStringFunc(s, func(m string) string {
+			sub := re.FindStringSubmatch(m)
+			if keep(sub[2]) {
+				return m
+			}
+			removed("secret")
+			return sub[1] + Redacted
+		})
+	}
+	s = secretHeaderRe.ReplaceAllStringFunc(s, func(m string) string {
+		sub := secretHeaderRe.FindStringSubmatch(m)
+		v := strings.TrimSpace(sub[3])
+		if keep(v) || strings.HasPrefix(strings.ToLower(v), "bearer $") {
 			return m
 		}
-		removed("secret")
-		return sub[1] + Redacted
-	})
-	s = secretFlag.ReplaceAllStringFunc(s, func(m string) string {
-		sub := secretFlag.FindStringSubmatch(m)
-		if sub[2] == Redacted {
-			return m
+		// Keep an Authorization scheme word; the value goes.
+		if f := strings.Fields(v); len(f) > 1 && len(f[0]) < 20 && strings.EqualFold(sub[1], "authorization") {
+			if keep(f[1]) {
+				return m
+			}
+			removed("secret")
+			return sub[1] + sub[2] + f[0] + " " + Redacted
 		}
 		removed("secret")
-		return sub[1] + Redacted
-	})
-	s = curlCred.ReplaceAllStringFunc(s, func(m string) string {
-		sub := curlCred.FindStringSubmatch(m)
-		if strings.Trim(sub[2], `'"`) == Redacted {
-			return m
-		}
-		removed("secret")
-		return sub[1] + Redacted
+		return sub[1] + sub[2] + Redacted
 	})
 	s = userInfoURL.ReplaceAllStringFunc(s, func(m string) string {
 		removed("secret")
 		return userInfoURL.FindStringSubmatch(m)[1] + Redacted + "@"
 	})
-	s = emailRe.ReplaceAllStringFunc(s, func(m string) string {
-		l := r.label("email", m)
-		hits = append(hits, hit{"email", l, "masked"})
-		return l
-	})
-	s = replaceBounded(phoneRe, s, func(m string) string {
-		l := r.label("phone", m)
-		hits = append(hits, hit{"phone", l, "masked"})
-		return l
-	})
-	return s, hits
+	return s
 }
 
 // replaceBounded replaces matches that do not sit inside a longer word or
@@ -174,10 +264,11 @@ func (r *Redactor) label(kind, v string) string {
 	return l
 }
 
-// normalizePersonal makes "tel:+1 555-0100" and "+15550100" the same value.
+// normalizePersonal makes "tel:+1 555-0100" and "+15550100" the same
+// value, and "a%40b.com" the same as "a@b.com".
 func normalizePersonal(kind, v string) string {
 	if kind == "email" {
-		return strings.ToLower(v)
+		return strings.NewReplacer("%40", "@", `\u0040`, "@", "&#64;", "@").Replace(strings.ToLower(v))
 	}
 	var b strings.Builder
 	for _, c := range v {

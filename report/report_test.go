@@ -209,3 +209,46 @@ func TestWrap(t *testing.T) {
 		t.Errorf("wrap = %q, want %q", got, want)
 	}
 }
+
+// TestRedactorHostileForms: credentials in the odd places a pasted curl,
+// a log line or a URL puts them, and personal data as people write it.
+func TestRedactorHostileForms(t *testing.T) {
+	r := NewRedactor("GIVEN-SECRET-VALUE")
+	for _, tc := range []struct{ in, gone string }{
+		{"curl -u my-client-id:my-client-secret https://x", "my-client-secret"},
+		{"curl --user=alice:pa55w0rd https://x", "pa55w0rd"},
+		{"curl -b 'JSESSIONID=abc123session' https://x", "abc123session"},
+		{`curl -H "x-api-key: k3yk3yk3y" https://x`, "k3yk3yk3y"},
+		{`curl -H 'X-Access-Token: t0kent0ken' https://x`, "t0kent0ken"},
+		{`curl -H "Authorization: rawtokenwithoutscheme"`, "rawtokenwithoutscheme"},
+		{"https://gw.example.com/api/v2/x?apikey=QUERYKEY123&a=1", "QUERYKEY123"},
+		{"https://gw.example.com/api/v2/x?access_token=QUERYTOKEN1", "QUERYTOKEN1"},
+		{"convdiag check -access-token DASHTOKEN99 --conversation c", "DASHTOKEN99"},
+		{"https://admin:hunter2@gw.example.com/x", "hunter2"},
+		{"error_description: invalid secret GIVEN-SECRET-VALUE", "GIVEN-SECRET-VALUE"},
+		{"Cookie: a=b; session=SESSIONVALUE", "SESSIONVALUE"},
+		{"call 317 555 0111 now", "555 0111"},
+		{"call 317.555.0111 now", "555.0111"},
+		{"UK +44 20 7946 0958", "7946 0958"},
+		{"UK 020 7946 0958", "7946 0958"},
+		{"intl 0044 20 7946 0958", "7946 0958"},
+		{"enc %2B13175550111", "3175550111"},
+		{"sip:+4930123456", "4930123456"},
+		{"mail alice%40example.com", "alice%40example.com"},
+		{`json "bob\u0040example.com"`, `bob\u0040example.com`},
+		{"idn josé@exämple.de", "josé@exämple.de"},
+	} {
+		if got := r.String(tc.in); strings.Contains(got, tc.gone) {
+			t.Errorf("String(%q) = %q: %q left", tc.in, got, tc.gone)
+		}
+	}
+	for _, keep := range []string{"2026-11-25 09:41:10", "2026-11-25T10:15:29.500Z", "127.0.0.1:8765", "SDK 262.0.0", "3m29.6s",
+		"12345678-90ab-cdef-1234-567890abcdef", `-H "Authorization: Bearer $GENESYSCLOUD_ACCESS_TOKEN"`, "curl -sS -X PATCH", "Content-Type: application/json"} {
+		if got := r.String(keep); got != keep {
+			t.Errorf("String(%q) = %q: redacted something that is not secret", keep, got)
+		}
+	}
+	if a, b := r.String("alice%40example.com"), r.String("Alice@Example.com"); a != b {
+		t.Errorf("the same address written two ways got two labels: %s %s", a, b)
+	}
+}

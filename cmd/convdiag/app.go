@@ -9,6 +9,9 @@ import (
 	"strings"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/convdiag/convdiag/diagnose/collect"
+	"github.com/convdiag/convdiag/report"
 )
 
 // exitError ends the program with a code and, when msg is not empty, one
@@ -25,8 +28,18 @@ func usageErr(format string, args ...any) error {
 }
 
 // run runs the app and returns the exit code; it never calls os.Exit.
+// Everything written to stderr goes through a redactor that knows the
+// secrets given on the command line and in the environment (and those read
+// later from a profile), so no progress line, -v line or error message
+// carries one.
 func run(ctx context.Context, args []string, e *env) int {
 	e.Args = args
+	if e.redactor == nil {
+		e.redactor = report.NewRedactor(givenSecrets(args, e.Getenv)...)
+	}
+	if !containsArg(args, "--show-secrets") {
+		e.Stderr = e.redactor.Writer(e.Stderr)
+	}
 	app := newApp(e)
 	err := app.RunContext(ctx, permuteArgs(app, args))
 	if err == nil {
@@ -41,6 +54,33 @@ func run(ctx context.Context, args []string, e *env) int {
 	}
 	fmt.Fprintf(e.Stderr, "convdiag: %s\n", firstLine(err.Error()))
 	return 2
+}
+
+// givenSecrets are the literal secrets of the command line and the
+// environment.
+func givenSecrets(args []string, getenv func(string) string) []string {
+	out := []string{getenv(collect.EnvClientSecret), getenv(collect.EnvAccessToken)}
+	for i, a := range args {
+		name, val, hasVal := strings.Cut(a, "=")
+		switch strings.TrimLeft(name, "-") {
+		case "client-secret", "access-token":
+			if hasVal {
+				out = append(out, val)
+			} else if i+1 < len(args) {
+				out = append(out, args[i+1])
+			}
+		}
+	}
+	return out
+}
+
+func containsArg(args []string, want string) bool {
+	for _, a := range args {
+		if a == want || a == "--" {
+			return a == want
+		}
+	}
+	return false
 }
 
 func firstLine(s string) string {

@@ -29,6 +29,7 @@ type checkOptions struct {
 	AccessToken                string
 	Profile                    string
 	Timeout                    time.Duration
+	InsecureHTTP               bool
 
 	// Bundle reruns a saved bundle.
 	Bundle string
@@ -85,6 +86,7 @@ func checkFlags() []cli.Flag {
 		&cli.StringFlag{Name: "access-token", Usage: "live: an existing access token instead of client credentials [$GENESYSCLOUD_ACCESS_TOKEN]"},
 		&cli.StringFlag{Name: "profile", Usage: "live: read credentials and environment from profile `NAME` of the Genesys CLI's ~/.gc/config.toml"},
 		&cli.DurationFlag{Name: "timeout", Value: 30 * time.Second, Usage: "live: overall network budget"},
+		&cli.BoolFlag{Name: "insecure-http", Usage: "live: allow credentials over plain http to a host that is not this machine (a test gateway you trust)"},
 	}
 	return append(fl, outputFlags()...)
 }
@@ -165,7 +167,7 @@ func checkOptionsFrom(c *cli.Context) (*checkOptions, error) {
 		Offline: c.Bool("offline"), DryRun: c.Bool("dry-run"),
 		Region: c.String("region"), APIBase: c.String("api-base"), LoginBase: c.String("login-base"),
 		ClientID: c.String("client-id"), ClientSecret: c.String("client-secret"), AccessToken: c.String("access-token"),
-		Profile: c.String("profile"), Timeout: c.Duration("timeout"),
+		Profile: c.String("profile"), Timeout: c.Duration("timeout"), InsecureHTTP: c.Bool("insecure-http"),
 		Output: out,
 	}
 	if o.Timeout <= 0 {

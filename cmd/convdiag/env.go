@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/mattn/go-isatty"
+
+	"github.com/convdiag/convdiag/report"
 )
 
 // env is everything the commands need from the outside world, as values and
@@ -32,6 +34,9 @@ type env struct {
 	CreateFile func(name string) (io.WriteCloser, error)
 	// Args is the command line (for the report's "to reproduce").
 	Args []string
+	// redactor removes secrets from everything written to stderr; run
+	// builds it from the command line and the environment.
+	redactor *report.Redactor
 }
 
 func systemEnv() *env {

@@ -21,7 +21,7 @@ func resolveSettings(e *env, o *checkOptions, ev *diagnose.Evidence) (*collect.R
 	s := collect.Settings{
 		ClientID: o.ClientID, ClientSecret: o.ClientSecret, AccessToken: o.AccessToken,
 		Region: o.Region, APIBase: o.APIBase, LoginBase: o.LoginBase, Profile: o.Profile,
-		Offline: o.Offline || o.DryRun, SavedEvidence: o.savedEvidence(),
+		Offline: o.Offline || o.DryRun, SavedEvidence: o.savedEvidence(), InsecureHTTP: o.InsecureHTTP,
 		ConversationID: o.Input.ConversationID,
 		Getenv:         e.Getenv, HomeDir: e.HomeDir, ReadFile: input.ReadFileLimited,
 	}
@@ -41,6 +41,9 @@ func resolveSettings(e *env, o *checkOptions, ev *diagnose.Evidence) (*collect.R
 	}
 	if res.Live != nil {
 		res.Live.Config.Transport = e.Transport
+		if e.redactor != nil {
+			e.redactor.AddSecret(res.Live.Config.ClientSecret, res.Live.Config.AccessToken)
+		}
 	}
 	return res, nil
 }

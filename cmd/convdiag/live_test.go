@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -406,6 +407,74 @@ func TestLiveAtTheMomentOfFailure(t *testing.T) {
 func TestAtIsCheckedFirst(t *testing.T) {
 	r := runCLI(t, nil, "", "check", "--conversation", "c", "--status", "409", "--at", "yesterday")
 	if r.Code != 2 || strings.Count(r.Stderr, "\n") != 1 || !strings.Contains(r.Stderr, "RFC 3339") || !strings.Contains(r.Stderr, "epoch milliseconds") {
+		t.Errorf("exit %d: %q", r.Code, r.Stderr)
+	}
+}
+
+// recorder is a server that must never see a credential: it records what
+// reaches it.
+type recorder struct {
+	mu   sync.Mutex
+	seen []string
+}
+
+func (rc *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	b, _ := io.ReadAll(r.Body)
+	rc.mu.Lock()
+	rc.seen = append(rc.seen, r.Method+" "+r.URL.Path+" auth="+r.Header.Get("Authorization")+" body="+string(b))
+	rc.mu.Unlock()
+	w.WriteHeader(200)
+	_, _ = w.Write([]byte(`{"access_token":"stolen","token_type":"bearer","expires_in":60}`))
+}
+
+// TestCredentialsStayHome: an API that redirects every GET to another
+// server, and a token endpoint that redirects to another port: the other
+// server never sees the token or the client secret, and the report names
+// the redirect.
+func TestCredentialsStayHome(t *testing.T) {
+	sc, _ := sim.LookupScenario("healthy")
+	org, _ := sc.Org()
+	other := &recorder{}
+	elsewhere := httptest.NewServer(other)
+	defer elsewhere.Close()
+	h := sim.New(org, sim.Options{})
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/oauth/token" {
+			h.ServeHTTP(w, r)
+			return
+		}
+		http.Redirect(w, r, elsewhere.URL+r.URL.Path, http.StatusFound)
+	}))
+	defer api.Close()
+	r := runCLI(t, nil, "", "check", "--api-base", api.URL, "--client-id", "id", "--client-secret", "the-client-secret", "--conversation", sc.ConversationID(), "--format", "json", "--timeout", "5s")
+	if r.Code != 3 || !strings.Contains(r.Stdout, "redirecting to "+elsewhere.URL) || !strings.Contains(r.Stdout, "a gateway or proxy is in the way") {
+		t.Errorf("exit %d; the report does not name the redirect:\n%s", r.Code, r.Stdout)
+	}
+	if len(other.seen) != 0 {
+		t.Errorf("the other server was reached: %v", other.seen)
+	}
+
+	login := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, elsewhere.URL+"/oauth/token", http.StatusTemporaryRedirect)
+	}))
+	defer login.Close()
+	r = runCLI(t, nil, "", "check", "--api-base", api.URL, "--login-base", login.URL, "--client-id", "id", "--client-secret", "the-client-secret", "--conversation", sc.ConversationID(), "--format", "json", "--timeout", "5s")
+	if r.Code != 3 || !strings.Contains(r.Stdout, "redirecting to "+elsewhere.URL) {
+		t.Errorf("exit %d; the token redirect is not named:\n%s", r.Code, r.Stdout)
+	}
+	if len(other.seen) != 0 {
+		t.Errorf("the other server was reached by the token request: %v", other.seen)
+	}
+	if strings.Contains(r.Stdout+r.Stderr, "the-client-secret") {
+		t.Error("the client secret appears in the output")
+	}
+}
+
+// TestNoCredentialsOverPlainHTTP: plain http to a host that is not this
+// machine, with credentials, is refused before anything is sent.
+func TestNoCredentialsOverPlainHTTP(t *testing.T) {
+	r := runCLI(t, nil, "", "check", "--api-base", "http://192.0.2.10:8080", "--client-id", "id", "--client-secret", "S3CRET", "--conversation", "c")
+	if r.Code != 2 || !strings.Contains(r.Stderr, "plain http") || strings.Count(r.Stderr, "\n") != 1 || strings.Contains(r.Stderr, "S3CRET") {
 		t.Errorf("exit %d: %q", r.Code, r.Stderr)
 	}
 }

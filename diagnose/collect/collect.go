@@ -120,6 +120,8 @@ func Collect(ctx context.Context, c *genesys.Client, t Target, ev *diagnose.Evid
 func tokenFailure(te *genesys.TokenError, t Target, budgetSpent bool) string {
 	own := "convdiag's own token request to " + t.TokenURL
 	switch {
+	case te.Redirect != nil:
+		return fmt.Sprintf("the token endpoint %s %s", t.TokenURL, te.Redirect.Error())
 	case te.Unreachable:
 		return fmt.Sprintf("the token endpoint %s is unreachable, so convdiag could not log in (%v)", t.TokenURL, te.Err)
 	case budgetSpent && te.Status == 0:

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
+	"net/url"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -33,6 +35,9 @@ type Settings struct {
 	// Offline forbids the network; SavedEvidence (saved GETs were given)
 	// implies it.
 	Offline, SavedEvidence bool
+	// InsecureHTTP allows credentials over plain http to a host that is
+	// not loopback (a test gateway the user trusts).
+	InsecureHTTP bool
 	// ConversationID is --conversation; Request the request line (its
 	// path can hold the conversation id).
 	ConversationID string
@@ -190,6 +195,11 @@ func Resolve(s Settings) (*Resolved, error) {
 		return nil, usagef("a live check needs the org's region: --region (eu-central-1 or mypurecloud.de), %s, or --api-base", EnvRegion)
 	}
 	lv.Target.TokenURL = TokenURL(lv.Target.APIBase, s.LoginBase)
+	for _, u := range []string{lv.Target.APIBase, lv.Target.TokenURL} {
+		if plainRemote(u) && !s.InsecureHTTP {
+			return nil, usagef("%s is plain http to a host that is not this machine: the token or the client secret would cross the network unencrypted; use https, or --insecure-http for a test gateway you trust", redactURL(u))
+		}
+	}
 	lv.Config = genesys.ClientConfig{APIBase: lv.Target.APIBase, TokenURL: lv.Target.TokenURL}
 	if useToken {
 		lv.Config.AccessToken = token.value
@@ -212,6 +222,29 @@ func Resolve(s Settings) (*Resolved, error) {
 	}
 	out.Live = lv
 	return out, nil
+}
+
+// plainRemote reports whether a URL is plain http to a host other than
+// loopback.
+func plainRemote(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || !strings.EqualFold(u.Scheme, "http") {
+		return false
+	}
+	h := u.Hostname()
+	if strings.EqualFold(h, "localhost") {
+		return false
+	}
+	ip := net.ParseIP(h)
+	return ip == nil || !ip.IsLoopback()
+}
+
+// redactURL drops user information from a URL for messages.
+func redactURL(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		return u.Redacted()
+	}
+	return raw
 }
 
 // TokenURL is where the client-credentials grant goes (DESIGN §2):

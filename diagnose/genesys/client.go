@@ -114,12 +114,36 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	}
 	c := &Client{cfg: cfg, api: api}
 	guard := readOnlyTransport{base: cfg.Transport, tokenURL: cfg.TokenURL, record: c.record}
-	c.source = &tokenSource{cfg: cfg, httpc: &http.Client{Transport: guard, Timeout: cfg.AttemptTimeout}}
+	c.source = &tokenSource{cfg: cfg, httpc: &http.Client{Transport: guard, Timeout: cfg.AttemptTimeout, CheckRedirect: refuseRedirect}}
 	// One client for the API: explicit per-attempt timeout (set per
 	// request from the budget), the read-only guard, the token added by
 	// oauth2.Transport from a source convdiag controls.
-	c.http = &http.Client{Transport: &oauth2.Transport{Base: guard, Source: c.source}}
+	c.http = &http.Client{Transport: &oauth2.Transport{Base: guard, Source: c.source}, CheckRedirect: refuseRedirect}
 	return c, nil
+}
+
+// RedirectError is a redirect convdiag refused to follow: Genesys does not
+// redirect API or token requests, so something in between (a gateway, a
+// proxy, a captive portal) answered, and following it would hand the token
+// or the client secret to another host.
+type RedirectError struct {
+	Status   int
+	Location string
+}
+
+func (e *RedirectError) Error() string {
+	return fmt.Sprintf("answered %d redirecting to %s: Genesys does not redirect API calls, so a gateway or proxy is in the way; not followed, so no credential left for it", e.Status, e.Location)
+}
+
+// refuseRedirect never follows a redirect: oauth2.Transport would add the
+// Authorization header on every hop, and the token endpoint would send the
+// client's id and secret again, whatever the host.
+func refuseRedirect(req *http.Request, via []*http.Request) error {
+	status := 0
+	if req.Response != nil {
+		status = req.Response.StatusCode
+	}
+	return &RedirectError{Status: status, Location: req.URL.Redacted()}
 }
 
 func (c *Client) record(s string) {
@@ -157,11 +181,16 @@ type TokenError struct {
 	Code, Description string
 	// Unreachable is set when the token host could not be reached at all.
 	Unreachable bool
+	// Redirect is set when the token endpoint answered with a redirect,
+	// which is refused.
+	Redirect *RedirectError
 	Err         error
 }
 
 func (e *TokenError) Error() string {
 	switch {
+	case e.Redirect != nil:
+		return "the token endpoint " + e.Redirect.Error()
 	case e.Unreachable:
 		return "token endpoint unreachable: " + e.Err.Error()
 	case e.Code != "":
@@ -237,6 +266,8 @@ func (s *tokenSource) fetch(ctx context.Context) (*oauth2.Token, error) {
 			if re.Response != nil {
 				te.Status = re.Response.StatusCode
 			}
+		} else if errors.As(err, &te.Redirect) {
+			te.Status = te.Redirect.Status
 		} else {
 			var ne net.Error
 			var oe *net.OpError
@@ -244,7 +275,7 @@ func (s *tokenSource) fetch(ctx context.Context) (*oauth2.Token, error) {
 		}
 		s.logf("POST %s -> %s", s.cfg.TokenURL, te)
 		last = te
-		retryable := te.Status == 429 || te.Status == 502 || te.Status == 503 || te.Status == 504 || te.Status == 0 && !te.Unreachable
+		retryable := te.Redirect == nil && (te.Status == 429 || te.Status == 502 || te.Status == 503 || te.Status == 504 || te.Status == 0 && !te.Unreachable)
 		if !retryable || attempt == s.cfg.MaxAttempts {
 			break
 		}
@@ -355,6 +386,10 @@ func (c *Client) Get(ctx context.Context, path string) (*Result, error) {
 				}
 				return nil, ge
 			}
+			var re *RedirectError
+			if errors.As(err, &re) {
+				return nil, ge
+			}
 			var oe *net.OpError
 			ge.Unreachable = errors.As(err, &oe)
 			if ge.Unreachable || attempt >= c.cfg.MaxAttempts {
@@ -377,12 +412,15 @@ func (c *Client) Get(ctx context.Context, path string) (*Result, error) {
 			c.source.invalidate()
 			continue
 		case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-			if attempt >= c.cfg.MaxAttempts {
+			// A 429 is retried for as long as the budget allows (what
+			// Retry-After asks for is a wait, not a failure); 5xx answers
+			// up to MaxAttempts.
+			if res.Status != http.StatusTooManyRequests && attempt >= c.cfg.MaxAttempts || attempt >= maxRateLimitedAttempts {
 				return res, nil
 			}
 			wait := backoff(attempt)
 			if d, ok := retryAfter(res.Header); ok {
-				wait = d
+				wait = max(d, minRetryWait)
 			}
 			if !fits(ctx, wait) || c.cfg.Sleep(ctx, wait) != nil {
 				res.BudgetSpent = true
@@ -430,6 +468,13 @@ func (c *Client) logf(format string, args ...any) {
 		c.cfg.Logf(format, args...)
 	}
 }
+
+// maxRateLimitedAttempts bounds a server that answers 429 with a zero
+// Retry-After forever; minRetryWait is the least a Retry-After wait is.
+const (
+	maxRateLimitedAttempts = 100
+	minRetryWait           = 50 * time.Millisecond
+)
 
 // backoff is the jittered exponential wait before attempt n+1: between half
 // and all of 250ms·2^(n-1), capped at 8s.
