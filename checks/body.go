@@ -148,6 +148,10 @@ func runBodyShape(p *diagnose.Pass) (any, error) {
 		p.Skip("no request line was given, so the body is not judged against a contract: give --request 'METHOD URL' (or --curl, --har)")
 		return bf, nil
 	}
+	if ev.Request.BodyUnknown {
+		p.Skip("the body sent was not read (see the notes), so it is not judged")
+		return bf, nil
+	}
 
 	var contract *genesys.BodyContract
 	var ep *genesys.Endpoint

@@ -10,7 +10,7 @@ import (
 // Shell variables of a fix whose value convdiag does not know.
 var (
 	varConversation = diagnose.Var{Name: "CONVERSATION_ID", Set: "the conversation's id (GET /api/v2/conversations/{id} answers 200 for it in the token's org)"}
-	varParticipant  = diagnose.Var{Name: "PARTICIPANT_ID", Set: "participants[].id of the participant to drop, from GET /api/v2/conversations/$CONVERSATION_ID (a live participant: not disconnected or terminated)"}
+	varParticipant  = diagnose.Var{Name: "PARTICIPANT_ID", Set: "participants[].id of the participant to drop, from GET of the conversation (a live participant: not disconnected or terminated)"}
 )
 
 // varWrapupCode is the wrap-up code a fix needs, and where to find one.

@@ -68,8 +68,10 @@ type Evidence struct {
 	Incomplete []string `json:"incomplete,omitempty"`
 	// Notes are remarks of the collector or loader worth showing.
 	Notes []string `json:"notes,omitempty"`
-	// Replayed names the bundle this evidence was read from (a rerun).
-	Replayed string `json:"replayed,omitempty"`
+	// Replayed names the bundle this evidence was read from (a rerun);
+	// Modified lists its files that no longer match the manifest.
+	Replayed string   `json:"replayed,omitempty"`
+	Modified []string `json:"-"`
 	// Sent lists the requests a live check sent ("GET /api/v2/..."), in
 	// the order they went out.
 	Sent []string `json:"sent,omitempty"`
@@ -98,6 +100,10 @@ type Request struct {
 	// empty body from none.
 	Body    []byte `json:"-"`
 	HasBody bool   `json:"has_body"`
+	// BodyUnknown is set when a body was sent but convdiag did not read
+	// it (a curl @file outside the current directory): nothing is judged
+	// about it.
+	BodyUnknown bool `json:"body_unknown,omitempty"`
 	// Origin says where the request came from: "flags", "curl", "har",
 	// "demo", "bundle"; empty (with an empty Method) when the request is
 	// unknown: nothing is judged about it.

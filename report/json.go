@@ -1,16 +1,23 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 )
 
 type jsonRenderer struct{}
 
-// Render writes the model as indented JSON and nothing else.
+// Render writes the model as indented JSON and nothing else; a bidi control
+// from the evidence is written as a \u escape, never raw.
 func (jsonRenderer) Render(w io.Writer, m *Model) error {
-	enc := json.NewEncoder(w)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(m)
+	if err := enc.Encode(m); err != nil {
+		return err
+	}
+	_, err := w.Write(jsonSafe(b.Bytes()))
+	return err
 }

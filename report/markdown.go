@@ -222,7 +222,7 @@ func fence(w io.Writer, lang, body string) {
 // mdText escapes text for Markdown prose and table cells.
 func mdText(s string) string {
 	s = strings.Join(strings.Fields(s), " ")
-	r := strings.NewReplacer(`\`, `\\`, "|", `\|`, "*", `\*`, "<", `\<`, ">", `\>`, "`", "\\`")
+	r := strings.NewReplacer(`\`, `\\`, "|", `\|`, "*", `\*`, "<", `\<`, ">", `\>`, "`", "\\`", "](", `\](`, "][", `\][`)
 	return r.Replace(s)
 }
 

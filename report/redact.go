@@ -76,7 +76,7 @@ var (
 	phoneIntlRe = regexp.MustCompile(`(?i)(?:(?:tel|sip):)?(?:\+|%2B|\\u002b)\d[\d\s().\-/]{5,}\d|(?i:tel|sip):\d[\d\s().\-]{5,}\d`)
 	// phoneNatRe is a national number written in groups: (317) 555-0199,
 	// 317 555 0111, 317.555.0111, 020 7946 0958, 0044 20 7946 0958.
-	phoneNatRe = regexp.MustCompile(`\(?\b\d{2,5}\)?(?:[ .\-]\d{2,5}){2,4}\b`)
+	phoneNatRe = regexp.MustCompile(`\(?\b\d{2,5}\)?(?:[ .\-]\d{2,8}){1,4}\b`)
 	isoDateRe  = regexp.MustCompile(`\d{4}-\d{2}-\d{2}|\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}`)
 )
 

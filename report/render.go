@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"reflect"
 
 	"github.com/convdiag/convdiag/diagnose"
 )
@@ -80,6 +81,9 @@ func NewModel(rep *diagnose.Report, o Options) *Model {
 			secrets = append(secrets, rep.Evidence.Auth.Secrets...)
 		}
 		NewRedactor(secrets...).Walk(m)
+	}
+	if o.Format != FormatJSON {
+		termSafeWalk(reflect.ValueOf(m))
 	}
 	return m
 }

@@ -232,7 +232,7 @@ func padRunes(s string, n int) string {
 // mermaidName makes a name safe in a Mermaid gantt task or section: a
 // colon, semicolon or hash breaks the chart.
 func mermaidName(s string) string {
-	return strings.NewReplacer(":", ".", ";", ",", "#", "No.", "\n", " ", "`", "'", "<", "‹", ">", "›").Replace(s)
+	return strings.NewReplacer(":", ".", ";", ",", "#", "No.", "\n", " ", "`", "'", "<", "‹", ">", "›", "](", "] (").Replace(s)
 }
 
 // mermaidTime writes a time as the gantt's dateFormat reads it: UTC, no

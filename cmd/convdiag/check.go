@@ -31,8 +31,10 @@ type checkOptions struct {
 	Timeout                    time.Duration
 	InsecureHTTP               bool
 
-	// Bundle reruns a saved bundle.
-	Bundle string
+	// Bundle reruns a saved bundle; BundleModifiedOK accepts files that
+	// no longer match its manifest.
+	Bundle           string
+	BundleModifiedOK bool
 
 	Output outputOptions
 }
@@ -76,6 +78,7 @@ func checkFlags() []cli.Flag {
 		&cli.StringFlag{Name: "har", Usage: "`FILE`: a HAR export (Chrome, Firefox, Postman); the failing conversation request, its response and any recorded GETs are taken from it", TakesFile: true},
 		&cli.IntFlag{Name: "har-entry", Usage: "judge HAR entry `N` (1-based) instead of the last failing one"},
 		&cli.StringFlag{Name: "bundle", Usage: "rerun a saved bundle `DIR` offline (it holds all the evidence)", TakesFile: true},
+		&cli.BoolFlag{Name: "bundle-modified-ok", Usage: "replay a bundle whose files no longer match its manifest's SHA-256 (the report says so)"},
 		&cli.BoolFlag{Name: "offline", Usage: "no network: judge the files given (implied when there are no credentials and no --api-base, or when saved GETs are given)"},
 		&cli.BoolFlag{Name: "dry-run", Usage: "judge only the request line and body; nothing is fetched"},
 		&cli.StringFlag{Name: "region", Usage: "the org's region, key (eu-central-1) or domain (mypurecloud.de); live: where to look [$GENESYSCLOUD_REGION]"},
@@ -163,7 +166,7 @@ func checkOptionsFrom(c *cli.Context) (*checkOptions, error) {
 			AnalyticsJSON: c.String("analytics-json"), At: c.String("at"),
 			Curl: c.String("curl"), HAR: c.String("har"), HAREntry: c.Int("har-entry"),
 		},
-		Bundle:  c.String("bundle"),
+		Bundle: c.String("bundle"), BundleModifiedOK: c.Bool("bundle-modified-ok"),
 		Offline: c.Bool("offline"), DryRun: c.Bool("dry-run"),
 		Region: c.String("region"), APIBase: c.String("api-base"), LoginBase: c.String("login-base"),
 		ClientID: c.String("client-id"), ClientSecret: c.String("client-secret"), AccessToken: c.String("access-token"),
@@ -214,7 +217,7 @@ func runCheck(ctx context.Context, e *env, o *checkOptions) error {
 	switch {
 	case o.Bundle != "":
 		var err error
-		if ev, err = bundle.Load(o.Bundle); err != nil {
+		if ev, err = bundle.Load(o.Bundle, bundle.LoadOptions{ModifiedOK: o.BundleModifiedOK}); err != nil {
 			return usageErr("--bundle: %v", err)
 		}
 	default:
@@ -264,24 +267,39 @@ func finish(e *env, ev *diagnose.Evidence, rep *diagnose.Report, out outputOptio
 	return exitFor(rep)
 }
 
-// reproduceLine is the command line of this run, secrets removed, for the
-// report's "to reproduce".
+// reproduceLine is the command line of this run, for the report's "to
+// reproduce", built without the credentials: the values of the credential
+// flags are not shown, a pasted curl is rewritten without its credentials,
+// and a URL loses its secret query parameters.
 func reproduceLine(args []string) string {
 	if len(args) < 2 {
 		return ""
 	}
-	secret := map[string]bool{"--client-secret": true, "--access-token": true}
+	secret := map[string]bool{"client-secret": true, "access-token": true, "client-id": true}
 	var out []string
 	for i := 1; i < len(args); i++ {
 		a := args[i]
-		if k, _, ok := strings.Cut(a, "="); ok && secret[k] {
-			a = k + "=<redacted>"
-		} else if secret[a] && i+1 < len(args) {
-			out = append(out, a, "<redacted>")
+		name, val, hasVal := strings.Cut(a, "=")
+		flag := strings.TrimLeft(name, "-")
+		switch {
+		case strings.HasPrefix(name, "-") && secret[flag] && hasVal:
+			out = append(out, name+"=<redacted>")
+		case strings.HasPrefix(a, "-") && secret[flag]:
+			out = append(out, a)
+			if i+1 < len(args) {
+				out = append(out, "<redacted>")
+				i++
+			}
+		case strings.HasPrefix(name, "-") && flag == "curl" && hasVal && val != "-":
+			out = append(out, name+"="+shellWord(input.RedactCurl(val)))
+		case strings.HasPrefix(a, "-") && flag == "curl" && i+1 < len(args) && args[i+1] != "-":
+			out = append(out, a, shellWord(input.RedactCurl(args[i+1])))
 			i++
-			continue
+		case strings.Contains(a, "://"):
+			out = append(out, shellWord(input.RedactURL(a)))
+		default:
+			out = append(out, shellWord(a))
 		}
-		out = append(out, shellWord(a))
 	}
 	return "convdiag " + strings.Join(out, " ")
 }

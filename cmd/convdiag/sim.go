@@ -32,6 +32,7 @@ The first line on stdout is the base URL; it serves until interrupted, then exit
 			&cli.StringSliceFlag{Name: "conversation-json", Usage: "serve this saved conversation `FILE` (either view; repeatable) instead of a scenario", TakesFile: true},
 			&cli.StringFlag{Name: "token-info-json", Usage: "serve this saved GET /api/v2/tokens/me `FILE`", TakesFile: true},
 			&cli.StringFlag{Name: "bundle", Usage: "serve the conversation and token info of a replay bundle `DIR` (from check --save-bundle)", TakesFile: true},
+			&cli.BoolFlag{Name: "bundle-modified-ok", Usage: "serve a bundle whose files no longer match its manifest's SHA-256"},
 			&cli.StringFlag{Name: "addr", Value: "127.0.0.1:0", Usage: "listen address"},
 			&cli.StringFlag{Name: "client-id", Usage: "accepted client id (default: any non-empty pair is accepted)"},
 			&cli.StringFlag{Name: "client-secret", Usage: "accepted client secret"},
@@ -68,7 +69,7 @@ func simOrg(c *cli.Context) (*sim.Org, string, error) {
 		if len(files) > 0 || c.String("scenario") != "" || c.String("token-info-json") != "" {
 			return nil, "", usageErr("--bundle brings its own conversation and token info: drop --scenario, --conversation-json and --token-info-json")
 		}
-		ev, err := bundle.Load(dir)
+		ev, err := bundle.Load(dir, bundle.LoadOptions{ModifiedOK: c.Bool("bundle-modified-ok")})
 		if err != nil {
 			return nil, "", usageErr("--bundle: %v", err)
 		}

@@ -5,7 +5,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/convdiag/convdiag/diagnose/sim"
 )
@@ -173,5 +175,63 @@ func TestHARAmbiguityIsListed(t *testing.T) {
 	r = runCLI(t, nil, "", "check", "--curl", "curl ^\"https://x/y^\" ^\n -X PATCH")
 	if r.Code != 2 || !strings.Contains(r.Stderr, "Windows cmd.exe") {
 		t.Errorf("windows curl: exit %d %q", r.Code, r.Stderr)
+	}
+}
+
+// TestHostileBundles: a bundle whose file is a symlink (to a key, say), a
+// FIFO, or was edited after saving is refused quickly, naming the file; an
+// edited one replays with --bundle-modified-ok and the report says so.
+func TestHostileBundles(t *testing.T) {
+	save := func(t *testing.T) string {
+		b := filepath.Join(t.TempDir(), "bundle")
+		r := runCLI(t, nil, "", append(append([]string{"check"}, scenarioArgs(t, filepath.Join(scenarioRoot, "seed-forum-409"))...), "--save-bundle", b, "--format", "json")...)
+		if r.Code != 1 {
+			t.Fatalf("save: exit %d %s", r.Code, r.Stderr)
+		}
+		return b
+	}
+	secret := filepath.Join(t.TempDir(), "id_ed25519")
+	if err := os.WriteFile(secret, []byte("-----BEGIN OPENSSH PRIVATE KEY----- KEYMATERIAL"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, file, want string
+		spoil        func(path string) error
+	}{
+		{"symlink", "request-body", "symbolic link", func(p string) error {
+			_ = os.Remove(p)
+			return os.Symlink(secret, p)
+		}},
+		{"fifo", "conversation.json", "not a regular file", func(p string) error {
+			_ = os.Remove(p)
+			return syscall.Mkfifo(p, 0o644)
+		}},
+		{"edited", "response-body", "does not match the SHA-256", func(p string) error {
+			return os.WriteFile(p, []byte(`{"message":"edited","code":"request.conflict","status":409}`), 0o644)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := save(t)
+			if err := tc.spoil(filepath.Join(b, tc.file)); err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			r := runCLI(t, nil, "", "check", "--bundle", b)
+			if r.Code != 2 || !strings.Contains(r.Stderr, tc.file) || !strings.Contains(r.Stderr, tc.want) || strings.Count(r.Stderr, "\n") != 1 {
+				t.Errorf("exit %d: %q", r.Code, r.Stderr)
+			}
+			if d := time.Since(start); d > time.Second {
+				t.Errorf("took %s", d)
+			}
+			if strings.Contains(r.Stdout+r.Stderr, "KEYMATERIAL") {
+				t.Error("the symlinked file was read")
+			}
+			if tc.name == "edited" {
+				r := runCLI(t, nil, "", "check", "--bundle", b, "--bundle-modified-ok")
+				if r.Code != 1 || !strings.Contains(r.Stdout, "modified after it was saved") || !strings.Contains(r.Stdout, "response-body") {
+					t.Errorf("--bundle-modified-ok: exit %d\n%s", r.Code, r.Stdout)
+				}
+			}
+		})
 	}
 }

@@ -24,6 +24,9 @@ type Curl struct {
 	// AuthScheme is the scheme of the Authorization sent (see
 	// diagnose.Request.AuthScheme); the credentials are never kept.
 	AuthScheme string
+	// BodyUnread is set when a body came from an @file convdiag would not
+	// read: the body sent is unknown.
+	BodyUnread bool
 	// Warnings name the options convdiag did not act on.
 	Warnings []string
 }
@@ -97,6 +100,9 @@ func ParseCurl(cmd string, readFile func(string) ([]byte, error)) (*Curl, error)
 	if call == nil {
 		return nil, errors.New("no curl command found (it must start with curl)")
 	}
+	if err := refuseShellWork(call); err != nil {
+		return nil, err
+	}
 	// Variables stay as written ($TOKEN), so a pasted command keeps its
 	// placeholders; command substitutions cannot be judged.
 	cfg := &expand.Config{Env: expand.FuncEnviron(func(name string) string { return "$" + name })}
@@ -109,6 +115,50 @@ func ParseCurl(cmd string, readFile func(string) ([]byte, error)) (*Curl, error)
 		args = append(args, s)
 	}
 	return curlArgs(args, readFile)
+}
+
+// refuseShellWork refuses what only running a shell could resolve: process
+// and command substitutions, arithmetic, and ~user (a user lookup).
+// convdiag reads a pasted command; it never runs any part of it.
+func refuseShellWork(call *syntax.CallExpr) error {
+	var err error
+	syntax.Walk(call, func(n syntax.Node) bool {
+		if err != nil {
+			return false
+		}
+		switch x := n.(type) {
+		case *syntax.ProcSubst:
+			err = fmt.Errorf("the command uses process substitution (%s): convdiag reads a pasted curl, it does not run any part of it; paste the command with the file's contents or path instead", wordTextNode(x))
+		case *syntax.CmdSubst:
+			err = fmt.Errorf("the command uses command substitution (%s): convdiag does not run it; paste the command with its output in place", wordTextNode(x))
+		case *syntax.ArithmExp:
+			err = fmt.Errorf("the command uses arithmetic expansion (%s): convdiag does not evaluate it", wordTextNode(x))
+		case *syntax.Word:
+			if lit := x.Lit(); strings.HasPrefix(lit, "~") && !strings.HasPrefix(lit, "~/") && lit != "~" {
+				err = fmt.Errorf("the argument %q names another user's home directory: convdiag does not look users up", clip(lit, 40))
+			} else if len(x.Parts) > 0 {
+				if l, ok := x.Parts[0].(*syntax.Lit); ok && strings.HasPrefix(l.Value, "~") && !strings.HasPrefix(l.Value, "~/") && l.Value != "~" {
+					err = fmt.Errorf("an argument starts with %q: convdiag does not look users up", clip(l.Value, 40))
+				}
+			}
+		}
+		return err == nil
+	})
+	return err
+}
+
+func wordTextNode(n syntax.Node) string {
+	var b bytes.Buffer
+	_ = syntax.NewPrinter().Print(&b, n)
+	return clip(b.String(), 40)
+}
+
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) > n {
+		return string(r[:n]) + "..."
+	}
+	return s
 }
 
 func wordText(w *syntax.Word) string {
@@ -217,6 +267,11 @@ func curlArgs(args []string, readFile func(string) ([]byte, error)) (*Curl, erro
 					return nil, fmt.Errorf("%s %s: reading files is not available", a, val)
 				}
 				fb, err := readFile(name)
+				if errors.Is(err, ErrNotRead) {
+					c.Warnings = append(c.Warnings, fmt.Sprintf("%s @%s was not read: convdiag reads a pasted curl's @files only when they are regular files under the current directory, so the body sent is unknown", optName(a), name))
+					c.BodyUnread = true
+					continue
+				}
 				if err != nil {
 					return nil, fmt.Errorf("curl %s @%s: %v", optName(a), name, err)
 				}
@@ -312,6 +367,10 @@ func optName(a string) string {
 	return a
 }
 
+// ErrNotRead is what a curl @file reader returns for a file it will not
+// read (outside the current directory, not a regular file).
+var ErrNotRead = errors.New("not read")
+
 // redactedValue replaces secrets parsers never let out.
 const redactedValue = "<redacted>"
 
@@ -339,18 +398,149 @@ func AuthScheme(value string) string {
 var schemeRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]{0,19}$`)
 
 // redactHeader keeps a header's name (and an Authorization scheme) but
-// never its secret value.
+// never the value of a header that holds a credential.
 func redactHeader(name, value string) diagnose.Header {
-	switch strings.ToLower(name) {
-	case "authorization", "proxy-authorization":
+	switch l := strings.ToLower(name); {
+	case l == "authorization" || l == "proxy-authorization":
 		switch scheme := AuthScheme(value); scheme {
 		case diagnose.AuthBare, diagnose.AuthVariable:
 			return diagnose.Header{Name: name, Value: redactedValue}
 		default:
 			return diagnose.Header{Name: name, Value: scheme + " " + redactedValue}
 		}
-	case "cookie", "set-cookie", "x-api-key", "x-auth-token":
+	case secretHeader(l):
 		return diagnose.Header{Name: name, Value: redactedValue}
 	}
 	return diagnose.Header{Name: name, Value: value}
+}
+
+// secretHeader reports whether a header's (lower-case) name says it holds
+// a credential: cookies, and any name with token, secret, key, auth,
+// session, password or csrf in it.
+func secretHeader(l string) bool {
+	if l == "cookie" || l == "set-cookie" {
+		return true
+	}
+	for _, w := range []string{"token", "secret", "key", "auth", "session", "password", "passwd", "csrf", "xsrf", "signature"} {
+		if strings.Contains(l, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// secretParams are query parameters that carry credentials.
+var secretParams = map[string]bool{"access_token": true, "token": true, "apikey": true, "api_key": true, "api-key": true, "key": true, "code": true,
+	"client_secret": true, "password": true, "secret": true, "auth": true, "sig": true, "signature": true, "session": true, "id_token": true, "refresh_token": true}
+
+// RedactURL removes the credentials of a URL: user information and the
+// values of query parameters that carry one.
+func RedactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" && u.RawQuery == "" {
+		return raw
+	}
+	if u.User != nil {
+		u.User = url.User(redactedValue)
+	}
+	if u.RawQuery != "" {
+		q := u.Query()
+		changed := false
+		for k := range q {
+			if secretParams[strings.ToLower(k)] {
+				q.Set(k, redactedValue)
+				changed = true
+			}
+		}
+		if changed {
+			u.RawQuery = q.Encode()
+		}
+	}
+	return u.String()
+}
+
+// RedactCurl rewrites a pasted curl command without its credentials: the
+// values of -u, -b, --oauth2-bearer and headers that hold a credential,
+// and the secret query parameters of its URL. It is what the report's "to
+// reproduce" line shows; a command that does not parse is not shown.
+func RedactCurl(cmd string) string {
+	f, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(strings.TrimSpace(cmd)), "")
+	if err != nil {
+		return "'<the curl command, not shown: it does not parse>'"
+	}
+	var words []string
+	syntax.Walk(f, func(n syntax.Node) bool {
+		if c, ok := n.(*syntax.CallExpr); ok && words == nil {
+			for _, w := range c.Args {
+				words = append(words, wordText(w))
+			}
+			return false
+		}
+		return words == nil
+	})
+	secretOpt := map[string]bool{"-u": true, "--user": true, "-b": true, "--cookie": true, "--oauth2-bearer": true, "--proxy-user": true, "-U": true}
+	for i := 1; i < len(words); i++ {
+		w := words[i]
+		lit := shellUnquote(w)
+		name, _, hasVal := strings.Cut(lit, "=")
+		switch {
+		case secretOpt[lit] && i+1 < len(words):
+			words[i+1] = redactedValue
+			i++
+		case hasVal && secretOpt[name]:
+			words[i] = name + "=" + redactedValue
+		case (lit == "-H" || lit == "--header") && i+1 < len(words):
+			h := shellUnquote(words[i+1])
+			if k, v, ok := strings.Cut(h, ":"); ok {
+				r := redactHeader(strings.TrimSpace(k), strings.TrimSpace(v))
+				words[i+1] = shellQuoteWord(r.Name + ": " + r.Value)
+			}
+			i++
+		case strings.Contains(lit, "://") || strings.Contains(lit, "?"):
+			words[i] = shellQuoteWord(RedactURL(lit))
+		}
+	}
+	return strings.Join(words, " ")
+}
+
+// shellUnquote returns the value of a shell word with its quotes removed;
+// parameter expansions stay as written ($TOKEN).
+func shellUnquote(w string) string {
+	f, err := syntax.NewParser().Parse(strings.NewReader("x "+w), "")
+	if err != nil || len(f.Stmts) != 1 {
+		return w
+	}
+	call, ok := f.Stmts[0].Cmd.(*syntax.CallExpr)
+	if !ok || len(call.Args) != 2 {
+		return w
+	}
+	var b strings.Builder
+	var add func(parts []syntax.WordPart)
+	add = func(parts []syntax.WordPart) {
+		for _, p := range parts {
+			switch x := p.(type) {
+			case *syntax.Lit:
+				b.WriteString(x.Value)
+			case *syntax.SglQuoted:
+				b.WriteString(x.Value)
+			case *syntax.DblQuoted:
+				add(x.Parts)
+			default:
+				var pb bytes.Buffer
+				_ = syntax.NewPrinter().Print(&pb, p)
+				b.Write(pb.Bytes())
+			}
+		}
+	}
+	add(call.Args[1].Parts)
+	return b.String()
+}
+
+// shellQuoteWord quotes a word for a POSIX shell with single quotes when it
+// needs quoting.
+func shellQuoteWord(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=,@%+") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -109,7 +109,10 @@ func TestParseCurlRejects(t *testing.T) {
 		{"no url", `curl -X PATCH`, "no URL"},
 		{"unterminated quote", `curl 'https://x/y`, "not a shell command"},
 		{"missing value", `curl https://x/y -H`, "needs a value"},
-		{"command substitution", `curl https://x/y -d "$(cat body.json)"`, "cannot be read without running a shell"},
+		{"command substitution", `curl https://x/y -d "$(cat body.json)"`, "command substitution"},
+		{"process substitution", `curl https://x/api/v2/conversations/c <(id)`, "process substitution"},
+		{"arithmetic", `curl https://x/y -d $((1+2))`, "arithmetic expansion"},
+		{"another user's home", `curl https://x/y -d ~root/body.json`, "does not look users up"},
 		{"missing @file", `curl https://x/y -d @nope.json`, "nope.json"},
 	} {
 		_, err := ParseCurl(tc.cmd, func(string) ([]byte, error) { return nil, errors.New("no such file") })
@@ -137,4 +140,26 @@ func FuzzParseCurl(f *testing.F) {
 			t.Fatalf("parsed without method or URL: %+v", c)
 		}
 	})
+}
+
+// TestRedactCurl: the "to reproduce" form of a pasted curl keeps the
+// request and drops every credential.
+func TestRedactCurl(t *testing.T) {
+	in := `curl -u id:PASSWORD1 --user=x:PASSWORD2 -b 'sid=COOKIE1' -H "x-api-key: KEY1" -H 'Authorization: Bearer TOKEN1' ` +
+		`'https://admin:PASSWORD3@api.mypurecloud.com/api/v2/conversations/c?access_token=TOKEN2&x=1' -H 'Content-Type: application/json' -d '{"state":"disconnected"}'`
+	out := RedactCurl(in)
+	for _, s := range []string{"PASSWORD1", "PASSWORD2", "PASSWORD3", "COOKIE1", "KEY1", "TOKEN1", "TOKEN2"} {
+		if strings.Contains(out, s) {
+			t.Errorf("%s left in %s", s, out)
+		}
+	}
+	for _, s := range []string{"Authorization: Bearer <redacted>", "Content-Type: application/json", `{"state":"disconnected"}`, "api.mypurecloud.com/api/v2/conversations/c", "x=1"} {
+		if !strings.Contains(out, s) {
+			t.Errorf("%q lost from %s", s, out)
+		}
+	}
+	c, err := ParseCurl(out, nil)
+	if err != nil || c.Method != "POST" || string(c.Body) != `{"state":"disconnected"}` {
+		t.Errorf("the rewritten command does not parse back: %v %+v", err, c)
+	}
 }

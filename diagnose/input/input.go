@@ -13,9 +13,11 @@ import (
 	"io/fs"
 	"net/textproto"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/convdiag/convdiag/diagnose"
@@ -30,6 +32,8 @@ const (
 	// MaxDocument is the largest saved GET read (a 5,000-participant
 	// conference is about 6.5 MB).
 	MaxDocument = 256 << 20
+	// MaxHAR is the largest HAR export read (it is streamed).
+	MaxHAR = 2 << 30
 )
 
 // Options are the inputs of an offline or dry-run check.
@@ -80,28 +84,64 @@ func (e *UsageError) Error() string { return e.Msg }
 
 func usagef(format string, args ...any) error { return &UsageError{Msg: fmt.Sprintf(format, args...)} }
 
-// ReadFileLimited reads a file, refusing files over limit bytes and
-// directories.
+// ReadFileLimited reads a file, refusing files over limit bytes, and
+// anything that is not a regular file: a FIFO would block forever, a device
+// (/dev/zero) would never end, a directory has no bytes.
 func ReadFileLimited(name string, limit int64) ([]byte, error) {
-	f, err := os.Open(name)
+	f, err := OpenRegular(name, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return readLimited(f, limit)
+}
+
+// OpenRegular opens a regular file of at most limit bytes (limit <= 0: no
+// limit), checking what it is before opening it, since opening a FIFO
+// blocks until someone writes to it.
+func OpenRegular(name string, limit int64) (*os.File, error) {
+	st, err := os.Stat(name)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, errNoSuchFile
 		}
 		return nil, err
 	}
-	defer f.Close()
-	st, err := f.Stat()
+	if err := regular(st, limit); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
 	}
-	if st.IsDir() {
-		return nil, fmt.Errorf("is a directory")
+	// The file may have been swapped between Stat and Open: check again
+	// what was opened.
+	if st, err = f.Stat(); err != nil || regular(st, limit) != nil {
+		f.Close()
+		if err == nil {
+			err = regular(st, limit)
+		}
+		return nil, err
 	}
-	if st.Mode().IsRegular() && st.Size() > limit {
-		return nil, fmt.Errorf("is %s; convdiag reads at most %s here", humanBytes(st.Size()), humanBytes(limit))
+	return f, nil
+}
+
+// regular refuses what is not a regular file of at most limit bytes.
+func regular(st fs.FileInfo, limit int64) error {
+	m := st.Mode()
+	switch {
+	case m.IsDir():
+		return fmt.Errorf("is a directory")
+	case m&fs.ModeNamedPipe != 0:
+		return fmt.Errorf("is a FIFO (named pipe), not a file: it would be read until someone writes to it; give a file, or - for standard input")
+	case m&(fs.ModeDevice|fs.ModeCharDevice) != 0:
+		return fmt.Errorf("is a device, not a file; give a file, or - for standard input")
+	case m&fs.ModeSocket != 0 || !m.IsRegular():
+		return fmt.Errorf("is not a regular file")
+	case limit > 0 && st.Size() > limit:
+		return fmt.Errorf("is %s; convdiag reads at most %s here", humanBytes(st.Size()), humanBytes(limit))
 	}
-	return readLimited(f, limit)
+	return nil
 }
 
 // errNoSuchFile reads "no such file" (the path is already named by the
@@ -267,6 +307,34 @@ func setFailure(ev *diagnose.Evidence, at *diagnose.FailureTime) {
 	}
 }
 
+// underWorkingDir reports whether a curl @file names a regular file under
+// the current directory (after symlinks): a pasted command must not make
+// convdiag read /etc/shadow into a report.
+func underWorkingDir(name string) bool {
+	wd, err := os.Getwd()
+	if err != nil {
+		return false
+	}
+	wd, err = filepath.EvalSymlinks(wd)
+	if err != nil {
+		return false
+	}
+	p, err := filepath.EvalSymlinks(name)
+	if err != nil {
+		return false
+	}
+	p, err = filepath.Abs(p)
+	if err != nil {
+		return false
+	}
+	rel, err := filepath.Rel(wd, p)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) || filepath.IsAbs(rel) {
+		return false
+	}
+	st, err := os.Stat(p)
+	return err == nil && st.Mode().IsRegular()
+}
+
 // loadCurl reads the request from a pasted curl command.
 func loadCurl(ev *diagnose.Evidence, o Options, readArg func(flag, name string, limit int64) ([]byte, error)) error {
 	text := o.Curl
@@ -278,9 +346,12 @@ func loadCurl(ev *diagnose.Evidence, o Options, readArg func(flag, name string, 
 		text = string(b)
 	}
 	c, err := ParseCurl(text, func(name string) ([]byte, error) {
+		if name == "-" || !underWorkingDir(name) {
+			return nil, ErrNotRead
+		}
 		b, err := readArg("curl @file", name, MaxBody)
 		if err != nil {
-			return nil, errors.New(strings.TrimPrefix(err.Error(), "curl @file "+name+": "))
+			return nil, ErrNotRead
 		}
 		return b, nil
 	})
@@ -290,7 +361,7 @@ func loadCurl(ev *diagnose.Evidence, o Options, readArg func(flag, name string, 
 	if _, err := diagnose.ParseRequestLine(c.Method + " " + c.URL); err != nil {
 		return usagef("--curl: %v", err)
 	}
-	ev.Request = diagnose.Request{Method: c.Method, URL: c.URL, Body: c.Body, HasBody: c.HasBody, Origin: "curl", Headers: c.Headers, AuthScheme: c.AuthScheme}
+	ev.Request = diagnose.Request{Method: c.Method, URL: c.URL, Body: c.Body, HasBody: c.HasBody, Origin: "curl", Headers: c.Headers, AuthScheme: c.AuthScheme, BodyUnknown: c.BodyUnread}
 	for _, w := range c.Warnings {
 		ev.Notes = append(ev.Notes, "curl: "+w)
 	}
@@ -302,7 +373,7 @@ func loadCurl(ev *diagnose.Evidence, o Options, readArg func(flag, name string, 
 func loadHAR(ev *diagnose.Evidence, o Options) error {
 	open := o.OpenFile
 	if open == nil {
-		open = func(name string) (io.ReadCloser, error) { return os.Open(name) }
+		open = func(name string) (io.ReadCloser, error) { return OpenRegular(name, MaxHAR) }
 	}
 	f, err := open(o.HAR)
 	if err != nil {

@@ -16,7 +16,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"io"
 	"reflect"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/convdiag/convdiag/diagnose"
@@ -209,32 +212,63 @@ func roundTrip(in, out any) error {
 	return json.Unmarshal(b, out)
 }
 
-// Load reads a bundle back into evidence. The evidence keeps the mode it
-// was recorded in; Replayed names the bundle.
-func Load(dir string) (*diagnose.Evidence, error) {
-	read := func(name string) ([]byte, bool, error) {
-		b, err := os.ReadFile(filepath.Join(dir, name))
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, false, nil
-		}
-		if err != nil {
-			return nil, false, err
-		}
-		return b, true, nil
-	}
+// Limits on what a bundle's files may weigh.
+const (
+	maxManifest = 64 << 20
+	maxFile     = 256 << 20
+)
+
+// LoadOptions tune Load.
+type LoadOptions struct {
+	// ModifiedOK accepts files whose SHA-256 does not match the manifest
+	// (the evidence then says so).
+	ModifiedOK bool
+}
+
+// Load reads a bundle back into evidence. It reads only the files the
+// manifest lists, only as regular files (a symlink, FIFO or device is
+// refused, naming it), and checks each against the manifest's SHA-256: a
+// file edited after the bundle was saved is refused unless ModifiedOK. The
+// evidence keeps the mode it was recorded in; Replayed names the bundle.
+func Load(dir string, o LoadOptions) (*diagnose.Evidence, error) {
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return nil, fmt.Errorf("%s is not a bundle directory", dir)
 	}
-	mb, ok, err := read(FileManifest)
-	if err != nil || !ok {
+	mb, err := readBundleFile(dir, FileManifest, maxManifest)
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%s has no %s: not a convdiag bundle", dir, FileManifest)
+	}
+	if err != nil {
+		return nil, err
 	}
 	var m Manifest
 	if err := json.Unmarshal(mb, &m); err != nil {
-		return nil, fmt.Errorf("%s/%s: %v", dir, FileManifest, err)
+		return nil, fmt.Errorf("%s/%s is not a bundle manifest: %v", dir, FileManifest, err)
 	}
 	if m.FormatVersion != FormatVersion {
 		return nil, fmt.Errorf("%s: bundle format %q, this convdiag reads %q", dir, m.FormatVersion, FormatVersion)
+	}
+	sums := map[string]string{}
+	for _, f := range m.Files {
+		sums[f.Name] = f.SHA256
+	}
+	var modified []string
+	read := func(name string) ([]byte, bool, error) {
+		want, listed := sums[name]
+		if !listed {
+			return nil, false, nil
+		}
+		b, err := readBundleFile(dir, name, maxFile)
+		if err != nil {
+			return nil, false, err
+		}
+		if got := sha256.Sum256(b); hex.EncodeToString(got[:]) != want {
+			if !o.ModifiedOK {
+				return nil, false, fmt.Errorf("%s/%s does not match the SHA-256 the manifest records: it was changed after the bundle was saved (--bundle-modified-ok replays it anyway, and the report says so)", dir, name)
+			}
+			modified = append(modified, name)
+		}
+		return b, true, nil
 	}
 	eb, ok, err := read(FileEvidence)
 	if err != nil || !ok {
@@ -302,5 +336,41 @@ func Load(dir string) (*diagnose.Evidence, error) {
 		ev.TokenInfo = ti
 	}
 	ev.Replayed = dir
+	if len(modified) > 0 {
+		ev.Notes = append(ev.Notes, fmt.Sprintf("the bundle was modified after it was saved: %s do not match the manifest's SHA-256 (replayed with --bundle-modified-ok)", strings.Join(modified, ", ")))
+		ev.Modified = modified
+	}
 	return ev, nil
+}
+
+// readBundleFile reads one file of a bundle: a regular file, not a
+// symlink (it could point anywhere, ~/.ssh/id_ed25519 included), not a
+// FIFO or device, at most limit bytes.
+func readBundleFile(dir, name string, limit int64) ([]byte, error) {
+	path := filepath.Join(dir, name)
+	st, err := os.Lstat(path)
+	if err != nil {
+		return nil, err
+	}
+	switch m := st.Mode(); {
+	case m&fs.ModeSymlink != 0:
+		return nil, fmt.Errorf("%s is a symbolic link: a bundle's files must be regular files (it could point at any file on this machine)", path)
+	case !m.IsRegular():
+		return nil, fmt.Errorf("%s is not a regular file (a directory, FIFO or device)", path)
+	case st.Size() > limit:
+		return nil, fmt.Errorf("%s is %d bytes, more than a bundle file may be", path, st.Size())
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOFOLLOW, 0)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("%s is more than %d bytes", path, limit)
+	}
+	return b, nil
 }
