@@ -226,4 +226,3 @@ func indexOf(list []string, s string) int {
 	}
 	return -1
 }
-

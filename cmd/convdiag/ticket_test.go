@@ -196,7 +196,7 @@ func TestHostileBundles(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name, file, want string
-		spoil        func(path string) error
+		spoil            func(path string) error
 	}{
 		{"symlink", "request-body", "symbolic link", func(p string) error {
 			_ = os.Remove(p)

@@ -184,7 +184,7 @@ type TokenError struct {
 	// Redirect is set when the token endpoint answered with a redirect,
 	// which is refused.
 	Redirect *RedirectError
-	Err         error
+	Err      error
 }
 
 func (e *TokenError) Error() string {
