@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/convdiag/convdiag/diagnose"
@@ -317,6 +318,8 @@ func judgeMembers(p *diagnose.Pass, rf *RequestFacts, ep *genesys.Endpoint, c *g
 	seen := map[string]int{}
 	for _, m := range members {
 		seen[m.Key]++
+	}
+	for _, m := range lastOfEachKey(members) {
 		ref := p.Saw(srcBody, jsonPath(m.Key), clip(string(m.Value), 120))
 		if f := c.Field(m.Key); f != nil {
 			present[f.Name] = true
@@ -349,9 +352,9 @@ func judgeMembers(p *diagnose.Pass, rf *RequestFacts, ep *genesys.Endpoint, c *g
 		unknown = append(unknown, m)
 		unknownRefs = append(unknownRefs, ref)
 	}
-	for k, n := range seen {
-		if n > 1 {
-			p.Detail("field %q appears %d times; most JSON parsers keep the last one", k, n)
+	for _, k := range sortedKeys(seen) {
+		if n := seen[k]; n > 1 {
+			p.Detail("field %q appears %d times; judged by its last value, which most JSON parsers (the server's included) keep", k, n)
 		}
 	}
 
@@ -688,4 +691,13 @@ func keptMembers(body []byte) []Member {
 		kept = append(kept, Member{Key: f.Name, Value: m.Value})
 	}
 	return kept
+}
+
+func sortedKeys(m map[string]int) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

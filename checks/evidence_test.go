@@ -250,3 +250,29 @@ func TestFixKeepsWhatTheUserMeant(t *testing.T) {
 		}
 	}
 }
+
+// TestSmallHostileBodies: a number too large for a float64 is valid JSON;
+// duplicate keys are judged by their last value, as the server reads them;
+// an id encoded twice on the wire is named as such.
+func TestSmallHostileBodies(t *testing.T) {
+	line := "PATCH https://api.mypurecloud.com/api/v2/conversations/" + trConv + "/participants/" + trAgent
+	rep := Diagnose(ev(t, diagnose.ModeDryRun, line, []byte(`{"state":"disconnected","held":1e999}`), 0), diagnose.Options{})
+	if c := causeOf(rep, "body.malformed-json"); c != nil {
+		t.Errorf("1e999 called malformed: %s", c.Explanation)
+	}
+	rep = Diagnose(ev(t, diagnose.ModeDryRun, line, []byte(`{"state":"disconnected","state":"terminated"}`), 0), diagnose.Options{})
+	if c := causeOf(rep, "body.state-value"); c == nil || !strings.Contains(c.Explanation, "terminated") {
+		t.Errorf("duplicate state judged by its first value: %+v", rep.Causes)
+	}
+	rep = Diagnose(ev(t, diagnose.ModeDryRun, line, []byte(`{"state":"terminated","state":"disconnected"}`), 0), diagnose.Options{})
+	if c := causeOf(rep, "body.state-value"); c != nil {
+		t.Errorf("the last state is the one the server reads: %+v", c)
+	}
+	f := NormalizeID("12345678-90ab-cdef-1234-567890abcdef%252F")
+	if f.Canonical != "" || !strings.Contains(strings.Join(f.Problems, " "), "encoded twice") {
+		t.Errorf("double encoding: %+v", f)
+	}
+	if f := NormalizeID("%7B12345678-90ab-cdef-1234-567890abcdef%7D"); f.Canonical != "12345678-90ab-cdef-1234-567890abcdef" {
+		t.Errorf("an encoded, braced id: %+v", f)
+	}
+}

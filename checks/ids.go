@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"net/url"
 	"regexp"
 	"strings"
 )
@@ -51,6 +52,12 @@ func NormalizeID(raw string) IDForm {
 	if s == "" {
 		f.Problems = append(f.Problems, "is empty")
 		return f
+	}
+	if strings.Contains(s, "%") {
+		if u, err := url.PathUnescape(s); err == nil && u != s {
+			f.Problems = append(f.Problems, "is still percent-encoded after the path was decoded (it was encoded twice on the wire: %25...)")
+			s = strings.TrimSpace(u)
+		}
 	}
 	if placeholderRe.MatchString(s) {
 		f.Placeholder = true

@@ -21,6 +21,22 @@ type member struct {
 	Offset int64
 }
 
+// lastOfEachKey keeps, of members with the same key, the last: what most
+// JSON parsers (the server's included) keep.
+func lastOfEachKey(members []member) []member {
+	last := map[string]int{}
+	for i, m := range members {
+		last[m.Key] = i
+	}
+	out := members[:0:0]
+	for i, m := range members {
+		if last[m.Key] == i {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
 // objectMembers returns the members of a JSON object in document order.
 // The caller has checked that data is a valid JSON object.
 func objectMembers(data []byte) ([]member, error) {
@@ -139,6 +155,11 @@ func analyseMalformed(data []byte) (m Malformed, ok bool) {
 		if json.Valid(rest) {
 			return at(0, "a UTF-8 byte order mark (EF BB BF) precedes the JSON", "the file was saved \"with BOM\" (Notepad, PowerShell Out-File): save it as UTF-8 without BOM"), true
 		}
+	}
+	if json.Valid(data) {
+		// Valid JSON, even with a number too large for a float64 (1e999):
+		// the server's parser decides what it makes of such a number.
+		return Malformed{}, false
 	}
 	var v any
 	err := json.Unmarshal(data, &v)

@@ -191,6 +191,10 @@ type Fetch struct {
 	// At is when the GET was answered, when known (a HAR entry, a live
 	// response's Date header).
 	At time.Time `json:"at,omitzero"`
+	// Raw is the document as received (the file's bytes, the response
+	// body), kept so that a bundle holds every field of it, redacted in
+	// place; nil when the document was built, not received.
+	Raw []byte `json:"-"`
 }
 
 // OK reports whether the fetch produced its document.

@@ -20,8 +20,11 @@ type Redactor struct {
 	labels  map[string]string
 	counts  map[string]int
 	log     map[string]*Redaction
-	places  []Where
+	places  []*Where
+	placeAt map[placeKey]*Where
 }
+
+type placeKey struct{ file, path, kind, form, how string }
 
 // Redaction records one redacted value (never the value itself).
 type Redaction struct {
@@ -56,7 +59,7 @@ var (
 	authRe = regexp.MustCompile(`(?i)\b(bearer|basic|digest)(\s+)[A-Za-z0-9\-._~+/]{8,}=*`)
 	// secretKVRe is a secret as a key and value: JSON, a form, a query
 	// string, a config line.
-	secretKVRe = regexp.MustCompile(`(?i)((?:"(?:access_token|refresh_token|id_token|client_secret|clientsecret|password|passwd|secret|api_key|apikey|auth_token|session_token|sessionid|token)"\s*:\s*"?)|(?:\b(?:access_token|refresh_token|id_token|client_secret|clientsecret|client-secret|password|passwd|api_key|apikey|api-key|auth_token|session_token|sessionid)\s*[:=]\s*"?)|(?:[?&;](?:token|secret|key|code|sig|signature|auth)=))([^"&\s,}'#]+)`)
+	secretKVRe = regexp.MustCompile(`(?i)((?:"(?:access_token|refresh_token|id_token|client_secret|clientsecret|password|passwd|secret|api_key|apikey|auth_token|session_token|sessionid|token)"\s*:\s*"?)|(?:\b(?:access_token|refresh_token|id_token|client_secret|clientsecret|client-secret|password|passwd|api_key|apikey|api-key|auth_token|session_token|sessionid)\s*[:=]\s*"?)|(?:[?&;](?:access_token|refresh_token|id_token|client_secret|api_key|apikey|password|token|secret|key|code|sig|signature|auth)=))([^"&\s,}'#]+)`)
 	// secretHeaderRe is a header whose name says it holds a credential,
 	// written as "Name: value" (a pasted curl, a note, a log line).
 	secretHeaderRe = regexp.MustCompile(`(?i)\b((?:proxy-)?authorization|cookie|set-cookie|x-[a-z0-9-]*(?:token|secret|key|auth|session|password|csrf)[a-z0-9-]*|[a-z0-9-]*(?:api-key|apikey|access-token|auth-token|session-id|csrf-token|xsrf-token))(\s*:\s*)([^'"\n\\]+)`)
@@ -124,7 +127,26 @@ func (r *Redactor) String(s string) string {
 }
 
 // hit is one value replaced.
-type hit struct{ Kind, Replacement, How string }
+type hit struct{ Kind, Replacement, How, Form string }
+
+// Forms of a redacted value: what it was found as. A manifest groups its
+// redactions by them, so a reader sees that a cookie or a query parameter
+// went, not only that "a secret" did.
+const (
+	FormKnownSecret = "known secret"         // the token or client secret in use
+	FormAuthValue   = "authorization value"  // Bearer/Basic/Digest credentials
+	FormJWT         = "JWT"                  // a JSON Web Token anywhere
+	FormKeyValue    = "key=value"            // "client_secret": "…", password=…
+	FormQueryParam  = "query parameter"      // ?access_token=…
+	FormFlag        = "command-line flag"    // --client-secret …
+	FormCurlCred    = "curl credential"      // -u user:pass, -b cookies
+	FormHeader      = "header"               // X-Api-Key: …
+	FormCookie      = "cookie"               // Cookie:, Set-Cookie:
+	FormURLUserInfo = "URL user information" // https://user:pass@host
+	FormPhone       = "phone number"
+	FormEmail       = "e-mail address"
+	FormAddress     = "address field" // a number in an address field, any format
+)
 
 // apply redacts s and says what it replaced. Cheap checks decide which
 // patterns can match at all, so that a large document of ids and times
@@ -134,14 +156,17 @@ func (r *Redactor) apply(s string) (string, []hit) {
 		return s, nil
 	}
 	var hits []hit
-	removed := func(kind string) { hits = append(hits, hit{kind, Redacted, "removed"}) }
+	removed := func(kind, form string) { hits = append(hits, hit{kind, Redacted, "removed", form}) }
 	for _, sec := range r.secrets {
 		if n := strings.Count(s, sec); n > 0 {
 			s = strings.ReplaceAll(s, sec, Redacted)
 			for i := 0; i < n; i++ {
-				removed("secret")
+				removed("secret", FormKnownSecret)
 			}
 		}
+	}
+	if looksLikeIDOrTime(s) {
+		return s, hits
 	}
 	if mayHoldSecret(s) {
 		s = r.applySecrets(s, removed)
@@ -149,17 +174,24 @@ func (r *Redactor) apply(s string) (string, []hit) {
 	if strings.ContainsAny(s, "@%\\&") {
 		s = emailRe.ReplaceAllStringFunc(s, func(m string) string {
 			l := r.label("email", m)
-			hits = append(hits, hit{"email", l, "masked"})
+			hits = append(hits, hit{"email", l, "masked", FormEmail})
 			return l
 		})
 	}
 	if countDigits(s) >= 7 {
 		mask := func(m string) string {
 			l := r.label("phone", m)
-			hits = append(hits, hit{"phone", l, "masked"})
+			hits = append(hits, hit{"phone", l, "masked", FormPhone})
 			return l
 		}
-		s = replaceBounded(phoneIntlRe, s, mask)
+		if wholePhone(s) {
+			// The common case, an address field: the whole value is
+			// one number; no pattern needs to run.
+			return mask(s), hits
+		}
+		if strings.ContainsAny(s, "+:%\\") {
+			s = replaceBounded(phoneIntlRe, s, mask)
+		}
 		s = replaceBounded(phoneNatRe, s, func(m string) string {
 			if d := countDigits(m); d < 9 || d > 15 || isoDateRe.MatchString(m) {
 				return m
@@ -170,7 +202,36 @@ func (r *Redactor) apply(s string) (string, []hit) {
 	return s, hits
 }
 
+// looksLikeIDOrTime reports whether s is a Genesys id (a UUID) or an RFC
+// 3339 time, the bulk of a conversation's strings, which hold no personal
+// data and need no pattern run over them.
+func looksLikeIDOrTime(s string) bool {
+	switch {
+	case len(s) == 36 && s[8] == '-' && s[13] == '-' && s[18] == '-' && s[23] == '-':
+		return isHexDash(s)
+	case len(s) >= 20 && len(s) <= 35 && s[4] == '-' && s[7] == '-' && s[10] == 'T':
+		for i := 0; i < len(s); i++ {
+			if c := s[i]; !(c >= '0' && c <= '9' || strings.IndexByte("-:.TZ+", c) >= 0) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+func isHexDash(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
 func mayHoldSecret(s string) bool {
+	// strings.ToLower returns s itself when nothing is upper case, the
+	// usual case.
 	l := strings.ToLower(s)
 	for _, w := range secretWords {
 		if strings.Contains(l, w) {
@@ -180,26 +241,63 @@ func mayHoldSecret(s string) bool {
 	return false
 }
 
+// wholePhone reports whether s is one phone number and nothing else:
+// "tel:+13175550100", "+1 (317) 555-0100", "sip:+44207946095".
+func wholePhone(s string) bool {
+	t := s
+	if len(t) > 4 && (strings.EqualFold(t[:4], "tel:") || strings.EqualFold(t[:4], "sip:")) {
+		t = t[4:]
+	}
+	switch {
+	case strings.HasPrefix(t, "+"):
+		t = t[1:]
+	case len(t) > 3 && strings.EqualFold(t[:3], "%2B"):
+		t = t[3:]
+	default:
+		return false
+	}
+	if t == "" || t[0] < '0' || t[0] > '9' || t[len(t)-1] < '0' || t[len(t)-1] > '9' {
+		return false
+	}
+	digits := 0
+	for i := 0; i < len(t); i++ {
+		switch c := t[i]; {
+		case c >= '0' && c <= '9':
+			digits++
+		case strings.IndexByte(" ().-/", c) < 0:
+			return false
+		}
+	}
+	return digits >= 7 && digits <= 15
+}
+
 // applySecrets removes credentials found by their shape.
-func (r *Redactor) applySecrets(s string, removed func(string)) string {
+func (r *Redactor) applySecrets(s string, removed func(kind, form string)) string {
 	keep := func(v string) bool {
 		v = strings.Trim(v, `'" `)
 		return v == Redacted || strings.HasPrefix(v, "$") || strings.HasPrefix(v, "<") || strings.HasPrefix(v, "{{") || strings.HasSuffix(v, Redacted)
 	}
 	s = authRe.ReplaceAllStringFunc(s, func(m string) string {
 		sub := authRe.FindStringSubmatch(m)
-		removed("token")
+		removed("token", FormAuthValue)
 		return sub[1] + sub[2] + Redacted
 	})
-	s = jwtRe.ReplaceAllStringFunc(s, func(string) string { removed("token"); return Redacted })
-	for _, re := range []*regexp.Regexp{secretKVRe, secretFlag, curlCred} {
-		re := re
-		s = re.ReplaceAllStringFunc(s, func(m string) string {
-			sub := re.FindStringSubmatch(m)
+	s = jwtRe.ReplaceAllStringFunc(s, func(string) string { removed("token", FormJWT); return Redacted })
+	for _, p := range []struct {
+		re   *regexp.Regexp
+		form string
+	}{{secretKVRe, FormKeyValue}, {secretFlag, FormFlag}, {curlCred, FormCurlCred}} {
+		p := p
+		s = p.re.ReplaceAllStringFunc(s, func(m string) string {
+			sub := p.re.FindStringSubmatch(m)
 			if keep(sub[2]) {
 				return m
 			}
-			removed("secret")
+			form := p.form
+			if form == FormKeyValue && strings.ContainsAny(sub[1][:1], "?&;") {
+				form = FormQueryParam
+			}
+			removed("secret", form)
 			return sub[1] + Redacted
 		})
 	}
@@ -209,19 +307,23 @@ func (r *Redactor) applySecrets(s string, removed func(string)) string {
 		if keep(v) || strings.HasPrefix(strings.ToLower(v), "bearer $") {
 			return m
 		}
+		form := FormHeader
+		if strings.Contains(strings.ToLower(sub[1]), "cookie") {
+			form = FormCookie
+		}
 		// Keep an Authorization scheme word; the value goes.
 		if f := strings.Fields(v); len(f) > 1 && len(f[0]) < 20 && strings.EqualFold(sub[1], "authorization") {
 			if keep(f[1]) {
 				return m
 			}
-			removed("secret")
+			removed("secret", form)
 			return sub[1] + sub[2] + f[0] + " " + Redacted
 		}
-		removed("secret")
+		removed("secret", form)
 		return sub[1] + sub[2] + Redacted
 	})
 	s = userInfoURL.ReplaceAllStringFunc(s, func(m string) string {
-		removed("secret")
+		removed("secret", FormURLUserInfo)
 		return userInfoURL.FindStringSubmatch(m)[1] + Redacted + "@"
 	})
 	return s
@@ -306,15 +408,24 @@ func (r *Redactor) Log() []Redaction {
 // Bytes redacts bytes as text.
 func (r *Redactor) Bytes(b []byte) []byte { return []byte(r.String(string(b))) }
 
-// Where is one redaction at a place: a file and a JSON path in it.
+// Where is a group of redactions at one place: a file, a JSON path pattern
+// in it ("participants[*].calls[*].self.addressNormalized"), and what was
+// redacted there.
 type Where struct {
 	File string `json:"file"`
-	// Path is the JSON path ("participants[1].address"), empty for a
-	// file judged as text.
-	Path        string `json:"path,omitempty"`
-	Kind        string `json:"kind"`
-	How         string `json:"how"`
-	Replacement string `json:"replacement"`
+	// Path is the JSON path pattern, array indexes written [*]; empty
+	// for a file judged as text.
+	Path string `json:"path,omitempty"`
+	Kind string `json:"kind"`
+	// Form is what the value was found as: a header, a cookie, a query
+	// parameter, a phone number… (the Form* constants).
+	Form string `json:"form,omitempty"`
+	How  string `json:"how"`
+	// Replacement is what the values became, when they all became the
+	// same thing ("<redacted>"); labels differ per value and are left out.
+	Replacement string `json:"replacement,omitempty"`
+	// Count is how many values were redacted there.
+	Count int `json:"count"`
 }
 
 // Walk redacts, in place, every string reachable from v (a pointer),
@@ -332,16 +443,77 @@ func (r *Redactor) BytesAt(file string, b []byte) []byte {
 	return []byte(out)
 }
 
-// Places lists every recorded redaction, in the order made.
-func (r *Redactor) Places() []Where { return append([]Where(nil), r.places...) }
+// Places lists the recorded redactions grouped by file, path pattern,
+// kind and form, in the order first made.
+func (r *Redactor) Places() []Where {
+	out := make([]Where, len(r.places))
+	for i, w := range r.places {
+		out[i] = *w
+	}
+	return out
+}
+
+// Record notes redactions made elsewhere (a header value convdiag's input
+// layer removed by its name when it read the file) so that a manifest
+// lists them too.
+func (r *Redactor) Record(file, path, kind, form string, n int) {
+	for i := 0; i < n; i++ {
+		r.record(file, path, []hit{{kind, Redacted, "removed", form}})
+	}
+}
 
 func (r *Redactor) record(file, path string, hits []hit) {
 	for _, h := range hits {
 		r.note(h.Kind, h.Replacement, h.How, 1)
-		if file != "" {
-			r.places = append(r.places, Where{File: file, Path: path, Kind: h.Kind, How: h.How, Replacement: h.Replacement})
+		if file == "" {
+			continue
+		}
+		pattern := pathPattern(path)
+		key := placeKey{file, pattern, h.Kind, h.Form, h.How}
+		w, ok := r.placeAt[key]
+		if !ok {
+			w = &Where{File: file, Path: pattern, Kind: h.Kind, Form: h.Form, How: h.How, Replacement: h.Replacement}
+			if r.placeAt == nil {
+				r.placeAt = map[placeKey]*Where{}
+			}
+			r.placeAt[key] = w
+			r.places = append(r.places, w)
+		} else if w.Replacement != h.Replacement {
+			w.Replacement = ""
+		}
+		w.Count++
+	}
+}
+
+// pathPattern writes every array index of a JSON path as [*]: 5,000
+// participants' addresses are one place, not 5,000.
+func pathPattern(path string) string {
+	indexed := false
+	for i := 0; i+1 < len(path); i++ {
+		if path[i] == '[' && path[i+1] >= '0' && path[i+1] <= '9' {
+			indexed = true
+			break
 		}
 	}
+	if !indexed {
+		return path
+	}
+	var b strings.Builder
+	for i := 0; i < len(path); i++ {
+		if path[i] == '[' {
+			j := i + 1
+			for j < len(path) && path[j] >= '0' && path[j] <= '9' {
+				j++
+			}
+			if j > i+1 && j < len(path) && path[j] == ']' {
+				b.WriteString("[*]")
+				i = j
+				continue
+			}
+		}
+		b.WriteByte(path[i])
+	}
+	return b.String()
 }
 
 func (r *Redactor) walk(v reflect.Value, file, path string) {
@@ -390,7 +562,7 @@ func (r *Redactor) walk(v reflect.Value, file, path string) {
 				// An address field holds a number whatever its format
 				// ("3175550100", "0044 20 7946 0958"): mask it whole.
 				l := r.label("phone", out)
-				out, hits = l, []hit{{"phone", l, "masked"}}
+				out, hits = l, []hit{{"phone", l, "masked", FormAddress}}
 			}
 			r.record(file, path, hits)
 			v.SetString(out)

@@ -134,3 +134,33 @@ func BenchmarkLiveRoundTrips(b *testing.B) {
 	}
 	b.ReportMetric(float64(time.Since(start))/float64(b.N)/float64(latency), "round-trips/op")
 }
+
+// BenchmarkBundle5000 saves the bundle of the 5,000-participant conference
+// (every phone number masked, the manifest written), against the check
+// alone: saving should cost at most a few times the check.
+//
+//	go test ./cmd/convdiag -run '^$' -bench Bundle5000 -benchtime 5x
+func BenchmarkBundle5000(b *testing.B) {
+	dir := b.TempDir()
+	file := filepath.Join(dir, "conference.json")
+	convID, target := bigConversation(b, file, 5000)
+	args := []string{"check", "--request", "PATCH https://api.mypurecloud.com/api/v2/conversations/calls/" + convID + "/participants/" + target,
+		"--body", `{"state":"disconnected"}`, "--status", "409", "--conversation-json", file, "--at", "2026-11-25T09:20:00Z"}
+	b.Run("check", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			e, _, _ := testEnv(nil, "")
+			if code := run(b.Context(), append([]string{"convdiag"}, args...), e); code != 0 {
+				b.Fatalf("exit %d", code)
+			}
+		}
+	})
+	b.Run("check+save-bundle", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			e, _, _ := testEnv(nil, "")
+			out := filepath.Join(dir, fmt.Sprintf("bundle-%d", i))
+			if code := run(b.Context(), append([]string{"convdiag"}, append(args, "--save-bundle", out)...), e); code != 0 {
+				b.Fatalf("exit %d", code)
+			}
+		}
+	})
+}

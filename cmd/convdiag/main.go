@@ -12,11 +12,28 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 )
 
+// interruptGrace is how long an interrupted convdiag may take to stop: the
+// network calls and the simulated org end with the context; a read that
+// cannot be interrupted (a terminal, a pipe) does not hold it longer.
+const interruptGrace = time.Second
+
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancel(context.Background())
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sig
+		cancel()
+		select {
+		case <-sig: // a second interrupt: stop now
+		case <-time.After(interruptGrace):
+		}
+		os.Exit(130)
+	}()
 	code := run(ctx, os.Args, systemEnv())
-	stop()
+	signal.Stop(sig)
 	os.Exit(code)
 }

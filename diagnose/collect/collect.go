@@ -228,6 +228,9 @@ func fetchOf(source string, res *genesys.Result, err error) *diagnose.Fetch {
 		return f
 	}
 	f.URL, f.Status, f.Attempts = res.URL, res.Status, res.Attempts
+	if res.Status/100 == 2 {
+		f.Raw = res.Body
+	}
 	if t, err := http.ParseTime(res.Header.Get("Date")); err == nil {
 		f.At = t.UTC()
 	}

@@ -1,6 +1,7 @@
 package input
 
 import (
+	"bufio"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -75,8 +76,10 @@ type HAR struct {
 	TokenInfo          *genesys.TokenInfo
 	Analytics          *genesys.AnalyticsConversation
 	Sources            map[string]string
-	// At holds when each kept GET was made, by Sources key.
-	At map[string]time.Time
+	// At holds when each kept GET was made, and Raw its body as recorded,
+	// by Sources key.
+	At  map[string]time.Time
+	Raw map[string][]byte
 	// Failure is when the chosen request failed: its response's Date
 	// header, else its startedDateTime (the browser's clock) and duration.
 	Failure *diagnose.FailureTime
@@ -118,7 +121,12 @@ type keptGet struct {
 // request on an /api/v2/conversations path, or entry number pick (1-based)
 // when pick > 0.
 func ParseHAR(r io.Reader, pick int) (*HAR, error) {
-	dec := json.NewDecoder(r)
+	// Some tools save exports with a UTF-8 byte order mark.
+	br := bufio.NewReader(r)
+	if b, err := br.Peek(3); err == nil && string(b) == "\xef\xbb\xbf" {
+		_, _ = br.Discard(3)
+	}
+	dec := json.NewDecoder(br)
 	if err := expectDelim(dec, '{', "a HAR file (a JSON object with \"log\")"); err != nil {
 		return nil, err
 	}
@@ -264,36 +272,36 @@ func ParseHAR(r io.Reader, pick int) (*HAR, error) {
 		h.Response = resp
 	}
 	h.Failure, h.Notes = harFailure(e, h.Chosen, resp)
-	h.At = map[string]time.Time{}
+	h.At, h.Raw = map[string]time.Time{}, map[string][]byte{}
 	// The web app's own GETs of the same conversation, if it recorded them:
 	// the views nearest the failure.
 	m := genesys.MatchRequest(h.Request.Method, urlPath(h.Request.URL))
 	if id := strings.ToLower(m.Params["conversationId"]); id != "" {
 		after, before := nearest(convs[id], h.Failure)
-		if d := decodeKept(after, id, &h.Sources, h.At, "conversation"); d != nil {
+		if d := decodeKept(after, id, h, "conversation"); d != nil {
 			h.Conversation = d
 		}
 		if before != nil && after != nil && before != after {
-			if d := decodeKept(before, id, &h.Sources, h.At, "earlier"); d != nil && d.Conversation != nil {
+			if d := decodeKept(before, id, h, "earlier"); d != nil && d.Conversation != nil {
 				h.Earlier = d
 			}
 		}
 		if after, _ := nearest(calls[id], h.Failure); after != nil {
-			if d := decodeKept(after, id, &h.Sources, h.At, "call"); d != nil && d.Call != nil {
+			if d := decodeKept(after, id, h, "call"); d != nil && d.Call != nil {
 				h.Call = d
 			}
 		}
 		if a, _ := nearest(analytics[id], h.Failure); a != nil {
 			if ad, err := genesys.DecodeAnalytics(a.body); err == nil {
 				h.Analytics = ad
-				h.Sources["analytics"], h.At["analytics"] = fmt.Sprintf("HAR entry #%d", a.index), a.at
+				h.Sources["analytics"], h.At["analytics"], h.Raw["analytics"] = fmt.Sprintf("HAR entry #%d", a.index), a.at, a.body
 			}
 		}
 	}
 	if tokens != nil {
 		if ti, err := genesys.DecodeTokenInfo(tokens.body); err == nil {
 			h.TokenInfo = ti
-			h.Sources["token"], h.At["token"] = fmt.Sprintf("HAR entry #%d", tokens.index), tokens.at
+			h.Sources["token"], h.At["token"], h.Raw["token"] = fmt.Sprintf("HAR entry #%d", tokens.index), tokens.at, tokens.body
 		}
 	}
 	return h, nil
@@ -354,7 +362,7 @@ func nearest(list []keptGet, f *diagnose.FailureTime) (after, before *keptGet) {
 }
 
 // decodeKept decodes a kept conversation GET and records its entry.
-func decodeKept(g *keptGet, id string, sources *map[string]string, at map[string]time.Time, key string) *genesys.Decoded {
+func decodeKept(g *keptGet, id string, h *HAR, key string) *genesys.Decoded {
 	if g == nil {
 		return nil
 	}
@@ -362,7 +370,7 @@ func decodeKept(g *keptGet, id string, sources *map[string]string, at map[string
 	if err != nil {
 		return nil
 	}
-	(*sources)[key], at[key] = fmt.Sprintf("HAR entry #%d", g.index), g.at
+	h.Sources[key], h.At[key], h.Raw[key] = fmt.Sprintf("HAR entry #%d", g.index), g.at, g.body
 	return d
 }
 

@@ -178,13 +178,18 @@ func TestParseHARStreams(t *testing.T) {
 
 // FuzzParseHAR: arbitrary input never panics.
 func FuzzParseHAR(f *testing.F) {
-	for _, name := range []string{"chrome-stale-leg.har", "firefox-seed.har", "postman-messaging.har"} {
-		if b, err := os.ReadFile(harDir + name); err == nil {
-			f.Add(b, 0)
-		}
+	// Small seeds, so that the fuzzer mutates entries rather than spend
+	// its time copying whole exports.
+	for _, seed := range []string{
+		`{"log":{"creator":{"name":"x"},"entries":[{"startedDateTime":"2026-11-25T10:15:30.900Z","time":140,"request":{"method":"PATCH","url":"https://api.mypurecloud.com/api/v2/conversations/c/participants/p","headers":[{"name":"authorization","value":"bearer x"}],"postData":{"text":"{}"}},"response":{"status":409,"headers":[{"name":"date","value":"Wed, 25 Nov 2026 10:15:31 GMT"}],"content":{"text":"{}"}}}]}}`,
+		`{"log":{"entries":[{"startedDateTime":"x","request":{"method":"GET","url":"https://h/api/v2/conversations/c"},"response":{"status":200,"content":{"text":"{\"id\":\"c\",\"participants\":[]}"}}},{"request":{"method":"POST","url":"https://h/api/v2/conversations/c/disconnect"},"response":{"status":409}}]}}`,
+		`{"log":{"entries":[{"request":{"method":"PATCH","url":"%zz"},"response":{"status":409,"content":{"text":"@@","encoding":"base64"}}}]}}`,
+		`{"log":{"creator":[],"entries":{}}}`,
+		"\ufeff{\"log\":{\"entries\":[]}}",
+	} {
+		f.Add([]byte(seed), 0)
+		f.Add([]byte(seed), 1)
 	}
-	f.Add([]byte(`{"log":{"entries":[{"request":{"method":"PATCH","url":"%zz"},"response":{"status":409,"content":{"text":"@@","encoding":"base64"}}}]}}`), 1)
-	f.Add([]byte(`{"log":{"creator":[],"entries":{}}}`), 0)
 	f.Fuzz(func(t *testing.T, data []byte, pick int) {
 		if pick < 0 || pick > 100 {
 			return
@@ -194,4 +199,16 @@ func FuzzParseHAR(f *testing.F) {
 			t.Fatal("parsed without choosing an entry")
 		}
 	})
+}
+
+// TestParseHARWithBOM: an export saved with a byte order mark is read.
+func TestParseHARWithBOM(t *testing.T) {
+	b, err := os.ReadFile(harDir + "chrome-stale-leg.har")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := ParseHAR(bytes.NewReader(append([]byte("\xef\xbb\xbf"), b...)), 0)
+	if err != nil || h.Chosen != 6 {
+		t.Errorf("%v %+v", err, h)
+	}
 }

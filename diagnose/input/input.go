@@ -246,7 +246,7 @@ func Load(o Options) (*diagnose.Evidence, error) {
 		if err != nil {
 			return nil, usagef("--conversation-json %s %v", o.ConversationJSON, err)
 		}
-		SetConversation(ev, d, o.ConversationJSON)
+		SetConversation(ev, d, o.ConversationJSON, b)
 	}
 	if o.CallJSON != "" {
 		b, err := readArg("--call-json", o.CallJSON, MaxDocument)
@@ -260,7 +260,7 @@ func Load(o Options) (*diagnose.Evidence, error) {
 		if d.Call == nil && ev.Conversation != nil {
 			return nil, usagef("--call-json %s is the generic view (participants with calls[]), and --conversation-json already gave that view", o.CallJSON)
 		}
-		SetConversation(ev, d, o.CallJSON)
+		SetConversation(ev, d, o.CallJSON, b)
 	}
 	if o.AnalyticsJSON != "" {
 		b, err := readArg("--analytics-json", o.AnalyticsJSON, MaxDocument)
@@ -272,7 +272,7 @@ func Load(o Options) (*diagnose.Evidence, error) {
 			return nil, usagef("--analytics-json %s %v", o.AnalyticsJSON, err)
 		}
 		ev.Analytics = a
-		ev.AnalyticsFetch = &diagnose.Fetch{Source: "GET /api/v2/analytics/conversations/{id}/details", File: o.AnalyticsJSON}
+		ev.AnalyticsFetch = &diagnose.Fetch{Source: "GET /api/v2/analytics/conversations/{id}/details", File: o.AnalyticsJSON, Raw: b}
 	}
 	setFailure(ev, at)
 	if o.TokenInfoJSON != "" {
@@ -285,7 +285,7 @@ func Load(o Options) (*diagnose.Evidence, error) {
 			return nil, usagef("--token-info-json %s %v", o.TokenInfoJSON, err)
 		}
 		ev.TokenInfo = ti
-		ev.TokenFetch = &diagnose.Fetch{Source: "GET /api/v2/tokens/me", File: o.TokenInfoJSON}
+		ev.TokenFetch = &diagnose.Fetch{Source: "GET /api/v2/tokens/me", File: o.TokenInfoJSON, Raw: b}
 	}
 	return ev, nil
 }
@@ -405,25 +405,25 @@ func loadHAR(ev *diagnose.Evidence, o Options) error {
 		}
 	}
 	if h.Conversation != nil && o.ConversationJSON == "" {
-		SetConversation(ev, h.Conversation, o.HAR+" "+h.Sources["conversation"])
+		SetConversation(ev, h.Conversation, o.HAR+" "+h.Sources["conversation"], h.Raw["conversation"])
 		setAt(ev.ConversationFetch, h.At["conversation"])
 		setAt(ev.CallFetch, h.At["conversation"])
 	}
 	if h.Earlier != nil && o.ConversationJSON == "" {
 		ev.EarlierConversation = h.Earlier.Conversation
-		ev.EarlierConversationFetch = &diagnose.Fetch{Source: "GET /api/v2/conversations/{id}", File: o.HAR + " " + h.Sources["earlier"], At: h.At["earlier"]}
+		ev.EarlierConversationFetch = &diagnose.Fetch{Source: "GET /api/v2/conversations/{id}", File: o.HAR + " " + h.Sources["earlier"], At: h.At["earlier"], Raw: h.Raw["earlier"]}
 	}
 	if h.Call != nil && o.CallJSON == "" {
-		SetConversation(ev, h.Call, o.HAR+" "+h.Sources["call"])
+		SetConversation(ev, h.Call, o.HAR+" "+h.Sources["call"], h.Raw["call"])
 		setAt(ev.CallFetch, h.At["call"])
 	}
 	if h.TokenInfo != nil && o.TokenInfoJSON == "" {
 		ev.TokenInfo = h.TokenInfo
-		ev.TokenFetch = &diagnose.Fetch{Source: "GET /api/v2/tokens/me", File: o.HAR + " " + h.Sources["token"], At: h.At["token"]}
+		ev.TokenFetch = &diagnose.Fetch{Source: "GET /api/v2/tokens/me", File: o.HAR + " " + h.Sources["token"], At: h.At["token"], Raw: h.Raw["token"]}
 	}
 	if h.Analytics != nil && o.AnalyticsJSON == "" {
 		ev.Analytics = h.Analytics
-		ev.AnalyticsFetch = &diagnose.Fetch{Source: "GET /api/v2/analytics/conversations/{id}/details", File: o.HAR + " " + h.Sources["analytics"], At: h.At["analytics"]}
+		ev.AnalyticsFetch = &diagnose.Fetch{Source: "GET /api/v2/analytics/conversations/{id}/details", File: o.HAR + " " + h.Sources["analytics"], At: h.At["analytics"], Raw: h.Raw["analytics"]}
 	}
 	ev.Failure = h.Failure
 	ev.Notes = append(ev.Notes, h.Notes...)
@@ -444,15 +444,15 @@ func orUnknown(s string) string {
 }
 
 // SetConversation stores a decoded conversation document under the view it
-// turned out to be.
-func SetConversation(ev *diagnose.Evidence, d *genesys.Decoded, file string) {
+// turned out to be, with its bytes as received (nil when not kept).
+func SetConversation(ev *diagnose.Evidence, d *genesys.Decoded, file string, raw []byte) {
 	if d.Call != nil {
 		ev.Call = d.Call
-		ev.CallFetch = &diagnose.Fetch{Source: "GET /api/v2/conversations/calls/{id}", File: file, Warnings: d.Warnings}
+		ev.CallFetch = &diagnose.Fetch{Source: "GET /api/v2/conversations/calls/{id}", File: file, Warnings: d.Warnings, Raw: raw}
 		return
 	}
 	ev.Conversation = d.Conversation
-	ev.ConversationFetch = &diagnose.Fetch{Source: "GET /api/v2/conversations/{id}", File: file, Warnings: d.Warnings}
+	ev.ConversationFetch = &diagnose.Fetch{Source: "GET /api/v2/conversations/{id}", File: file, Warnings: d.Warnings, Raw: raw}
 }
 
 func loadRequest(ev *diagnose.Evidence, o Options, readArg func(flag, name string, limit int64) ([]byte, error)) error {

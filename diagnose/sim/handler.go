@@ -50,7 +50,7 @@ type Server struct {
 	mux  *http.ServeMux
 
 	mu     sync.Mutex
-	issued map[string]bool
+	issued map[string]time.Time // token -> when it expires
 	window time.Time
 	count  int
 	dice   *mrand.Rand
@@ -66,9 +66,9 @@ func New(org *Org, opts Options) *Server {
 	if seed == 0 {
 		seed = mrand.Uint64()
 	}
-	s := &Server{org: org, opts: opts, issued: map[string]bool{}, dice: mrand.New(mrand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
+	s := &Server{org: org, opts: opts, issued: map[string]time.Time{}, dice: mrand.New(mrand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
 	for _, t := range opts.AccessTokens {
-		s.issued[t] = true
+		s.issued[t] = time.Time{} // never expires
 	}
 	m := http.NewServeMux()
 	m.HandleFunc("POST /oauth/token", s.token)
@@ -181,7 +181,8 @@ func (s *Server) api(h http.HandlerFunc) http.HandlerFunc {
 			tok, ok = strings.CutPrefix(auth, "bearer ")
 		}
 		s.mu.Lock()
-		known := s.issued[strings.TrimSpace(tok)]
+		exp, known := s.issued[strings.TrimSpace(tok)]
+		known = known && (exp.IsZero() || s.opts.Now().Before(exp))
 		fail := s.opts.FailRate > 0 && s.dice.Float64() < s.opts.FailRate
 		s.mu.Unlock()
 		if !ok || !known {
@@ -227,10 +228,37 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	_, _ = rand.Read(b[:])
 	tok := "sim-" + base64.RawURLEncoding.EncodeToString(b[:])
 	s.mu.Lock()
-	s.issued[tok] = true
+	s.remember(tok)
 	s.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(map[string]any{"access_token": tok, "token_type": "bearer", "expires_in": 86400})
+}
+
+// maxTokens bounds the tokens the org remembers: a client that logs in
+// again and again must not grow it without end.
+const maxTokens = 10000
+
+// remember keeps an issued token for a day; past maxTokens the expired ones,
+// then the oldest, are forgotten. s.mu is held.
+func (s *Server) remember(tok string) {
+	now := s.opts.Now()
+	if len(s.issued) >= maxTokens {
+		var oldest string
+		var oldestExp time.Time
+		for t, exp := range s.issued {
+			switch {
+			case exp.IsZero():
+			case !now.Before(exp):
+				delete(s.issued, t)
+			case oldest == "" || exp.Before(oldestExp):
+				oldest, oldestExp = t, exp
+			}
+		}
+		if len(s.issued) >= maxTokens && oldest != "" {
+			delete(s.issued, oldest)
+		}
+	}
+	s.issued[tok] = now.Add(24 * time.Hour)
 }
 
 func (s *Server) tokensMe(w http.ResponseWriter, r *http.Request) {

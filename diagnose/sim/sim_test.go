@@ -254,3 +254,40 @@ func TestFlatViewServedAsGeneric(t *testing.T) {
 		t.Errorf("generic view from the flat one: %s", g)
 	}
 }
+
+// TestTokenStoreIsBounded: a client logging in again and again does not grow
+// the org's memory without end; expired tokens are refused.
+func TestTokenStoreIsBounded(t *testing.T) {
+	now := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	sc, _ := LookupScenario("healthy")
+	org, _ := sc.Org()
+	s := New(org, Options{Now: func() time.Time { return now }})
+	login := func() string {
+		req := httptest.NewRequest("POST", "/oauth/token", strings.NewReader("grant_type=client_credentials"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.SetBasicAuth("id", "secret")
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		var tok struct {
+			AccessToken string `json:"access_token"`
+		}
+		_ = json.Unmarshal(rec.Body.Bytes(), &tok)
+		return tok.AccessToken
+	}
+	first := login()
+	for i := 0; i < maxTokens+50; i++ {
+		login()
+	}
+	if n := len(s.issued); n > maxTokens {
+		t.Errorf("%d tokens remembered, want at most %d", n, maxTokens)
+	}
+	last := login()
+	now = now.Add(25 * time.Hour)
+	req := httptest.NewRequest("GET", "/api/v2/tokens/me", nil)
+	req.Header.Set("Authorization", "Bearer "+last)
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, req)
+	if rec.Code != 401 || first == "" {
+		t.Errorf("an expired token answered %d", rec.Code)
+	}
+}

@@ -51,7 +51,7 @@ func (r *Running) Close(clients ...http.RoundTripper) {
 			ic.CloseIdleConnections()
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
 	if err := r.srv.Shutdown(ctx); err != nil {
 		_ = r.srv.Close()

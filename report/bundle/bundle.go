@@ -116,11 +116,13 @@ func Save(dir string, ev *diagnose.Evidence, rep *diagnose.Report, o Options) er
 	}
 
 	// Copies, so the caller's evidence is not redacted under it.
+	// The documents go in files of their own; evidence.json is the rest.
+	shallow := *ev
+	shallow.Conversation, shallow.Call, shallow.TokenInfo, shallow.Analytics, shallow.EarlierConversation = nil, nil, nil, nil, nil
 	var meta diagnose.Evidence
-	if err := roundTrip(ev, &meta); err != nil {
+	if err := roundTrip(&shallow, &meta); err != nil {
 		return err
 	}
-	meta.Conversation, meta.Call, meta.TokenInfo, meta.Analytics, meta.EarlierConversation = nil, nil, nil, nil, nil
 	m := &Manifest{FormatVersion: FormatVersion, Tool: report.Tool{Name: "convdiag", Version: o.Version}, CreatedAt: now().UTC().Format(time.RFC3339),
 		Mode: string(ev.Mode), Reproduce: Reproduce(dir), Redacted: !o.ShowSecrets, Files: []File{}, Redactions: []report.Where{}}
 	write := func(name, what string, b []byte) error {
@@ -139,6 +141,26 @@ func Save(dir string, ev *diagnose.Evidence, rep *diagnose.Report, o Options) er
 		}
 		return write(name, what, b)
 	}
+	// A document received as bytes is kept as those bytes, every string
+	// redacted where it stands (fields convdiag does not read included);
+	// one convdiag built is written from its struct.
+	writeDoc := func(d document) error {
+		if len(d.raw) > 0 {
+			b := d.raw
+			if !o.ShowSecrets {
+				b = red.JSONAt(d.name, b)
+			}
+			return write(d.name, d.what, b)
+		}
+		cp := reflect.New(reflect.TypeOf(d.v).Elem()).Interface()
+		if err := roundTrip(d.v, cp); err != nil {
+			return err
+		}
+		return writeJSON(d.name, d.what, cp)
+	}
+	if !o.ShowSecrets {
+		recordInputRedactions(red, &meta)
+	}
 	if ev.Request.HasBody {
 		if err := write(FileRequestBody, "the request body as sent (bytes)", redactBytes(FileRequestBody, ev.Request.Body)); err != nil {
 			return err
@@ -152,27 +174,8 @@ func Save(dir string, ev *diagnose.Evidence, rep *diagnose.Report, o Options) er
 	if err := writeJSON(FileEvidence, "request line and headers, response status and headers, fetch outcomes, mode, region, notes", &meta); err != nil {
 		return err
 	}
-	// Each document is copied before it is redacted, so the caller's
-	// evidence stays as it was.
-	docs := []struct {
-		name, what string
-		v          any
-	}{
-		{FileConversation, "GET /api/v2/conversations/{id}", ev.Conversation},
-		{FileCall, "GET /api/v2/conversations/calls/{id}", ev.Call},
-		{FileTokenInfo, "GET /api/v2/tokens/me", ev.TokenInfo},
-		{FileAnalytics, "GET /api/v2/analytics/conversations/{id}/details", ev.Analytics},
-		{FileEarlier, "GET /api/v2/conversations/{id} taken before the failure", ev.EarlierConversation},
-	}
-	for _, d := range docs {
-		if reflect.ValueOf(d.v).IsNil() {
-			continue
-		}
-		cp := reflect.New(reflect.TypeOf(d.v).Elem()).Interface()
-		if err := roundTrip(d.v, cp); err != nil {
-			return err
-		}
-		if err := writeJSON(d.name, d.what, cp); err != nil {
+	for _, d := range documents(ev) {
+		if err := writeDoc(d); err != nil {
 			return err
 		}
 	}
@@ -190,6 +193,62 @@ func Save(dir string, ev *diagnose.Evidence, rep *diagnose.Report, o Options) er
 		return err
 	}
 	return os.WriteFile(filepath.Join(dir, FileManifest), mb, 0o644)
+}
+
+// document is one GET's result in a bundle.
+type document struct {
+	name, what string
+	v          any
+	raw        []byte
+}
+
+// documents lists the GET results the evidence holds.
+func documents(ev *diagnose.Evidence) []document {
+	raw := func(f *diagnose.Fetch) []byte {
+		if f == nil {
+			return nil
+		}
+		return f.Raw
+	}
+	all := []document{
+		{FileConversation, "GET /api/v2/conversations/{id}", ev.Conversation, raw(ev.ConversationFetch)},
+		{FileCall, "GET /api/v2/conversations/calls/{id}", ev.Call, raw(ev.CallFetch)},
+		{FileTokenInfo, "GET /api/v2/tokens/me", ev.TokenInfo, raw(ev.TokenFetch)},
+		{FileAnalytics, "GET /api/v2/analytics/conversations/{id}/details", ev.Analytics, raw(ev.AnalyticsFetch)},
+		{FileEarlier, "GET /api/v2/conversations/{id} taken before the failure", ev.EarlierConversation, raw(ev.EarlierConversationFetch)},
+	}
+	var out []document
+	for _, d := range all {
+		if !reflect.ValueOf(d.v).IsNil() {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// recordInputRedactions lists in the manifest the header values convdiag's
+// input layer removed by their names as it read the customer's file (they
+// reach the bundle already "<redacted>").
+func recordInputRedactions(red *report.Redactor, ev *diagnose.Evidence) {
+	rec := func(path string, hs []diagnose.Header) {
+		for _, h := range hs {
+			if !strings.HasSuffix(h.Value, report.Redacted) {
+				continue
+			}
+			form := report.FormHeader
+			switch l := strings.ToLower(h.Name); {
+			case strings.Contains(l, "cookie"):
+				form = report.FormCookie
+			case strings.Contains(l, "authorization"):
+				form = report.FormAuthValue
+			}
+			red.Record(FileEvidence, path+"."+h.Name, "secret", form, 1)
+		}
+	}
+	rec("request.headers", ev.Request.Headers)
+	if ev.Response != nil {
+		rec("response.headers", ev.Response.Headers)
+	}
 }
 
 // marshal is indented JSON that keeps <, > and & readable.
