@@ -56,8 +56,8 @@ var (
 	}
 	causeBodyTargetMissing = &diagnose.CauseInfo{ID: "body.target-missing",
 		Title:        "No target participant in the body",
-		Meaning:      "The endpoint, as the forum post describes it, reads the participant to drop from the body field participantId; without it the server falls back to the conversation's initiator, which is usually not the participant meant (and often cannot be dropped, hence the 409). The public reference documents no body at all for this endpoint.",
-		Detection:    "body-shape judges the body against the contract of the matched endpoint, including the contract the seed forum post believes in.",
+		Meaning:      "The endpoint, under the undocumented participantId body recipe that circulates with it, reads the participant to drop from the body field participantId; without it the server falls back to the conversation's initiator, which is usually not the participant meant (and often cannot be dropped, hence the 409). The public reference documents no body at all for this endpoint.",
+		Detection:    "body-shape judges the body against the contract of the matched endpoint, including the undocumented participantId body recipe believed for the conversation-wide disconnect.",
 		Remedy:       "Use the participant PATCH, where the target is in the path.",
 		Confirm:      "The corrected request names the participant in its path; the response is 2xx and only that participant ends.",
 		SuppressedBy: []*diagnose.CauseInfo{causeBodyMalformedJSON, causeBodyNotAnObject, causeBodyTargetMisnamed, causeBodyTargetWrongType},
@@ -66,7 +66,7 @@ var (
 		Title:     "Target participant under the wrong field name",
 		Meaning:   "The body names the participant under a field the contract does not have (participantIds, participant_id, participantID, id, ...). The server ignores unknown fields, so as far as it knows no target was given.",
 		Detection: "body-shape finds a field whose name is a spelling, plural, case or alias variant of the contract's target field.",
-		Remedy:    "Use the participant PATCH, where the target is in the path; under the forum post's contract the field is participantId, a single string.",
+		Remedy:    "Use the participant PATCH, where the target is in the path; under the undocumented participantId body recipe the field is participantId, a single string.",
 		Confirm:   "`convdiag check --dry-run` no longer reports the field.",
 	}
 	causeBodyTargetWrongType = &diagnose.CauseInfo{ID: "body.target-wrong-type",
@@ -78,7 +78,7 @@ var (
 	}
 	causeBodyTargetMismatch = &diagnose.CauseInfo{ID: "body.target-mismatch",
 		Title:     "Body names another participant than the path or --participant",
-		Meaning:   "The body names one participant and the path (or the participant the caller meant) another. The path decides for the PATCH endpoints; the body decides under the forum post's contract.",
+		Meaning:   "The body names one participant and the path (or the participant the caller meant) another. The path decides for the PATCH endpoints; the body decides under the undocumented participantId body recipe.",
 		Detection: "body-shape compares the participant id in the body with the path parameter and --participant after normalising them.",
 		Remedy:    "Name one participant, in the path.",
 		Confirm:   "The corrected request drops the intended participant.",
@@ -208,9 +208,9 @@ func runBodyShape(p *diagnose.Pass) (any, error) {
 		}
 		return bf, nil
 	}
-	basis := "the contract (" + contract.Basis + ")"
+	basis := contract.Basis
 	if contract.Believed {
-		p.Detail("%s %s documents no body in the public reference; the body is judged against %s", ep.Method, ep.Path, contract.Basis)
+		p.Detail("%s %s documents no body in the public reference; the body is judged against %s", ep.Method, ep.Path, contract.Model)
 	}
 
 	// 2. No body at all.

@@ -4,82 +4,150 @@ import (
 	"fmt"
 	"io"
 	"strings"
-
-	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/renderer"
-	"github.com/olekukonko/tablewriter/tw"
 )
 
 type markdownRenderer struct{ opts Options }
 
-// Render writes a ticket-ready Markdown report: the verdict first, then the
-// facts a Genesys support engineer asks for, the checks, each cause with its
-// evidence and fix, what was ruled out, and how to reproduce.
+// Render writes a ticket-ready Markdown report in the text report's order:
+// the verdict, the causes one line each, the request that would have
+// worked; then what was sent, the checks, each cause in detail, the
+// participants, the timeline, what was ruled out (folded), notes and how
+// to reproduce. Ids stay whole; tables are unpadded so the raw text reads
+// well in a plain-text ticket field.
 func (r markdownRenderer) Render(w io.Writer, m *Model) error {
-	ew := &errWriter{w: w}
-	fmt.Fprintf(ew, "## convdiag: %s\n\n", mdText(verdictHeadline(m)))
-	fmt.Fprintf(ew, "**Verdict:** %s (exit %d)\n\n", mdText(m.Verdict.Summary), m.Verdict.ExitCode)
-
-	facts := [][]string{
-		{"Request", mdCode(m.Target.Request.Method + " " + m.Target.Request.URL)},
+	v := &mdView{ew: &errWriter{w: w}, m: m}
+	v.header()
+	v.causeList()
+	v.answer()
+	v.sent()
+	v.checks()
+	v.causeDetails()
+	v.participants()
+	if len(m.Timeline) > 0 {
+		writeMermaidTimeline(v.ew, m)
 	}
+	v.ruledOut()
+	v.notes()
+	v.footer()
+	return v.ew.err
+}
+
+// mdView writes one Markdown report, a section per method.
+type mdView struct {
+	ew *errWriter
+	m  *Model
+}
+
+func (v *mdView) printf(format string, a ...any) { fmt.Fprintf(v.ew, format, a...) }
+
+func (v *mdView) header() {
+	v.printf("## convdiag: %s\n\n", mdText(verdictHeadline(v.m)))
+	v.printf("**Verdict:** %s (exit %d)\n\n", mdText(v.m.Verdict.Summary), v.m.Verdict.ExitCode)
+}
+
+func (v *mdView) causeList() {
+	for i, c := range v.m.Causes {
+		line := fmt.Sprintf("%d. **%s** %s: %s", c.Rank, c.Likelihood, mdCode(c.ID), mdText(c.Title))
+		if i == 0 && c.Why != "" {
+			line += ". " + mdText(c.Why)
+		}
+		v.printf("%s\n", line)
+	}
+	if len(v.m.Causes) > 0 {
+		v.printf("\n")
+	}
+}
+
+func (v *mdView) answer() {
+	m := v.m
+	switch {
+	case m.Corrected != nil && !m.RequestOK:
+		req := m.Corrected
+		v.printf("### The request that would have worked\n\n")
+		for _, b := range req.Before {
+			v.printf("First:\n\n")
+			fence(v.ew, "sh", b.Curl)
+			v.printf("Then:\n\n")
+		}
+		var b strings.Builder
+		fmt.Fprintf(&b, "%s %s\n", req.Method, req.URL)
+		if len(req.Body) > 0 {
+			fmt.Fprintf(&b, "Content-Type: application/json\n\n%s\n", string(req.Body))
+		}
+		fence(v.ew, "http", strings.TrimRight(b.String(), "\n"))
+		fence(v.ew, "sh", req.Curl)
+		for _, n := range append(varNotes(req), req.Notes...) {
+			v.printf("> Note: %s\n\n", mdText(n))
+		}
+	case m.NothingToSend != "":
+		v.printf("### Nothing to send\n\n%s\n\n", mdText(m.NothingToSend))
+	case m.RequestOK:
+		v.printf("### The request itself\n\nThe request as sent is already the right request for dropping this participant: the causes above are about the participant, the conversation or the token, not about the request.\n\n")
+	}
+}
+
+func (v *mdView) sent() {
+	m := v.m
+	v.printf("### What was sent\n\n")
+	v.printf("- **Request:** %s\n", mdCode(m.Target.Request.Method+" "+m.Target.Request.URL))
 	if m.Target.Host != "" {
-		facts = append(facts, []string{"Host", mdCode(m.Target.Host)})
+		v.printf("- **Host:** %s\n", mdCode(m.Target.Host))
 	}
 	if m.Target.Region != "" {
-		facts = append(facts, []string{"Region", mdText(m.Target.Region)})
+		v.printf("- **Region:** %s\n", mdText(m.Target.Region))
 	}
 	if resp := m.Target.Response; resp != nil {
-		facts = append(facts, []string{"Response", mdText(responseLine(resp))})
-		cid := "not recorded"
+		v.printf("- **Response:** %s\n", mdText(responseLine(resp)))
+		cid := "not recorded (Genesys support asks for the ININ-Correlation-Id response header)"
 		if resp.CorrelationID != "" {
 			cid = mdCode(resp.CorrelationID)
 		}
-		facts = append(facts, []string{"Correlation id", cid})
+		v.printf("- **Correlation id:** %s\n", cid)
 	} else {
-		facts = append(facts, []string{"Response", "not given"})
+		v.printf("- **Response:** not given\n")
 	}
 	if m.Target.ConversationID != "" {
-		facts = append(facts, []string{"Conversation", mdCode(m.Target.ConversationID)})
+		v.printf("- **Conversation:** %s\n", mdCode(m.Target.ConversationID))
 	}
 	if m.Target.ParticipantID != "" {
-		facts = append(facts, []string{"Participant", mdCode(m.Target.ParticipantID)})
+		v.printf("- **Participant:** %s\n", mdCode(m.Target.ParticipantID))
 	}
-	facts = append(facts, []string{"Mode", mdText(m.Mode)}, []string{"Generated", mdText(m.GeneratedAt + " by " + m.Tool.Name + " " + m.Tool.Version)})
-	if err := mdTable(ew, []string{"Fact", "Value"}, facts); err != nil {
-		return err
-	}
+	v.printf("- **Mode:** %s; generated %s by %s %s\n\n", mdText(m.Mode), mdText(m.GeneratedAt), m.Tool.Name, mdText(m.Tool.Version))
 	if hs := m.Target.Request.Headers; len(hs) > 0 {
 		var b strings.Builder
 		for _, h := range hs {
 			fmt.Fprintf(&b, "%s: %s\n", h.Name, h.Value)
 		}
-		fmt.Fprintf(ew, "\nRequest headers (secrets removed):\n\n")
-		fence(ew, "http", strings.TrimRight(b.String(), "\n"))
+		v.printf("Request headers (secrets removed):\n\n")
+		fence(v.ew, "http", strings.TrimRight(b.String(), "\n"))
 	}
 	if b := m.Target.Request.Body; b != nil {
-		fmt.Fprintf(ew, "\nBody as sent (%d bytes%s):\n\n", m.Target.Request.BodyBytes, map[bool]string{true: ", truncated", false: ""}[m.Target.Request.BodyTruncated])
-		fence(ew, "json", strings.TrimRight(*b, "\r\n"))
+		v.printf("Body as sent (%d bytes%s):\n\n", m.Target.Request.BodyBytes, map[bool]string{true: ", truncated", false: ""}[m.Target.Request.BodyTruncated])
+		fence(v.ew, "json", strings.TrimRight(*b, "\r\n"))
 	}
+}
 
-	fmt.Fprintf(ew, "\n### Checks\n\n")
-	rows := make([][]string, 0, len(m.Checks))
-	for _, c := range m.Checks {
+func (v *mdView) checks() {
+	v.printf("### Checks\n\n")
+	rows := make([][]string, 0, len(v.m.Checks))
+	for _, c := range v.m.Checks {
 		rows = append(rows, []string{mdCode(c.ID), strings.ToUpper(c.Status), mdText(c.Summary)})
 	}
-	if err := mdTable(ew, []string{"Check", "Status", "Summary"}, rows); err != nil {
-		return err
-	}
+	mdTable(v.ew, []string{"Check", "Status", "Summary"}, rows)
+	v.printf("\n")
+}
 
-	fmt.Fprintf(ew, "\n### Causes\n\n")
+func (v *mdView) causeDetails() {
+	m := v.m
+	v.printf("### Causes in detail\n\n")
 	if len(m.Causes) == 0 {
-		fmt.Fprintf(ew, "None found.\n")
+		v.printf("None found.\n\n")
 	}
 	for _, c := range m.Causes {
-		fmt.Fprintf(ew, "#### %d. %s: %s (%s)\n\n", c.Rank, mdCode(c.ID), mdText(c.Title), c.Likelihood)
-		fmt.Fprintf(ew, "%s\n\n", mdText(c.Explanation))
+		v.printf("#### %d. %s: %s (%s)\n\n", c.Rank, mdCode(c.ID), mdText(c.Title), c.Likelihood)
+		v.printf("%s\n\n", mdText(c.Explanation))
 		if len(c.Evidence) > 0 {
-			fmt.Fprintf(ew, "Evidence:\n\n")
+			v.printf("Evidence:\n\n")
 			for _, e := range c.Evidence {
 				line := mdText(e.Source)
 				if e.Path != "" {
@@ -88,112 +156,120 @@ func (r markdownRenderer) Render(w io.Writer, m *Model) error {
 				if e.Value != "" {
 					line += " = " + mdCode(oneLine(e.Value, 200))
 				}
-				fmt.Fprintf(ew, "- %s\n", line)
+				v.printf("- %s\n", line)
 			}
-			fmt.Fprintln(ew)
+			v.printf("\n")
 		}
 		if f := c.Fix; f != nil {
-			fmt.Fprintf(ew, "**Fix:** %s\n\n", mdText(f.Summary))
-			for _, b := range f.Before {
-				fmt.Fprintf(ew, "First:\n\n")
-				fence(ew, "sh", b.Curl)
-			}
-			same := f.Request != nil && m.Corrected != nil && !m.RequestOK && sameRequest(f.Request, m.Corrected) && len(f.Before) == 0
-			if f.Request != nil && !same {
-				if len(f.Before) > 0 {
-					fmt.Fprintf(ew, "Then:\n\n")
-				}
-				fence(ew, "sh", f.Curl)
-			}
-			if same {
-				fmt.Fprintf(ew, "The corrected request is under \"The request that would have worked\".\n\n")
-			}
-			for _, n := range f.Notes {
-				if same && (containsString(varNotes(m.Corrected), n) || containsString(m.Corrected.Notes, n)) {
-					continue
-				}
-				fmt.Fprintf(ew, "> Note: %s\n\n", mdText(n))
-			}
+			v.fix(f)
 		}
 		if len(c.Symptoms) > 0 {
 			var ids []string
 			for _, s := range c.Symptoms {
 				ids = append(ids, mdCode(s))
 			}
-			fmt.Fprintf(ew, "Also true, as a consequence: %s\n\n", strings.Join(ids, ", "))
+			v.printf("Also true, as a consequence: %s\n\n", strings.Join(ids, ", "))
 		}
 	}
+}
 
-	if req := m.Corrected; req != nil && !m.RequestOK {
-		fmt.Fprintf(ew, "### The request that would have worked\n\n")
-		for _, b := range req.Before {
-			fmt.Fprintf(ew, "First:\n\n")
-			fence(ew, "sh", b.Curl)
-			fmt.Fprintf(ew, "Then:\n\n")
-		}
-		var b strings.Builder
-		fmt.Fprintf(&b, "%s %s\n", req.Method, req.URL)
-		if len(req.Body) > 0 {
-			fmt.Fprintf(&b, "Content-Type: application/json\n\n%s\n", string(req.Body))
-		}
-		fence(ew, "http", strings.TrimRight(b.String(), "\n"))
-		fence(ew, "sh", req.Curl)
-		for _, n := range append(varNotes(req), req.Notes...) {
-			fmt.Fprintf(ew, "> Note: %s\n\n", mdText(n))
-		}
+func (v *mdView) fix(f *Fix) {
+	v.printf("**Fix:** %s\n\n", mdText(f.Summary))
+	for _, b := range f.Before {
+		v.printf("First:\n\n")
+		fence(v.ew, "sh", b.Curl)
 	}
-	if m.NothingToSend != "" {
-		fmt.Fprintf(ew, "### Nothing to send\n\n%s\n\n", mdText(m.NothingToSend))
+	same := f.SameAsCorrected && len(f.Before) == 0
+	if f.Request != nil && !same {
+		if len(f.Before) > 0 {
+			v.printf("Then:\n\n")
+		}
+		fence(v.ew, "sh", f.Curl)
 	}
+	if same {
+		v.printf("The request is under \"The request that would have worked\" above.\n\n")
+	}
+	for _, n := range f.Notes {
+		if f.SameAsCorrected && (containsString(varNotes(v.m.Corrected), n) || containsString(v.m.Corrected.Notes, n)) {
+			continue
+		}
+		v.printf("> Note: %s\n\n", mdText(n))
+	}
+}
 
-	if m.RequestOK {
-		fmt.Fprintf(ew, "### The request itself\n\nThe request as sent is already the right request for dropping this participant: the causes above are about the participant, the conversation or the token, not about the request.\n\n")
+func (v *mdView) participants() {
+	c := v.m.Conversation
+	if c == nil || len(c.Participants) == 0 {
+		return
 	}
-	if len(m.RuledOut) > 0 {
-		fmt.Fprintf(ew, "### Ruled out\n\n")
-		for _, r := range m.RuledOut {
-			fmt.Fprintf(ew, "- %s: %s\n", mdCode(r.ID), mdText(r.Reason))
-		}
-		fmt.Fprintln(ew)
+	v.printf("### Participants\n\nFrom %s", mdText(c.Source))
+	if c.Media != "" {
+		v.printf("; media: %s", mdText(c.Media))
 	}
+	v.printf(".\n\n")
+	rows := make([][]string, 0, len(c.Participants))
+	for _, p := range c.Participants {
+		rows = append(rows, []string{fmt.Sprint(p.Index), mdText(orDash(p.Purpose)), mdText(orDash(p.Name)), mdCode(p.ID), mdCodeOrDash(p.UserID), mdText(stateCell(p)), mdText(orDash(p.Role))})
+	}
+	mdTable(v.ew, []string{"#", "Purpose", "Name", "Participant id", "User id", "State", "Note"}, rows)
+	if c.Omitted > 0 {
+		v.printf("\n%d of %d participants not shown (ended, unrelated to the target).\n", c.Omitted, c.Total)
+	}
+	v.printf("\n")
+}
 
-	if c := m.Conversation; c != nil && len(c.Participants) > 0 {
-		fmt.Fprintf(ew, "### Participants\n\nFrom %s", mdText(c.Source))
-		if c.Media != "" {
-			fmt.Fprintf(ew, "; media: %s", mdText(c.Media))
-		}
-		fmt.Fprintf(ew, ".\n\n")
-		rows := make([][]string, 0, len(c.Participants))
-		for _, p := range c.Participants {
-			rows = append(rows, []string{fmt.Sprint(p.Index), mdText(orDash(p.Purpose)), mdText(orDash(p.Name)), mdCode(p.ID), mdCodeOrDash(p.UserID), mdText(stateCell(p)), mdText(orDash(p.Role))})
-		}
-		if err := mdTable(ew, []string{"#", "Purpose", "Name", "Participant id", "User id", "State", "Note"}, rows); err != nil {
-			return err
-		}
-		if c.Omitted > 0 {
-			fmt.Fprintf(ew, "\n%d of %d participants not shown (ended, unrelated to the target).\n", c.Omitted, c.Total)
-		}
-		fmt.Fprintln(ew)
+// ruledOut is folded: a ticket reader opens it when they doubt a cause.
+func (v *mdView) ruledOut() {
+	if len(v.m.RuledOut) == 0 {
+		return
 	}
-	if len(m.Timeline) > 0 {
-		writeMermaidTimeline(ew, m)
+	v.printf("<details>\n<summary>Ruled out: %s checked and excluded</summary>\n\n", plural(len(v.m.RuledOut), "cause", "causes"))
+	for _, r := range v.m.RuledOut {
+		v.printf("- %s: %s\n", mdCode(r.ID), mdText(r.Reason))
 	}
-	if len(m.Notes) > 0 {
-		fmt.Fprintf(ew, "### Notes\n\n")
-		for _, n := range m.Notes {
-			fmt.Fprintf(ew, "- %s\n", mdText(n))
+	v.printf("\n</details>\n\n")
+}
+
+func (v *mdView) notes() {
+	m := v.m
+	var lines []string
+	for _, c := range m.Checks {
+		for _, d := range c.Details {
+			if !strings.Contains(d, "\n") {
+				lines = append(lines, mdCode(c.ID)+": "+mdText(d))
+			}
 		}
-		fmt.Fprintln(ew)
 	}
+	for _, n := range m.Notes {
+		lines = append(lines, mdText(n))
+	}
+	if s := sentSummary(m.RequestsSent); s != "" {
+		var sent []string
+		for _, r := range m.RequestsSent {
+			sent = append(sent, mdCode(r))
+		}
+		lines = append(lines, mdText(s)+": "+strings.Join(sent, ", "))
+	}
+	if len(lines) == 0 {
+		return
+	}
+	v.printf("### Notes\n\n")
+	for _, l := range lines {
+		v.printf("- %s\n", l)
+	}
+	v.printf("\n")
+}
+
+func (v *mdView) footer() {
+	m := v.m
 	if m.Reproduce != "" {
-		fmt.Fprintf(ew, "### To reproduce\n\n")
-		fence(ew, "sh", m.Reproduce)
+		v.printf("### To reproduce\n\n")
+		fence(v.ew, "sh", m.Reproduce)
 		if !strings.Contains(m.Reproduce, "--bundle") && !strings.HasPrefix(m.Reproduce, "convdiag demo") {
-			fmt.Fprintf(ew, "Add `--save-bundle DIR` to capture the redacted evidence so another engineer can rerun it offline with `convdiag check --bundle DIR`.\n\n")
+			v.printf("Add `--save-bundle DIR` to capture the redacted evidence so another engineer can rerun it offline with `convdiag check --bundle DIR`.\n\n")
 		}
 	}
-	fmt.Fprintf(ew, "<sub>%s %s, report format %s. Secrets and personal data are redacted unless --show-secrets was given.</sub>\n", m.Tool.Name, m.Tool.Version, m.FormatVersion)
-	return ew.err
+	v.printf("<sub>%s %s, report format %s. Secrets and personal data are redacted unless --show-secrets was given.</sub>\n", m.Tool.Name, m.Tool.Version, m.FormatVersion)
 }
 
 func verdictHeadline(m *Model) string {
@@ -250,23 +326,22 @@ func mdCodeOrDash(s string) string {
 	return mdCode(s)
 }
 
-// mdTable writes a GitHub-flavoured Markdown table; cells are already
-// escaped.
-func mdTable(w io.Writer, header []string, rows [][]string) error {
-	t := tablewriter.NewTable(w,
-		tablewriter.WithRenderer(renderer.NewMarkdown()),
-		tablewriter.WithHeaderAutoFormat(tw.Off),
-		tablewriter.WithHeaderAlignment(tw.AlignLeft),
-		tablewriter.WithRowAutoWrap(tw.WrapNone),
-	)
-	t.Header(header)
+// mdTable writes a GitHub-flavoured Markdown table with unpadded cells
+// (already escaped). Written by hand rather than with tablewriter's
+// Markdown renderer, which pads every cell to its column's width: a
+// 200-column participant note would pad every row to 200 columns in a
+// plain-text ticket field.
+func mdTable(w io.Writer, header []string, rows [][]string) {
+	row := func(cells []string) {
+		fmt.Fprintf(w, "| %s |\n", strings.Join(cells, " | "))
+	}
+	row(header)
+	seps := make([]string, len(header))
+	for i := range seps {
+		seps[i] = "---"
+	}
+	row(seps)
 	for _, r := range rows {
-		if err := t.Append(r); err != nil {
-			return fmt.Errorf("append table row: %w", err)
-		}
+		row(r)
 	}
-	if err := t.Render(); err != nil {
-		return fmt.Errorf("render table: %w", err)
-	}
-	return nil
 }

@@ -41,6 +41,8 @@ type Options struct {
 	Color bool
 	// Unicode allows status glyphs (✓ ✗); off, the text report is ASCII.
 	Unicode bool
+	// Width is the text report's width in columns (0: DefaultWidth).
+	Width int
 	// Verbose adds every check's evidence and details, and crash traces.
 	Verbose bool
 	// ShowSecrets turns redaction off.

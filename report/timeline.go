@@ -138,7 +138,7 @@ var laneGlyph = map[diagnose.Phase]byte{diagnose.PhaseAlerting: '~', diagnose.Ph
 
 // writeTextTimeline draws one lane per participant on a shared time axis,
 // the failure marked, within width columns.
-func writeTextTimeline(w io.Writer, m *Model, width int, title string) {
+func writeTextTimeline(w io.Writer, m *Model, width int) {
 	lo, hi, ok := timelineRange(m)
 	if !ok {
 		return
@@ -165,7 +165,6 @@ func writeTextTimeline(w io.Writer, m *Model, width int, title string) {
 		c := int(float64(t.Sub(lo)) / float64(span) * float64(chartW-1))
 		return min(max(c, 0), chartW-1)
 	}
-	fmt.Fprintf(w, "\n%s\n", title)
 	axis := []byte(strings.Repeat(" ", chartW))
 	left, right := lo.UTC().Format("15:04:05"), hi.UTC().Format("15:04:05")
 	copy(axis, left)
@@ -299,7 +298,7 @@ func writeMermaidTimeline(w io.Writer, m *Model) {
 		}
 		rows = append(rows, []string{mdCode(name), mdText(orDash(e.Purpose)), mdText(orDash(e.StateAtFailure)), mdText(orDash(e.StateNow)), mdText(ended)})
 	}
-	_ = mdTable(w, []string{"Participant", "Purpose", "At failure", "Now", "Ended"}, rows)
+	mdTable(w, []string{"Participant", "Purpose", "At failure", "Now", "Ended"}, rows)
 	if m.TimelineOmitted > 0 {
 		fmt.Fprintf(w, "\n%d more participants (ended, unrelated to the target) are not drawn.\n", m.TimelineOmitted)
 	}

@@ -48,6 +48,9 @@ type Model struct {
 	TimelineOmitted int      `json:"timeline_omitted,omitempty"`
 	Verdict         Verdict  `json:"verdict"`
 	Notes           []string `json:"notes"`
+	// RequestsSent lists every request a live check sent (the proof it
+	// stayed read-only); empty offline.
+	RequestsSent []string `json:"requests_sent"`
 	// Reproduce is the command line that reruns this diagnosis (bundles).
 	Reproduce string `json:"reproduce,omitempty"`
 
@@ -154,15 +157,21 @@ type Cause struct {
 	Likelihood  string     `json:"likelihood"`
 	Title       string     `json:"title"`
 	Explanation string     `json:"explanation"`
-	Evidence    []Evidence `json:"evidence"`
-	Fix         *Fix       `json:"fix"`
+	// Why is the explanation's first sentence: the one line a first
+	// screen shows.
+	Why      string     `json:"why"`
+	Evidence []Evidence `json:"evidence"`
+	Fix      *Fix       `json:"fix"`
 	Check       string     `json:"check"`
 	Symptoms    []string   `json:"symptoms"`
 }
 
 // Fix is what to do about a cause.
 type Fix struct {
-	Summary string     `json:"summary"`
+	Summary string `json:"summary"`
+	// SameAsCorrected says the fix's request is the corrected request
+	// (printed once, not under every cause).
+	SameAsCorrected bool       `json:"same_as_corrected,omitempty"`
 	Before  []*Request `json:"before,omitempty"`
 	Request *Request   `json:"request"`
 	Curl    string     `json:"curl"`
@@ -217,6 +226,7 @@ func Build(rep *diagnose.Report, version string) *Model {
 		Causes:        []Cause{},
 		RuledOut:      []RuledOut{},
 		Notes:         []string{},
+		RequestsSent:  []string{},
 	}
 	cl := rep.Conclusion
 	m.Target = Target{ConversationID: cl.ConversationID, ParticipantID: cl.ParticipantID,
@@ -268,7 +278,7 @@ func Build(rep *diagnose.Report, version string) *Model {
 	}
 	for _, c := range rep.Causes {
 		wc := Cause{ID: c.ID, Rank: c.Rank, Likelihood: c.Likelihood.String(), Title: c.Title, Explanation: c.Explanation,
-			Evidence: refs(c.Evidence), Check: c.Check, Symptoms: nonNil(c.Symptoms)}
+			Why: FirstSentence(c.Explanation), Evidence: refs(c.Evidence), Check: c.Check, Symptoms: nonNil(c.Symptoms)}
 		if f := c.Fix; f != nil {
 			wf := &Fix{Summary: f.Summary, Request: request(f.Request), Curl: f.Curl, Notes: nonNil(f.Notes)}
 			for _, b := range f.Before {
@@ -297,6 +307,11 @@ func Build(rep *diagnose.Report, version string) *Model {
 			m.Corrected.Before = append(m.Corrected.Before, request(b))
 		}
 		m.Corrected.Notes = cl.CorrectedNotes
+		for i := range m.Causes {
+			if f := m.Causes[i].Fix; f != nil && f.Request != nil && !m.RequestOK && sameRequest(f.Request, m.Corrected) {
+				f.SameAsCorrected = true
+			}
+		}
 	}
 	m.Verdict.Status, m.Verdict.ExitCode, m.Verdict.Summary = rep.Verdict.Status, rep.Verdict.ExitCode, rep.Verdict.Summary
 	if ev.Replayed != "" {
@@ -307,9 +322,7 @@ func Build(rep *diagnose.Report, version string) *Model {
 		m.Notes = append(m.Notes, fmt.Sprintf("replayed offline from bundle %s: the evidence was recorded in %s mode%s", ev.Replayed, ev.Mode, when))
 	}
 	m.Notes = append(m.Notes, ev.Notes...)
-	if len(ev.Sent) > 0 {
-		m.Notes = append(m.Notes, "requests this check sent: "+strings.Join(ev.Sent, ", "))
-	}
+	m.RequestsSent = append(m.RequestsSent, ev.Sent...)
 	return m
 }
 
@@ -341,4 +354,38 @@ func statusText(code int) string {
 		return strconv.Itoa(code) + " " + t
 	}
 	return strconv.Itoa(code)
+}
+
+func sameRequest(a, b *Request) bool {
+	return a.Method == b.Method && a.URL == b.URL && string(a.Body) == string(b.Body)
+}
+
+// FirstSentence is the first sentence of a paragraph: up to the first
+// ". " that ends a sentence (not "e.g. ", not inside a quoted value or an
+// id), else the whole text.
+func FirstSentence(s string) string {
+	s = strings.TrimSpace(s)
+	depth, quoted := 0, false
+	for i := 0; i+1 < len(s); i++ {
+		switch c := s[i]; c {
+		case '"':
+			quoted = !quoted
+		case '(':
+			depth++
+		case ')':
+			if depth > 0 {
+				depth--
+			}
+		case '.', ':', '!', '?':
+			if c == ':' || quoted || depth > 0 || s[i+1] != ' ' {
+				continue
+			}
+			prev := s[max(0, i-4):i]
+			if strings.HasSuffix(prev, "e.g") || strings.HasSuffix(prev, "i.e") || strings.HasSuffix(prev, "etc") || strings.HasSuffix(prev, "vs") {
+				continue
+			}
+			return s[:i+1]
+		}
+	}
+	return s
 }

@@ -346,6 +346,7 @@ func writeReport(e *env, rep *diagnose.Report, o outputOptions, reproduce string
 		Format: o.Format, Verbose: o.Verbose, ShowSecrets: o.ShowSecrets, Version: e.Version, Reproduce: reproduce,
 		Color:   decideColor(o.Color, tty, e.Getenv),
 		Unicode: tty && e.Getenv("TERM") != "dumb",
+		Width:   reportWidth(e, w, tty),
 	}
 	err := report.Render(w, rep, ro)
 	if closer != nil {

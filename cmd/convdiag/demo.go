@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -80,7 +81,7 @@ func runDemo(ctx context.Context, e *env, sc sim.Scenario, out outputOptions, bu
 	defer func() {
 		fmt.Fprintf(e.Stderr, "convdiag demo: started a simulated Genesys org at %s (scenario %s), replayed the user's request (%s), then checked it live over HTTP (%s).\n",
 			d.base, sc.Name, d.replayed, sentSummary(d.rep))
-		if try := tryFix(sc.Name, d.rep.Conclusion); try != "" {
+		if try := tryFix(selfCommand(e.Args), sc.Name, d.rep.Conclusion); try != "" {
 			fmt.Fprintf(e.Stderr, "convdiag demo: try the fix against a simulated org that stays up:\n  %s\n", try)
 		}
 	}()
@@ -92,19 +93,38 @@ const tryAddr, tryToken = "127.0.0.1:8765", "demo-token"
 
 // tryFix is a one-liner that serves the scenario on a fixed address and
 // sends the corrected request (and any to send first) to it; "" when there
-// is nothing to send.
-func tryFix(scenario string, c diagnose.Conclusion) string {
-	if c.Corrected == nil {
+// is nothing to send or the request as sent was already right (the fix is
+// then a token, or a moment, the simulated org cannot give). self is how
+// the user runs convdiag. The token is a
+// shell variable, so that the line survives the redaction of everything
+// convdiag writes (a literal token would print as "<redacted>").
+func tryFix(self, scenario string, c diagnose.Conclusion) string {
+	if c.Corrected == nil || !c.Recommend || c.RequestOK {
 		return ""
 	}
-	parts := []string{fmt.Sprintf("convdiag sim --scenario %s --addr %s --access-token %s & sleep 1", scenario, tryAddr, tryToken)}
+	// go run compiles before it serves: give it longer.
+	wait := 2
+	if strings.HasPrefix(self, "go run") {
+		wait = 6
+	}
+	parts := []string{fmt.Sprintf("T=%s; %s sim --scenario %s --addr %s --access-token \"$T\" & sleep %d", tryToken, self, scenario, tryAddr, wait)}
 	for _, r := range append(append([]*diagnose.FixRequest{}, c.Before...), c.Corrected) {
 		local := *r
 		local.BaseURL = "http://" + tryAddr
 		curl := strings.ReplaceAll(local.Curl(), " \\\n  ", " ")
-		parts = append(parts, strings.ReplaceAll(curl, "$GENESYSCLOUD_ACCESS_TOKEN", tryToken)+" -w ' -> %{http_code}\\n'")
+		parts = append(parts, strings.ReplaceAll(curl, "$GENESYSCLOUD_ACCESS_TOKEN", "$T")+" -w ' -> %{http_code}\\n'")
 	}
 	return strings.Join(append(parts, "kill %1"), "; ")
+}
+
+// selfCommand is how the user ran convdiag: "go run ./cmd/convdiag" when
+// the binary is one go run built in a temporary directory, else
+// "convdiag".
+func selfCommand(args []string) string {
+	if len(args) > 0 && strings.Contains(filepath.ToSlash(args[0]), "/go-build") {
+		return "go run ./cmd/convdiag"
+	}
+	return "convdiag"
 }
 
 func demo(ctx context.Context, e *env, sc sim.Scenario, verbose bool, budget time.Duration) (*demoRun, error) {

@@ -5,9 +5,12 @@ import (
 	"net/http"
 	"os"
 	"runtime/debug"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/mattn/go-isatty"
+	"golang.org/x/term"
 
 	"github.com/convdiag/convdiag/report"
 )
@@ -24,6 +27,8 @@ type env struct {
 	Now func() time.Time
 	// IsTerminal reports whether a writer is a terminal.
 	IsTerminal func(io.Writer) bool
+	// TermWidth is a terminal's width in columns (0 when unknown).
+	TermWidth func(io.Writer) int
 	// HomeDir finds the user's home (for ~/.gc/config.toml).
 	HomeDir func() (string, error)
 	// Transport is the base HTTP transport of live checks.
@@ -47,6 +52,7 @@ func systemEnv() *env {
 		Getenv:     os.Getenv,
 		Now:        time.Now,
 		IsTerminal: isTerminal,
+		TermWidth:  termWidth,
 		HomeDir:    os.UserHomeDir,
 		Transport:  http.DefaultTransport.(*http.Transport).Clone(),
 		Version:    version(),
@@ -62,6 +68,33 @@ func isTerminal(w io.Writer) bool {
 	}
 	fd := f.Fd()
 	return isatty.IsTerminal(fd) || isatty.IsCygwinTerminal(fd)
+}
+
+// termWidth asks the terminal behind w for its width.
+func termWidth(w io.Writer) int {
+	f, ok := w.(*os.File)
+	if !ok {
+		return 0
+	}
+	cols, _, err := term.GetSize(int(f.Fd()))
+	if err != nil {
+		return 0
+	}
+	return cols
+}
+
+// reportWidth is the text report's width: the terminal's, else COLUMNS,
+// else report.DefaultWidth.
+func reportWidth(e *env, w io.Writer, tty bool) int {
+	if tty && e.TermWidth != nil {
+		if n := e.TermWidth(w); n > 0 {
+			return n
+		}
+	}
+	if n, err := strconv.Atoi(strings.TrimSpace(e.Getenv("COLUMNS"))); err == nil && n > 0 {
+		return n
+	}
+	return report.DefaultWidth
 }
 
 // buildVersion is set with -ldflags "-X main.buildVersion=v1.2.3".

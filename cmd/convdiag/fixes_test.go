@@ -2,11 +2,15 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -188,4 +192,72 @@ func participantEnded(t *testing.T, srv *httptest.Server, convID, pid string) bo
 	}
 	t.Fatalf("participant %s not in the conversation", pid)
 	return false
+}
+
+// TestDemoTryLineWorks: the one-liner a demo prints to try its fix, run by
+// bash as a user would paste it (on a free port, with the built binary),
+// gets 2xx for every request it sends. The line carries no "<redacted>":
+// the redaction of stderr must not break it.
+func TestDemoTryLineWorks(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and runs bash")
+	}
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("no bash")
+	}
+	if _, err := exec.LookPath("curl"); err != nil {
+		t.Skip("no curl")
+	}
+	bin := testBinary(t)
+	tried := 0
+	for _, sc := range sim.Scenarios() {
+		r := runCLI(t, nil, "", "demo", sc.Name)
+		i := strings.Index(r.Stderr, "try the fix against a simulated org that stays up:\n")
+		if i < 0 {
+			continue
+		}
+		line := strings.TrimSpace(strings.SplitN(r.Stderr[i:], "\n", 3)[1])
+		if strings.Contains(line, "<redacted>") {
+			t.Fatalf("%s: the try line was redacted into uselessness: %s", sc.Name, line)
+		}
+		tried++
+		t.Run(sc.Name, func(t *testing.T) {
+			port := freePort(t)
+			line := strings.ReplaceAll(line, tryAddr, "127.0.0.1:"+port)
+			line = strings.Replace(line, "convdiag sim", bin+" sim", 1)
+			// Wait for the port rather than a fixed sleep.
+			line = regexp.MustCompile(`sleep \d+`).ReplaceAllString(line, "for i in $(seq 100); do curl -s -o /dev/null http://127.0.0.1:"+port+"/ && break; sleep 0.05; done")
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			out, err := exec.CommandContext(ctx, bash, "-c", line).CombinedOutput()
+			if err != nil {
+				t.Fatalf("bash: %v\n%s", err, out)
+			}
+			codes := regexp.MustCompile(` -> (\d{3})`).FindAllStringSubmatch(string(out), -1)
+			if len(codes) == 0 {
+				t.Fatalf("no status printed:\n%s", out)
+			}
+			for _, c := range codes {
+				if c[1][0] != '2' {
+					t.Errorf("a request of the try line got %s:\n%s", c[1], out)
+				}
+			}
+		})
+	}
+	if tried == 0 {
+		t.Fatal("no demo printed a try line")
+	}
+}
+
+// freePort asks the kernel for a free loopback port.
+func freePort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	_, port, _ := net.SplitHostPort(l.Addr().String())
+	return port
 }

@@ -234,10 +234,7 @@ func TestInterruptEndsWithinASecond(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	bin := filepath.Join(t.TempDir(), "convdiag")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := testBinary(t)
 	pr, pw, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)

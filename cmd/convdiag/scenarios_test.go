@@ -11,10 +11,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unicode/utf8"
 
 	"mvdan.cc/sh/v3/shell"
 
 	"github.com/convdiag/convdiag/checks"
+	"github.com/convdiag/convdiag/diagnose/sim"
 )
 
 // scenarioRoot holds one folder per scenario: the evidence files, an args
@@ -180,12 +182,21 @@ func TestScenarios(t *testing.T) {
 			t.Parallel()
 			args := scenarioArgs(t, dir)
 			want := readWant(t, filepath.Join(dir, "want"))
+			narrow := runCLI(t, map[string]string{"COLUMNS": "80"}, "", append(append([]string{"check"}, args...), "--format", "text")...)
+			jr := runCLI(t, nil, "", append(append([]string{"check"}, args...), "--format", "json")...)
+			assertFirstScreen(t, narrow.Stdout, jr.Stdout, 80)
 			for _, f := range []struct{ format, golden string }{{"text", "golden.txt"}, {"markdown", "golden.md"}, {"json", "golden.json"}} {
 				r := runCLI(t, nil, "", append(append([]string{"check"}, args...), "--format", f.format)...)
 				if r.Code != want.Exit {
 					t.Errorf("--format %s: exit %d, want %d; stderr: %s", f.format, r.Code, want.Exit, r.Stderr)
 				}
-				checkGolden(t, filepath.Join(dir, f.golden), normalizePaths(r.Stdout, dir))
+				// A representative set of scenarios keeps full goldens
+				// (create an empty golden.txt and run -update to add one);
+				// every scenario is held to its want file and to the
+				// first-screen contract below.
+				if _, err := os.Stat(filepath.Join(dir, "golden.txt")); err == nil {
+					checkGolden(t, filepath.Join(dir, f.golden), normalizePaths(r.Stdout, dir))
+				}
 				if f.format != "json" {
 					continue
 				}
@@ -325,5 +336,91 @@ func assertFixesAgree(t *testing.T, out string) {
 				t.Errorf("%s says rename %q to %q; the corrected body is %s", c.ID, m[1], m[2], rep.Corrected.Body)
 			}
 		}
+	}
+}
+
+// assertFirstScreen holds a text report to DESIGN §5b: within the first 24
+// lines at 80 columns, the verdict, the top cause's id and title, and the
+// request that would have worked (its curl's first line) or why there is
+// none; no line wider than the width but a URL or curl line; ruled-out
+// causes counted, not listed.
+func assertFirstScreen(t *testing.T, text, jsonOut string, width int) {
+	t.Helper()
+	var rep struct {
+		Causes []struct {
+			ID, Title string
+		} `json:"causes"`
+		RuledOut  []struct{ ID string } `json:"ruled_out"`
+		Corrected *struct {
+			Curl string `json:"curl"`
+		} `json:"corrected_request"`
+		RequestOK     bool   `json:"request_ok"`
+		NothingToSend string `json:"nothing_to_send"`
+		Verdict       struct{ Status string } `json:"verdict"`
+	}
+	if err := json.Unmarshal([]byte(jsonOut), &rep); err != nil {
+		t.Fatalf("json: %v", err)
+	}
+	lines := strings.Split(text, "\n")
+	screen := strings.Join(lines[:min(24, len(lines))], "\n")
+	verdict := map[string]string{"causes-found": "CAUSES FOUND", "no-cause-found": "NO CAUSE FOUND", "incomplete": "INCOMPLETE"}[rep.Verdict.Status]
+	if !strings.Contains(lines[0], verdict) {
+		t.Errorf("first line %q lacks the verdict %q", lines[0], verdict)
+	}
+	if len(rep.Causes) > 0 {
+		top := rep.Causes[0]
+		if !strings.Contains(screen, top.ID) || !strings.Contains(strings.Join(strings.Fields(screen), " "), top.Title) {
+			t.Errorf("the first screen lacks the top cause %s (%s):\n%s", top.ID, top.Title, screen)
+		}
+	}
+	switch {
+	case rep.Corrected != nil && !rep.RequestOK:
+		first := strings.SplitN(rep.Corrected.Curl, "\n", 2)[0]
+		if !strings.Contains(screen, first) {
+			t.Errorf("the first screen lacks the request that would have worked (%s):\n%s", first, screen)
+		}
+	case rep.NothingToSend != "":
+		if !strings.Contains(screen, "Nothing to send") {
+			t.Errorf("the first screen does not say there is nothing to send:\n%s", screen)
+		}
+	case rep.RequestOK:
+		if !strings.Contains(screen, "The request itself") {
+			t.Errorf("the first screen does not say the request was right:\n%s", screen)
+		}
+	}
+	for i, l := range lines {
+		trimmed := strings.TrimSpace(l)
+		curlLine := strings.HasPrefix(trimmed, "curl ") || strings.HasPrefix(trimmed, "-H ") || strings.HasPrefix(trimmed, "--data") || strings.Contains(trimmed, "; curl ")
+		// A URL or request path is one unbreakable word, kept whole for
+		// copying.
+		pathWord := false
+		for _, f := range strings.Fields(l) {
+			pathWord = pathWord || strings.Contains(f, "/api/v2/") && len(f) > 40
+		}
+		if w := utf8.RuneCountInString(l); w > width && !curlLine && !pathWord && !strings.Contains(l, "://") {
+			t.Errorf("line %d is %d columns wide (not a URL or curl line): %q", i+1, w, l)
+		}
+	}
+	for _, r := range rep.RuledOut {
+		if strings.Contains(text, r.ID+": ") {
+			t.Errorf("ruled-out cause %s is listed without -v", r.ID)
+		}
+	}
+}
+
+// TestDemoFirstScreen: `COLUMNS=80 convdiag demo SCENARIO` answers on its
+// first screen for every built-in scenario (DESIGN §5b).
+func TestDemoFirstScreen(t *testing.T) {
+	for _, sc := range sim.Scenarios() {
+		sc := sc
+		t.Run(sc.Name, func(t *testing.T) {
+			t.Parallel()
+			text := runCLI(t, map[string]string{"COLUMNS": "80"}, "", "demo", sc.Name)
+			js := runCLI(t, nil, "", "demo", sc.Name, "--format", "json")
+			if text.Code != js.Code {
+				t.Fatalf("exit %d (text) vs %d (json)", text.Code, js.Code)
+			}
+			assertFirstScreen(t, text.Stdout, js.Stdout, 80)
+		})
 	}
 }

@@ -198,8 +198,8 @@ var MediaParticipantRequest = &BodyContract{
 // POST /api/v2/conversations/{id}/disconnect. The public reference documents
 // no body for that endpoint.
 var SeedDisconnectBody = &BodyContract{
-	Model:    "(forum post) disconnect request",
-	Basis:    "the contract described in the forum post (not in the public reference)",
+	Model:    "the undocumented participantId body recipe",
+	Basis:    "the undocumented participantId body recipe",
 	Believed: true,
 	Fields: []Field{
 		{Name: "participantId", Type: TypeString, Target: true,
