@@ -532,7 +532,6 @@ func varNotes(r *Request) []string {
 	return fr.VarNotes()
 }
 
-
 func writeRequest(w io.Writer, r *Request, indent string) {
 	fmt.Fprintf(w, "%s%s %s\n", indent, r.Method, r.URL)
 	if len(r.Body) > 0 {

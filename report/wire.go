@@ -152,18 +152,18 @@ type Check struct {
 
 // Cause is one ranked cause.
 type Cause struct {
-	ID          string     `json:"id"`
-	Rank        int        `json:"rank"`
-	Likelihood  string     `json:"likelihood"`
-	Title       string     `json:"title"`
-	Explanation string     `json:"explanation"`
+	ID          string `json:"id"`
+	Rank        int    `json:"rank"`
+	Likelihood  string `json:"likelihood"`
+	Title       string `json:"title"`
+	Explanation string `json:"explanation"`
 	// Why is the explanation's first sentence: the one line a first
 	// screen shows.
 	Why      string     `json:"why"`
 	Evidence []Evidence `json:"evidence"`
 	Fix      *Fix       `json:"fix"`
-	Check       string     `json:"check"`
-	Symptoms    []string   `json:"symptoms"`
+	Check    string     `json:"check"`
+	Symptoms []string   `json:"symptoms"`
 }
 
 // Fix is what to do about a cause.
@@ -172,10 +172,10 @@ type Fix struct {
 	// SameAsCorrected says the fix's request is the corrected request
 	// (printed once, not under every cause).
 	SameAsCorrected bool       `json:"same_as_corrected,omitempty"`
-	Before  []*Request `json:"before,omitempty"`
-	Request *Request   `json:"request"`
-	Curl    string     `json:"curl"`
-	Notes   []string   `json:"notes"`
+	Before          []*Request `json:"before,omitempty"`
+	Request         *Request   `json:"request"`
+	Curl            string     `json:"curl"`
+	Notes           []string   `json:"notes"`
 }
 
 // Request is a request that would work.

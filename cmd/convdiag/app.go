@@ -103,7 +103,7 @@ func onUsageError(c *cli.Context, err error, _ bool) error {
 func newApp(e *env) *cli.App {
 	app := &cli.App{
 		Name:  "convdiag",
-		Usage: "explain why a Genesys Cloud request to drop one participant fails, and print the request that works",
+		Usage: "explain why a Genesys Cloud request to drop a participant fails; print one that works",
 		Description: "convdiag runs a chain of checks (request line, body shape, token, conversation, participant\n" +
 			"provenance, participant state) over the evidence of a failed request, ranks the likely causes,\n" +
 			"and prints the corrected request. Start with `convdiag demo`.",
@@ -122,25 +122,21 @@ func newApp(e *env) *cli.App {
 		// File names may contain commas: repeat a flag instead.
 		DisableSliceFlagSeparator: true,
 		Commands: []*cli.Command{
-			withHelp(checkCommand(e)),
-			withHelp(demoCommand(e)),
-			withHelp(simCommand(e)),
-			withHelp(explainCommand(e)),
-			withHelp(&cli.Command{
-				Name:  "version",
-				Usage: "print the version",
-				Action: func(c *cli.Context) error {
-					fmt.Fprintf(e.Stdout, "convdiag %s\n", e.Version)
-					return nil
-				},
-			}),
+			withHelp(e, checkCommand(e)),
+			withHelp(e, demoCommand(e)),
+			withHelp(e, simCommand(e)),
+			withHelp(e, explainCommand(e)),
+			withHelp(e, versionCommand(e)),
+			withHelp(e, completionCommand(e)),
 		},
+		EnableBashCompletion: true,
+		BashComplete:         completer(e, func(c *cli.Context) []cli.Flag { return c.App.Flags }, completeCommands),
 		Action: func(c *cli.Context) error {
 			if c.Bool("help") {
 				return cli.ShowAppHelp(c)
 			}
 			if c.Args().Len() > 0 {
-				return usageErr("unknown command %q (commands: check, demo, sim, explain, version)", c.Args().First())
+				return unknownCommand(c.App, c.Args().First())
 			}
 			return cli.ShowAppHelp(c)
 		},
@@ -152,8 +148,9 @@ func newHelpFlag() *cli.BoolFlag {
 	return &cli.BoolFlag{Name: "help", Aliases: []string{"h"}, Usage: "show help"}
 }
 
-// withHelp gives a command its own --help flag.
-func withHelp(cmd *cli.Command) *cli.Command {
+// withHelp gives a command its own --help flag and completion.
+func withHelp(e *env, cmd *cli.Command) *cli.Command {
+	cmd.BashComplete = completer(e, commandFlags, positionalCompletion[cmd.Name])
 	cmd.HideHelp, cmd.HideHelpCommand = true, true
 	cmd.Flags = append(cmd.Flags, newHelpFlag())
 	action := cmd.Action
@@ -164,6 +161,11 @@ func withHelp(cmd *cli.Command) *cli.Command {
 		return action(c)
 	}
 	return cmd
+}
+
+// positionalCompletion offers each command's positional words.
+var positionalCompletion = map[string]func(*cli.Context){
+	"demo": completeScenarios, "explain": completeCauses, "completion": completeShells,
 }
 
 // noArgs refuses positional arguments (a flag after one is not parsed by
@@ -183,7 +185,8 @@ func decodeJSON(r io.Reader, v any) error { return json.NewDecoder(io.LimitReade
 // v2 stops reading flags at the first positional word). A flag that takes a
 // value keeps it; "--" ends the flags as usual.
 func permuteArgs(app *cli.App, args []string) []string {
-	if len(args) < 2 {
+	// Shell completion reads its flag as the last word: leave it there.
+	if len(args) < 2 || args[len(args)-1] == "--generate-bash-completion" {
 		return args
 	}
 	var cmd *cli.Command
@@ -196,6 +199,10 @@ func permuteArgs(app *cli.App, args []string) []string {
 	}
 	if cmd == nil {
 		return args
+	}
+	// `convdiag explain ID --help` is help for explain, whatever ID is.
+	if helpRequested(args[at+1:]) {
+		return append(append([]string{}, args[:at+1]...), "--help")
 	}
 	takesValue := map[string]bool{}
 	for _, f := range cmd.Flags {

@@ -96,11 +96,14 @@ func checkFlags() []cli.Flag {
 
 const checkDescription = `Examples:
    # offline, from the files attached to a ticket
-   convdiag check --request 'POST https://api.mypurecloud.com/api/v2/conversations/C/disconnect' \
-     --body body.json --status 409 --response error.json --conversation-json conversation.json
+   convdiag check \
+     --request 'POST https://api.mypurecloud.com/api/v2/conversations/C/disconnect' \
+     --body body.json --status 409 --response error.json \
+     --conversation-json conversation.json
 
    # dry run: judge a request and body before sending it
-   convdiag check --dry-run --request 'PATCH /api/v2/conversations/calls/C/participants/P' --body '{"state":"disconnected"}'
+   convdiag check --dry-run --request 'PATCH /api/v2/conversations/calls/C/participants/P' \
+     --body '{"state":"disconnected"}'
 
    # live, against the org (read-only: only GETs, plus the token request)
    convdiag check --region eu-central-1 --conversation C --participant P --body body.json

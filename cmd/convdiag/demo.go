@@ -28,7 +28,7 @@ const demoClientID, demoClientSecret = "demo-client", "demo-secret"
 func demoCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:      "demo",
-		Usage:     "diagnose a built-in case live against the simulated org (default: the forum post's 409)",
+		Usage:     "diagnose a built-in case live against the simulated org (default: the seed 409)",
 		UsageText: "convdiag demo [flags] [SCENARIO]",
 		Description: `Starts the simulated org on 127.0.0.1, replays the user's failing request against it (as
 the user did), then runs the same code path as a live ` + "`convdiag check`" + ` (real HTTP, a real OAuth

@@ -2,10 +2,9 @@ package main
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
-	"github.com/agnivade/levenshtein"
+	"github.com/convdiag/convdiag/diagnose/suggest"
 	"github.com/urfave/cli/v2"
 
 	"github.com/convdiag/convdiag/checks"
@@ -66,21 +65,12 @@ func explainOne(e *env, id string) error {
 }
 
 func suggestCause(id string) string {
-	type cand struct {
-		id string
-		d  int
-	}
-	var cs []cand
+	var ids []string
 	for _, ci := range checks.Catalogue {
-		d := levenshtein.ComputeDistance(strings.ToLower(id), ci.ID)
-		if strings.HasSuffix(ci.ID, "."+strings.ToLower(id)) {
-			d = 0
-		}
-		cs = append(cs, cand{ci.ID, d})
+		ids = append(ids, ci.ID)
 	}
-	sort.SliceStable(cs, func(i, j int) bool { return cs[i].d < cs[j].d })
-	if len(cs) > 0 && cs[0].d <= 6 {
-		return fmt.Sprintf(" (did you mean %q?)", cs[0].id)
+	if best := suggest.Closest(id, ids); best != "" {
+		return fmt.Sprintf(" (did you mean %q?)", best)
 	}
 	return ""
 }

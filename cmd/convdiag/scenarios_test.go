@@ -354,8 +354,8 @@ func assertFirstScreen(t *testing.T, text, jsonOut string, width int) {
 		Corrected *struct {
 			Curl string `json:"curl"`
 		} `json:"corrected_request"`
-		RequestOK     bool   `json:"request_ok"`
-		NothingToSend string `json:"nothing_to_send"`
+		RequestOK     bool                    `json:"request_ok"`
+		NothingToSend string                  `json:"nothing_to_send"`
 		Verdict       struct{ Status string } `json:"verdict"`
 	}
 	if err := json.Unmarshal([]byte(jsonOut), &rep); err != nil {

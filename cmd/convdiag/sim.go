@@ -19,12 +19,15 @@ func simCommand(e *env) *cli.Command {
 		Usage:     "serve a simulated Genesys Cloud org on loopback for curl, SDKs and convdiag",
 		UsageText: "convdiag sim [flags]",
 		Description: `Serves POST /oauth/token, GET /api/v2/tokens/me, GET /api/v2/conversations/{id},
-GET /api/v2/conversations/calls/{id}, POST /api/v2/conversations/{id}/disconnect (the forum
-post's contract) and PATCH /api/v2/conversations[/MEDIA]/{id}/participants/{pid}.
+GET /api/v2/conversations/calls/{id}, the analytics details of a conversation,
+POST /api/v2/conversations/{id}/disconnect (the undocumented participantId body recipe),
+PATCH /api/v2/conversations[/MEDIA]/{id}/participants/{pid} and DELETE .../consult,
+answering with Genesys's documented error codes.
 The first line on stdout is the base URL; it serves until interrupted, then exits 0.
 
    convdiag sim --scenario stale-leg
-   convdiag sim --conversation-json saved.json --token-info-json tokens-me.json --request-log log.jsonl`,
+   convdiag sim --conversation-json saved.json --token-info-json tokens-me.json \
+     --request-log log.jsonl`,
 		OnUsageError: onUsageError,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "scenario", Usage: "built-in scenario to serve (default: " + sim.DefaultScenario + "; --list shows them)"},
@@ -163,12 +166,29 @@ func runSim(c *cli.Context, e *env) error {
 	base := run.URL
 	fmt.Fprintln(e.Stdout, base)
 	fmt.Fprintf(e.Stderr, "convdiag sim: serving %s at %s\n", what, base)
+	creds := simHintCredentials(opts)
 	for _, id := range org.ConversationIDs() {
-		fmt.Fprintf(e.Stderr, "  conversation %s  (convdiag check --api-base %s --client-id x --client-secret y --conversation %s ...)\n", id, base, id)
+		fmt.Fprintf(e.Stderr, "  conversation %s  (convdiag check --api-base %s %s --conversation %s ...)\n", id, base, creds, id)
+	}
+	switch {
+	case opts.ClientID != "":
+		fmt.Fprintln(e.Stderr, "  (SIM_CLIENT_SECRET: the --client-secret given to sim; any other pair is refused)")
 	}
 	fmt.Fprintln(e.Stderr, "  interrupt (Ctrl-C) to stop")
 	<-c.Context.Done()
 	run.Close()
 	fmt.Fprintln(e.Stderr, "convdiag sim: stopped")
 	return nil
+}
+
+// simHintCredentials are credentials the simulated org accepts, for the
+// hint it prints: any pair when none were configured, else the configured
+// client id with its secret named, not printed (stderr is
+// redacted, and the user knows what they gave).
+func simHintCredentials(o sim.Options) string {
+	switch {
+	case o.ClientID != "":
+		return "--client-id " + shellWord(o.ClientID) + " --client-secret \"$SIM_CLIENT_SECRET\""
+	}
+	return "--client-id x --client-secret y"
 }

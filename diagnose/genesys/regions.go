@@ -1,12 +1,11 @@
 package genesys
 
 import (
+	"github.com/convdiag/convdiag/diagnose/suggest"
+
 	"fmt"
 	"net/url"
-	"sort"
 	"strings"
-
-	"github.com/agnivade/levenshtein"
 )
 
 // Region is one Genesys Cloud region: its AWS-style key and its domain. The
@@ -105,19 +104,12 @@ func IsAPIHost(host string) (Region, bool) {
 }
 
 func suggestRegion(v string) string {
-	type cand struct {
-		name string
-		d    int
-	}
-	var cs []cand
+	var names []string
 	for _, r := range Regions {
-		for _, name := range []string{r.Key, r.Domain} {
-			cs = append(cs, cand{name, levenshtein.ComputeDistance(v, name)})
-		}
+		names = append(names, r.Key, r.Domain)
 	}
-	sort.SliceStable(cs, func(i, j int) bool { return cs[i].d < cs[j].d })
-	if len(cs) > 0 && cs[0].d <= 3 {
-		return fmt.Sprintf("; did you mean %q?", cs[0].name)
+	if best := suggest.Closest(v, names); best != "" {
+		return fmt.Sprintf("; did you mean %q?", best)
 	}
 	return "; known regions: " + strings.Join(RegionKeys(), ", ") + " (or a domain such as mypurecloud.de)"
 }

@@ -13,12 +13,12 @@
 package sim
 
 import (
+	"github.com/convdiag/convdiag/diagnose/suggest"
+
 	"embed"
 	"encoding/json"
 	"fmt"
 	"strings"
-
-	"github.com/agnivade/levenshtein"
 
 	"github.com/convdiag/convdiag/diagnose/genesys"
 )
@@ -76,13 +76,7 @@ func LookupScenario(name string) (Scenario, error) {
 		}
 		names = append(names, s.Name)
 	}
-	best, bestD := "", 1<<30
-	for _, n := range names {
-		if d := levenshtein.ComputeDistance(name, n); d < bestD {
-			best, bestD = n, d
-		}
-	}
-	if bestD <= 4 || strings.Contains(best, name) && name != "" {
+	if best := suggest.Closest(name, names); best != "" {
 		return Scenario{}, fmt.Errorf("unknown scenario %q; did you mean %q? (convdiag sim --list)", name, best)
 	}
 	return Scenario{}, fmt.Errorf("unknown scenario %q; scenarios: %s", name, strings.Join(names, ", "))
