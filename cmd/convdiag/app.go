@@ -37,6 +37,10 @@ func run(ctx context.Context, args []string, e *env) int {
 	if e.redactor == nil {
 		e.redactor = report.NewRedactor(givenSecrets(args, e.Getenv)...)
 	}
+	e.stderrTTY = e.IsTerminal(e.Stderr)
+	if e.stderrTTY && e.TermWidth != nil {
+		e.stderrWidth = e.TermWidth(e.Stderr)
+	}
 	if !containsArg(args, "--show-secrets") {
 		e.Stderr = e.redactor.Writer(e.Stderr)
 	}

@@ -42,6 +42,10 @@ type env struct {
 	// redactor removes secrets from everything written to stderr; run
 	// builds it from the command line and the environment.
 	redactor *report.Redactor
+	// stderrTTY and stderrWidth describe the real stderr (before the
+	// redacting wrapper hides it): a progress line is drawn only there.
+	stderrTTY   bool
+	stderrWidth int
 }
 
 func systemEnv() *env {

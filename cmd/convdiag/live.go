@@ -12,6 +12,7 @@ import (
 	"github.com/convdiag/convdiag/diagnose/collect"
 	"github.com/convdiag/convdiag/diagnose/genesys"
 	"github.com/convdiag/convdiag/diagnose/input"
+	"github.com/convdiag/convdiag/report"
 )
 
 // resolveSettings maps the check's flags onto the collector's settings and
@@ -48,6 +49,13 @@ func resolveSettings(e *env, o *checkOptions, ev *diagnose.Evidence) (*collect.R
 	return res, nil
 }
 
+// A progress line appears once a live read has waited progressDelay, and
+// is redrawn every progressTick.
+const (
+	progressDelay = 400 * time.Millisecond
+	progressTick  = 100 * time.Millisecond
+)
+
 // gatherLive runs the collector within the time budget. It is shared by
 // `check` and `demo`, so the demo exercises exactly the live path.
 func gatherLive(ctx context.Context, e *env, budget time.Duration, verbose bool, lv *collect.Live, ev *diagnose.Evidence) *diagnose.Evidence {
@@ -56,6 +64,16 @@ func gatherLive(ctx context.Context, e *env, budget time.Duration, verbose bool,
 		cfg.Logf = func(format string, args ...any) {
 			fmt.Fprintf(e.Stderr, "convdiag: "+format+"\n", args...)
 		}
+	}
+	if e.stderrTTY && !verbose {
+		// -v prints a line per attempt instead.
+		width := e.stderrWidth
+		if width <= 0 {
+			width = report.DefaultWidth
+		}
+		p := startProgress(e.Stderr, width, time.Now, progressDelay, progressTick)
+		cfg.Progress = p.Event
+		defer p.Stop()
 	}
 	if ev.ConversationID == "" {
 		ev.ConversationID = lv.ConvID

@@ -39,8 +39,41 @@ type ClientConfig struct {
 	MaxBody int64
 	// Logf receives one line per attempt (verbose mode); nil for none.
 	Logf func(format string, args ...any)
+	// Progress receives an event when a request starts, ends, or waits
+	// before a retry (a terminal's progress line); nil for none. It is
+	// called from the requests' goroutines.
+	Progress func(Progress)
 	// Sleep waits between attempts; nil means a timer that honours ctx.
 	Sleep func(ctx context.Context, d time.Duration) error
+}
+
+// Progress is one moment of a live read, for a progress display.
+type Progress struct {
+	Kind ProgressKind
+	// What is the request: "POST /oauth/token", "GET /api/v2/tokens/me".
+	What string
+	// Attempt counts from 1.
+	Attempt int
+	// Wait (ProgressWait) is how long until the next attempt, and Status
+	// what asked for it (429, 503; 0 for a network error).
+	Wait   time.Duration
+	Status int
+}
+
+// ProgressKind says what a Progress event is.
+type ProgressKind int
+
+// Progress kinds.
+const (
+	ProgressStart ProgressKind = iota
+	ProgressDone
+	ProgressWait
+)
+
+func (c ClientConfig) progress(p Progress) {
+	if c.Progress != nil {
+		c.Progress(p)
+	}
 }
 
 // Client is a read-only Genesys Cloud API client. It can fetch a token and
@@ -252,8 +285,11 @@ func (s *tokenSource) fetch(ctx context.Context) (*oauth2.Token, error) {
 	cc := clientcredentials.Config{ClientID: s.cfg.ClientID, ClientSecret: s.cfg.ClientSecret, TokenURL: s.cfg.TokenURL, AuthStyle: oauth2.AuthStyleInHeader}
 	ctx = context.WithValue(ctx, oauth2.HTTPClient, s.httpc)
 	var last *TokenError
+	what := "POST " + pathOf(s.cfg.TokenURL)
+	defer s.cfg.progress(Progress{Kind: ProgressDone, What: what})
 	for attempt := 1; attempt <= s.cfg.MaxAttempts; attempt++ {
 		start := time.Now()
+		s.cfg.progress(Progress{Kind: ProgressStart, What: what, Attempt: attempt})
 		tok, err := cc.Token(ctx)
 		if err == nil {
 			s.logf("POST %s -> 200 (%s)", s.cfg.TokenURL, time.Since(start).Round(time.Millisecond))
@@ -285,7 +321,11 @@ func (s *tokenSource) fetch(ctx context.Context) (*oauth2.Token, error) {
 				wait = d
 			}
 		}
-		if !fits(ctx, wait) || s.cfg.Sleep(ctx, wait) != nil {
+		if !fits(ctx, wait) {
+			break
+		}
+		s.cfg.progress(Progress{Kind: ProgressWait, What: what, Attempt: attempt, Wait: wait, Status: te.Status})
+		if s.cfg.Sleep(ctx, wait) != nil {
 			break
 		}
 	}
@@ -368,9 +408,19 @@ func (c *Client) Get(ctx context.Context, path string) (*Result, error) {
 	u := *c.api
 	u.Path = strings.TrimSuffix(c.api.Path, "/") + path
 	full := u.String()
+	what := "GET " + u.Path
+	defer c.cfg.progress(Progress{Kind: ProgressDone, What: what})
+	wait := func(attempt int, d time.Duration, status int) bool {
+		if !fits(ctx, d) {
+			return false
+		}
+		c.cfg.progress(Progress{Kind: ProgressWait, What: what, Attempt: attempt, Wait: d, Status: status})
+		return c.cfg.Sleep(ctx, d) == nil
+	}
 	refreshed := false
 	var last *Result
 	for attempt := 1; ; attempt++ {
+		c.cfg.progress(Progress{Kind: ProgressStart, What: what, Attempt: attempt})
 		res, err := c.attempt(ctx, full)
 		if err != nil {
 			ge := &GetError{URL: full, Attempts: attempt, Err: err}
@@ -395,7 +445,7 @@ func (c *Client) Get(ctx context.Context, path string) (*Result, error) {
 			if ge.Unreachable || attempt >= c.cfg.MaxAttempts {
 				return nil, ge
 			}
-			if wait := backoff(attempt); !fits(ctx, wait) || c.cfg.Sleep(ctx, wait) != nil {
+			if !wait(attempt, backoff(attempt), 0) {
 				ge.BudgetSpent = true
 				return nil, ge
 			}
@@ -418,11 +468,11 @@ func (c *Client) Get(ctx context.Context, path string) (*Result, error) {
 			if res.Status != http.StatusTooManyRequests && attempt >= c.cfg.MaxAttempts || attempt >= maxRateLimitedAttempts {
 				return res, nil
 			}
-			wait := backoff(attempt)
-			if d, ok := retryAfter(res.Header); ok {
-				wait = max(d, minRetryWait)
+			d := backoff(attempt)
+			if ra, ok := retryAfter(res.Header); ok {
+				d = max(ra, minRetryWait)
 			}
-			if !fits(ctx, wait) || c.cfg.Sleep(ctx, wait) != nil {
+			if !wait(attempt, d, res.Status) {
 				res.BudgetSpent = true
 				return res, nil
 			}
@@ -520,4 +570,13 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// pathOf is a URL's path ("/oauth/token"), or the URL when it does not
+// parse.
+func pathOf(raw string) string {
+	if u, err := url.Parse(raw); err == nil && u.Path != "" {
+		return u.Path
+	}
+	return raw
 }

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/convdiag/convdiag/diagnose/genesys"
+	"github.com/convdiag/convdiag/report"
+)
+
+// progressLine is the one self-clearing stderr line a terminal shows while
+// live reads wait: what is being fetched, which attempt, a Retry-After
+// countdown. It appears only once a read has taken longer than delay, and
+// is erased before anything else is written.
+//
+// Hand-written rather than a spinner library: the line's text follows the
+// requests in flight, it writes through the redacting stderr writer (the
+// libraries insist on an *os.File to decide whether they may draw), and a
+// test can drive it.
+type progressLine struct {
+	w     io.Writer
+	width int
+	now   func() time.Time
+	delay time.Duration
+
+	mu       sync.Mutex
+	inflight map[string]*progressItem
+	started  time.Time
+	drawn    bool
+	stop     chan struct{}
+	stopped  chan struct{}
+}
+
+type progressItem struct {
+	attempt   int
+	waitUntil time.Time
+	status    int
+}
+
+// startProgress starts redrawing every tick; Stop erases the line.
+func startProgress(w io.Writer, width int, now func() time.Time, delay, tick time.Duration) *progressLine {
+	p := &progressLine{w: w, width: max(width, 20), now: now, delay: delay, inflight: map[string]*progressItem{}, started: now(),
+		stop: make(chan struct{}), stopped: make(chan struct{})}
+	go func() {
+		defer close(p.stopped)
+		t := time.NewTicker(tick)
+		defer t.Stop()
+		for {
+			select {
+			case <-p.stop:
+				return
+			case <-t.C:
+				p.draw()
+			}
+		}
+	}()
+	return p
+}
+
+// Event records a client's progress event.
+func (p *progressLine) Event(ev genesys.Progress) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch ev.Kind {
+	case genesys.ProgressStart:
+		p.inflight[ev.What] = &progressItem{attempt: ev.Attempt}
+	case genesys.ProgressWait:
+		p.inflight[ev.What] = &progressItem{attempt: ev.Attempt, waitUntil: p.now().Add(ev.Wait), status: ev.Status}
+	case genesys.ProgressDone:
+		delete(p.inflight, ev.What)
+	}
+}
+
+// text is the line without terminal control: "reading the org (3.2s):
+// GET /api/v2/tokens/me, GET /api/v2/conversations/3f1c2a9e… (retry 2
+// after 429, 3s)".
+func (p *progressLine) text() string {
+	now := p.now()
+	keys := make([]string, 0, len(p.inflight))
+	for k := range p.inflight {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var parts []string
+	for _, k := range keys {
+		it := p.inflight[k]
+		s := report.ShortenIDs(strings.Replace(k, " /api/v2/", " ", 1), "…")
+		switch {
+		case !it.waitUntil.IsZero():
+			why := "a network error"
+			if it.status != 0 {
+				why = fmt.Sprint(it.status)
+			}
+			left := max(it.waitUntil.Sub(now), 0).Round(time.Second)
+			s += fmt.Sprintf(" (%s; retry %d in %s)", why, it.attempt+1, left)
+		case it.attempt > 1:
+			s += fmt.Sprintf(" (attempt %d)", it.attempt)
+		}
+		parts = append(parts, s)
+	}
+	return fmt.Sprintf("reading the org (%s): %s", now.Sub(p.started).Round(100*time.Millisecond), strings.Join(parts, ", "))
+}
+
+func (p *progressLine) draw() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.inflight) == 0 || p.now().Sub(p.started) < p.delay {
+		if p.drawn && len(p.inflight) == 0 {
+			fmt.Fprint(p.w, "\r\x1b[K")
+			p.drawn = false
+		}
+		return
+	}
+	line := []rune(p.text())
+	if len(line) > p.width-1 {
+		line = append(line[:p.width-2], '…')
+	}
+	fmt.Fprintf(p.w, "\r\x1b[K%s", string(line))
+	p.drawn = true
+}
+
+// Stop ends the redrawing and erases the line.
+func (p *progressLine) Stop() {
+	close(p.stop)
+	<-p.stopped
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.drawn {
+		fmt.Fprint(p.w, "\r\x1b[K")
+		p.drawn = false
+	}
+}
