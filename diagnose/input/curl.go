@@ -168,69 +168,22 @@ func wordText(w *syntax.Word) string {
 }
 
 func curlArgs(args []string, readFile func(string) ([]byte, error)) (*Curl, error) {
-	c := &Curl{}
-	var data [][]byte
-	jsonData := false
-	method, get, head := "", false, false
+	p := &curlParser{c: &Curl{}, readFile: readFile}
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if a == "--" {
-			if i+1 < len(args) && c.URL == "" {
-				c.URL = args[i+1]
+			if i+1 < len(args) && p.c.URL == "" {
+				p.c.URL = args[i+1]
 			}
 			break
 		}
-		name, val, hasVal := a, "", false
-		switch {
-		case strings.HasPrefix(a, "--"):
-			if k, v, ok := strings.Cut(a, "="); ok {
-				name, val, hasVal = k, v, true
-			}
-		case strings.HasPrefix(a, "-") && len(a) > 1:
-			name = a[:2]
-			if len(a) > 2 {
-				if o, ok := curlOpts[name]; ok && o.hasArg {
-					val, hasVal = a[2:], true
-				} else {
-					// A bundle of flags without arguments (-sSL); the last
-					// may take one (-sSX PATCH).
-					for j := 1; j < len(a); j++ {
-						o, ok := curlOpts["-"+string(a[j])]
-						if !ok {
-							c.Warnings = append(c.Warnings, fmt.Sprintf("curl option -%c is not known to convdiag: ignored", a[j]))
-							continue
-						}
-						if o.hasArg {
-							name = "-" + string(a[j])
-							if j+1 < len(a) {
-								val, hasVal = a[j+1:], true
-							}
-							break
-						}
-						if o.kind == "get" {
-							get = true
-						}
-						if o.kind == "head" {
-							head = true
-						}
-						name = ""
-					}
-					if name == "" {
-						continue
-					}
-				}
-			}
-		default:
-			if c.URL == "" {
-				c.URL = a
-			} else {
-				c.Warnings = append(c.Warnings, fmt.Sprintf("extra argument %q: only the first URL is judged", a))
-			}
+		name, val, hasVal, ok := p.option(a)
+		if !ok {
 			continue
 		}
-		o, ok := curlOpts[name]
-		if !ok {
-			c.Warnings = append(c.Warnings, fmt.Sprintf("curl option %s is not known to convdiag: ignored (if it takes a value, the value may have been read as the URL)", name))
+		o, known := curlOpts[name]
+		if !known {
+			p.warn("curl option %s is not known to convdiag: ignored (if it takes a value, the value may have been read as the URL)", name)
 			continue
 		}
 		if o.hasArg && !hasVal {
@@ -240,121 +193,223 @@ func curlArgs(args []string, readFile func(string) ([]byte, error)) (*Curl, erro
 			i++
 			val = args[i]
 		}
-		switch o.kind {
-		case "method":
-			method = strings.ToUpper(val)
-		case "url":
-			c.URL = val
-		case "header":
-			k, v, ok := strings.Cut(val, ":")
-			if !ok {
-				if strings.HasSuffix(val, ";") {
-					k, v = strings.TrimSuffix(val, ";"), ""
-				} else {
-					c.Warnings = append(c.Warnings, fmt.Sprintf("header %q has no colon: ignored", val))
-					continue
-				}
-			}
-			c.Headers = append(c.Headers, redactHeader(strings.TrimSpace(k), strings.TrimSpace(v)))
-			if strings.EqualFold(strings.TrimSpace(k), "Authorization") {
-				c.AuthScheme = AuthScheme(strings.TrimSpace(v))
-			}
-		case "data", "data-raw", "data-binary", "data-urlencode", "json":
-			b := []byte(val)
-			if strings.HasPrefix(val, "@") && o.kind != "data-raw" {
-				name := val[1:]
-				if readFile == nil {
-					return nil, fmt.Errorf("%s %s: reading files is not available", a, val)
-				}
-				fb, err := readFile(name)
-				if errors.Is(err, ErrNotRead) {
-					c.Warnings = append(c.Warnings, fmt.Sprintf("%s @%s was not read: convdiag reads a pasted curl's @files only when they are regular files under the current directory, so the body sent is unknown", optName(a), name))
-					c.BodyUnread = true
-					continue
-				}
-				if err != nil {
-					return nil, fmt.Errorf("curl %s @%s: %v", optName(a), name, err)
-				}
-				b = fb
-				if o.kind == "data" {
-					// curl -d @file strips carriage returns and newlines.
-					b = bytes.ReplaceAll(bytes.ReplaceAll(b, []byte("\r"), nil), []byte("\n"), nil)
-				}
-			}
-			if o.kind == "data-urlencode" {
-				c.Warnings = append(c.Warnings, "--data-urlencode: the value was judged as written, before URL-encoding")
-			}
-			if o.kind == "json" {
-				jsonData = true
-			}
-			data = append(data, b)
-		case "user":
-			c.Headers = append(c.Headers, diagnose.Header{Name: "Authorization", Value: "Basic " + redactedValue})
-			c.AuthScheme = "Basic"
-		case "bearer":
-			c.Headers = append(c.Headers, diagnose.Header{Name: "Authorization", Value: "Bearer " + redactedValue})
-			c.AuthScheme = "Bearer"
-		case "cookie":
-			c.Headers = append(c.Headers, diagnose.Header{Name: "Cookie", Value: redactedValue})
-		case "get":
-			get = true
-		case "head":
-			head = true
-		case "unsupported-form":
-			c.Warnings = append(c.Warnings, fmt.Sprintf("curl option %s (multipart form) is not supported: the form part %q was not judged", name, val))
-		case "unsupported-upload":
-			c.Warnings = append(c.Warnings, fmt.Sprintf("curl option %s (upload a file) is not supported: ignored", name))
-		case "proxy":
-			c.Warnings = append(c.Warnings, fmt.Sprintf("the request went through a proxy (%s): the proxy may alter it", name))
-		case "agent", "referer", "ignore":
+		if err := p.apply(o, name, a, val); err != nil {
+			return nil, err
 		}
 	}
-	if c.URL == "" {
+	if p.c.URL == "" {
 		return nil, errors.New("the curl command has no URL")
 	}
-	if len(data) > 0 {
-		sep := []byte("&")
-		hasCT := false
-		for _, h := range c.Headers {
-			hasCT = hasCT || strings.EqualFold(h.Name, "Content-Type")
+	p.finishBody()
+	p.finishMethod()
+	return p.c, nil
+}
+
+// curlParser is the state of reading one curl command's arguments.
+type curlParser struct {
+	c        *Curl
+	readFile func(string) ([]byte, error)
+	data     [][]byte
+	jsonData bool
+	method   string
+	get      bool
+	head     bool
+}
+
+func (p *curlParser) warn(format string, args ...any) {
+	p.c.Warnings = append(p.c.Warnings, fmt.Sprintf(format, args...))
+}
+
+// option splits one argument into an option name and its inline value
+// ("--data=x", "-XPATCH", "-sSX" whose X takes the next word). A word that
+// is not an option is the URL; ok is false when nothing is left to apply.
+func (p *curlParser) option(a string) (name, val string, hasVal, ok bool) {
+	switch {
+	case strings.HasPrefix(a, "--"):
+		if k, v, cut := strings.Cut(a, "="); cut {
+			return k, v, true, true
 		}
-		switch {
-		case jsonData:
-			sep = nil
-			if !hasCT {
-				c.Headers = append(c.Headers, diagnose.Header{Name: "Content-Type", Value: "application/json"})
+		return a, "", false, true
+	case strings.HasPrefix(a, "-") && len(a) > 1:
+		name = a[:2]
+		if len(a) == 2 {
+			return name, "", false, true
+		}
+		if o, known := curlOpts[name]; known && o.hasArg {
+			return name, a[2:], true, true
+		}
+		return p.bundle(a)
+	}
+	if p.c.URL == "" {
+		p.c.URL = a
+	} else {
+		p.warn("extra argument %q: only the first URL is judged", a)
+	}
+	return "", "", false, false
+}
+
+// bundle reads a bundle of single-letter switches (-sSL); the last may
+// take a value (-sSX PATCH, -sSXPATCH).
+func (p *curlParser) bundle(a string) (name, val string, hasVal, ok bool) {
+	for j := 1; j < len(a); j++ {
+		o, known := curlOpts["-"+string(a[j])]
+		if !known {
+			p.warn("curl option -%c is not known to convdiag: ignored", a[j])
+			continue
+		}
+		if o.hasArg {
+			if j+1 < len(a) {
+				return "-" + string(a[j]), a[j+1:], true, true
 			}
-		case !hasCT && !get:
-			// What curl sends for -d without a Content-Type header.
-			c.Headers = append(c.Headers, diagnose.Header{Name: "Content-Type", Value: "application/x-www-form-urlencoded (curl's default for -d)"})
+			return "-" + string(a[j]), "", false, true
 		}
-		body := bytes.Join(data, sep)
-		if get {
-			u, err := url.Parse(c.URL)
-			if err == nil {
-				if u.RawQuery != "" {
-					u.RawQuery += "&"
-				}
-				u.RawQuery += string(body)
-				c.URL = u.String()
-			}
-		} else {
-			c.Body, c.HasBody = body, true
+		switch o.kind {
+		case "get":
+			p.get = true
+		case "head":
+			p.head = true
 		}
+	}
+	return "", "", false, false
+}
+
+// apply records one option with its value; a is the argument as written.
+func (p *curlParser) apply(o curlOpt, name, a, val string) error {
+	c := p.c
+	switch o.kind {
+	case "method":
+		p.method = strings.ToUpper(val)
+	case "url":
+		c.URL = val
+	case "header":
+		p.header(val)
+	case "data", "data-raw", "data-binary", "data-urlencode", "json":
+		return p.dataOption(o, a, val)
+	case "user":
+		c.Headers = append(c.Headers, diagnose.Header{Name: "Authorization", Value: "Basic " + redactedValue})
+		c.AuthScheme = "Basic"
+	case "bearer":
+		c.Headers = append(c.Headers, diagnose.Header{Name: "Authorization", Value: "Bearer " + redactedValue})
+		c.AuthScheme = "Bearer"
+	case "cookie":
+		c.Headers = append(c.Headers, diagnose.Header{Name: "Cookie", Value: redactedValue})
+	case "get":
+		p.get = true
+	case "head":
+		p.head = true
+	case "unsupported-form":
+		p.warn("curl option %s (multipart form) is not supported: the form part %q was not judged", name, val)
+	case "unsupported-upload":
+		p.warn("curl option %s (upload a file) is not supported: ignored", name)
+	case "proxy":
+		p.warn("the request went through a proxy (%s): the proxy may alter it", name)
+	case "agent", "referer", "ignore":
+	}
+	return nil
+}
+
+// header records -H "Name: value", redacting a credential.
+func (p *curlParser) header(val string) {
+	k, v, ok := strings.Cut(val, ":")
+	if !ok {
+		if !strings.HasSuffix(val, ";") {
+			p.warn("header %q has no colon: ignored", val)
+			return
+		}
+		k, v = strings.TrimSuffix(val, ";"), ""
+	}
+	p.c.Headers = append(p.c.Headers, redactHeader(strings.TrimSpace(k), strings.TrimSpace(v)))
+	if strings.EqualFold(strings.TrimSpace(k), "Authorization") {
+		p.c.AuthScheme = AuthScheme(strings.TrimSpace(v))
+	}
+}
+
+// dataOption records -d and its kin; @file is read only through readFile,
+// which reads regular files under the current directory (else the body
+// is unknown, and the report says why).
+func (p *curlParser) dataOption(o curlOpt, a, val string) error {
+	b := []byte(val)
+	if strings.HasPrefix(val, "@") && o.kind != "data-raw" {
+		name := val[1:]
+		if p.readFile == nil {
+			return fmt.Errorf("%s %s: reading files is not available", a, val)
+		}
+		fb, err := p.readFile(name)
+		if errors.Is(err, ErrNotRead) {
+			p.warn("%s @%s was not read: convdiag reads a pasted curl's @files only when they are regular files under the current directory, so the body sent is unknown", optName(a), name)
+			p.c.BodyUnread = true
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("curl %s @%s: %v", optName(a), name, err)
+		}
+		b = fb
+		if o.kind == "data" {
+			// curl -d @file strips carriage returns and newlines.
+			b = bytes.ReplaceAll(bytes.ReplaceAll(b, []byte("\r"), nil), []byte("\n"), nil)
+		}
+	}
+	if o.kind == "data-urlencode" {
+		p.warn("--data-urlencode: the value was judged as written, before URL-encoding")
+	}
+	if o.kind == "json" {
+		p.jsonData = true
+	}
+	p.data = append(p.data, b)
+	return nil
+}
+
+// finishBody joins the data options as curl does: "&" between -d parts,
+// nothing between --json parts; with -G they go to the query string.
+func (p *curlParser) finishBody() {
+	c := p.c
+	if len(p.data) == 0 {
+		return
+	}
+	sep := []byte("&")
+	hasCT := false
+	for _, h := range c.Headers {
+		hasCT = hasCT || strings.EqualFold(h.Name, "Content-Type")
 	}
 	switch {
-	case method != "":
-		c.Method = method
-	case head:
-		c.Method = "HEAD"
-	case get:
-		c.Method = "GET"
-	case c.HasBody:
-		c.Method = "POST"
-	default:
-		c.Method = "GET"
+	case p.jsonData:
+		sep = nil
+		if !hasCT {
+			c.Headers = append(c.Headers, diagnose.Header{Name: "Content-Type", Value: "application/json"})
+		}
+	case !hasCT && !p.get:
+		// What curl sends for -d without a Content-Type header.
+		c.Headers = append(c.Headers, diagnose.Header{Name: "Content-Type", Value: "application/x-www-form-urlencoded (curl's default for -d)"})
 	}
-	return c, nil
+	body := bytes.Join(p.data, sep)
+	if !p.get {
+		c.Body, c.HasBody = body, true
+		return
+	}
+	if u, err := url.Parse(c.URL); err == nil {
+		if u.RawQuery != "" {
+			u.RawQuery += "&"
+		}
+		u.RawQuery += string(body)
+		c.URL = u.String()
+	}
+}
+
+// finishMethod is the method curl sends: -X, else HEAD for -I, GET for
+// -G, POST with a body, GET without.
+func (p *curlParser) finishMethod() {
+	switch {
+	case p.method != "":
+		p.c.Method = p.method
+	case p.head:
+		p.c.Method = "HEAD"
+	case p.get:
+		p.c.Method = "GET"
+	case p.c.HasBody:
+		p.c.Method = "POST"
+	default:
+		p.c.Method = "GET"
+	}
 }
 
 func optName(a string) string {

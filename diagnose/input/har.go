@@ -121,6 +121,42 @@ type keptGet struct {
 // request on an /api/v2/conversations path, or entry number pick (1-based)
 // when pick > 0.
 func ParseHAR(r io.Reader, pick int) (*HAR, error) {
+	h := &HAR{Sources: map[string]string{}, At: map[string]time.Time{}, Raw: map[string][]byte{}}
+	sc := &harScan{pick: pick, convs: map[string][]keptGet{}, calls: map[string][]keptGet{}, analytics: map[string][]keptGet{}}
+	if err := sc.read(r, h); err != nil {
+		return nil, err
+	}
+	e, err := sc.choose(h)
+	if err != nil {
+		return nil, err
+	}
+	h.Request = harRequest(e)
+	resp := harResponse(e)
+	if resp.Status != 0 {
+		h.Response = resp
+	}
+	h.Failure, h.Notes = harFailure(e, h.Chosen, resp)
+	sc.attachGets(h)
+	return h, nil
+}
+
+// harScan is what one pass over a HAR's entries keeps: the entry picked
+// or the last failing one, the candidates, and the GETs worth using.
+type harScan struct {
+	pick      int
+	chosen    *harEntry
+	last      *harEntry
+	lastIdx   int
+	eligible  []HARCandidate
+	convs     map[string][]keptGet
+	calls     map[string][]keptGet
+	analytics map[string][]keptGet
+	tokens    *keptGet
+}
+
+// read streams the file: entries are decoded one at a time, so a HAR of
+// any size costs one entry's memory.
+func (sc *harScan) read(r io.Reader, h *HAR) error {
 	// Some tools save exports with a UTF-8 byte order mark.
 	br := bufio.NewReader(r)
 	if b, err := br.Peek(3); err == nil && string(b) == "\xef\xbb\xbf" {
@@ -128,136 +164,162 @@ func ParseHAR(r io.Reader, pick int) (*HAR, error) {
 	}
 	dec := json.NewDecoder(br)
 	if err := expectDelim(dec, '{', "a HAR file (a JSON object with \"log\")"); err != nil {
-		return nil, err
+		return err
 	}
-	h := &HAR{Sources: map[string]string{}}
-	var chosen *harEntry
-	var last *harEntry
-	lastIdx := 0
-	convs, calls, analytics := map[string][]keptGet{}, map[string][]keptGet{}, map[string][]keptGet{}
-	var eligible []HARCandidate
-	var tokens *keptGet
 	foundLog := false
 	for dec.More() {
 		key, err := stringToken(dec)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if key != "log" {
 			if err := skipValue(dec); err != nil {
-				return nil, err
+				return err
 			}
 			continue
 		}
 		foundLog = true
-		if err := expectDelim(dec, '{', `"log" as an object`); err != nil {
-			return nil, err
-		}
-		for dec.More() {
-			k, err := stringToken(dec)
-			if err != nil {
-				return nil, err
-			}
-			switch k {
-			case "creator":
-				var c struct {
-					Name    string `json:"name"`
-					Version string `json:"version"`
-				}
-				if err := dec.Decode(&c); err != nil {
-					return nil, harErr(dec, err)
-				}
-				h.Creator = strings.TrimSpace(c.Name + " " + c.Version)
-			case "entries":
-				if err := expectDelim(dec, '[', `"entries" as an array`); err != nil {
-					return nil, err
-				}
-				for dec.More() {
-					var e harEntry
-					if err := dec.Decode(&e); err != nil {
-						return nil, harErr(dec, err)
-					}
-					h.Entries++
-					idx := h.Entries
-					path := urlPath(e.Request.URL)
-					segs := genesys.SplitPath(path)
-					status := e.Response.Status
-					if pick == idx {
-						ec := e
-						chosen = &ec
-					}
-					if aboutConversation(e.Request.Method, path) {
-						cand := HARCandidate{Index: idx, Method: e.Request.Method, URL: e.Request.URL, Status: status}
-						eligible = append(eligible, cand)
-						if status < 200 || status > 299 {
-							h.Candidates = append(h.Candidates, cand)
-							ec := e
-							last, lastIdx = &ec, idx
-						}
-					}
-					if strings.EqualFold(e.Request.Method, "GET") && status == 200 {
-						g := keptGet{idx, diagnose.ParseGenesysTime(e.StartedDateTime), harBody(&e)}
-						switch {
-						case len(segs) == 4 && segs[2] == "conversations":
-							convs[strings.ToLower(segs[3])] = append(convs[strings.ToLower(segs[3])], g)
-						case len(segs) == 5 && segs[2] == "conversations" && segs[3] == "calls":
-							calls[strings.ToLower(segs[4])] = append(calls[strings.ToLower(segs[4])], g)
-						case len(segs) == 6 && segs[2] == "analytics" && segs[3] == "conversations" && segs[5] == "details":
-							analytics[strings.ToLower(segs[4])] = append(analytics[strings.ToLower(segs[4])], g)
-						case path == "/api/v2/tokens/me":
-							tokens = &g
-						}
-					}
-				}
-				if _, err := dec.Token(); err != nil {
-					return nil, harErr(dec, err)
-				}
-			default:
-				if err := skipValue(dec); err != nil {
-					return nil, err
-				}
-			}
-		}
-		if _, err := dec.Token(); err != nil {
-			return nil, harErr(dec, err)
+		if err := sc.readLog(dec, h); err != nil {
+			return err
 		}
 	}
 	if !foundLog {
-		return nil, errors.New(`is not a HAR file: it has no "log"`)
+		return errors.New(`is not a HAR file: it has no "log"`)
 	}
+	return nil
+}
+
+// readLog reads the "log" object: its creator and its entries.
+func (sc *harScan) readLog(dec *json.Decoder, h *HAR) error {
+	if err := expectDelim(dec, '{', `"log" as an object`); err != nil {
+		return err
+	}
+	for dec.More() {
+		k, err := stringToken(dec)
+		if err != nil {
+			return err
+		}
+		switch k {
+		case "creator":
+			var c struct {
+				Name    string `json:"name"`
+				Version string `json:"version"`
+			}
+			if err := dec.Decode(&c); err != nil {
+				return harErr(dec, err)
+			}
+			h.Creator = strings.TrimSpace(c.Name + " " + c.Version)
+		case "entries":
+			if err := expectDelim(dec, '[', `"entries" as an array`); err != nil {
+				return err
+			}
+			for dec.More() {
+				var e harEntry
+				if err := dec.Decode(&e); err != nil {
+					return harErr(dec, err)
+				}
+				h.Entries++
+				sc.add(&e, h)
+			}
+			if _, err := dec.Token(); err != nil {
+				return harErr(dec, err)
+			}
+		default:
+			if err := skipValue(dec); err != nil {
+				return err
+			}
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return harErr(dec, err)
+	}
+	return nil
+}
+
+// add keeps what one entry offers: itself when picked or failing, and its
+// body when it is a successful GET of a conversation, a call, its
+// analytics, or the token.
+func (sc *harScan) add(e *harEntry, h *HAR) {
+	idx := h.Entries
+	path := urlPath(e.Request.URL)
+	status := e.Response.Status
+	if sc.pick == idx {
+		sc.chosen = e
+	}
+	if aboutConversation(e.Request.Method, path) {
+		cand := HARCandidate{Index: idx, Method: e.Request.Method, URL: e.Request.URL, Status: status}
+		sc.eligible = append(sc.eligible, cand)
+		if status < 200 || status > 299 {
+			h.Candidates = append(h.Candidates, cand)
+			sc.last, sc.lastIdx = e, idx
+		}
+	}
+	if !strings.EqualFold(e.Request.Method, "GET") || status != 200 {
+		return
+	}
+	g := keptGet{idx, diagnose.ParseGenesysTime(e.StartedDateTime), harBody(e)}
+	segs := genesys.SplitPath(path)
 	switch {
-	case pick > 0 && chosen == nil:
-		return nil, fmt.Errorf("has %d entries; there is no entry #%d", h.Entries, pick)
-	case pick > 0 && !aboutConversation(chosen.Request.Method, urlPath(chosen.Request.URL)):
-		return nil, fmt.Errorf("entry #%d is %s %s, not a request that changes a conversation; %s", pick, chosen.Request.Method, chosen.Request.URL, listCandidates(eligible))
-	case pick > 0:
-		h.Chosen = pick
-	case last == nil:
-		return nil, fmt.Errorf("has no failing request to /api/v2/conversations among its %d entries; pick one with --har-entry N", h.Entries)
-	default:
-		chosen, h.Chosen = last, lastIdx
+	case len(segs) == 4 && segs[2] == "conversations":
+		id := strings.ToLower(segs[3])
+		sc.convs[id] = append(sc.convs[id], g)
+	case len(segs) == 5 && segs[2] == "conversations" && segs[3] == "calls":
+		id := strings.ToLower(segs[4])
+		sc.calls[id] = append(sc.calls[id], g)
+	case len(segs) == 6 && segs[2] == "analytics" && segs[3] == "conversations" && segs[5] == "details":
+		id := strings.ToLower(segs[4])
+		sc.analytics[id] = append(sc.analytics[id], g)
+	case path == "/api/v2/tokens/me":
+		sc.tokens = &g
 	}
-	e := chosen
-	h.Request = diagnose.Request{Method: strings.ToUpper(e.Request.Method), URL: e.Request.URL, Origin: "har"}
+}
+
+// choose is the entry to judge: --har-entry's, which must change a
+// conversation, else the last failing one.
+func (sc *harScan) choose(h *HAR) (*harEntry, error) {
+	switch {
+	case sc.pick > 0 && sc.chosen == nil:
+		return nil, fmt.Errorf("has %d entries; there is no entry #%d", h.Entries, sc.pick)
+	case sc.pick > 0 && !aboutConversation(sc.chosen.Request.Method, urlPath(sc.chosen.Request.URL)):
+		return nil, fmt.Errorf("entry #%d is %s %s, not a request that changes a conversation; %s", sc.pick, sc.chosen.Request.Method, sc.chosen.Request.URL, listCandidates(sc.eligible))
+	case sc.pick > 0:
+		h.Chosen = sc.pick
+		return sc.chosen, nil
+	case sc.last == nil:
+		return nil, fmt.Errorf("has no failing request to /api/v2/conversations among its %d entries; pick one with --har-entry N", h.Entries)
+	}
+	h.Chosen = sc.lastIdx
+	return sc.last, nil
+}
+
+// harRequest is the entry's request, credentials redacted.
+func harRequest(e *harEntry) diagnose.Request {
+	req := diagnose.Request{Method: strings.ToUpper(e.Request.Method), URL: e.Request.URL, Origin: "har"}
 	for _, hd := range e.Request.Headers {
 		if strings.HasPrefix(hd.Name, ":") || strings.EqualFold(hd.Name, "cookie") && hd.Value == "" {
 			continue // HTTP/2 pseudo-headers
 		}
-		h.Request.Headers = append(h.Request.Headers, redactHeader(hd.Name, hd.Value))
+		req.Headers = append(req.Headers, redactHeader(hd.Name, hd.Value))
 		if strings.EqualFold(hd.Name, "Authorization") {
-			h.Request.AuthScheme = AuthScheme(hd.Value)
+			req.AuthScheme = AuthScheme(hd.Value)
 		}
 	}
 	if e.Request.PostData != nil {
-		h.Request.Body, h.Request.HasBody = []byte(e.Request.PostData.Text), true
+		req.Body, req.HasBody = []byte(e.Request.PostData.Text), true
 		hasCT := false
-		for _, hd := range h.Request.Headers {
+		for _, hd := range req.Headers {
 			hasCT = hasCT || strings.EqualFold(hd.Name, "Content-Type")
 		}
 		if !hasCT && e.Request.PostData.MimeType != "" {
-			h.Request.Headers = append(h.Request.Headers, diagnose.Header{Name: "Content-Type", Value: e.Request.PostData.MimeType})
+			req.Headers = append(req.Headers, diagnose.Header{Name: "Content-Type", Value: e.Request.PostData.MimeType})
 		}
 	}
+	return req
+}
+
+// harResponse is the entry's response, cookies dropped, credentials
+// redacted.
+func harResponse(e *harEntry) *diagnose.Response {
 	resp := &diagnose.Response{Status: e.Response.Status, Body: harBody(e), HeadersKnown: len(e.Response.Headers) > 0}
 	for _, hd := range e.Response.Headers {
 		if strings.EqualFold(hd.Name, "ININ-Correlation-Id") {
@@ -268,16 +330,15 @@ func ParseHAR(r io.Reader, pick int) (*HAR, error) {
 		}
 		resp.Headers = append(resp.Headers, redactHeader(hd.Name, hd.Value))
 	}
-	if resp.Status != 0 {
-		h.Response = resp
-	}
-	h.Failure, h.Notes = harFailure(e, h.Chosen, resp)
-	h.At, h.Raw = map[string]time.Time{}, map[string][]byte{}
-	// The web app's own GETs of the same conversation, if it recorded them:
-	// the views nearest the failure.
+	return resp
+}
+
+// attachGets adds the web app's own GETs of the same conversation, if it
+// recorded them: the views nearest the failure, the analytics, the token.
+func (sc *harScan) attachGets(h *HAR) {
 	m := genesys.MatchRequest(h.Request.Method, urlPath(h.Request.URL))
 	if id := strings.ToLower(m.Params["conversationId"]); id != "" {
-		after, before := nearest(convs[id], h.Failure)
+		after, before := nearest(sc.convs[id], h.Failure)
 		if d := decodeKept(after, id, h, "conversation"); d != nil {
 			h.Conversation = d
 		}
@@ -286,25 +347,24 @@ func ParseHAR(r io.Reader, pick int) (*HAR, error) {
 				h.Earlier = d
 			}
 		}
-		if after, _ := nearest(calls[id], h.Failure); after != nil {
+		if after, _ := nearest(sc.calls[id], h.Failure); after != nil {
 			if d := decodeKept(after, id, h, "call"); d != nil && d.Call != nil {
 				h.Call = d
 			}
 		}
-		if a, _ := nearest(analytics[id], h.Failure); a != nil {
+		if a, _ := nearest(sc.analytics[id], h.Failure); a != nil {
 			if ad, err := genesys.DecodeAnalytics(a.body); err == nil {
 				h.Analytics = ad
 				h.Sources["analytics"], h.At["analytics"], h.Raw["analytics"] = fmt.Sprintf("HAR entry #%d", a.index), a.at, a.body
 			}
 		}
 	}
-	if tokens != nil {
-		if ti, err := genesys.DecodeTokenInfo(tokens.body); err == nil {
+	if t := sc.tokens; t != nil {
+		if ti, err := genesys.DecodeTokenInfo(t.body); err == nil {
 			h.TokenInfo = ti
-			h.Sources["token"], h.At["token"], h.Raw["token"] = fmt.Sprintf("HAR entry #%d", tokens.index), tokens.at, tokens.body
+			h.Sources["token"], h.At["token"], h.Raw["token"] = fmt.Sprintf("HAR entry #%d", t.index), t.at, t.body
 		}
 	}
-	return h, nil
 }
 
 // harFailure is when the chosen entry failed: its response's Date header,
