@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"os"
@@ -33,6 +34,9 @@ type env struct {
 	HomeDir func() (string, error)
 	// Transport is the base HTTP transport of live checks.
 	Transport http.RoundTripper
+	// Sleep waits between a live check's retries (nil: a real timer); a
+	// test passes a fake clock's.
+	Sleep func(ctx context.Context, d time.Duration) error
 	// Version is the tool version.
 	Version string
 	// CreateFile opens an --output file.

@@ -60,6 +60,9 @@ const (
 // `check` and `demo`, so the demo exercises exactly the live path.
 func gatherLive(ctx context.Context, e *env, budget time.Duration, verbose bool, lv *collect.Live, ev *diagnose.Evidence) *diagnose.Evidence {
 	cfg := lv.Config
+	if e.Sleep != nil {
+		cfg.Sleep = e.Sleep
+	}
 	if verbose {
 		cfg.Logf = func(format string, args ...any) {
 			fmt.Fprintf(e.Stderr, "convdiag: "+format+"\n", args...)

@@ -212,25 +212,28 @@ func TestLiveReadsInParallel(t *testing.T) {
 
 // TestLiveFaults: with 30% of API responses failing and 5 requests per
 // second allowed, at least 4 of 5 live checks still reach the right
-// diagnosis, and none crashes.
+// diagnosis, and none crashes. The org and the client share a fake clock:
+// every Retry-After and backoff is waited out by advancing it, so the test
+// exercises the rate limiter without sleeping.
 func TestLiveFaults(t *testing.T) {
-	if testing.Short() {
-		t.Skip("waits out rate-limit windows")
-	}
+	clock := &fakeClock{t: time.Date(2026, 11, 25, 9, 20, 0, 0, time.UTC)}
 	sc, _ := sim.LookupScenario("stale-leg")
-	srv, log := testSim(t, sc.Name, sim.Options{FailRate: 0.3, RateLimit: 5, Seed: 7})
+	srv, log := testSim(t, sc.Name, sim.Options{FailRate: 0.3, RateLimit: 5, Seed: 7, Now: clock.now})
 	right := 0
+	start := time.Now()
 	for i := 0; i < 5; i++ {
-		r := runCLI(t, nil, "", "check", "--api-base", srv.URL, "--client-id", "x", "--client-secret", "y", "--conversation", sc.ConversationID(),
-			"--request", sc.Request.Method+" "+sc.Request.URL, "--body", sc.Request.Body, "--status", "409", "--format", "json", "--timeout", "20s")
-		if r.Code != 1 && r.Code != 3 {
-			t.Errorf("run %d: exit %d, stderr %q", i, r.Code, r.Stderr)
+		e, out, errb := testEnv(nil, "")
+		e.Sleep = clock.sleep
+		code := run(context.Background(), []string{"convdiag", "check", "--api-base", srv.URL, "--client-id", "x", "--client-secret", "y", "--conversation", sc.ConversationID(),
+			"--request", sc.Request.Method + " " + sc.Request.URL, "--body", sc.Request.Body, "--status", "409", "--format", "json", "--timeout", "20s"}, e)
+		if code != 1 && code != 3 {
+			t.Errorf("run %d: exit %d, stderr %q", i, code, errb.String())
 			continue
 		}
-		causes, _ := causeSet(t, r.Stdout)
+		causes, _ := causeSet(t, out.String())
 		// No failure time was given: the live GET may be from after the
 		// failure, so the stale leg is likely, not confirmed.
-		if r.Code == 1 && causes["participant.stale-leg"] == "likely" {
+		if code == 1 && causes["participant.stale-leg"] == "likely" {
 			right++
 		}
 	}
@@ -244,7 +247,40 @@ func TestLiveFaults(t *testing.T) {
 	if statuses[503] == 0 || statuses[429] == 0 {
 		t.Errorf("the faults were not exercised: %v", statuses)
 	}
+	if waited := clock.slept(); waited < time.Second {
+		t.Errorf("the retries waited %s of fake time: the rate limit was not waited out", waited)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("took %s of real time: something slept for real", d)
+	}
 	assertReadOnly(t, log)
+}
+
+// fakeClock is a clock that moves only when slept on.
+type fakeClock struct {
+	mu    sync.Mutex
+	t     time.Time
+	total time.Duration
+}
+
+func (c *fakeClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) sleep(ctx context.Context, d time.Duration) error {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.total += d
+	c.mu.Unlock()
+	return ctx.Err()
+}
+
+func (c *fakeClock) slept() time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.total
 }
 
 // TestLiveIncomplete: what cannot be reached or authenticated ends with
