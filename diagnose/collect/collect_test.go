@@ -1,0 +1,139 @@
+package collect
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/convdiag/convdiag/diagnose"
+	"github.com/convdiag/convdiag/diagnose/genesys"
+	"github.com/convdiag/convdiag/diagnose/sim"
+)
+
+var fixed = func() time.Time { return time.Date(2026, 11, 25, 9, 20, 0, 0, time.UTC) }
+
+// simOrg serves a built-in scenario on loopback.
+func simOrg(t *testing.T, scenario string, o sim.Options) (*httptest.Server, sim.Scenario) {
+	t.Helper()
+	sc, err := sim.LookupScenario(scenario)
+	if err != nil {
+		t.Fatal(err)
+	}
+	org, err := sc.Org()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(sim.New(org, o))
+	t.Cleanup(srv.Close)
+	return srv, sc
+}
+
+func collect(t *testing.T, base, tokenURL, id, secret string) *diagnose.Evidence {
+	t.Helper()
+	c, err := genesys.NewClient(genesys.ClientConfig{APIBase: base, TokenURL: tokenURL, ClientID: "cid", ClientSecret: secret, MaxAttempts: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := &diagnose.Evidence{}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	Collect(ctx, c, Target{APIBase: base, TokenURL: tokenURL, Method: "client-credentials", From: "flags"}, ev, id, fixed)
+	ev.Sent = c.Sent()
+	return ev
+}
+
+// TestCollectReadsEverythingInTwoRoundTrips: a token, then four GETs, each
+// kept with its bytes, status, Date and correlation id.
+func TestCollectReadsEverythingInTwoRoundTrips(t *testing.T) {
+	srv, sc := simOrg(t, "stale-leg", sim.Options{ClientID: "cid", ClientSecret: "s3cret"})
+	ev := collect(t, srv.URL, srv.URL+"/oauth/token", sc.ConversationID(), "s3cret")
+	if ev.Mode != diagnose.ModeLive || len(ev.Incomplete) > 0 {
+		t.Fatalf("mode %s, incomplete %v", ev.Mode, ev.Incomplete)
+	}
+	if ev.Conversation == nil || ev.Call == nil || ev.TokenInfo == nil || ev.Analytics == nil {
+		t.Fatalf("missing documents: conv %v call %v token %v analytics %v", ev.Conversation != nil, ev.Call != nil, ev.TokenInfo != nil, ev.Analytics != nil)
+	}
+	for _, f := range []*diagnose.Fetch{ev.ConversationFetch, ev.CallFetch, ev.TokenFetch, ev.AnalyticsFetch} {
+		if f.Status != 200 || len(f.Raw) == 0 || f.CorrelationID == "" || f.At.IsZero() {
+			t.Errorf("%s: status %d, %d raw bytes, correlation %q, at %v", f.Source, f.Status, len(f.Raw), f.CorrelationID, f.At)
+		}
+	}
+	if len(ev.Sent) != 5 || !strings.HasPrefix(ev.Sent[0], "POST ") {
+		t.Errorf("sent %v, want the token POST then 4 GETs", ev.Sent)
+	}
+	for _, s := range ev.Sent[1:] {
+		if !strings.HasPrefix(s, "GET ") {
+			t.Errorf("sent %s", s)
+		}
+	}
+}
+
+// TestCollectOwnLoginRefused: convdiag's refused login is incomplete
+// evidence naming convdiag's credentials; no GET is sent.
+func TestCollectOwnLoginRefused(t *testing.T) {
+	srv, sc := simOrg(t, "stale-leg", sim.Options{ClientID: "cid", ClientSecret: "s3cret"})
+	ev := collect(t, srv.URL, srv.URL+"/oauth/token", sc.ConversationID(), "wrong")
+	if len(ev.Incomplete) != 1 || !strings.Contains(ev.Incomplete[0], "convdiag's own token request") || !strings.Contains(ev.Incomplete[0], "credentials given to convdiag") {
+		t.Fatalf("incomplete %v", ev.Incomplete)
+	}
+	if ev.Auth.Status != 401 && ev.Auth.Status != 400 {
+		t.Errorf("auth status %d", ev.Auth.Status)
+	}
+	for _, s := range ev.Sent {
+		if strings.HasPrefix(s, "GET ") {
+			t.Errorf("a GET was sent without a token: %s", s)
+		}
+	}
+}
+
+// TestCollectUnknownConversation: a 404 is evidence (with the error body
+// and a note), not an incomplete diagnosis.
+func TestCollectUnknownConversation(t *testing.T) {
+	srv, _ := simOrg(t, "stale-leg", sim.Options{})
+	ev := collect(t, srv.URL, srv.URL+"/oauth/token", "00000000-0000-4000-8000-000000000000", "any")
+	if ev.ConversationFetch.Status != 404 || ev.ConversationFetch.ErrorBody == nil {
+		t.Fatalf("conversation fetch %+v", ev.ConversationFetch)
+	}
+	if len(ev.Incomplete) != 0 {
+		t.Errorf("a 404 made the diagnosis incomplete: %v", ev.Incomplete)
+	}
+	if !strings.Contains(strings.Join(ev.Notes, " "), "was not found in the org") {
+		t.Errorf("notes %v", ev.Notes)
+	}
+}
+
+// TestCollectRefusesRedirects: an API that answers 302 to another host
+// gets no token sent there, and the fetch says a gateway is in the way.
+func TestCollectRefusesRedirects(t *testing.T) {
+	var sawAuth atomic.Bool
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "" {
+			sawAuth.Store(true)
+		}
+		w.WriteHeader(200)
+	}))
+	defer other.Close()
+	srv, sc := simOrg(t, "stale-leg", sim.Options{})
+	redirect := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/oauth/token" {
+			srv.Config.Handler.ServeHTTP(w, r)
+			return
+		}
+		http.Redirect(w, r, other.URL+r.URL.Path, http.StatusFound)
+	}))
+	defer redirect.Close()
+	ev := collect(t, redirect.URL, redirect.URL+"/oauth/token", sc.ConversationID(), "any")
+	if sawAuth.Load() {
+		t.Fatal("the token followed the redirect to another host")
+	}
+	if ev.ConversationFetch == nil || !strings.Contains(ev.ConversationFetch.Err, "302") {
+		t.Errorf("conversation fetch %+v", ev.ConversationFetch)
+	}
+	if len(ev.Incomplete) == 0 {
+		t.Error("a redirected read left the diagnosis complete")
+	}
+}
