@@ -132,7 +132,7 @@ func runConversation(p *diagnose.Pass) (any, error) {
 		p.Saw(src, "participants[].*", "media "+conv.Media)
 	}
 	if conv.Generic != nil && len(conv.Generic.RecentTransfers) > 0 {
-		p.Detail("%d recent transfer command(s) in recentTransfers", len(conv.Generic.RecentTransfers))
+		p.Detail("%s in recentTransfers", diagnose.Plural(len(conv.Generic.RecentTransfers), "recent transfer command", "recent transfer commands"))
 	}
 	if conv.Generic != nil && conv.Call != nil && conv.Generic.ID != "" && conv.Call.ID != "" && conv.Generic.ID != conv.Call.ID {
 		p.Detail("the generic view is conversation %s but the call view is %s", conv.Generic.ID, conv.Call.ID)
@@ -175,7 +175,7 @@ func judgeEnded(p *diagnose.Pass, cf *ConversationFacts, src string, live int) {
 		if conv.Generic != nil {
 			p.Saw(conv.GenericSource, "endTime", "(none)")
 		}
-		p.RuleOut(causeConversationEnded, "the conversation has no endTime and %d live participant(s)", live)
+		p.RuleOut(causeConversationEnded, "the conversation has no endTime and %s", diagnose.Plural(live, "live participant", "live participants"))
 		return
 	}
 	f := ev.Failure

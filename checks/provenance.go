@@ -361,7 +361,7 @@ func judgeProvenance(p *diagnose.Pass, conv *diagnose.Conv, r *Resolution) {
 			ref = diagnose.Ref{Source: src, Path: path + ".userId", Value: r.Intended.UserID()}
 		}
 		p.Report(diagnose.Cause{Info: causeParticipantIDIsUserID, Likelihood: diagnose.Confirmed, Evidence: []diagnose.Ref{given, ref},
-			Explanation: fmt.Sprintf("%s is the userId of %s, not a participant id (it has %d participant(s) in this conversation).%s", r.Given, nameOr(r.Intended, "a user"), len(conv.ByUser(r.Form.Key())), useLive()),
+			Explanation: fmt.Sprintf("%s is the userId of %s, not a participant id (it has %s in this conversation).%s", r.Given, nameOr(r.Intended, "a user"), diagnose.Plural(len(conv.ByUser(r.Form.Key())), "participant", "participants"), useLive()),
 			Fix:         newFix("Use the participant id of the user's live leg")})
 		p.RuleOut(causeParticipantNotInConversation, "the id is the userId of a participant")
 		p.Summary("%s is a userId, not a participant id", r.Given)

@@ -284,3 +284,11 @@ func ParseRequestLine(s string) (RequestLine, error) {
 	}
 	return rl, nil
 }
+
+// Plural is "1 attempt", "3 attempts": reports never say "attempt(s)".
+func Plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}

@@ -505,12 +505,7 @@ func sentSummary(sent []string) string {
 }
 
 // plural is "1 cause", "3 causes".
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
-}
+func plural(n int, one, many string) string { return diagnose.Plural(n, one, many) }
 
 // joinAnd is "a", "a and b", "a, b and c".
 func joinAnd(parts []string) string {

@@ -190,6 +190,9 @@ func TestScenarios(t *testing.T) {
 				if r.Code != want.Exit {
 					t.Errorf("--format %s: exit %d, want %d; stderr: %s", f.format, r.Code, want.Exit, r.Stderr)
 				}
+				if m := pluralHedge.FindString(r.Stdout); m != "" {
+					t.Errorf("--format %s says %q: count, then choose the word", f.format, m)
+				}
 				// A representative set of scenarios keeps full goldens
 				// (create an empty golden.txt and run -update to add one);
 				// every scenario is held to its want file and to the
@@ -218,6 +221,9 @@ func TestScenarios(t *testing.T) {
 		})
 	}
 }
+
+// pluralHedge is "participant(s)".
+var pluralHedge = regexp.MustCompile(`[a-z]\(s\)`)
 
 // normalizePaths replaces the machine-relative paths in output with the
 // variables the args files use.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/convdiag/convdiag/diagnose"
 	"github.com/convdiag/convdiag/diagnose/genesys"
 	"github.com/convdiag/convdiag/diagnose/input"
 	"github.com/convdiag/convdiag/diagnose/sim"
@@ -130,7 +131,7 @@ func simOrg(c *cli.Context) (*sim.Org, string, error) {
 			return nil, "", usageErr("--token-info-json %s %v", f, err)
 		}
 	}
-	return sim.NewOrg(ti, docs...), fmt.Sprintf("%d saved conversation(s)", len(docs)), nil
+	return sim.NewOrg(ti, docs...), diagnose.Plural(len(docs), "saved conversation", "saved conversations"), nil
 }
 
 func runSim(c *cli.Context, e *env) error {

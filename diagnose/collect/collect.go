@@ -241,7 +241,7 @@ func fetchOf(source string, res *genesys.Result, err error) *diagnose.Fetch {
 		}
 	}
 	if res.BudgetSpent {
-		f.Warnings = append(f.Warnings, fmt.Sprintf("stopped retrying after %d attempt(s): the time budget would not allow another", res.Attempts))
+		f.Warnings = append(f.Warnings, fmt.Sprintf("stopped retrying after %s: the time budget would not allow another", diagnose.Plural(res.Attempts, "attempt", "attempts")))
 	}
 	return f
 }
@@ -261,7 +261,7 @@ func incomplete(f *diagnose.Fetch) string {
 	case f.Status == 429:
 		return f.Source + " was rate limited (429) until the time budget was spent"
 	case f.Status >= 500:
-		return fmt.Sprintf("%s answered %d after %d attempt(s): the API is unavailable", f.Source, f.Status, f.Attempts)
+		return fmt.Sprintf("%s answered %d after %s: the API is unavailable", f.Source, f.Status, diagnose.Plural(f.Attempts, "attempt", "attempts"))
 	}
 	return fmt.Sprintf("%s answered %d", f.Source, f.Status)
 }

@@ -392,7 +392,7 @@ type GetError struct {
 func (e *GetError) Error() string {
 	switch {
 	case e.BudgetSpent:
-		return fmt.Sprintf("GET %s: time budget spent after %d attempt(s): %v", e.URL, e.Attempts, e.Err)
+		return fmt.Sprintf("GET %s: time budget spent after %d %s: %v", e.URL, e.Attempts, map[bool]string{true: "attempt", false: "attempts"}[e.Attempts == 1], e.Err)
 	case e.Unreachable:
 		return fmt.Sprintf("GET %s: API unreachable: %v", e.URL, e.Err)
 	}
