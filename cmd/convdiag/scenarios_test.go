@@ -190,7 +190,8 @@ func TestScenarios(t *testing.T) {
 				if r.Code != want.Exit {
 					t.Errorf("--format %s: exit %d, want %d; stderr: %s", f.format, r.Code, want.Exit, r.Stderr)
 				}
-				if m := pluralHedge.FindString(r.Stdout); m != "" {
+				// Genesys's own messages, quoted as evidence, may hedge.
+				if m := pluralHedge.FindString(strings.ReplaceAll(r.Stdout, "provided division(s)", "")); m != "" {
 					t.Errorf("--format %s says %q: count, then choose the word", f.format, m)
 				}
 				// A representative set of scenarios keeps full goldens
