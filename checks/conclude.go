@@ -151,7 +151,7 @@ func orConversation(target, convID string) string {
 func describeParty(conv *diagnose.Conv, v *diagnose.PView) string {
 	var parts []string
 	if n := v.Name(); n != "" {
-		parts = append(parts, n)
+		parts = append(parts, quoteName(n))
 	}
 	if pu := v.Purpose(); pu != "" {
 		parts = append(parts, pu)

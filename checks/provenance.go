@@ -2,6 +2,7 @@ package checks
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/convdiag/convdiag/diagnose"
@@ -308,7 +309,7 @@ func describe(conv *diagnose.Conv, v *diagnose.PView) string {
 	s := path + " " + v.ID
 	var extra []string
 	if n := v.Name(); n != "" {
-		extra = append(extra, n)
+		extra = append(extra, quoteName(n))
 	}
 	if pu := v.Purpose(); pu != "" {
 		extra = append(extra, pu)
@@ -517,4 +518,14 @@ func marks(conv *diagnose.Conv, judged, meant *Resolution) map[*diagnose.PView]s
 		}
 	}
 	return m
+}
+
+// quoteName quotes a participant's name that holds parentheses, so that
+// "(Jordan Lee (external), external, connected)" does not nest:
+// ("Jordan Lee (external)", external, connected).
+func quoteName(n string) string {
+	if strings.ContainsAny(n, "(),") {
+		return strconv.Quote(n)
+	}
+	return n
 }
