@@ -46,6 +46,9 @@ func conclude(rep *diagnose.Report, res *diagnose.Results) diagnose.Conclusion {
 		c.ParticipantID = o.pf.Given
 	}
 	c.Failure = o.ev.Failure
+	if o.tf != nil {
+		c.Permissions = o.tf.Permissions
+	}
 	if o.tl != nil {
 		c.Timeline = o.tl.Lanes
 	}
@@ -63,6 +66,9 @@ func conclude(rep *diagnose.Report, res *diagnose.Results) diagnose.Conclusion {
 		return c
 	}
 	c.Before, c.Corrected, c.CorrectedNotes = o.correctedRequest()
+	if why := o.tokenFirst(); why != "" && c.Corrected != nil {
+		c.CorrectedNotes = append(c.CorrectedNotes, why)
+	}
 	found := o.found()
 	c.RequestOK = found && len(c.Before) == 0 && sameAsSent(o.ev, c.Corrected)
 	c.Recommend = found && !c.RequestOK
@@ -105,6 +111,20 @@ func (o outcome) found() bool {
 		}
 	}
 	return false
+}
+
+// tokenFirst says what the token needs before any request can work, when
+// a cause about its scopes or permissions was found.
+func (o outcome) tokenFirst() string {
+	for _, cs := range o.rep.Causes {
+		switch cs.Info {
+		case causeTokenPermissionMissing, causeTokenDivisionMissing, causeTokenScopeMissing:
+			if cs.Likelihood >= diagnose.Likely && cs.Fix != nil {
+				return fmt.Sprintf("it works only once the token may send it (%s): %s", cs.ID, cs.Fix.Summary)
+			}
+		}
+	}
+	return ""
 }
 
 // has reports whether a cause was found (likely or confirmed, listed on

@@ -90,6 +90,9 @@ const (
 type TokenFacts struct {
 	Kind TokenKind
 	Org  string
+	// Permissions is what the token's grants show for the request (nil
+	// when they were not read).
+	Permissions *diagnose.Permissions
 }
 
 // tokenKind classifies the token from GET /api/v2/tokens/me and names the
@@ -150,15 +153,20 @@ func runToken(p *diagnose.Pass) (any, error) {
 	if f := ev.TokenFetch; f != nil && f.Status == 401 {
 		p.Detail("convdiag's own GET /api/v2/tokens/me answered 401: that says nothing about the customer's token (see the notes)")
 	}
-	if ev.TokenInfo == nil && t.status == 0 && ev.Request.AuthScheme == "" {
-		p.Skip("no token evidence: give --token-info-json (GET /api/v2/tokens/me) or --status, or run live")
+	grantsKnown := ev.Subject != nil || ev.OAuthClient != nil
+	if ev.TokenInfo == nil && t.status == 0 && ev.Request.AuthScheme == "" && !grantsKnown {
+		p.Skip("no token evidence: give --token-info-json (GET /api/v2/tokens/me), --subject-json or --status, or run live")
 		return t.tf, nil
 	}
 	t.readTokenInfo()
 	t.judgeScheme()
 	t.judgeRejected()
 	scopeMissing := t.judgeScopes()
-	t.judgeForbidden(scopeMissing)
+	g := t.readGrants()
+	if g != nil {
+		t.tf.Permissions = g.perms
+	}
+	t.judgeForbidden(scopeMissing, g)
 	t.judgeUserContext()
 	switch {
 	case ev.TokenInfo == nil:
@@ -286,15 +294,33 @@ func (t *tokenPass) judgeScopes() (missing bool) {
 	return true
 }
 
-// judgeForbidden reports token.permission-missing from a 403.
-func (t *tokenPass) judgeForbidden(scopeMissing bool) {
+// judgeForbidden reports token.permission-missing and
+// token.division-missing: from the token's grants when they were read, else
+// from a 403.
+func (t *tokenPass) judgeForbidden(scopeMissing bool, g *grantVerdict) {
 	ep := t.ep
 	switch {
-	case t.status == 403:
-	case t.status != 0 && t.status != 401:
-		t.p.RuleOut(causeTokenPermissionMissing, "the response was %d, not 403: the request was authorised", t.status)
-		t.p.RuleOut(causeTokenDivisionMissing, "the response was %d, not 403: the request was authorised", t.status)
+	case t.status == 401:
 		return
+	case t.status != 0 && t.status != 403:
+		also := ""
+		if g != nil && g.perms.Verdict == "held" {
+			also = "; the token holds it: " + g.holders(g.where())
+		}
+		t.p.RuleOut(causeTokenPermissionMissing, "the response was %d, not 403: the request was authorised%s", t.status, also)
+		t.p.RuleOut(causeTokenDivisionMissing, "the response was %d, not 403: the request was authorised%s", t.status, also)
+		if g != nil && g.perms.Verdict != "held" && g.perms.Verdict != "unknown" {
+			t.p.Detail("the grants read (%s) say %s, yet the request was authorised: the token that sent it is not the one convdiag read", g.perms.Source, g.perms.Verdict)
+		}
+		return
+	case g != nil && g.perms.Verdict != "unknown":
+		t.judgeGrants(g, scopeMissing)
+		return
+	case g != nil:
+		t.judgeGrants(g, scopeMissing) // says why the grants do not settle it
+	}
+	switch {
+	case t.status == 403:
 	default:
 		if ep != nil && len(ep.Permissions) > 0 && t.status == 0 {
 			t.p.Detail("%s %s needs ANY of %s; tokens/me does not list permissions", ep.Method, ep.Path, strings.Join(ep.Permissions, ", "))

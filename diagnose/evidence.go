@@ -53,6 +53,20 @@ type Evidence struct {
 	// TokenInfo is GET /api/v2/tokens/me.
 	TokenInfo  *genesys.TokenInfo `json:"token_info,omitempty"`
 	TokenFetch *Fetch             `json:"token_fetch,omitempty"`
+	// Subject is GET /api/v2/authorization/subjects/me: the token's roles
+	// by division (for a user token; for a client-credentials token it
+	// may list none, UNCONFIRMED).
+	Subject      *genesys.AuthzSubject `json:"subject,omitempty"`
+	SubjectFetch *Fetch                `json:"subject_fetch,omitempty"`
+	// OAuthClient is GET /api/v2/oauth/clients/{id}: a client-credentials
+	// client's roles and divisions; Roles are GET
+	// /api/v2/authorization/roles/{id} of each (their permissions), in the
+	// order of the successful RoleFetches (RoleFetches holds the failed
+	// ones too).
+	OAuthClient      *genesys.OAuthClient              `json:"oauth_client,omitempty"`
+	OAuthClientFetch *Fetch                            `json:"oauth_client_fetch,omitempty"`
+	Roles            []*genesys.DomainOrganizationRole `json:"roles,omitempty"`
+	RoleFetches      []*Fetch                          `json:"role_fetches,omitempty"`
 	// Auth describes how a live check authenticated (nil offline).
 	Auth *Auth `json:"auth,omitempty"`
 
@@ -75,6 +89,11 @@ type Evidence struct {
 	// Sent lists the requests a live check sent ("GET /api/v2/..."), in
 	// the order they went out.
 	Sent []string `json:"sent,omitempty"`
+	// ReadRounds counts the rounds of parallel GETs a live check made
+	// after its token: 1 on the common path (two round trips in all), 2
+	// when a client-credentials token's roles had to be read after its
+	// OAuth client.
+	ReadRounds int `json:"read_rounds,omitempty"`
 	// Simulated is set when the org is convdiag's own simulated org (the
 	// demo): fixes name the scenario's real host, not the simulator's
 	// port, which is gone after the demo.
@@ -291,4 +310,15 @@ func Plural(n int, one, many string) string {
 		return "1 " + one
 	}
 	return fmt.Sprintf("%d %s", n, many)
+}
+
+// JoinAnd is "a", "a and b", "a, b and c".
+func JoinAnd(parts []string) string {
+	switch len(parts) {
+	case 0:
+		return ""
+	case 1:
+		return parts[0]
+	}
+	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
 }

@@ -42,6 +42,9 @@ type Conclusion struct {
 	// participants' lanes around it (nil without a conversation).
 	Failure  *FailureTime
 	Timeline *Timeline
+	// Permissions is what the token's grants show for the request (nil
+	// when they were not read).
+	Permissions *Permissions
 }
 
 // ParticipantTable is the conversation's participants, for the report.

@@ -89,7 +89,11 @@ func (v *mdView) answer() {
 func (v *mdView) sent() {
 	m := v.m
 	v.printf("### What was sent\n\n")
-	v.printf("- **Request:** %s\n", mdCode(m.Target.Request.Method+" "+m.Target.Request.URL))
+	if m.Target.Request.Method == "" && m.Target.Request.URL == "" {
+		v.printf("- **Request:** not given (--request, --curl or --har)\n")
+	} else {
+		v.printf("- **Request:** %s\n", mdCode(m.Target.Request.Method+" "+m.Target.Request.URL))
+	}
 	if m.Target.Host != "" {
 		v.printf("- **Host:** %s\n", mdCode(m.Target.Host))
 	}
@@ -135,6 +139,9 @@ func (v *mdView) checks() {
 	}
 	mdTable(v.ew, []string{"Check", "Status", "Summary"}, rows)
 	v.printf("\n")
+	if line := PermissionsLine(v.m.Permissions); line != "" {
+		v.printf("**Permissions:** %s\n\n", mdText(line))
+	}
 }
 
 func (v *mdView) causeDetails() {

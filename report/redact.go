@@ -554,7 +554,13 @@ func (r *Redactor) walk(v reflect.Value, file, path string) {
 				r.record(file, fmt.Sprintf("%s[%q]", path, k.String()), hits)
 				v.SetMapIndex(k, reflect.ValueOf(out))
 			}
+			return
 		}
+		walkMap(v, func(s string) string {
+			out, hits := r.apply(s)
+			r.record(file, path, hits)
+			return out
+		}, func(x reflect.Value) { r.walk(x, file, path) })
 	case reflect.String:
 		if v.CanSet() {
 			out, hits := r.apply(v.String())

@@ -78,11 +78,7 @@ func termSafeWalk(v reflect.Value) {
 			termSafeWalk(v.Index(i))
 		}
 	case reflect.Map:
-		if v.Type().Elem().Kind() == reflect.String {
-			for _, k := range v.MapKeys() {
-				v.SetMapIndex(k, reflect.ValueOf(TermSafe(v.MapIndex(k).String())).Convert(v.Type().Elem()))
-			}
-		}
+		walkMap(v, TermSafe, termSafeWalk)
 	case reflect.String:
 		if v.CanSet() {
 			v.SetString(TermSafe(v.String()))
@@ -106,4 +102,30 @@ func jsonSafe(b []byte) []byte {
 		out.WriteRune(r)
 	}
 	return []byte(out.String())
+}
+
+// walkMap applies f to a map's string keys and values, and walk to every
+// other value (a copy, set back): map values cannot be changed in place.
+func walkMap(v reflect.Value, f func(string) string, walk func(reflect.Value)) {
+	if v.IsNil() {
+		return
+	}
+	for _, k := range v.MapKeys() {
+		val := v.MapIndex(k)
+		cp := reflect.New(val.Type()).Elem()
+		cp.Set(val)
+		if cp.Kind() == reflect.String {
+			cp.SetString(f(cp.String()))
+		} else {
+			walk(cp)
+		}
+		nk := k
+		if k.Kind() == reflect.String {
+			if s := f(k.String()); s != k.String() {
+				nk = reflect.ValueOf(s).Convert(k.Type())
+				v.SetMapIndex(k, reflect.Value{})
+			}
+		}
+		v.SetMapIndex(nk, cp)
+	}
 }

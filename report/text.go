@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"sort"
 	"strings"
 
 	"github.com/fatih/color"
@@ -247,7 +248,11 @@ func (v *textView) curl(r *Request, indent string) {
 func (v *textView) sent() {
 	m := v.m
 	v.heading("What was sent")
-	kv := [][2]string{{"Request", m.Target.Request.Method + " " + m.Target.Request.URL}}
+	req := m.Target.Request.Method + " " + m.Target.Request.URL
+	if m.Target.Request.Method == "" && m.Target.Request.URL == "" {
+		req = "not given (--request, --curl or --har)"
+	}
+	kv := [][2]string{{"Request", req}}
 	if hs := m.Target.Request.Headers; len(hs) > 0 {
 		var parts []string
 		for _, h := range hs {
@@ -291,8 +296,13 @@ func (v *textView) sent() {
 }
 
 // checks is one line per check: glyph, id, summary (cut to the width
-// unless -v).
+// unless -v); then what the token may do, when its grants were read.
 func (v *textView) checks() {
+	defer func() {
+		if line := PermissionsLine(v.m.Permissions); line != "" {
+			v.para(line, "  Permissions: ", "    ")
+		}
+	}()
 	v.heading("Checks")
 	idW := 0
 	for _, c := range v.m.Checks {
@@ -310,6 +320,46 @@ func (v *textView) checks() {
 		}
 		v.printf("%s%s\n", lead, v.clip(v.id(oneLine(c.Summary, 1000)), v.width-leadW))
 	}
+}
+
+// PermissionsLine is the one line a report gives the token's grants: "may
+// drop participants in: Billing (role CRM Integration); the conversation is
+// in: Billing, Collections".
+func PermissionsLine(p *diagnose.Permissions) string {
+	if p == nil {
+		return ""
+	}
+	var held []string
+	divs := make([]string, 0, len(p.HeldIn))
+	for d := range p.HeldIn {
+		divs = append(divs, d)
+	}
+	sort.Strings(divs)
+	for _, d := range divs {
+		held = append(held, fmt.Sprintf("%s (%s)", d, "role "+strings.Join(p.HeldIn[d], ", role ")))
+	}
+	s := "may " + permissionVerb(p) + " in: "
+	if len(held) == 0 {
+		s = "may " + permissionVerb(p) + " in: no division (none of " + strings.Join(p.Needed, ", ") + ")"
+	} else {
+		s += strings.Join(held, ", ")
+	}
+	if len(p.ConversationDivisions) > 0 {
+		s += "; the conversation is in: " + strings.Join(p.ConversationDivisions, ", ")
+	} else {
+		s += "; the conversation's divisions are unknown"
+	}
+	return s + " (" + p.Source + ")"
+}
+
+// permissionVerb says what the needed permissions allow.
+func permissionVerb(p *diagnose.Permissions) string {
+	for _, n := range p.Needed {
+		if n == "conversation:communication:disconnect" {
+			return "drop participants"
+		}
+	}
+	return "send it"
 }
 
 // causeDetails is each cause at length: explanation, evidence, fix.
@@ -508,15 +558,7 @@ func sentSummary(sent []string) string {
 func plural(n int, one, many string) string { return diagnose.Plural(n, one, many) }
 
 // joinAnd is "a", "a and b", "a, b and c".
-func joinAnd(parts []string) string {
-	switch len(parts) {
-	case 0:
-		return ""
-	case 1:
-		return parts[0]
-	}
-	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
-}
+func joinAnd(parts []string) string { return diagnose.JoinAnd(parts) }
 
 // varNotes says what to set the shell variables of a request to.
 func varNotes(r *Request) []string {

@@ -48,6 +48,10 @@ type Model struct {
 	TimelineOmitted int      `json:"timeline_omitted,omitempty"`
 	Verdict         Verdict  `json:"verdict"`
 	Notes           []string `json:"notes"`
+	// Permissions is what the token's grants show for the request: the
+	// permissions needed, where the token holds them, the conversation's
+	// divisions (absent when the grants were not read).
+	Permissions *diagnose.Permissions `json:"permissions,omitempty"`
 	// RequestsSent lists every request a live check sent (the proof it
 	// stayed read-only); empty offline.
 	RequestsSent []string `json:"requests_sent"`
@@ -300,6 +304,7 @@ func Build(rep *diagnose.Report, version string) *Model {
 		m.RuledOut = append(m.RuledOut, RuledOut{ID: r.ID, Reason: r.Reason})
 	}
 	buildTimeline(m, cl)
+	m.Permissions = cl.Permissions
 	m.RequestOK, m.NothingToSend = cl.RequestOK, cl.NothingToSend
 	if (cl.Recommend || cl.RequestOK) && cl.Corrected != nil {
 		m.Corrected = request(cl.Corrected)

@@ -73,6 +73,9 @@ func checkFlags() []cli.Flag {
 		&cli.StringFlag{Name: "call-json", Usage: "`FILE`: saved GET /api/v2/conversations/calls/{id}", TakesFile: true},
 		&cli.StringFlag{Name: "token-info-json", Usage: "`FILE`: saved GET /api/v2/tokens/me", TakesFile: true},
 		&cli.StringFlag{Name: "analytics-json", Usage: "`FILE`: saved GET /api/v2/analytics/conversations/{id}/details (the segment history)", TakesFile: true},
+		&cli.StringFlag{Name: "subject-json", Usage: "`FILE`: saved GET /api/v2/authorization/subjects/me (the token's roles by division)", TakesFile: true},
+		&cli.StringFlag{Name: "oauth-client-json", Usage: "`FILE`: saved GET /api/v2/oauth/clients/{id} (a client-credentials client's roles and divisions)", TakesFile: true},
+		&cli.StringSliceFlag{Name: "role-json", Usage: "`FILE`: saved GET /api/v2/authorization/roles/{id} (a role's permissions; repeatable)", TakesFile: true},
 		&cli.StringFlag{Name: "at", Usage: "when the request failed: RFC 3339, a log time such as '2026-11-20 14:05:03' (UTC unless it has an offset), or epoch ms; default: the response's Date header, a HAR entry's time"},
 		&cli.StringFlag{Name: "curl", Usage: "the request as a pasted curl command (bash quoting; - reads it from stdin), instead of --request/--body"},
 		&cli.StringFlag{Name: "har", Usage: "`FILE`: a HAR export (Chrome, Firefox, Postman); the failing conversation request, its response and any recorded GETs are taken from it", TakesFile: true},
@@ -167,6 +170,7 @@ func checkOptionsFrom(c *cli.Context) (*checkOptions, error) {
 			Status: c.String("status"), Response: c.String("response"),
 			ConversationJSON: c.String("conversation-json"), CallJSON: c.String("call-json"), TokenInfoJSON: c.String("token-info-json"),
 			AnalyticsJSON: c.String("analytics-json"), At: c.String("at"),
+			SubjectJSON: c.String("subject-json"), OAuthClientJSON: c.String("oauth-client-json"), RoleJSON: c.StringSlice("role-json"),
 			Curl: c.String("curl"), HAR: c.String("har"), HAREntry: c.Int("har-entry"),
 		},
 		Bundle: c.String("bundle"), BundleModifiedOK: c.Bool("bundle-modified-ok"),
@@ -179,8 +183,8 @@ func checkOptionsFrom(c *cli.Context) (*checkOptions, error) {
 	if o.Timeout <= 0 {
 		return nil, usageErr("--timeout %s: must be positive", o.Timeout)
 	}
-	if o.DryRun && (o.Input.ConversationJSON != "" || o.Input.CallJSON != "" || o.Input.TokenInfoJSON != "" || o.Input.AnalyticsJSON != "") {
-		return nil, usageErr("--dry-run judges only the request line and body; drop --conversation-json/--call-json/--token-info-json/--analytics-json, or drop --dry-run")
+	if o.DryRun && o.savedGETs() {
+		return nil, usageErr("--dry-run judges only the request line and body; drop the saved GETs (--conversation-json, --token-info-json, ...), or drop --dry-run")
 	}
 	nothing := !c.IsSet("bundle")
 	for _, f := range evidenceFlags {
@@ -206,11 +210,19 @@ func checkOptionsFrom(c *cli.Context) (*checkOptions, error) {
 }
 
 // evidenceFlags are the flags that give evidence of the failed request.
-var evidenceFlags = []string{"conversation", "participant", "request", "body", "status", "response", "conversation-json", "call-json", "token-info-json", "analytics-json", "at", "curl", "har"}
+var evidenceFlags = []string{"conversation", "participant", "request", "body", "status", "response", "conversation-json", "call-json", "token-info-json", "analytics-json",
+	"subject-json", "oauth-client-json", "role-json", "at", "curl", "har"}
 
 // savedEvidence reports whether offline evidence files were given.
 func (o *checkOptions) savedEvidence() bool {
-	return o.Input.ConversationJSON != "" || o.Input.CallJSON != "" || o.Input.TokenInfoJSON != "" || o.Input.AnalyticsJSON != "" || o.Input.HAR != ""
+	return o.savedGETs() || o.Input.HAR != ""
+}
+
+// savedGETs reports whether saved GET documents were given.
+func (o *checkOptions) savedGETs() bool {
+	in := o.Input
+	return in.ConversationJSON != "" || in.CallJSON != "" || in.TokenInfoJSON != "" || in.AnalyticsJSON != "" ||
+		in.SubjectJSON != "" || in.OAuthClientJSON != "" || len(in.RoleJSON) > 0
 }
 
 // runCheck gathers the evidence, runs the chain, and renders the report

@@ -265,5 +265,9 @@ func sentSummary(rep *diagnose.Report) string {
 			posts++
 		}
 	}
-	return fmt.Sprintf("%d token request, then %d GETs in parallel, nothing else; verdict %s", posts, gets, rep.Verdict.Status)
+	rounds := "in parallel"
+	if ev.ReadRounds > 1 {
+		rounds = fmt.Sprintf("in %d parallel rounds", ev.ReadRounds)
+	}
+	return fmt.Sprintf("%s, then %s %s, nothing else; verdict %s", diagnose.Plural(posts, "token request", "token requests"), diagnose.Plural(gets, "GET", "GETs"), rounds, rep.Verdict.Status)
 }

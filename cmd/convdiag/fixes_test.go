@@ -27,6 +27,9 @@ type fixReport struct {
 	Causes []struct {
 		ID         string `json:"id"`
 		Likelihood string `json:"likelihood"`
+		Fix        struct {
+			Summary string `json:"summary"`
+		} `json:"fix"`
 	} `json:"causes"`
 	Corrected *fixRequest `json:"corrected_request"`
 	RequestOK bool        `json:"request_ok"`
@@ -131,6 +134,28 @@ func applyNonRequestFixes(t *testing.T, sc sim.Scenario, org *sim.Org, rep fixRe
 				t.Fatal(err)
 			}
 			org.SetTokenInfo(ti)
+		case "token.permission-missing", "token.division-missing":
+			// "Grant a role carrying P (or role R) to the client in the
+			// conversation's division": an admin does, in every division
+			// the fix names.
+			divs := org.ConversationDivisions(sc.ConversationID())
+			if len(divs) == 0 {
+				t.Fatalf("%s on a conversation without divisions", c.ID)
+			}
+			role := genesys.DomainOrganizationRole{ID: "fix-role", Name: "Granted by the fix", Permissions: []string{"conversation:communication:disconnect"}}
+			if c.ID == "token.permission-missing" && !strings.Contains(c.Fix.Summary, "conversation:communication:disconnect") {
+				t.Errorf("the fix does not name the permission: %q", c.Fix.Summary)
+			}
+			if c.ID == "token.division-missing" {
+				name := heldRoleName(t, org)
+				if !strings.Contains(c.Fix.Summary, "role "+name) {
+					t.Errorf("the fix does not name the role %q: %q", name, c.Fix.Summary)
+				}
+				role = heldRole(org, name)
+			}
+			for _, d := range divs {
+				org.Grant(role, d)
+			}
 		case "participant.not-connected-yet":
 			// "Wait until it connects": the agent answers.
 			if !org.Connect(sc.ConversationID(), rep.Target.ParticipantID, time.Now()) {
@@ -260,4 +285,23 @@ func freePort(t *testing.T) string {
 	defer l.Close()
 	_, port, _ := net.SplitHostPort(l.Addr().String())
 	return port
+}
+
+// heldRoleName is the one role the org's token holds.
+func heldRoleName(t *testing.T, org *sim.Org) string {
+	t.Helper()
+	a := org.Access()
+	if len(a.Roles) != 1 {
+		t.Fatalf("want one role, have %d", len(a.Roles))
+	}
+	return a.Roles[0].Name
+}
+
+func heldRole(org *sim.Org, name string) genesys.DomainOrganizationRole {
+	for _, r := range org.Access().Roles {
+		if r.Name == name {
+			return r
+		}
+	}
+	return genesys.DomainOrganizationRole{}
 }

@@ -85,7 +85,9 @@ func (p *progressLine) text() string {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	var parts []string
+	// Waits and retries are named; plain requests are named when there
+	// are few, else counted.
+	var parts, plain []string
 	for _, k := range keys {
 		it := p.inflight[k]
 		s := report.ShortenIDs(strings.Replace(k, " /api/v2/", " ", 1), "…")
@@ -96,12 +98,17 @@ func (p *progressLine) text() string {
 				why = fmt.Sprint(it.status)
 			}
 			left := max(it.waitUntil.Sub(now), 0).Round(time.Second)
-			s += fmt.Sprintf(" (%s; retry %d in %s)", why, it.attempt+1, left)
+			parts = append(parts, s+fmt.Sprintf(" (%s; retry %d in %s)", why, it.attempt+1, left))
 		case it.attempt > 1:
-			s += fmt.Sprintf(" (attempt %d)", it.attempt)
+			parts = append(parts, s+fmt.Sprintf(" (attempt %d)", it.attempt))
+		default:
+			plain = append(plain, s)
 		}
-		parts = append(parts, s)
 	}
+	if len(plain) > 2 {
+		plain = []string{fmt.Sprintf("%d requests", len(plain))}
+	}
+	parts = append(plain, parts...)
 	return fmt.Sprintf("reading the org (%s): %s", now.Sub(p.started).Round(100*time.Millisecond), strings.Join(parts, ", "))
 }
 

@@ -48,6 +48,15 @@ func AnalyticsPath(id string) string {
 	return "/api/v2/analytics/conversations/" + url.PathEscape(id) + "/details"
 }
 
+// The reads of the token's grants (reference §8d).
+const PathSubject = "/api/v2/authorization/subjects/me"
+
+// OAuthClientPath is the GET of an OAuth client.
+func OAuthClientPath(id string) string { return "/api/v2/oauth/clients/" + url.PathEscape(id) }
+
+// RolePath is the GET of a role.
+func RolePath(id string) string { return "/api/v2/authorization/roles/" + url.PathEscape(id) }
+
 // CallPath is the flat call GET of a conversation.
 func CallPath(id string) string { return "/api/v2/conversations/calls/" + url.PathEscape(id) }
 
@@ -80,7 +89,36 @@ func Collect(ctx context.Context, c *genesys.Client, t Target, ev *diagnose.Evid
 		{ConversationPath(convID), applyConversation},
 		{CallPath(convID), applyCall},
 		{AnalyticsPath(convID), applyAnalytics},
+		{PathSubject, applySubject},
 	}
+	if id := c.ClientID(); id != "" {
+		// convdiag's own client: its roles can be asked for now.
+		reads = append(reads, read{OAuthClientPath(id), applyOAuthClient})
+	}
+	getAll(ctx, c, ev, convID, reads)
+	ev.ObservedAt = now().UTC()
+	collectRoles(ctx, c, ev)
+
+	for _, f := range []*diagnose.Fetch{ev.TokenFetch, ev.ConversationFetch, ev.CallFetch} {
+		if f == nil {
+			continue
+		}
+		if why := incomplete(f); why != "" {
+			ev.Incomplete = append(ev.Incomplete, why)
+		}
+	}
+	if ev.Conversation == nil && ev.Call == nil && ev.ConversationFetch.Status == 404 {
+		ev.Notes = append(ev.Notes, fmt.Sprintf("conversation %s was not found in the org of the token at %s", convID, t.APIBase))
+	}
+}
+
+// getAll sends the reads in parallel and applies each outcome to the
+// evidence in a fixed order, whatever order they arrived in.
+func getAll(ctx context.Context, c *genesys.Client, ev *diagnose.Evidence, convID string, reads []read) {
+	if len(reads) == 0 {
+		return
+	}
+	ev.ReadRounds++
 	type out struct {
 		res *genesys.Result
 		err error
@@ -96,22 +134,39 @@ func Collect(ctx context.Context, c *genesys.Client, t Target, ev *diagnose.Evid
 		}(i, r.path)
 	}
 	wg.Wait()
-	ev.ObservedAt = now().UTC()
 	for i, r := range reads {
 		r.apply(ev, convID, results[i].res, results[i].err)
 	}
+}
 
-	for _, f := range []*diagnose.Fetch{ev.TokenFetch, ev.ConversationFetch, ev.CallFetch} {
-		if f == nil {
+// collectRoles reads what subjects/me did not tell (a client-credentials
+// token's subject may list no grants, UNCONFIRMED): the OAuth client, when
+// its id is known only now, then its roles, in parallel. It costs a third
+// round trip only on that path.
+func collectRoles(ctx context.Context, c *genesys.Client, ev *diagnose.Evidence) {
+	if ev.Subject != nil && len(ev.Subject.Grants) > 0 {
+		return
+	}
+	if ev.OAuthClient == nil && ev.OAuthClientFetch == nil {
+		ti := ev.TokenInfo
+		if ti == nil || ti.OAuthClient == nil || ti.OAuthClient.ID == "" || !strings.EqualFold(strings.ReplaceAll(ti.OAuthClient.AuthorizedGrantType, "_", "-"), "CLIENT-CREDENTIALS") {
+			return
+		}
+		getAll(ctx, c, ev, "", []read{{OAuthClientPath(ti.OAuthClient.ID), applyOAuthClient}})
+	}
+	if ev.OAuthClient == nil {
+		return
+	}
+	var reads []read
+	seen := map[string]bool{}
+	for _, rd := range ev.OAuthClient.RoleDivisions {
+		if rd.RoleID == "" || seen[rd.RoleID] {
 			continue
 		}
-		if why := incomplete(f); why != "" {
-			ev.Incomplete = append(ev.Incomplete, why)
-		}
+		seen[rd.RoleID] = true
+		reads = append(reads, read{RolePath(rd.RoleID), applyRole})
 	}
-	if ev.Conversation == nil && ev.Call == nil && ev.ConversationFetch.Status == 404 {
-		ev.Notes = append(ev.Notes, fmt.Sprintf("conversation %s was not found in the org of the token at %s", convID, t.APIBase))
-	}
+	getAll(ctx, c, ev, "", reads)
 }
 
 // tokenFailure says why convdiag's own token request failed. It is
@@ -207,6 +262,47 @@ func applyAnalytics(ev *diagnose.Evidence, _ string, res *genesys.Result, err er
 	default:
 		ev.Notes = append(ev.Notes, "GET /api/v2/analytics/conversations/{id}/details: "+fetchProblem(f))
 	}
+}
+
+// applySubject keeps the token's grants; a read it may not make is kept
+// as a fetch the token check notes, never a failure.
+func applySubject(ev *diagnose.Evidence, _ string, res *genesys.Result, err error) {
+	ev.SubjectFetch = fetchOf("GET /api/v2/authorization/subjects/me", res, err)
+	if res != nil && res.Status == 200 {
+		s, err := genesys.DecodeSubject(res.Body)
+		if err != nil {
+			ev.SubjectFetch.Err = "the response " + err.Error()
+			return
+		}
+		ev.Subject = s
+	}
+}
+
+func applyOAuthClient(ev *diagnose.Evidence, _ string, res *genesys.Result, err error) {
+	ev.OAuthClientFetch = fetchOf("GET /api/v2/oauth/clients/{id}", res, err)
+	if res != nil && res.Status == 200 {
+		c, err := genesys.DecodeOAuthClient(res.Body)
+		if err != nil {
+			ev.OAuthClientFetch.Err = "the response " + err.Error()
+			return
+		}
+		ev.OAuthClient = c
+	}
+}
+
+func applyRole(ev *diagnose.Evidence, _ string, res *genesys.Result, err error) {
+	f := fetchOf("GET /api/v2/authorization/roles/{id}", res, err)
+	if res != nil && res.Status == 200 {
+		r, err := genesys.DecodeRole(res.Body)
+		if err != nil {
+			f.Err = "the response " + err.Error()
+		} else {
+			ev.Roles = append(ev.Roles, r)
+			ev.RoleFetches = append(ev.RoleFetches, f)
+			return
+		}
+	}
+	ev.RoleFetches = append(ev.RoleFetches, f)
 }
 
 func fetchProblem(f *diagnose.Fetch) string {

@@ -62,8 +62,13 @@ func TestCollectReadsEverythingInTwoRoundTrips(t *testing.T) {
 			t.Errorf("%s: status %d, %d raw bytes, correlation %q, at %v", f.Source, f.Status, len(f.Raw), f.CorrelationID, f.At)
 		}
 	}
-	if len(ev.Sent) != 5 || !strings.HasPrefix(ev.Sent[0], "POST ") {
-		t.Errorf("sent %v, want the token POST then 4 GETs", ev.Sent)
+	// stale-leg's token is a user token: subjects/me lists its grants, so
+	// no third round is needed.
+	if len(ev.Sent) != 7 || !strings.HasPrefix(ev.Sent[0], "POST ") || ev.ReadRounds != 1 {
+		t.Errorf("sent %v in %d rounds, want the token POST then 6 GETs in one round", ev.Sent, ev.ReadRounds)
+	}
+	if ev.Subject == nil || len(ev.Subject.Grants) == 0 || diagnose.AccessOf(ev) == nil {
+		t.Errorf("the grants were not read: %+v", ev.Subject)
 	}
 	for _, s := range ev.Sent[1:] {
 		if !strings.HasPrefix(s, "GET ") {
@@ -135,5 +140,23 @@ func TestCollectRefusesRedirects(t *testing.T) {
 	}
 	if len(ev.Incomplete) == 0 {
 		t.Error("a redirected read left the diagnosis complete")
+	}
+}
+
+// TestCollectRolesOfAClient: a client-credentials token's subject lists no
+// grants, so its OAuth client's roles are read in one more round, in
+// parallel; a role it may not read is a fetch the check notes.
+func TestCollectRolesOfAClient(t *testing.T) {
+	srv, sc := simOrg(t, "missing-permission", sim.Options{})
+	ev := collect(t, srv.URL, srv.URL+"/oauth/token", sc.ConversationID(), "any")
+	if ev.ReadRounds != 2 || ev.OAuthClient == nil || len(ev.Roles) != 1 {
+		t.Fatalf("rounds %d, client %+v, roles %d", ev.ReadRounds, ev.OAuthClient, len(ev.Roles))
+	}
+	a := diagnose.AccessOf(ev)
+	if a == nil || len(a.Grants) != 1 || a.Grants[0].RoleName != "Reporting integration" || a.Grants[0].Allows("conversation:communication:disconnect") {
+		t.Errorf("access %+v", a)
+	}
+	if len(ev.Incomplete) != 0 {
+		t.Errorf("incomplete %v", ev.Incomplete)
 	}
 }

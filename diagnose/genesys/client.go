@@ -192,6 +192,10 @@ func (c *Client) Sent() []string {
 	return append([]string(nil), c.sent...)
 }
 
+// ClientID is the OAuth client the client logs in as ("" with an access
+// token).
+func (c *Client) ClientID() string { return c.cfg.ClientID }
+
 // TokenValue returns the access token in use ("" before Token), so that
 // every output can redact it.
 func (c *Client) TokenValue() string {

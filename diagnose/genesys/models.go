@@ -207,6 +207,7 @@ type CallConversation struct {
 	RecentTransfers []TransferResponse     `json:"recentTransfers,omitempty"`
 	RecordingState  string                 `json:"recordingState,omitempty"`
 	MaxParticipants int                    `json:"maxParticipants,omitempty"`
+	Divisions       []Division             `json:"divisions,omitempty"`
 	SelfURI         string                 `json:"selfUri,omitempty"`
 }
 

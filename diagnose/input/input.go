@@ -54,6 +54,10 @@ type Options struct {
 	// ConversationJSON, CallJSON, TokenInfoJSON and AnalyticsJSON are
 	// saved GETs.
 	ConversationJSON, CallJSON, TokenInfoJSON, AnalyticsJSON string
+	// SubjectJSON, OAuthClientJSON and RoleJSON are saved GETs of the
+	// token's grants: subjects/me, oauth/clients/{id}, roles/{id}.
+	SubjectJSON, OAuthClientJSON string
+	RoleJSON                     []string
 	// At is when the request failed, as the user gives it (--at).
 	At   string
 	Mode diagnose.Mode
@@ -287,8 +291,57 @@ func Load(o Options) (*diagnose.Evidence, error) {
 		ev.TokenInfo = ti
 		ev.TokenFetch = &diagnose.Fetch{Source: "GET /api/v2/tokens/me", File: o.TokenInfoJSON, Raw: b}
 	}
+	if err := loadGrants(ev, o, readArg); err != nil {
+		return nil, err
+	}
 	return ev, nil
 }
+
+// loadGrants reads the saved GETs of the token's grants.
+func loadGrants(ev *diagnose.Evidence, o Options, readArg func(flag, name string, limit int64) ([]byte, error)) error {
+	if o.SubjectJSON != "" {
+		b, err := readArg("--subject-json", o.SubjectJSON, MaxDocument)
+		if err != nil {
+			return err
+		}
+		s, err := genesys.DecodeSubject(b)
+		if err != nil {
+			return usagef("--subject-json %s %v", o.SubjectJSON, err)
+		}
+		ev.Subject, ev.SubjectFetch = s, &diagnose.Fetch{Source: SourceSubject, File: o.SubjectJSON, Raw: b}
+	}
+	if o.OAuthClientJSON != "" {
+		b, err := readArg("--oauth-client-json", o.OAuthClientJSON, MaxDocument)
+		if err != nil {
+			return err
+		}
+		c, err := genesys.DecodeOAuthClient(b)
+		if err != nil {
+			return usagef("--oauth-client-json %s %v", o.OAuthClientJSON, err)
+		}
+		ev.OAuthClient, ev.OAuthClientFetch = c, &diagnose.Fetch{Source: SourceOAuthClient, File: o.OAuthClientJSON, Raw: b}
+	}
+	for _, f := range o.RoleJSON {
+		b, err := readArg("--role-json", f, MaxDocument)
+		if err != nil {
+			return err
+		}
+		r, err := genesys.DecodeRole(b)
+		if err != nil {
+			return usagef("--role-json %s %v", f, err)
+		}
+		ev.Roles = append(ev.Roles, r)
+		ev.RoleFetches = append(ev.RoleFetches, &diagnose.Fetch{Source: SourceRole, File: f, Raw: b})
+	}
+	return nil
+}
+
+// Sources of the grant reads, as reports name them.
+const (
+	SourceSubject     = "GET /api/v2/authorization/subjects/me"
+	SourceOAuthClient = "GET /api/v2/oauth/clients/{id}"
+	SourceRole        = "GET /api/v2/authorization/roles/{id}"
+)
 
 // setFailure decides the moment of failure: --at, else the response's Date
 // header, else what a HAR said (already in ev.Failure).

@@ -51,6 +51,7 @@ type Server struct {
 
 	mu     sync.Mutex
 	issued map[string]time.Time // token -> when it expires
+	client map[string]string    // token -> the client id it was issued to
 	window time.Time
 	count  int
 	dice   *mrand.Rand
@@ -66,13 +67,17 @@ func New(org *Org, opts Options) *Server {
 	if seed == 0 {
 		seed = mrand.Uint64()
 	}
-	s := &Server{org: org, opts: opts, issued: map[string]time.Time{}, dice: mrand.New(mrand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
+	s := &Server{org: org, opts: opts, issued: map[string]time.Time{}, client: map[string]string{}, dice: mrand.New(mrand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
 	for _, t := range opts.AccessTokens {
 		s.issued[t] = time.Time{} // never expires
 	}
 	m := http.NewServeMux()
 	m.HandleFunc("POST /oauth/token", s.token)
 	m.HandleFunc("GET /api/v2/tokens/me", s.api(s.tokensMe))
+	m.HandleFunc("GET /api/v2/authorization/subjects/me", s.api(s.subjectsMe))
+	m.HandleFunc("GET /api/v2/authorization/divisionspermitted/paged/me", s.api(s.divisionsPermitted))
+	m.HandleFunc("GET /api/v2/authorization/roles/{id}", s.api(s.role))
+	m.HandleFunc("GET /api/v2/oauth/clients/{id}", s.api(s.oauthClient))
 	m.HandleFunc("GET /api/v2/conversations/{id}", s.api(s.getConversation))
 	m.HandleFunc("GET /api/v2/analytics/conversations/{id}/details", s.api(s.getAnalytics))
 	m.HandleFunc("GET /api/v2/conversations/{media}/{id}", s.api(s.getMediaConversation))
@@ -229,6 +234,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	tok := "sim-" + base64.RawURLEncoding.EncodeToString(b[:])
 	s.mu.Lock()
 	s.remember(tok)
+	s.client[tok] = id
 	s.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(map[string]any{"access_token": tok, "token_type": "bearer", "expires_in": 86400})
@@ -256,6 +262,11 @@ func (s *Server) remember(tok string) {
 		}
 		if len(s.issued) >= maxTokens && oldest != "" {
 			delete(s.issued, oldest)
+		}
+		for t := range s.client {
+			if _, ok := s.issued[t]; !ok {
+				delete(s.client, t)
+			}
 		}
 	}
 	s.issued[tok] = now.Add(24 * time.Hour)
@@ -330,6 +341,10 @@ func (s *Server) postDisconnect(w http.ResponseWriter, r *http.Request) {
 		}
 		target, _ = v["participantId"].(string)
 	}
+	if e := s.org.authorize(id, dropPermissions[:1]); e != nil {
+		writeError(w, e.status, e.code, e.msg)
+		return
+	}
 	if target == "" {
 		init, ok := s.org.initiator(id)
 		if !ok {
@@ -397,6 +412,10 @@ func (s *Server) patchParticipant(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "not.a.user", notAUser)
 		return
 	}
+	if e := s.org.authorize(id, dropPermissions); e != nil {
+		writeError(w, e.status, e.code, e.msg)
+		return
+	}
 	if !s.org.participantExists(id, pid) {
 		if _, ok := s.org.conversationJSON(id); !ok {
 			writeError(w, http.StatusNotFound, "conversation.error.conversation.not.found", fmt.Sprintf("Conversation %s not found", id))
@@ -420,6 +439,15 @@ func (s *Server) patchParticipant(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	w.WriteHeader(http.StatusAccepted)
+}
+
+// loggedInAs reports whether the request's bearer token was issued to the
+// OAuth client id.
+func (s *Server) loggedInAs(r *http.Request, id string) bool {
+	tok := strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "), "bearer "))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return tok != "" && strings.EqualFold(s.client[tok], id)
 }
 
 // notAUser is the documented message of not.a.user.

@@ -13,8 +13,9 @@ import (
 // Org is the simulated org's state: its conversations and the token info
 // it reports. It is safe for concurrent use.
 type Org struct {
-	mu    sync.Mutex
-	token *genesys.TokenInfo
+	mu     sync.Mutex
+	token  *genesys.TokenInfo
+	access *Access
 	convs map[string]*genesys.Conversation
 	order []string
 	// snapshot is the initial state, for Reset.
@@ -35,7 +36,7 @@ func NewOrg(token *genesys.TokenInfo, docs ...*genesys.Decoded) *Org {
 	if token == nil {
 		token = DefaultTokenInfo()
 	}
-	o := &Org{token: token, convs: map[string]*genesys.Conversation{}, snapshot: map[string][]byte{}}
+	o := &Org{token: token, access: DefaultAccess(), convs: map[string]*genesys.Conversation{}, snapshot: map[string][]byte{}}
 	for _, d := range docs {
 		c := d.Conversation
 		if c == nil && d.Call != nil {
@@ -134,7 +135,7 @@ func mediaOf(c *genesys.Conversation) string {
 // call's state.
 func callFromGeneric(c *genesys.Conversation) *genesys.CallConversation {
 	cc := &genesys.CallConversation{ID: c.ID, Name: c.Name, RecentTransfers: c.RecentTransfers, RecordingState: c.RecordingState,
-		MaxParticipants: c.MaxParticipants, SelfURI: "/api/v2/conversations/calls/" + c.ID, Participants: []genesys.CallMediaParticipant{}}
+		MaxParticipants: c.MaxParticipants, Divisions: c.Divisions, SelfURI: "/api/v2/conversations/calls/" + c.ID, Participants: []genesys.CallMediaParticipant{}}
 	for _, p := range c.Participants {
 		fp := genesys.CallMediaParticipant{ID: p.ID, Name: p.Name, Address: p.Address, StartTime: p.StartTime, ConnectedTime: p.ConnectedTime,
 			EndTime: p.EndTime, Purpose: p.Purpose, WrapupRequired: p.WrapupRequired, ConsultParticipantID: p.ConsultParticipantID,
@@ -162,7 +163,7 @@ func callFromGeneric(c *genesys.Conversation) *genesys.CallConversation {
 // genericFromCall turns a flat call view into the generic view (the
 // communication ids are not in the flat view, so the calls have none).
 func genericFromCall(cc *genesys.CallConversation) *genesys.Conversation {
-	c := &genesys.Conversation{ID: cc.ID, Name: cc.Name, RecentTransfers: cc.RecentTransfers, MaxParticipants: cc.MaxParticipants, RecordingState: cc.RecordingState}
+	c := &genesys.Conversation{ID: cc.ID, Name: cc.Name, RecentTransfers: cc.RecentTransfers, MaxParticipants: cc.MaxParticipants, RecordingState: cc.RecordingState, Divisions: cc.Divisions}
 	for _, fp := range cc.Participants {
 		p := genesys.Participant{ID: fp.ID, Name: fp.Name, Address: fp.Address, StartTime: fp.StartTime, ConnectedTime: fp.ConnectedTime, EndTime: fp.EndTime,
 			Purpose: fp.Purpose, WrapupRequired: fp.WrapupRequired, ConsultParticipantID: fp.ConsultParticipantID, ANI: fp.ANI, DNIS: fp.DNIS, MediaRoles: fp.MediaRoles,

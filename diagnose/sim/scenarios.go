@@ -36,6 +36,10 @@ type Scenario struct {
 	// scenarios/tokens.
 	Conversation string `json:"conversation"`
 	Token        string `json:"token"`
+	// Access names a file under scenarios/access: the token's roles and
+	// divisions (absent: a role with the drop permissions in all
+	// divisions).
+	Access string `json:"access,omitempty"`
 	// Request is what the user sent, exactly: method, URL, body text.
 	Request SentRequest `json:"request"`
 	// At is when the request failed (RFC 3339), for a scenario that
@@ -113,7 +117,19 @@ func (s Scenario) Org() (*Org, error) {
 	if err != nil {
 		return nil, fmt.Errorf("scenario %s: token %v", s.Name, err)
 	}
-	return NewOrg(ti, d), nil
+	org := NewOrg(ti, d)
+	if s.Access != "" {
+		b, err := scenarioFS.ReadFile("scenarios/access/" + s.Access)
+		if err != nil {
+			return nil, fmt.Errorf("scenario %s: %w", s.Name, err)
+		}
+		var a Access
+		if err := json.Unmarshal(b, &a); err != nil {
+			return nil, fmt.Errorf("scenario %s: access %v", s.Name, err)
+		}
+		org.SetAccess(&a)
+	}
+	return org, nil
 }
 
 // ConversationID is the id of the scenario's conversation.

@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -41,6 +42,10 @@ const (
 	FileTokenInfo    = "tokeninfo.json"
 	FileAnalytics    = "analytics.json"
 	FileEarlier      = "conversation-before.json"
+	FileSubject      = "subject.json"
+	FileOAuthClient  = "oauth-client.json"
+	// Roles are role-1.json, role-2.json, ...
+	fileRolePrefix = "role-"
 	FileReport       = "report.json"
 )
 
@@ -119,6 +124,7 @@ func Save(dir string, ev *diagnose.Evidence, rep *diagnose.Report, o Options) er
 	// The documents go in files of their own; evidence.json is the rest.
 	shallow := *ev
 	shallow.Conversation, shallow.Call, shallow.TokenInfo, shallow.Analytics, shallow.EarlierConversation = nil, nil, nil, nil, nil
+	shallow.Subject, shallow.OAuthClient, shallow.Roles = nil, nil, nil
 	var meta diagnose.Evidence
 	if err := roundTrip(&shallow, &meta); err != nil {
 		return err
@@ -216,6 +222,24 @@ func documents(ev *diagnose.Evidence) []document {
 		{FileTokenInfo, "GET /api/v2/tokens/me", ev.TokenInfo, raw(ev.TokenFetch)},
 		{FileAnalytics, "GET /api/v2/analytics/conversations/{id}/details", ev.Analytics, raw(ev.AnalyticsFetch)},
 		{FileEarlier, "GET /api/v2/conversations/{id} taken before the failure", ev.EarlierConversation, raw(ev.EarlierConversationFetch)},
+	}
+	all = append(all,
+		document{FileSubject, "GET /api/v2/authorization/subjects/me", ev.Subject, raw(ev.SubjectFetch)},
+		document{FileOAuthClient, "GET /api/v2/oauth/clients/{id}", ev.OAuthClient, raw(ev.OAuthClientFetch)})
+	// Roles pair, in order, with the fetches that produced them (a failed
+	// fetch produced none).
+	var ok []*diagnose.Fetch
+	for _, f := range ev.RoleFetches {
+		if f.OK() {
+			ok = append(ok, f)
+		}
+	}
+	for i, r := range ev.Roles {
+		var f *diagnose.Fetch
+		if len(ok) == len(ev.Roles) {
+			f = ok[i]
+		}
+		all = append(all, document{fmt.Sprintf("%s%d.json", fileRolePrefix, i+1), "GET /api/v2/authorization/roles/{id}", r, raw(f)})
 	}
 	var out []document
 	for _, d := range all {
@@ -394,12 +418,57 @@ func Load(dir string, o LoadOptions) (*diagnose.Evidence, error) {
 		}
 		ev.TokenInfo = ti
 	}
+	if err := loadGrants(ev, m, read); err != nil {
+		return nil, fmt.Errorf("%s/%v", dir, err)
+	}
 	ev.Replayed = dir
 	if len(modified) > 0 {
 		ev.Notes = append(ev.Notes, fmt.Sprintf("the bundle was modified after it was saved: %s do not match the manifest's SHA-256 (replayed with --bundle-modified-ok)", strings.Join(modified, ", ")))
 		ev.Modified = modified
 	}
 	return ev, nil
+}
+
+var roleFileRe = regexp.MustCompile(`^role-[0-9]{1,4}\.json$`)
+
+// loadGrants reads the saved grant reads back.
+func loadGrants(ev *diagnose.Evidence, m Manifest, read func(string) ([]byte, bool, error)) error {
+	if b, ok, err := read(FileSubject); err != nil {
+		return err
+	} else if ok {
+		s, err := genesys.DecodeSubject(b)
+		if err != nil {
+			return fmt.Errorf("%s %v", FileSubject, err)
+		}
+		ev.Subject = s
+	}
+	if b, ok, err := read(FileOAuthClient); err != nil {
+		return err
+	} else if ok {
+		c, err := genesys.DecodeOAuthClient(b)
+		if err != nil {
+			return fmt.Errorf("%s %v", FileOAuthClient, err)
+		}
+		ev.OAuthClient = c
+	}
+	ev.Roles = nil
+	for _, f := range m.Files {
+		// Only role-N.json: a manifest's names are untrusted
+		// ("role-../../x.json" would leave the bundle).
+		if !roleFileRe.MatchString(f.Name) {
+			continue
+		}
+		b, ok, err := read(f.Name)
+		if err != nil || !ok {
+			return err
+		}
+		r, err := genesys.DecodeRole(b)
+		if err != nil {
+			return fmt.Errorf("%s %v", f.Name, err)
+		}
+		ev.Roles = append(ev.Roles, r)
+	}
+	return nil
 }
 
 // readBundleFile reads one file of a bundle: a regular file, not a
