@@ -16,8 +16,8 @@ type Org struct {
 	mu     sync.Mutex
 	token  *genesys.TokenInfo
 	access *Access
-	convs map[string]*genesys.Conversation
-	order []string
+	convs  map[string]*genesys.Conversation
+	order  []string
 	// snapshot is the initial state, for Reset.
 	snapshot map[string][]byte
 }

@@ -46,7 +46,7 @@ const (
 	FileOAuthClient  = "oauth-client.json"
 	// Roles are role-1.json, role-2.json, ...
 	fileRolePrefix = "role-"
-	FileReport       = "report.json"
+	FileReport     = "report.json"
 )
 
 // Manifest describes a bundle: its files and every redaction made.
