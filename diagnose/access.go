@@ -38,22 +38,19 @@ func (g Grant) AllDivisions() bool { return g.DivisionID == genesys.AllDivisions
 // with each role's permissions. nil when the evidence does not tell.
 func AccessOf(ev *Evidence) *Access {
 	if s := ev.Subject; s != nil && len(s.Grants) > 0 {
-		a := &Access{Source: ev.SubjectFetch.Label()}
-		if a.Source == "" {
-			a.Source = "GET /api/v2/authorization/subjects/me"
-		}
+		a := &Access{Source: "GET /api/v2/authorization/subjects/me"}
 		for _, g := range s.Grants {
 			role := g.Role
 			a.Grants = append(a.Grants, Grant{RoleID: role.ID, RoleName: role.Name, DivisionID: g.Division.ID, DivisionName: g.Division.Name, allows: role.Allows})
 		}
-		a.Refs = append(a.Refs, Ref{Source: a.Source, Path: "grants", Value: Plural(len(s.Grants), "grant", "grants")})
+		a.Refs = append(a.Refs, Ref{Source: labelOr(ev.SubjectFetch, a.Source), Path: "grants", Value: Plural(len(s.Grants), "grant", "grants")})
 		return a
 	}
 	c := ev.OAuthClient
 	if c == nil || len(c.RoleDivisions) == 0 {
 		return nil
 	}
-	a := &Access{Source: labelOr(ev.OAuthClientFetch, "GET /api/v2/oauth/clients/{id}") + " and GET /api/v2/authorization/roles/{id}"}
+	a := &Access{Source: "GET /api/v2/oauth/clients/{id} and GET /api/v2/authorization/roles/{id}"}
 	roles := map[string]*genesys.DomainOrganizationRole{}
 	for _, r := range ev.Roles {
 		roles[r.ID] = r

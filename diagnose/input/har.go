@@ -75,7 +75,10 @@ type HAR struct {
 	Earlier            *genesys.Decoded
 	TokenInfo          *genesys.TokenInfo
 	Analytics          *genesys.AnalyticsConversation
-	Sources            map[string]string
+	// Subject is the web app's GET /api/v2/authorization/subjects/me:
+	// the user's roles by division.
+	Subject *genesys.AuthzSubject
+	Sources map[string]string
 	// At holds when each kept GET was made, and Raw its body as recorded,
 	// by Sources key.
 	At  map[string]time.Time
@@ -152,6 +155,7 @@ type harScan struct {
 	calls     map[string][]keptGet
 	analytics map[string][]keptGet
 	tokens    *keptGet
+	subject   *keptGet
 }
 
 // read streams the file: entries are decoded one at a time, so a HAR of
@@ -271,6 +275,8 @@ func (sc *harScan) add(e *harEntry, h *HAR) {
 		sc.analytics[id] = append(sc.analytics[id], g)
 	case path == "/api/v2/tokens/me":
 		sc.tokens = &g
+	case path == "/api/v2/authorization/subjects/me":
+		sc.subject = &g
 	}
 }
 
@@ -357,6 +363,12 @@ func (sc *harScan) attachGets(h *HAR) {
 				h.Analytics = ad
 				h.Sources["analytics"], h.At["analytics"], h.Raw["analytics"] = fmt.Sprintf("HAR entry #%d", a.index), a.at, a.body
 			}
+		}
+	}
+	if sj := sc.subject; sj != nil {
+		if s, err := genesys.DecodeSubject(sj.body); err == nil {
+			h.Subject = s
+			h.Sources["subject"], h.At["subject"], h.Raw["subject"] = fmt.Sprintf("HAR entry #%d", sj.index), sj.at, sj.body
 		}
 	}
 	if t := sc.tokens; t != nil {

@@ -212,3 +212,29 @@ func TestParseHARWithBOM(t *testing.T) {
 		t.Errorf("%v %+v", err, h)
 	}
 }
+
+// TestParseHARKeepsSubject: the web app's own GET of subjects/me (the
+// user's roles by division) is kept as evidence of the grants.
+func TestParseHARKeepsSubject(t *testing.T) {
+	subject, err := os.ReadFile("../../testdata/grants/subject-agent-sales.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry := func(method, url string, status int, body string) map[string]any {
+		return map[string]any{"startedDateTime": "2026-11-25T09:14:40.000Z", "time": 80,
+			"request":  map[string]any{"method": method, "url": url, "headers": []any{}},
+			"response": map[string]any{"status": status, "headers": []any{}, "content": map[string]any{"text": body, "mimeType": "application/json"}}}
+	}
+	har := map[string]any{"log": map[string]any{"entries": []any{
+		entry("GET", "https://api.mypurecloud.com/api/v2/authorization/subjects/me", 200, string(subject)),
+		entry("PATCH", "https://api.mypurecloud.com/api/v2/conversations/calls/c/participants/p", 403, `{"code":"missing.division.permission"}`),
+	}}}
+	b, _ := json.Marshal(har)
+	h, err := ParseHAR(bytes.NewReader(b), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.Subject == nil || len(h.Subject.Grants) != 1 || h.Subject.Grants[0].Division.Name != "Sales" || h.Sources["subject"] != "HAR entry #1" || len(h.Raw["subject"]) == 0 {
+		t.Errorf("subject %+v sources %v", h.Subject, h.Sources)
+	}
+}

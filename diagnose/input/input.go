@@ -474,6 +474,10 @@ func loadHAR(ev *diagnose.Evidence, o Options) error {
 		ev.TokenInfo = h.TokenInfo
 		ev.TokenFetch = &diagnose.Fetch{Source: "GET /api/v2/tokens/me", File: o.HAR + " " + h.Sources["token"], At: h.At["token"], Raw: h.Raw["token"]}
 	}
+	if h.Subject != nil && o.SubjectJSON == "" {
+		ev.Subject = h.Subject
+		ev.SubjectFetch = &diagnose.Fetch{Source: SourceSubject, File: o.HAR + " " + h.Sources["subject"], At: h.At["subject"], Raw: h.Raw["subject"]}
+	}
 	if h.Analytics != nil && o.AnalyticsJSON == "" {
 		ev.Analytics = h.Analytics
 		ev.AnalyticsFetch = &diagnose.Fetch{Source: "GET /api/v2/analytics/conversations/{id}/details", File: o.HAR + " " + h.Sources["analytics"], At: h.At["analytics"], Raw: h.Raw["analytics"]}
