@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -58,7 +59,11 @@ func TestOfficialSDK(t *testing.T) {
 			Status int
 			Code   string
 		}
-		Dropped bool
+		Dropped         bool
+		SubjectGrants   int      `json:"subjectGrants"`
+		ClientRoles     int      `json:"clientRoles"`
+		RolePermissions []string `json:"rolePermissions"`
+		PermittedTotal  *int     `json:"permittedTotal"`
 	}
 	if err := json.Unmarshal(out, &got); err != nil {
 		t.Fatalf("%v: %s", err, out)
@@ -71,6 +76,12 @@ func TestOfficialSDK(t *testing.T) {
 	}
 	if got.Calls.Status != 400 || got.Calls.Code != "not.a.user" {
 		t.Errorf("the /calls/ PATCH with client credentials: %+v, want 400 not.a.user", got.Calls)
+	}
+	// A client-credentials token: its subject lists no grants (the case
+	// convdiag handles through the client's roles), its client one role
+	// with the drop permission.
+	if got.SubjectGrants != 0 || got.ClientRoles != 1 || !slices.Contains(got.RolePermissions, "conversation:communication:disconnect") || got.PermittedTotal == nil {
+		t.Errorf("the grant reads through the SDK: %s", out)
 	}
 	if !got.Dropped {
 		t.Errorf("the generic PATCH did not drop the live leg: %s", out)

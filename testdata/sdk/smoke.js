@@ -1,7 +1,8 @@
 // smoke.js drives the official Genesys JavaScript SDK (npm
 // purecloud-platform-client-v2) against a convdiag simulated org through the
 // SDK's gateway setting: login, the reads convdiag makes, a participant
-// PATCH that fails and one that works, with the statuses, codes and headers
+// PATCH that fails and one that works, the grant reads (subject, OAuth
+// client, role, permitted divisions), with the statuses, codes and headers
 // of the real API. It prints one JSON line of what it saw; the Go test
 // judges it.
 //
@@ -21,6 +22,18 @@ async function main() {
 	const tokens = new platformClient.TokensApi();
 	const me = await tokens.getTokensMe();
 	out.org = me.organization && me.organization.name;
+	// The grant reads: the subject, the OAuth client logged in as, its
+	// first role, and the divisions where it may disconnect.
+	const authz = new platformClient.AuthorizationApi();
+	const subject = await authz.getAuthorizationSubjectsMe();
+	out.subjectGrants = subject.grants.length;
+	const oauth = new platformClient.OAuthApi();
+	const oc = await oauth.getOauthClient('sdk-client');
+	out.clientRoles = oc.roleDivisions.length;
+	const role = await authz.getAuthorizationRole(oc.roleDivisions[0].roleId);
+	out.rolePermissions = role.permissions;
+	const permitted = await authz.getAuthorizationDivisionspermittedPagedMe('conversation:communication:disconnect');
+	out.permittedTotal = permitted.total;
 	const conv = new platformClient.ConversationsApi();
 	const c = await conv.getConversation(convId);
 	out.participants = c.participants.length;
