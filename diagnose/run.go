@@ -422,9 +422,4 @@ func verdict(ev *Evidence, causes []Cause) Verdict {
 	return Verdict{Status: VerdictNoCause, ExitCode: ExitNoCause, Summary: s}
 }
 
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
-}
+func plural(n int, one, many string) string { return Plural(n, one, many) }

@@ -95,8 +95,18 @@ func (r *Redactor) JSONAt(file string, doc []byte) []byte {
 			raw := doc[i:end]
 			i = end
 			if expectKey {
+				// A key can be personal too (custom attributes keyed by
+				// an e-mail address): it is redacted like a value, and
+				// the path names it as redacted.
+				key := unquoteJSON(raw)
+				red, hits := r.apply(key)
 				if len(stack) > 0 {
-					setKey(unquoteJSON(raw))
+					setKey(red)
+				}
+				if len(hits) > 0 {
+					r.record(file, pathString(), hits)
+					writeJSONString(&out, red)
+					continue
 				}
 				out.Write(raw)
 				continue

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,30 +11,12 @@ import (
 	"github.com/convdiag/convdiag/diagnose/sim"
 )
 
-// lockedBuffer is a bytes.Buffer safe for the progress goroutine.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // TestProgressLineText: on a fake clock, the line names what is in flight,
 // counts a Retry-After down, and is erased on Stop.
 func TestProgressLineText(t *testing.T) {
 	now := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
-	var out lockedBuffer
+	var out syncBuffer
 	p := startProgress(&out, 200, clock, 400*time.Millisecond, time.Hour)
 	p.Event(genesys.Progress{Kind: genesys.ProgressStart, What: "GET /api/v2/conversations/3f1c2a9e-5b7d-4c1e-9a3f-6d2b8e4c7a10", Attempt: 1})
 	p.Event(genesys.Progress{Kind: genesys.ProgressStart, What: "GET /api/v2/tokens/me", Attempt: 1})
@@ -65,7 +45,7 @@ func TestProgressLineText(t *testing.T) {
 		t.Errorf("the line was not erased: %q", out.String())
 	}
 	// Narrow terminals get the line cut, never wrapped.
-	var narrow lockedBuffer
+	var narrow syncBuffer
 	q := startProgress(&narrow, 30, clock, 0, time.Hour)
 	q.Event(genesys.Progress{Kind: genesys.ProgressStart, What: "GET /api/v2/analytics/conversations/x/details", Attempt: 3})
 	q.draw()
@@ -89,7 +69,7 @@ func TestProgressOnTerminalOnly(t *testing.T) {
 	args := []string{"convdiag", "check", "--api-base", srv.URL, "--client-id", "x", "--client-secret", "y", "--conversation", sc.ConversationID(), "--format", "json"}
 	for _, tty := range []bool{true, false} {
 		e, out, _ := testEnv(nil, "")
-		var errb lockedBuffer
+		var errb syncBuffer
 		e.Stderr = &errb
 		e.IsTerminal = func(w io.Writer) bool { return tty && w == io.Writer(&errb) }
 		e.TermWidth = func(io.Writer) int { return 100 }

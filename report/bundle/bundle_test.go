@@ -77,7 +77,7 @@ func FuzzManifest(f *testing.F) {
 // values changed, where they stand; the caller's evidence is untouched.
 func TestSaveKeepsReceivedBytes(t *testing.T) {
 	raw := []byte(`{"id":"c1","futureField":{"nested":[1,2,{"x":"keep me"}]},"participants":[` +
-		`{"id":"p1","purpose":"customer","ani":3175550100,"address":"tel:+13175550100","attributes":{"mail":"ann@example.com"},"calls":[{"id":"k1","state":"connected","self":{"addressNormalized":"tel:+13175550100"}}]},` +
+		`{"id":"p1","purpose":"customer","ani":3175550100,"address":"tel:+13175550100","attributes":{"mail":"ann@example.com","bob@example.com":"vip"},"calls":[{"id":"k1","state":"connected","self":{"addressNormalized":"tel:+13175550100"}}]},` +
 		`{"id":"p2","purpose":"agent","address":"0044 20 7946 0958","calls":[{"id":"k2","state":"connected"}]}]}`)
 	d, err := genesys.DecodeConversation(raw, "c1")
 	if err != nil {
@@ -102,7 +102,7 @@ func TestSaveKeepsReceivedBytes(t *testing.T) {
 			t.Errorf("conversation.json lacks %s:\n%s", want, got)
 		}
 	}
-	for _, leak := range []string{"555", "7946", "ann@"} {
+	for _, leak := range []string{"555", "7946", "ann@", "bob@"} {
 		if strings.Contains(string(got), leak) {
 			t.Errorf("conversation.json keeps %q", leak)
 		}
