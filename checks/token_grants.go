@@ -236,13 +236,16 @@ func (t *tokenPass) roleList(g *grantVerdict) string {
 
 // grantee names who needs the role: the OAuth client, or the user.
 func (t *tokenPass) grantee() string {
+	user := t.tf.Kind == TokenUser || t.tf.Kind == TokenUnknown && t.ev.Subject != nil && len(t.ev.Subject.Grants) > 0
 	switch {
+	case user && t.ev.Subject != nil && t.ev.Subject.Name != "":
+		return fmt.Sprintf("the user %q", t.ev.Subject.Name)
+	case user:
+		return "the token's user"
 	case t.ev.OAuthClient != nil && t.ev.OAuthClient.Name != "":
 		return fmt.Sprintf("the OAuth client %q", t.ev.OAuthClient.Name)
 	case t.tf.Kind == TokenClientCredentials:
 		return "the OAuth client"
-	case t.ev.Subject != nil && t.ev.Subject.Name != "":
-		return fmt.Sprintf("the user %q", t.ev.Subject.Name)
 	}
 	return "the token's user or OAuth client"
 }
@@ -251,7 +254,7 @@ func (t *tokenPass) grantee() string {
 // divisions when known.
 func (t *tokenPass) grantDivisions(g *grantVerdict) string {
 	if len(g.perms.ConversationDivisions) > 0 {
-		return "the conversation's " + diagnose.JoinAnd(g.perms.ConversationDivisions)
+		return diagnose.JoinAnd(g.perms.ConversationDivisions) + ", where the conversation is"
 	}
 	return "the conversation's division"
 }

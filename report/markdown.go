@@ -83,6 +83,9 @@ func (v *mdView) answer() {
 		v.printf("### Nothing to send\n\n%s\n\n", mdText(m.NothingToSend))
 	case m.RequestOK:
 		v.printf("### The request itself\n\nThe request as sent is already the right request for dropping this participant: the causes above are about the participant, the conversation or the token, not about the request.\n\n")
+		if f := topFix(m); f != "" {
+			v.printf("**What to change:** %s\n\n", mdText(f))
+		}
 	}
 }
 

@@ -234,7 +234,19 @@ func (v *textView) answer() {
 	case m.RequestOK:
 		v.heading("The request itself")
 		v.para("The request as sent is already the right request for dropping this participant: the causes above are about the participant, the conversation or the token, not about the request.", "  ", "  ")
+		if f := topFix(m); f != "" {
+			v.para(f, "  what to change: ", "    ")
+		}
 	}
+}
+
+// topFix is what the top cause says to change, when the request itself
+// is right.
+func topFix(m *Model) string {
+	if len(m.Causes) == 0 || m.Causes[0].Fix == nil {
+		return ""
+	}
+	return m.Causes[0].Fix.Summary
 }
 
 // curl writes a request as its curl command (which holds the method, the

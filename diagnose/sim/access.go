@@ -11,6 +11,9 @@ import (
 // Access is what the org's token may do: roles, each granted in divisions
 // (reference §8d). The participant PATCH and the teardown enforce it.
 type Access struct {
+	// User names the user of a user token (subjects/me); absent, a
+	// simulated user.
+	User      *genesys.NamedEntity             `json:"user,omitempty"`
 	Divisions []genesys.AuthzDivision          `json:"divisions"`
 	Roles     []genesys.DomainOrganizationRole `json:"roles"`
 	Grants    []genesys.RoleDivision           `json:"grants"`
@@ -150,15 +153,19 @@ func (o *Org) Access() *Access {
 }
 
 func (s *Server) subjectsMe(w http.ResponseWriter, r *http.Request) {
-	ti := s.org.TokenInfo()
+	ti, a := s.org.TokenInfo(), s.org.Access()
 	id, name := "", ""
-	if ti.OAuthClient != nil {
+	switch {
+	case !s.org.userToken() && ti.OAuthClient != nil:
 		id, name = ti.OAuthClient.ID, ti.OAuthClient.Name
-	}
-	if ti.AuthenticatedUser != nil && ti.AuthenticatedUser.ID != "" {
+	case ti.AuthenticatedUser != nil && ti.AuthenticatedUser.ID != "":
 		id, name = ti.AuthenticatedUser.ID, ti.AuthenticatedUser.Name
+	case a.User != nil:
+		id, name = a.User.ID, a.User.Name
+	default:
+		id, name = "00000000-0000-4000-8000-0000000005e7", "Simulated user"
 	}
-	writeJSON(w, http.StatusOK, s.org.Access().subject(id, name, s.org.userToken()))
+	writeJSON(w, http.StatusOK, a.subject(id, name, s.org.userToken()))
 }
 
 // oauthClient is GET /api/v2/oauth/clients/{id}: the token's own client
