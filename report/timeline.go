@@ -166,7 +166,12 @@ func writeTextTimeline(w io.Writer, m *Model, width int) {
 		return min(max(c, 0), chartW-1)
 	}
 	axis := []byte(strings.Repeat(" ", chartW))
-	left, right := lo.UTC().Format("15:04:05"), hi.UTC().Format("15:04:05")
+	layout := "15:04:05"
+	if lo.UTC().YearDay() != hi.UTC().YearDay() || lo.UTC().Year() != hi.UTC().Year() {
+		// A picture spanning midnight names the days.
+		layout = "01-02 15:04:05"
+	}
+	left, right := lo.UTC().Format(layout), hi.UTC().Format(layout)
 	copy(axis, left)
 	if chartW > len(left)+len(right)+1 {
 		copy(axis[chartW-len(right):], right)
