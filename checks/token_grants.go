@@ -81,7 +81,9 @@ func (t *tokenPass) readGrants() *grantVerdict {
 			g.missingIn = append(g.missingIn, d)
 		}
 	}
-	g.perms = &diagnose.Permissions{Needed: needed, For: forWhat, HeldIn: map[string][]string{}, ConversationDivisions: []string{}, Source: a.Source}
+	// A copy: needed is the endpoint table's own slice, and reports
+	// rewrite their model in place (redaction, terminal safety).
+	g.perms = &diagnose.Permissions{Needed: append([]string(nil), needed...), For: forWhat, HeldIn: map[string][]string{}, ConversationDivisions: []string{}, Source: a.Source}
 	for _, gr := range g.held {
 		label := g.division(gr.DivisionID)
 		g.perms.HeldIn[label] = appendUnique(g.perms.HeldIn[label], roleName(gr))
