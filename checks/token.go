@@ -310,7 +310,7 @@ func (t *tokenPass) judgeForbidden(scopeMissing bool, g *grantVerdict) {
 		t.p.RuleOut(causeTokenPermissionMissing, "the response was %d, not 403: the request was authorised%s", t.status, also)
 		t.p.RuleOut(causeTokenDivisionMissing, "the response was %d, not 403: the request was authorised%s", t.status, also)
 		if g != nil && g.perms.Verdict != "held" && g.perms.Verdict != "unknown" {
-			t.p.Detail("the grants read (%s) say %s, yet the request was authorised: the token that sent it is not the one convdiag read", g.perms.Source, g.perms.Verdict)
+			t.p.Detail("the grants read (%s) say %s, yet the request was authorised: the token that sent it is not the one convdiag read", g.perms.Source, verdictWords[g.perms.Verdict])
 		}
 		return
 	case g != nil && g.perms.Verdict != "unknown":
@@ -348,6 +348,13 @@ func (t *tokenPass) judgeForbidden(scopeMissing bool, g *grantVerdict) {
 	}
 	t.p.Report(diagnose.Cause{Info: causeTokenPermissionMissing, Likelihood: l, Evidence: refs, Explanation: expl,
 		Fix: noRequestFix("Grant a role with one of those permissions (for client credentials: on the OAuth client's roles, in the conversation's division)")})
+}
+
+// verdictWords says a grants verdict in words.
+var verdictWords = map[string]string{
+	"not-held":       "the token lacks the permission",
+	"held-elsewhere": "the token holds the permission only outside the conversation's divisions",
+	"held-in-some":   "the token holds the permission in only some of the conversation's divisions",
 }
 
 // namesPermission reports whether an error body names a permission (one of
