@@ -223,3 +223,35 @@ func TestGrantsUnreadable(t *testing.T) {
 		t.Errorf("no note that the grants could not be read: %+v", rep.Checks)
 	}
 }
+
+// TestGrantsContradictedByTheResponse: grants that lack the permission
+// against a response that shows the request was authorised: the response
+// (the customer's own evidence) wins, and the report says the two tokens
+// differ.
+func TestGrantsContradictedByTheResponse(t *testing.T) {
+	g := func(f string) string { return filepath.Join("..", "..", "testdata", "grants", f) }
+	sc, _ := sim.LookupScenario("missing-permission")
+	conv, tok, _ := sc.Files()
+	dir := t.TempDir()
+	cf, tf := filepath.Join(dir, "conv.json"), filepath.Join(dir, "tok.json")
+	_ = os.WriteFile(cf, conv, 0o644)
+	_ = os.WriteFile(tf, tok, 0o644)
+	r := runCLI(t, nil, "", "check", "--request", sc.Request.Method+" "+sc.Request.URL, "--body", sc.Request.Body, "--status", "202",
+		"--conversation-json", cf, "--token-info-json", tf, "--subject-json", g("subject-client.json"), "--oauth-client-json", g("oauth-client-reporting.json"),
+		"--role-json", g("role-reporting.json"), "--format", "json")
+	rep := readPermissions(t, r.Stdout)
+	for _, c := range rep.Causes {
+		if strings.HasPrefix(c.ID, "token.") {
+			t.Errorf("a token cause against a 202: %+v", c)
+		}
+	}
+	said := false
+	for _, c := range rep.Checks {
+		for _, d := range c.Details {
+			said = said || strings.Contains(d, "the token lacks the permission, yet the request was authorised")
+		}
+	}
+	if !said {
+		t.Errorf("the contradiction is not reported: %+v", rep.Checks)
+	}
+}
