@@ -53,6 +53,11 @@ func (r *Redactor) JSONAt(file string, doc []byte) []byte {
 		}
 	}
 	pathString := func() string { return string(path) }
+	type keyResult struct {
+		red  string
+		hits []hit
+	}
+	keys := map[string]keyResult{}
 	// currentKey is the name of the field whose value is being read (an
 	// array's elements take the name of the field holding the array).
 	currentKey := func(n int) string {
@@ -99,7 +104,14 @@ func (r *Redactor) JSONAt(file string, doc []byte) []byte {
 				// an e-mail address): it is redacted like a value, and
 				// the path names it as redacted.
 				key := unquoteJSON(raw)
-				red, hits := r.apply(key)
+				// Keys repeat (every participant has the same ones):
+				// each distinct key is judged once.
+				k, seen := keys[key]
+				if !seen {
+					k.red, k.hits = r.apply(key)
+					keys[key] = k
+				}
+				red, hits := k.red, k.hits
 				if len(stack) > 0 {
 					setKey(red)
 				}
