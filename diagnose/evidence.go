@@ -322,3 +322,20 @@ func JoinAnd(parts []string) string {
 	}
 	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
 }
+
+// CountSent sorts the requests a live check sent (Evidence.Sent) into token
+// requests, GETs and anything else (which the read-only client cannot
+// send: a non-zero other is a bug to report, not to hide).
+func CountSent(sent []string) (tokens, gets, other int) {
+	for _, s := range sent {
+		switch {
+		case strings.HasPrefix(s, "POST ") && strings.Contains(s, "/oauth/token"):
+			tokens++
+		case strings.HasPrefix(s, "GET "):
+			gets++
+		default:
+			other++
+		}
+	}
+	return tokens, gets, other
+}

@@ -542,17 +542,7 @@ func sentSummary(sent []string) string {
 	if len(sent) == 0 {
 		return ""
 	}
-	tokens, gets, other := 0, 0, 0
-	for _, s := range sent {
-		switch {
-		case strings.HasPrefix(s, "POST ") && strings.Contains(s, "/oauth/token"):
-			tokens++
-		case strings.HasPrefix(s, "GET "):
-			gets++
-		default:
-			other++
-		}
-	}
+	tokens, gets, other := diagnose.CountSent(sent)
 	var parts []string
 	if tokens > 0 {
 		parts = append(parts, plural(tokens, "token request", "token requests"))

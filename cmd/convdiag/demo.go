@@ -256,18 +256,14 @@ func sentSummary(rep *diagnose.Report) string {
 	if ev.Auth != nil && ev.Auth.Error != "" {
 		return "the token request failed: " + ev.Auth.Error
 	}
-	gets, posts := 0, 0
-	for _, s := range ev.Sent {
-		switch {
-		case strings.HasPrefix(s, "GET "):
-			gets++
-		case strings.HasPrefix(s, "POST "):
-			posts++
-		}
-	}
+	posts, gets, other := diagnose.CountSent(ev.Sent)
 	rounds := "in parallel"
 	if ev.ReadRounds > 1 {
 		rounds = fmt.Sprintf("in %d parallel rounds", ev.ReadRounds)
 	}
-	return fmt.Sprintf("%s, then %s %s, nothing else; verdict %s", diagnose.Plural(posts, "token request", "token requests"), diagnose.Plural(gets, "GET", "GETs"), rounds, rep.Verdict.Status)
+	rest := "nothing else"
+	if other > 0 {
+		rest = diagnose.Plural(other, "other request", "other requests")
+	}
+	return fmt.Sprintf("%s, then %s %s, %s; verdict %s", diagnose.Plural(posts, "token request", "token requests"), diagnose.Plural(gets, "GET", "GETs"), rounds, rest, rep.Verdict.Status)
 }
