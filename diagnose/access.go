@@ -20,11 +20,11 @@ type Access struct {
 	Refs []Ref
 }
 
-// Grant is one role in one division.
+// Grant is one role in one division (DivisionNames labels the division).
 type Grant struct {
-	RoleID, RoleName         string
-	DivisionID, DivisionName string
-	allows                   func(permission string) bool
+	RoleID, RoleName string
+	DivisionID       string
+	allows           func(permission string) bool
 }
 
 // Allows reports whether the grant's role carries permission.
@@ -41,7 +41,7 @@ func AccessOf(ev *Evidence) *Access {
 		a := &Access{Source: "GET /api/v2/authorization/subjects/me"}
 		for _, g := range s.Grants {
 			role := g.Role
-			a.Grants = append(a.Grants, Grant{RoleID: role.ID, RoleName: role.Name, DivisionID: g.Division.ID, DivisionName: g.Division.Name, allows: role.Allows})
+			a.Grants = append(a.Grants, Grant{RoleID: role.ID, RoleName: role.Name, DivisionID: g.Division.ID, allows: role.Allows})
 		}
 		a.Refs = append(a.Refs, Ref{Source: labelOr(ev.SubjectFetch, a.Source), Path: "grants", Value: Plural(len(s.Grants), "grant", "grants")})
 		return a
@@ -69,11 +69,6 @@ func AccessOf(ev *Evidence) *Access {
 	}
 	sort.Strings(a.Unread)
 	a.Refs = append(a.Refs, Ref{Source: labelOr(ev.OAuthClientFetch, "GET /api/v2/oauth/clients/{id}"), Path: "roleDivisions", Value: Plural(len(c.RoleDivisions), "role in a division", "roles in divisions")})
-	// Division names, where another read knows them.
-	names := DivisionNames(ev)
-	for i := range a.Grants {
-		a.Grants[i].DivisionName = names[a.Grants[i].DivisionID]
-	}
 	return a
 }
 
