@@ -153,8 +153,8 @@ func writeTextTimeline(w io.Writer, m *Model, width int) {
 		if e.Name != "" {
 			l += " " + e.Name
 		}
-		labels[i] = clipRunes(l, 18)
-		labelW = max(labelW, len([]rune(labels[i])))
+		labels[i] = clipTo(l, 18, "…")
+		labelW = max(labelW, displayWidth(labels[i]))
 	}
 	chartW := width - labelW - 4
 	if chartW < 20 {
@@ -200,7 +200,7 @@ func writeTextTimeline(w io.Writer, m *Model, width int) {
 		if fcol >= 0 && lane[fcol] == ' ' {
 			lane[fcol] = ':'
 		}
-		fmt.Fprintf(w, "  %-*s  %s\n", labelW, padRunes(labels[i], labelW), strings.TrimRight(string(lane), " "))
+		fmt.Fprintf(w, "  %s  %s\n", padRunes(labels[i], labelW), strings.TrimRight(string(lane), " "))
 	}
 	if fcol >= 0 {
 		mark := fmt.Sprintf("^ request failed %s", m.failure.UTC().Format("15:04:05.000"))
@@ -218,16 +218,9 @@ func writeTextTimeline(w io.Writer, m *Model, width int) {
 	fmt.Fprintln(w, legend)
 }
 
-func clipRunes(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
-}
-
+// padRunes pads s to n columns (display width, as clipTo cuts).
 func padRunes(s string, n int) string {
-	if d := n - len([]rune(s)); d > 0 {
+	if d := n - displayWidth(s); d > 0 {
 		return s + strings.Repeat(" ", d)
 	}
 	return s
