@@ -418,8 +418,8 @@ func Load(dir string, o LoadOptions) (*diagnose.Evidence, error) {
 		}
 		ev.TokenInfo = ti
 	}
-	if err := loadGrants(ev, m, read); err != nil {
-		return nil, fmt.Errorf("%s/%v", dir, err)
+	if err := loadGrants(dir, ev, m, read); err != nil {
+		return nil, err
 	}
 	ev.Replayed = dir
 	if len(modified) > 0 {
@@ -432,13 +432,13 @@ func Load(dir string, o LoadOptions) (*diagnose.Evidence, error) {
 var roleFileRe = regexp.MustCompile(`^role-[0-9]{1,4}\.json$`)
 
 // loadGrants reads the saved grant reads back.
-func loadGrants(ev *diagnose.Evidence, m Manifest, read func(string) ([]byte, bool, error)) error {
+func loadGrants(dir string, ev *diagnose.Evidence, m Manifest, read func(string) ([]byte, bool, error)) error {
 	if b, ok, err := read(FileSubject); err != nil {
 		return err
 	} else if ok {
 		s, err := genesys.DecodeSubject(b)
 		if err != nil {
-			return fmt.Errorf("%s %v", FileSubject, err)
+			return fmt.Errorf("%s/%s %v", dir, FileSubject, err)
 		}
 		ev.Subject = s
 	}
@@ -447,7 +447,7 @@ func loadGrants(ev *diagnose.Evidence, m Manifest, read func(string) ([]byte, bo
 	} else if ok {
 		c, err := genesys.DecodeOAuthClient(b)
 		if err != nil {
-			return fmt.Errorf("%s %v", FileOAuthClient, err)
+			return fmt.Errorf("%s/%s %v", dir, FileOAuthClient, err)
 		}
 		ev.OAuthClient = c
 	}
@@ -464,7 +464,7 @@ func loadGrants(ev *diagnose.Evidence, m Manifest, read func(string) ([]byte, bo
 		}
 		r, err := genesys.DecodeRole(b)
 		if err != nil {
-			return fmt.Errorf("%s %v", f.Name, err)
+			return fmt.Errorf("%s/%s %v", dir, f.Name, err)
 		}
 		ev.Roles = append(ev.Roles, r)
 	}

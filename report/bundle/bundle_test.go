@@ -153,3 +153,31 @@ func keys(m map[string]report.Where) []string {
 	sort.Strings(out)
 	return out
 }
+
+// TestLoadRefusesSymlinkedRole: a role file of the grants, replaced by a
+// symbolic link, is refused by its path (named once).
+func TestLoadRefusesSymlinkedRole(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "b")
+	ev := &diagnose.Evidence{Mode: diagnose.ModeOffline, Request: diagnose.Request{Method: "PATCH", URL: "/api/v2/conversations/c/participants/p"},
+		OAuthClient: &genesys.OAuthClient{ID: "c", RoleDivisions: []genesys.RoleDivision{{RoleID: "r", DivisionID: "d"}}},
+		Roles:       []*genesys.DomainOrganizationRole{{ID: "r", Name: "Reader", Permissions: []string{"conversation:communication:view"}}}}
+	rep := &diagnose.Report{GeneratedAt: time.Unix(0, 0), Mode: ev.Mode, Evidence: ev, Checks: []diagnose.CheckResult{}, Causes: []diagnose.Cause{}, RuledOut: []diagnose.RuledOut{}}
+	if err := Save(dir, ev, rep, Options{Version: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	back, err := Load(dir, LoadOptions{})
+	if err != nil || len(back.Roles) != 1 || back.Roles[0].Name != "Reader" || back.OAuthClient == nil {
+		t.Fatalf("reload: %v %+v", err, back)
+	}
+	role := filepath.Join(dir, "role-1.json")
+	if err := os.Remove(role); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/etc/hostname", role); err != nil {
+		t.Skip(err)
+	}
+	_, err = Load(dir, LoadOptions{ModifiedOK: true})
+	if err == nil || !strings.Contains(err.Error(), "symbolic link") || strings.Count(err.Error(), dir) != 1 {
+		t.Errorf("error %v", err)
+	}
+}
