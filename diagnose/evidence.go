@@ -27,6 +27,10 @@ type Evidence struct {
 	// (--conversation, --participant); empty when not given.
 	ConversationID string `json:"conversation_id,omitempty"`
 	ParticipantID  string `json:"participant_id,omitempty"`
+	// Operation is what the request was meant to do, as --operation (or a
+	// triage log's operation) said; "" when not given: then it is inferred
+	// from the request (DESIGN §3b).
+	Operation OpID `json:"operation,omitempty"`
 
 	// Request is the request as sent.
 	Request Request `json:"request"`

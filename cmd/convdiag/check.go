@@ -64,7 +64,8 @@ func outputFlags() []cli.Flag {
 func checkFlags() []cli.Flag {
 	fl := []cli.Flag{
 		&cli.StringFlag{Name: "conversation", Usage: "conversation `ID` (taken from the request path when absent)"},
-		&cli.StringFlag{Name: "participant", Usage: "the participant `ID` the caller meant to drop (taken from the path or body when absent)"},
+		&cli.StringFlag{Name: "participant", Usage: "the participant `ID` the operation is about, for a drop the one meant to be dropped (taken from the path or body when absent)"},
+		&cli.StringFlag{Name: "operation", Usage: "what the request was meant to do, `OP`: disconnect, answer, hold, unhold, mute, unmute, recording, recording-state, confine, wrapup, transfer, consult, consult-speak-to, consult-cancel, conference-add, attributes, callback, teardown (inferred from the request when absent)"},
 		&cli.StringFlag{Name: "request", Usage: "the request line as sent, 'METHOD URL-or-PATH'; without it (or --curl, --har) nothing is judged about the endpoint or the body"},
 		&cli.StringFlag{Name: "body", Usage: "the body as sent: a file path, - for stdin, or a literal starting with { or [; bytes kept exactly", TakesFile: true},
 		&cli.StringFlag{Name: "status", Usage: "the HTTP status the request got, e.g. 409"},
@@ -182,6 +183,13 @@ func checkOptionsFrom(c *cli.Context) (*checkOptions, error) {
 	}
 	if o.Timeout <= 0 {
 		return nil, usageErr("--timeout %s: must be positive", o.Timeout)
+	}
+	if c.IsSet("operation") {
+		op, err := diagnose.ParseOpID(c.String("operation"))
+		if err != nil {
+			return nil, usageErr("--operation: %v", err)
+		}
+		o.Input.Operation = op
 	}
 	if o.DryRun && o.savedGETs() {
 		return nil, usageErr("--dry-run judges only the request line and body; drop the saved GETs (--conversation-json, --token-info-json, ...), or drop --dry-run")

@@ -39,6 +39,9 @@ const (
 // Options are the inputs of an offline or dry-run check.
 type Options struct {
 	ConversationID, ParticipantID string
+	// Operation is --operation: what the request was meant to do ("" to
+	// infer it from the request).
+	Operation diagnose.OpID
 	// Request is the request line; empty means the request is unknown
 	// (nothing is judged about it).
 	Request string
@@ -207,7 +210,7 @@ func Load(o Options) (*diagnose.Evidence, error) {
 		return b, nil
 	}
 
-	ev := &diagnose.Evidence{Mode: o.Mode, ConversationID: strings.TrimSpace(o.ConversationID), ParticipantID: o.ParticipantID}
+	ev := &diagnose.Evidence{Mode: o.Mode, ConversationID: strings.TrimSpace(o.ConversationID), ParticipantID: o.ParticipantID, Operation: o.Operation}
 	var at *diagnose.FailureTime
 	if strings.TrimSpace(o.At) != "" {
 		var err error
