@@ -17,20 +17,28 @@ var BodyShape = &diagnose.Check{
 	ID:       "body-shape",
 	Title:    "Body shape",
 	Doc:      "Is the body JSON (where and why not)? Does it name its target under the field the contract expects? Misnamed fields, wrong types, state values, unknown fields.",
-	Requires: []*diagnose.Check{RequestLine},
+	Requires: []*diagnose.Check{RequestLine, OperationCheck},
 	Causes: []*diagnose.CauseInfo{causeBodyMalformedJSON, causeBodyContentType, causeBodyNotAnObject, causeBodyTargetMissing, causeBodyTargetMisnamed,
-		causeBodyTargetWrongType, causeBodyTargetMismatch, causeBodyStateValue, causeBodyFieldType, causeBodyUnknownField, causeBodyWrapupRequired},
+		causeBodyTargetWrongType, causeBodyTargetMismatch, causeBodyStateValue, causeBodyActionMissing, causeBodyFieldType, causeBodyUnknownField, causeBodyWrapupRequired},
 	Run: runBodyShape,
 }
 
 // The causes body-shape reports (stable ids: add, never rename).
 var (
 	causeBodyWrapupRequired = &diagnose.CauseInfo{ID: "body.wrapup-required",
-		Title:     "The participant owes a wrap-up the body does not give",
-		Meaning:   "The server requires a wrap-up code with this change (conversation.error.wrapup.code.required), or refuses to let it be skipped (conversation.error.wrapup.cannot.skip): the queue's wrap-up is mandatory.",
-		Detection: "body-shape reads the response's documented error code.",
-		Remedy:    "Send the wrap-up with the request: {\"state\":\"disconnected\",\"wrapup\":{\"code\":\"<wrap-up code id>\"}} (GET .../participants/{pid}/wrapupcodes lists the codes).",
+		Title:     "A wrap-up code is needed and the body does not give one",
+		Meaning:   "The server requires a wrap-up code with this change (conversation.error.wrapup.code.required with a drop or a wrap-up; missing.wrapup.code on POST .../communications/{commId}/wrapup without provisional), or refuses to let it be skipped (conversation.error.wrapup.cannot.skip): the queue's wrap-up is mandatory.",
+		Detection: "body-shape reads the response's documented error code; the wrap-up operation's check reads whether the wrap-up sent has a code or is provisional.",
+		Remedy:    "Send the wrap-up code with the request: {\"wrapup\":{\"code\":\"<wrap-up code id>\"}} on the participant PATCH (with \"state\":\"disconnected\" for a drop), or {\"code\":\"<wrap-up code id>\"} on the wrap-up POST (GET .../participants/{pid}/wrapupcodes lists the codes). \"provisional\": true saves a wrap-up without a code, without completing it.",
 		Confirm:   "The request with the wrap-up code answers 202.",
+	}
+	causeBodyActionMissing = &diagnose.CauseInfo{ID: "body.action-missing",
+		Title:        "The body has no field that does what was meant",
+		Meaning:      "The endpoint acts through its body's fields (held holds, muted mutes, recording records, confined confines, wrapup wraps up), and the body sets none that does what was meant: as sent, the request changes nothing of the kind.",
+		Detection:    "body-shape compares the body's fields with the fields of the contract that perform the operation meant.",
+		Remedy:       "Send the field that does it, e.g. {\"held\": true} to hold.",
+		Confirm:      "`convdiag check --dry-run --operation OP` passes the body.",
+		SuppressedBy: []*diagnose.CauseInfo{causeBodyMalformedJSON, causeBodyNotAnObject, causeEndpointWrongOperation},
 	}
 	causeBodyMalformedJSON = &diagnose.CauseInfo{ID: "body.malformed-json",
 		Title:     "Body is not valid JSON",
@@ -84,12 +92,12 @@ var (
 		Confirm:   "The corrected request drops the intended participant.",
 	}
 	causeBodyStateValue = &diagnose.CauseInfo{ID: "body.state-value",
-		Title:        "state missing or not a value that drops the participant",
-		Meaning:      "The participant PATCH (MediaParticipantRequest) drops a participant only with \"state\": \"disconnected\". Without state, or with another value (\"disconnect\", \"terminated\", \"ended\", \"connected\"), it does not drop anything; only \"connected\" and \"disconnected\" are meaningful.",
-		Detection:    "body-shape reads state and compares it with the contract's values, with a did-you-mean.",
-		Remedy:       "Send {\"state\":\"disconnected\"}.",
+		Title:        "state missing or not the value that does what was meant",
+		Meaning:      "The participant PATCH (MediaParticipantRequest) drops a participant only with \"state\": \"disconnected\", and answers an alerting one only with \"state\": \"connected\". Without state, or with another value (\"disconnect\", \"terminated\", \"ended\"), it does neither; only \"connected\" and \"disconnected\" are meaningful. The communication PATCH takes only \"disconnected\".",
+		Detection:    "body-shape reads state and compares it with the value of the operation meant, with a did-you-mean.",
+		Remedy:       "Send {\"state\":\"disconnected\"} to drop (or {\"state\":\"connected\"} to answer).",
 		Confirm:      "`convdiag check --dry-run` passes the body.",
-		SuppressedBy: []*diagnose.CauseInfo{causeBodyMalformedJSON, causeBodyNotAnObject},
+		SuppressedBy: []*diagnose.CauseInfo{causeBodyMalformedJSON, causeBodyNotAnObject, causeEndpointWrongOperation},
 	}
 	causeBodyFieldType = &diagnose.CauseInfo{ID: "body.field-type",
 		Title:        "A documented field has the wrong JSON type",
@@ -118,18 +126,14 @@ type BodyFacts struct {
 	Target, TargetPath string
 	// State is the body's state value, if any.
 	State string
-	// Kept are the body's members the corrected request keeps, in order:
-	// the documented fields of the participant PATCH (MediaParticipantRequest)
-	// with a fitting type, misnamed ones under their documented name; not
-	// the target (it goes in the path), not state (set to "disconnected"),
-	// not unknown fields or fields of the wrong type.
-	Kept []Member
-}
-
-// Member is one top-level field of a JSON object body, in order.
-type Member struct {
-	Key   string
-	Value json.RawMessage
+	// Kept are the body's members a corrected request may keep, in order:
+	// the documented fields of the contract the fix is judged against
+	// (the sent endpoint's when it does what was meant, else the
+	// operation's own endpoint's; the participant PATCH's when neither is
+	// known) with a fitting type, misnamed ones under their documented
+	// name; not the target (it goes in the path), not unknown fields or
+	// fields of the wrong type. The operation's fix picks what it needs.
+	Kept []diagnose.Member
 }
 
 const srcBody = "request body"
@@ -143,7 +147,8 @@ func runBodyShape(p *diagnose.Pass) (any, error) {
 	rf, _ := diagnose.Result[*RequestFacts](p, RequestLine)
 	body := ev.Request.Body
 	trimmed := bytes.TrimSpace(body)
-	bf := &BodyFacts{Kept: keptMembers(trimmed)}
+	of, _ := diagnose.Result[*OperationFacts](p, OperationCheck)
+	bf := &BodyFacts{Kept: keptMembers(trimmed, fixContract(p.Operation, rf, of))}
 	defer reportErrorBody(p)
 	if rf != nil && !rf.Known {
 		p.Skip("no request line was given, so the body is not judged against a contract: give --request 'METHOD URL' (or --curl, --har)")
@@ -161,7 +166,9 @@ func runBodyShape(p *diagnose.Pass) (any, error) {
 	}
 	if ep != nil {
 		contract = ep.Body
-		if contract == nil {
+		if contract == nil && p.Operation.ID == diagnose.OpDisconnect {
+			// The seed post's recipe is for dropping one participant; it
+			// says nothing of the teardown meant as a teardown.
 			contract = ep.BelievedBody
 		}
 	}
@@ -248,6 +255,16 @@ func runBodyShape(p *diagnose.Pass) (any, error) {
 	return bf, nil
 }
 
+// believed caps the likelihood of a cause that rests only on the seed
+// post's undocumented recipe (a participantId body on the teardown) at
+// possible: documented before believed (DESIGN §4b.8).
+func believed(c *genesys.BodyContract, l diagnose.Likelihood) diagnose.Likelihood {
+	if c.Believed {
+		return diagnose.Possible
+	}
+	return l
+}
+
 // judgeContentType reports body.content-type when the request's headers
 // are known (from curl or a HAR) and do not declare JSON.
 func judgeContentType(p *diagnose.Pass, rf *RequestFacts) {
@@ -282,22 +299,27 @@ func judgeContentType(p *diagnose.Pass, rf *RequestFacts) {
 
 // missingBody judges an endpoint with a contract that got no body.
 func missingBody(p *diagnose.Pass, ep *genesys.Endpoint, c *genesys.BodyContract) {
+	if ep.Op == "" && !c.Acting() && len(c.Fields) == 0 {
+		return
+	}
 	if t := c.TargetField(); t != nil {
-		l := diagnose.Confirmed
-		if c.Believed {
-			l = diagnose.Likely
-		}
+		l := believed(c, diagnose.Confirmed)
 		p.Report(diagnose.Cause{Info: causeBodyTargetMissing, Likelihood: l,
 			Evidence:    []diagnose.Ref{{Source: srcBody, Value: "(none)"}},
 			Explanation: fmt.Sprintf("No body, so no %s: under %s the server then acts on %s, not on the participant meant.", t.Name, c.Basis, c.TargetFallback),
 			Fix:         newFix("Name the participant in the path of the participant PATCH")})
 		return
 	}
-	if c.Field("state") != nil && ep.DropsOne() {
-		p.Report(diagnose.Cause{Info: causeBodyStateValue, Likelihood: diagnose.Confirmed,
+	if fs := c.FieldsFor(p.Operation.ID); len(fs) > 0 && !fs[0].NotHere {
+		f := fs[0]
+		info := causeBodyActionMissing
+		if f.Name == "state" {
+			info = causeBodyStateValue
+		}
+		p.Report(diagnose.Cause{Info: info, Likelihood: diagnose.Confirmed,
 			Evidence:    []diagnose.Ref{{Source: srcBody, Value: "(none)"}},
-			Explanation: fmt.Sprintf("%s %s drops a participant only with {\"state\":\"disconnected\"}; without a body it has nothing to do.", ep.Method, ep.Path),
-			Fix:         newFix(`Send the body {"state":"disconnected"}`)})
+			Explanation: fmt.Sprintf("%s %s would %s only with %s; without a body it has nothing to do.", ep.Method, ep.Path, p.Operation.Words.Phrase(), actingBody(f, p.Operation.ID)),
+			Fix:         newFix("Send the body " + actingBody(f, p.Operation.ID))})
 		return
 	}
 	for _, f := range c.Fields {
@@ -342,11 +364,11 @@ func judgeMembers(p *diagnose.Pass, rf *RequestFacts, ep *genesys.Endpoint, c *g
 		if c.Open {
 			continue
 		}
-		if !ep.DropsOne() && genesys.MediaParticipantRequest.Field(m.Key) != nil {
-			// A field of the drop request sent to an operation that drops
-			// nobody: the operation is the mistake (request-line says so),
-			// and the corrected request keeps the field.
-			p.Detail("%q is not a field of %s; it is a field of the participant PATCH, which the corrected request uses", m.Key, c.Model)
+		if oc := opContract(p.Operation); oc != nil && oc != c && oc.Field(m.Key) != nil {
+			// A field of the operation's own request sent to another
+			// endpoint: the endpoint is the mistake (the operation check
+			// says so), and the corrected request keeps the field.
+			p.Detail("%q is not a field of %s; it is a field of %s, which the corrected request uses", m.Key, c.Model, oc.Model)
 			continue
 		}
 		unknown = append(unknown, m)
@@ -360,28 +382,30 @@ func judgeMembers(p *diagnose.Pass, rf *RequestFacts, ep *genesys.Endpoint, c *g
 
 	// The target field.
 	if t := c.TargetField(); t != nil && !present[t.Name] && misnamed[t.Name] == nil {
-		l := diagnose.Confirmed
-		if c.Believed {
-			l = diagnose.Likely
-		}
+		l := believed(c, diagnose.Confirmed)
 		p.Report(diagnose.Cause{Info: causeBodyTargetMissing, Likelihood: l,
 			Evidence:    []diagnose.Ref{{Source: srcBody, Path: jsonPath(t.Name), Value: "(absent)"}},
 			Explanation: fmt.Sprintf("The body has no %s: under %s the server then acts on %s, not on the participant meant.", t.Name, c.Basis, c.TargetFallback),
 			Fix:         newFix("Name the participant in the path of the participant PATCH")})
 	}
-	// state for the drop endpoints.
-	if f := c.Field("state"); f != nil && ep.DropsOne() && !present["state"] && misnamed["state"] == nil {
-		p.Report(diagnose.Cause{Info: causeBodyStateValue, Likelihood: diagnose.Confirmed,
-			Evidence:    []diagnose.Ref{{Source: srcBody, Path: "state", Value: "(absent)"}},
-			Explanation: fmt.Sprintf("The body has no state: %s drops the participant only with \"state\": \"disconnected\"; other fields (wrap-up, hold, mute) do not end it.", c.Model),
-			Fix:         newFix(`Add "state": "disconnected" to the body`)})
+	// The field that does what was meant.
+	if fs := c.FieldsFor(p.Operation.ID); len(fs) > 0 && !fs[0].NotHere && !anyPresent(fs, present, misnamed) {
+		f := fs[0]
+		info, others := causeBodyActionMissing, "other fields"
+		if f.Name == "state" {
+			info, others = causeBodyStateValue, "other fields (wrap-up, hold, mute)"
+		}
+		p.Report(diagnose.Cause{Info: info, Likelihood: diagnose.Confirmed,
+			Evidence:    []diagnose.Ref{{Source: srcBody, Path: jsonPath(f.Name), Value: "(absent)"}},
+			Explanation: fmt.Sprintf("The body has no %s: %s would %s only with %s; %s do not.", f.Name, c.Model, p.Operation.Words.Phrase(), actingBody(f, p.Operation.ID), others),
+			Fix:         newFix(fmt.Sprintf("Add %s to the body", strings.Trim(actingBody(f, p.Operation.ID), "{}")))})
 	}
 	// Unknown fields.
 	if len(unknown) > 0 {
 		var names, hints []string
 		for _, m := range unknown {
 			names = append(names, m.Key)
-			if targetLike[normKey(m.Key)] && c.TargetField() == nil && ep.DropsOne() {
+			if targetLike[normKey(m.Key)] && c.TargetField() == nil && strings.Contains(ep.Path, "{participantId}") {
 				hints = append(hints, fmt.Sprintf("%s: the target of %s %s is the {participantId} in the path, not a body field", m.Key, ep.Method, ep.Path))
 			}
 		}
@@ -410,10 +434,7 @@ func judgeField(p *diagnose.Pass, ep *genesys.Endpoint, c *genesys.BodyContract,
 			bf.TargetPath += "[0]"
 		}
 		if kind != "string" {
-			l := diagnose.Confirmed
-			if c.Believed {
-				l = diagnose.Likely
-			}
+			l := believed(c, diagnose.Confirmed)
 			expl := fmt.Sprintf("%s is a JSON %s; %s expects one participant id as a string.", f.Name, kind, c.Basis)
 			if kind == "array" {
 				expl += " Drop several participants with one request each."
@@ -425,7 +446,7 @@ func judgeField(p *diagnose.Pass, ep *genesys.Endpoint, c *genesys.BodyContract,
 		}
 		return
 	}
-	if f.Name == "state" && ep.DropsOne() {
+	if f.Name == "state" && statesOp(p.Operation.ID, f) {
 		judgeState(p, c, f, m, ref, bf)
 		return
 	}
@@ -444,41 +465,133 @@ func judgeField(p *diagnose.Pass, ep *genesys.Endpoint, c *genesys.BodyContract,
 	}
 }
 
-// judgeState judges the state field of a drop endpoint.
+// judgeState judges the state field against the operation meant: the one
+// value that performs it ("disconnected" drops, "connected" answers).
 func judgeState(p *diagnose.Pass, c *genesys.BodyContract, f *genesys.Field, m member, ref diagnose.Ref, bf *BodyFacts) {
+	want := stateValue(f, p.Operation.ID)
+	phrase := p.Operation.Words.Phrase()
+	send := fmt.Sprintf(`Send "state": %q`, want)
 	kind := jsonKind(m.Value)
 	if kind != "string" {
 		p.Report(diagnose.Cause{Info: causeBodyStateValue, Likelihood: diagnose.Confirmed, Evidence: []diagnose.Ref{ref},
-			Explanation: fmt.Sprintf("state is a JSON %s; it must be the string \"disconnected\" to drop the participant.", kind),
-			Fix:         newFix(`Send "state": "disconnected"`)})
+			Explanation: fmt.Sprintf("state is a JSON %s; it must be the string %q to %s.", kind, want, phrase),
+			Fix:         newFix(send)})
 		return
 	}
 	var v string
 	_ = json.Unmarshal(m.Value, &v)
 	bf.State = v
 	switch {
-	case v == "disconnected":
-		p.RuleOut(causeBodyStateValue, `state is "disconnected"`)
-	case strings.EqualFold(strings.TrimSpace(v), "disconnected"):
+	case v == want:
+		p.RuleOut(causeBodyStateValue, "state is %q", want)
+	case strings.EqualFold(strings.TrimSpace(v), want):
 		p.Report(diagnose.Cause{Info: causeBodyStateValue, Likelihood: diagnose.Possible, Evidence: []diagnose.Ref{ref},
-			Explanation: fmt.Sprintf("state is %q; the documented value is \"disconnected\" in lower case. Whether the server accepts other letter case or spaces is UNCONFIRMED.", v),
-			Fix:         newFix(`Send "state": "disconnected" exactly`)})
-	case v == "connected":
+			Explanation: fmt.Sprintf("state is %q; the documented value is %q in lower case. Whether the server accepts other letter case or spaces is UNCONFIRMED.", v, want),
+			Fix:         newFix(send + " exactly")})
+	case containsExact(f.Values, v):
 		p.Report(diagnose.Cause{Info: causeBodyStateValue, Likelihood: diagnose.Likely, Evidence: []diagnose.Ref{ref},
-			Explanation: "state is \"connected\": that answers or keeps the participant connected; it does not drop it.",
-			Fix:         newFix(`Send "state": "disconnected"`)})
+			Explanation: fmt.Sprintf("state is %q: that %s; it does not %s.", v, stateDoes(f, v), phrase),
+			Fix:         newFix(send)})
 	case containsFold(f.Known, v):
 		p.Report(diagnose.Cause{Info: causeBodyStateValue, Likelihood: diagnose.Confirmed, Evidence: []diagnose.Ref{ref},
-			Explanation: fmt.Sprintf("state is %q: the SDK enum lists it, but the reference says only \"connected\" and \"disconnected\" are meaningful to send; \"disconnected\" drops the participant.", v),
-			Fix:         newFix(`Send "state": "disconnected"`)})
+			Explanation: fmt.Sprintf("state is %q: the SDK enum lists it, but the reference says only %s meaningful to send; %q is what would %s.", v, meaningful(f), want, phrase),
+			Fix:         newFix(send)})
 	default:
-		expl := fmt.Sprintf("state is %q, which is not a state value; \"disconnected\" drops the participant.", v)
-		if s := closestValue(v, append([]string{"disconnected"}, f.Known...)); s != "" && s != v {
-			expl = fmt.Sprintf("state is %q, which is not a state value (did you mean %q?); \"disconnected\" drops the participant.", v, s)
+		expl := fmt.Sprintf("state is %q, which is not a state value; %q is what would %s.", v, want, phrase)
+		if s := closestValue(v, append([]string{want}, f.Known...)); s != "" && s != v {
+			expl = fmt.Sprintf("state is %q, which is not a state value (did you mean %q?); %q is what would %s.", v, s, want, phrase)
 		}
 		p.Report(diagnose.Cause{Info: causeBodyStateValue, Likelihood: diagnose.Confirmed, Evidence: []diagnose.Ref{ref}, Explanation: expl,
-			Fix: newFix(`Send "state": "disconnected"`)})
+			Fix: newFix(send)})
 	}
+}
+
+// statesOp reports whether the state field performs op (a drop or an
+// answer).
+func statesOp(op diagnose.OpID, f *genesys.Field) bool { return stateValue(f, op) != "" }
+
+// stateValue is the state value that performs op ("" when none does).
+func stateValue(f *genesys.Field, op diagnose.OpID) string {
+	for _, a := range f.Acts {
+		if a.Op == op && a.Value != "" {
+			return strings.Trim(a.Value, `"`)
+		}
+	}
+	return ""
+}
+
+// stateDoes says what a meaningful state value does.
+func stateDoes(f *genesys.Field, v string) string {
+	for _, a := range f.Acts {
+		if strings.Trim(a.Value, `"`) == v {
+			return diagnose.WordsOf(a.Op).Verb + "s " + diagnose.WordsOf(a.Op).Object
+		}
+	}
+	return "is another state"
+}
+
+func meaningful(f *genesys.Field) string {
+	q := make([]string, len(f.Values))
+	for i, v := range f.Values {
+		q[i] = fmt.Sprintf("%q", v)
+	}
+	if len(q) == 1 {
+		return q[0] + " is"
+	}
+	return diagnose.JoinAnd(q) + " are"
+}
+
+// actingBody is the body that performs op with field f: {"state":
+// "disconnected"}, {"held": true}.
+func actingBody(f *genesys.Field, op diagnose.OpID) string {
+	for _, a := range f.Acts {
+		if a.Op == op {
+			v := a.Value
+			if v == "" {
+				switch f.Type {
+				case genesys.TypeBool:
+					v = "true"
+				case genesys.TypeObject:
+					v = "{...}"
+				default:
+					v = `"..."`
+				}
+			}
+			return fmt.Sprintf("{%q: %s}", f.Name, v)
+		}
+	}
+	return fmt.Sprintf("{%q: ...}", f.Name)
+}
+
+func anyPresent(fs []*genesys.Field, present map[string]bool, misnamed map[string]*fieldMatch) bool {
+	for _, f := range fs {
+		if present[f.Name] || misnamed[f.Name] != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// opContract is the body contract of the operation's own request (its
+// preferred endpoint's), nil when it has none.
+func opContract(op *diagnose.Operation) *genesys.BodyContract {
+	if !op.Known() || len(op.Endpoints) == 0 {
+		return nil
+	}
+	return genesys.EndpointByID(op.Endpoints[0]).Body
+}
+
+// fixContract is the contract a corrected request is built on: the sent
+// endpoint's when it does what was meant, else the operation's own, else
+// the participant PATCH's.
+func fixContract(op *diagnose.Operation, rf *RequestFacts, of *OperationFacts) *genesys.BodyContract {
+	if rf != nil && rf.Endpoint != nil && rf.Endpoint.Body != nil && of != nil && of.Performs {
+		return rf.Endpoint.Body
+	}
+	if c := opContract(op); c != nil {
+		return c
+	}
+	return genesys.MediaParticipantRequest
 }
 
 // judgeMisnamed reports a key that is a variant of a contract field.
@@ -492,10 +605,7 @@ func judgeMisnamed(p *diagnose.Pass, ep *genesys.Endpoint, c *genesys.BodyContra
 		if kind == "array" {
 			bf.TargetPath += "[0]"
 		}
-		l := diagnose.Confirmed
-		if c.Believed {
-			l = diagnose.Likely
-		}
+		l := believed(c, diagnose.Confirmed)
 		refs := []diagnose.Ref{ref}
 		expl := fmt.Sprintf("The body names the participant under %q (%s) but %s reads %q; the server ignores the unknown field, so as far as it knows no target was given", m.Key, fm.Why, c.Basis, f.Name)
 		if c.TargetFallback != "" {
@@ -503,16 +613,15 @@ func judgeMisnamed(p *diagnose.Pass, ep *genesys.Endpoint, c *genesys.BodyContra
 		}
 		expl += "."
 		if iref, id, ok := responseNamesInitiator(p.Evidence, s); ok {
-			l = diagnose.Confirmed
 			refs = append(refs, iref)
-			expl += fmt.Sprintf(" The response proves it: it names participant %s, the conversation's first participant (its initiator), not the one in the body.", id)
+			expl += fmt.Sprintf(" The response names participant %s, the conversation's first participant (its initiator), not the one in the body: what the recipe says the server falls back to.", id)
 		}
 		if kind == "array" {
 			expl += fmt.Sprintf(" The value is also an array where %s is a single string.", f.Name)
 		}
 		p.Report(diagnose.Cause{Info: causeBodyTargetMisnamed, Likelihood: l, Evidence: refs, Explanation: expl,
 			Fix: newFix("Name the participant in the path of the participant PATCH", fmt.Sprintf("under %s the body would be {%q: %q}", c.Basis, f.Name, NormalizeID(s).Key()))})
-	case f.Name == "state" && ep.DropsOne():
+	case f.Name == "state" && statesOp(p.Operation.ID, f):
 		var v string
 		_ = json.Unmarshal(m.Value, &v)
 		bf.State = v
@@ -569,7 +678,7 @@ func judgeTargetMismatch(p *diagnose.Pass, rf *RequestFacts, c *genesys.BodyCont
 		if c.TargetField() != nil {
 			decides = "under " + c.Basis + " the body decides which participant is acted on"
 		}
-		p.Report(diagnose.Cause{Info: causeBodyTargetMismatch, Likelihood: diagnose.Confirmed,
+		p.Report(diagnose.Cause{Info: causeBodyTargetMismatch, Likelihood: believed(c, diagnose.Confirmed),
 			Evidence:    []diagnose.Ref{{Source: srcBody, Path: bf.TargetPath, Value: bf.Target}, o.ref},
 			Explanation: fmt.Sprintf("The body names participant %s but %s names %s; %s.", bf.Target, o.label, o.ref.Value, decides),
 			Fix:         newFix("Name one participant, in the path")})
@@ -660,27 +769,26 @@ func excerpt(b []byte, off int64) string {
 	return s
 }
 
-// keptMembers are the members of a JSON object body that the corrected
-// participant PATCH keeps (see BodyFacts.Kept).
-func keptMembers(body []byte) []Member {
-	if jsonKind(body) != "object" || !json.Valid(body) {
+// keptMembers are the members of a JSON object body that a corrected
+// request on contract c may keep (see BodyFacts.Kept).
+func keptMembers(body []byte, c *genesys.BodyContract) []diagnose.Member {
+	if jsonKind(body) != "object" || !json.Valid(body) || c == nil {
 		return nil
 	}
 	members, err := objectMembers(body)
 	if err != nil {
 		return nil
 	}
-	c := genesys.MediaParticipantRequest
-	var kept []Member
+	var kept []diagnose.Member
 	have := map[string]int{}
 	for _, m := range members {
 		f := c.Field(m.Key)
 		if f == nil {
-			if fm := closestField(m.Key, c); fm != nil && c.Field(m.Key) == nil {
+			if fm := closestField(m.Key, c); fm != nil {
 				f = fm.Field
 			}
 		}
-		if f == nil || f.Name == "state" || !kindFits(jsonKind(m.Value), f.Type) {
+		if f == nil || f.Target || f.NotHere || !kindFits(jsonKind(m.Value), f.Type) {
 			continue
 		}
 		if i, dup := have[f.Name]; dup {
@@ -688,7 +796,7 @@ func keptMembers(body []byte) []Member {
 			continue
 		}
 		have[f.Name] = len(kept)
-		kept = append(kept, Member{Key: f.Name, Value: m.Value})
+		kept = append(kept, diagnose.Member{Key: f.Name, Value: m.Value})
 	}
 	return kept
 }

@@ -4,15 +4,19 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/convdiag/convdiag/diagnose"
+	"github.com/convdiag/convdiag/diagnose/genesys"
 )
 
 // outcome is the checks' typed results, read once by the final step.
 type outcome struct {
 	rep  *diagnose.Report
 	ev   *diagnose.Evidence
+	op   *diagnose.Operation
 	rf   *RequestFacts
+	of   *OperationFacts
 	bf   *BodyFacts
 	tf   *TokenFacts
 	conv *diagnose.Conv
@@ -22,13 +26,15 @@ type outcome struct {
 	sf   *StateFacts
 }
 
-// conclude is the chain's final step: from the checks' typed results and the
-// ranked causes it computes, once, what every report format shows besides
-// checks and causes: the target, the participants table, and the request
-// that would have worked, or why none can.
+// conclude is every chain's final step: from the checks' typed results and
+// the ranked causes it computes, once, what every report format shows
+// besides checks and causes: the target and the operation, the participants
+// table, and the plan that would have worked (its request built by the
+// operation), or why none can.
 func conclude(rep *diagnose.Report, res *diagnose.Results) diagnose.Conclusion {
-	o := outcome{rep: rep, ev: rep.Evidence}
+	o := outcome{rep: rep, ev: rep.Evidence, op: rep.Operation}
 	o.rf, _ = diagnose.ResultOf[*RequestFacts](res, RequestLine)
+	o.of, _ = diagnose.ResultOf[*OperationFacts](res, OperationCheck)
 	o.bf, _ = diagnose.ResultOf[*BodyFacts](res, BodyShape)
 	o.tf, _ = diagnose.ResultOf[*TokenFacts](res, Token)
 	if cf, ok := diagnose.ResultOf[*ConversationFacts](res, Conversation); ok {
@@ -38,7 +44,11 @@ func conclude(rep *diagnose.Report, res *diagnose.Results) diagnose.Conclusion {
 	o.sf, _ = diagnose.ResultOf[*StateFacts](res, State)
 	o.tl, _ = diagnose.ResultOf[*TimelineFacts](res, Timeline)
 
-	c := diagnose.Conclusion{ConversationID: o.ev.ConversationID, ParticipantID: o.ev.ParticipantID}
+	c := diagnose.Conclusion{ConversationID: o.ev.ConversationID, ParticipantID: o.ev.ParticipantID, Operation: o.op,
+		Answer: diagnose.AnswerNone, Plans: make([]*diagnose.Plan, len(rep.Causes))}
+	if o.of != nil {
+		c.OpSource = o.of.Source
+	}
 	if o.rf != nil && o.rf.ConversationID != "" {
 		c.ConversationID = o.rf.ConversationID
 	}
@@ -52,54 +62,287 @@ func conclude(rep *diagnose.Report, res *diagnose.Results) diagnose.Conclusion {
 	if o.tl != nil {
 		c.Timeline = o.tl.Lanes
 	}
+	c.OrgID, c.EvidenceReadAt = orgID(o.ev), evidenceReadAt(o.ev)
 	switch {
 	case o.pf != nil && o.pf.Conv != nil && o.pf.Target() != nil:
-		c.Participants = participantTable(o.pf.Conv, marks(o.pf.Conv, o.pf.Target(), o.pf.Meant), o.ev.Failure)
+		c.Participants = participantTable(o.pf.Conv, marks(o.pf.Conv, o.pf.Target(), o.pf.Meant, o.words()), o.ev.Failure)
 	case o.conv != nil:
 		c.Participants = participantTable(o.conv, nil, o.ev.Failure)
 	}
 	if o.rf == nil {
 		return c // the request line could not be read
 	}
+	var req *diagnose.FixRequest
+	var notes []string
 	if why := o.nothingToSend(); why != "" {
-		c.NothingToSend = why
+		c.NothingToSend, c.Answer = why, diagnose.AnswerNothingToSend
+		o.causePlans(&c, nil, diagnose.PlanNow)
 		return c
 	}
-	c.Before, c.Corrected, c.CorrectedNotes = o.correctedRequest()
-	if why := o.tokenFirst(); why != "" && c.Corrected != nil {
-		c.CorrectedNotes = append(c.CorrectedNotes, why)
+	if o.op.Known() && o.op.Build != nil {
+		req, notes = o.op.Build(o.fixContext())
 	}
+	when := diagnose.PlanNow
+	if why := o.goneSince(); why != "" {
+		if !o.requestCauseFound() {
+			// What would have worked then cannot work now, and nothing
+			// about the request itself needs changing.
+			c.NothingToSend, c.Answer = why, diagnose.AnswerNothingToSend
+			o.causePlans(&c, nil, diagnose.PlanNow)
+			return c
+		}
+		when = diagnose.PlanNextTime
+		notes = append(notes, why+" The request above is the one to send next time: the causes about the request itself are in code that runs again.")
+	}
+	if why := o.tokenFirst(); why != "" && req != nil {
+		notes = append(notes, why)
+	}
+	plan, contributed := o.plan(req, when)
+	c.Plan = plan.Plan
+	c.Corrected = plan.Request()
+	c.Before = plan.requestsBefore()
+	c.CorrectedNotes = uniqueNotes(append(notes, contributed...), c.Corrected)
+	o.causePlans(&c, c.Corrected, when)
 	found := o.found()
 	c.RequestOK = found && len(c.Before) == 0 && sameAsSent(o.ev, c.Corrected)
-	c.Recommend = found && !c.RequestOK
-	if why := o.goneSince(); why != "" {
-		// What would have worked then cannot work now.
-		c.NothingToSend, c.Corrected, c.Before, c.Recommend = why, nil, nil, false
+	switch {
+	case c.Corrected == nil && !found:
+		c.Plan = nil
+	case c.RequestOK:
+		c.Answer = diagnose.AnswerRequestOK
+	case found && (c.Corrected != nil || len(plan.Steps) > 0):
+		c.Answer = diagnose.AnswerCorrected
+	}
+	if !found {
+		c.Plan, c.Corrected, c.Before, c.CorrectedNotes = nil, nil, nil, nil
 	}
 	return c
 }
 
+// planSteps is a plan's steps, with helpers for the conclusion.
+type planSteps struct{ *diagnose.Plan }
+
+// requestsBefore are the request steps before the plan's last request
+// (the consult to finish first).
+func (p planSteps) requestsBefore() []*diagnose.FixRequest {
+	if p.Plan == nil {
+		return nil
+	}
+	var out []*diagnose.FixRequest
+	last := p.Request()
+	for _, s := range p.Steps {
+		if s.Kind == diagnose.StepRequest && s.Request != last {
+			out = append(out, s.Request)
+		}
+	}
+	return out
+}
+
+// plan is the steps that would have worked: each found cause's steps in
+// rank order (a wait, a grant, a request to send first), each once, then
+// the request: a found cause's own request when one has it (cancel the
+// consult), else the operation's. It also returns the notes of the causes
+// whose steps or request the plan took.
+func (o outcome) plan(req *diagnose.FixRequest, when diagnose.PlanWhen) (planSteps, []string) {
+	var steps []diagnose.Step
+	var notes []string
+	final := req
+	for _, cs := range o.rep.Causes {
+		if cs.Likelihood < diagnose.Likely || cs.Fix == nil {
+			continue
+		}
+		for _, s := range cs.Fix.Steps {
+			steps = appendStep(steps, s)
+		}
+		took := len(cs.Fix.Steps) > 0
+		if cs.Fix.Request != nil && final == req {
+			final, took = cs.Fix.Request, true
+		}
+		if took {
+			notes = append(notes, cs.Fix.Notes...)
+		}
+	}
+	if final != nil {
+		steps = appendStep(steps, diagnose.Step{Kind: diagnose.StepRequest, Summary: upperFirst(o.opPhrase()), Request: final})
+	}
+	return planSteps{diagnose.NewPlan(when, steps)}, notes
+}
+
+// causePlans gives each cause its fix plan: its own steps, then its own
+// request or the operation's (none for a fix that is no request).
+func (o outcome) causePlans(c *diagnose.Conclusion, req *diagnose.FixRequest, when diagnose.PlanWhen) {
+	for i, cs := range o.rep.Causes {
+		f := cs.Fix
+		if f == nil {
+			continue
+		}
+		steps := append([]diagnose.Step(nil), f.Steps...)
+		switch {
+		case f.Request != nil:
+			steps = append(steps, diagnose.Step{Kind: diagnose.StepRequest, Request: f.Request})
+		case !f.NoRequest && req != nil:
+			steps = append(steps, diagnose.Step{Kind: diagnose.StepRequest, Request: req})
+		}
+		if len(steps) > 0 {
+			c.Plans[i] = diagnose.NewPlan(when, steps)
+		}
+	}
+}
+
+// appendStep adds a step unless the same one is there.
+func appendStep(steps []diagnose.Step, s diagnose.Step) []diagnose.Step {
+	for _, x := range steps {
+		if x.Kind == s.Kind && x.ParticipantID == s.ParticipantID && x.Until == s.Until && sameFixRequest(x.Request, s.Request) {
+			return steps
+		}
+	}
+	return append(steps, s)
+}
+
+func sameFixRequest(a, b *diagnose.FixRequest) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Method == b.Method && a.Path == b.Path && string(a.Body) == string(b.Body)
+}
+
+// uniqueNotes are the notes of the corrected request, each once, without
+// the ones its variables already make.
+func uniqueNotes(notes []string, req *diagnose.FixRequest) []string {
+	var out []string
+	for _, n := range notes {
+		dup := false
+		for _, x := range out {
+			dup = dup || x == n
+		}
+		if req != nil {
+			for _, v := range req.VarNotes() {
+				dup = dup || v == n
+			}
+		}
+		if !dup {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func (o outcome) opPhrase() string {
+	if o.op.Known() {
+		return o.op.Words.Phrase()
+	}
+	return diagnose.WordsOf("").Phrase()
+}
+
+// fixContext is what the operation's Build reads.
+func (o outcome) fixContext() *diagnose.FixContext {
+	rf := o.rf
+	ctx := &diagnose.FixContext{Evidence: o.ev, Conv: o.conv, ConversationID: rf.ConversationID, ParticipantID: rf.PathParticipant,
+		BaseURL: rf.BaseURL, Sent: rf.Endpoint, Found: o.has}
+	if ctx.ParticipantID == "" || isPlaceholder(ctx.ParticipantID) {
+		ctx.ParticipantID = o.ev.ParticipantID
+	}
+	if o.pf != nil && o.pf.Target() != nil {
+		ctx.Conv = o.pf.Conv
+		ctx.ConversationID, ctx.ParticipantID = correctedTarget(rf, o.pf.Conv, o.pf.Target(), o.pf.Meant)
+	}
+	if o.bf != nil {
+		ctx.Members = o.bf.Kept
+	}
+	ctx.ClientCredentials = o.tf != nil && o.tf.Kind == TokenClientCredentials
+	ctx.Segment = o.segment(ctx.Conv)
+	ctx.CommunicationID = rf.Match.Params["communicationId"]
+	if ctx.Conv != nil {
+		if v := ctx.Conv.ByID(ctx.ParticipantID); v != nil && !ownsCommunication(ctx.Conv, v, ctx.CommunicationID) {
+			ctx.CommunicationID = liveCommunication(ctx.Conv, v)
+		}
+	}
+	return ctx
+}
+
+// ownsCommunication reports whether the communication id is one of the
+// participant's.
+func ownsCommunication(conv *diagnose.Conv, v *diagnose.PView, id string) bool {
+	for _, s := range v.States(conv) {
+		if id != "" && s.Comm != nil && strings.EqualFold(s.Comm.ID, id) {
+			return true
+		}
+	}
+	return false
+}
+
+// liveCommunication is the id of the participant's communication that
+// matters: its live one, else its last.
+func liveCommunication(conv *diagnose.Conv, v *diagnose.PView) string {
+	last := ""
+	for _, s := range v.States(conv) {
+		if s.Comm == nil || s.Comm.ID == "" {
+			continue
+		}
+		last = s.Comm.ID
+		if !genesys.Ended(s.State) {
+			return s.Comm.ID
+		}
+	}
+	return last
+}
+
+// segment is the media segment the fix may use: the one the user sent when
+// the request did what was meant on the conversation's media and the token
+// may use it; otherwise none: the generic paths serve every media and,
+// unlike the /calls/ variants, do not need a user (reference §8b).
+func (o outcome) segment(conv *diagnose.Conv) string {
+	rf := o.rf
+	if rf.Endpoint == nil || rf.Segment == "" || o.of == nil || !o.of.Performs {
+		return ""
+	}
+	if conv != nil && conv.Segment != rf.Segment {
+		return ""
+	}
+	if o.tf != nil && o.tf.Kind == TokenClientCredentials || o.has(causeTokenNoUserContext) || o.has(causeTokenNotParty) {
+		return ""
+	}
+	return rf.Segment
+}
+
 // goneSince says why nothing can be sent now although the request failed
-// for another reason: the conversation, or the participant to drop, has
-// ended since (the GET shows it ended; its end is no cause of the failure).
+// for another reason: the conversation, or the participant, has ended since
+// (the GET shows it ended; its end is no cause of the failure). An
+// operation meant for after the end (wrap-up) is never gone.
 func (o outcome) goneSince() string {
-	if o.conv == nil {
+	if o.conv == nil || o.op.Known() && o.op.AfterEnd {
 		return ""
 	}
 	if o.cf != nil && !o.cf.End.IsZero() {
 		switch o.cf.EndOrder {
 		case diagnose.After:
-			return fmt.Sprintf("conversation %s has ended since (at %s): there is nothing to send now. When the request failed, it was still up: the causes above are why it failed then.", o.conv.ID, diagnose.FormatTime(o.cf.End))
+			return fmt.Sprintf("Conversation %s has ended since (at %s): there is nothing to send to it now. When the request failed, it was still up: the causes above are why it failed then.", o.conv.ID, diagnose.FormatTime(o.cf.End))
 		case diagnose.Around:
-			return fmt.Sprintf("conversation %s ended at %s, around the moment of failure: there is nothing to send now.", o.conv.ID, diagnose.FormatTime(o.cf.End))
+			return fmt.Sprintf("Conversation %s ended at %s, around the moment of failure: there is nothing to send to it now.", o.conv.ID, diagnose.FormatTime(o.cf.End))
 		}
 	}
-	if o.pf != nil && o.pf.Target() != nil {
+	if o.pf != nil && o.pf.Target() != nil && o.op.Needs != diagnose.NeedConversation {
 		if v := o.pf.Target().Intended; v != nil && v.Ended(o.conv) && len(liveOf(o.conv, o.conv.SameParty(v))) == 0 {
-			return fmt.Sprintf("participant %s has ended since: there is nothing to send now. When the request failed, it was still there: the causes above are why it failed then.", v.ID)
+			return fmt.Sprintf("Participant %s has ended since: there is nothing to send to it now. When the request failed, it was still there: the causes above are why it failed then.", v.ID)
 		}
 	}
 	return ""
+}
+
+// requestCauses are the checks whose causes are about the request itself
+// (the endpoint, the body, the ids, the token): code that runs again next
+// time, unlike the state of one conversation.
+var requestCauses = map[string]bool{RequestLine.ID: true, OperationCheck.ID: true, BodyShape.ID: true, Provenance.ID: true, Token.ID: true}
+
+// requestCauseFound reports whether a likely or confirmed cause is about
+// the request itself.
+func (o outcome) requestCauseFound() bool {
+	for _, cs := range o.rep.Causes {
+		if cs.Likelihood >= diagnose.Likely && requestCauses[cs.Check] {
+			return true
+		}
+	}
+	return false
 }
 
 // found reports whether the report stands behind a corrected request:
@@ -140,25 +383,37 @@ func (o outcome) has(ci *diagnose.CauseInfo) bool {
 
 // nothingToSend says why no request can do what was meant, or "".
 func (o outcome) nothingToSend() string {
+	w := o.words()
 	target := ""
 	if o.sf != nil && o.sf.Target != nil {
 		target = "participant " + o.sf.Target.ID
 	}
 	switch {
 	case o.has(causeParticipantRaceWithHangup):
-		return fmt.Sprintf("%s ended just before the request was answered: the request raced the hang-up and the drop it asked for has happened. Treat the failure as done.", orConversation(target, o.rf.ConversationID))
+		return fmt.Sprintf("%s ended just before the request was answered: the request raced the hang-up, and there is no one left to %s. Treat the failure as done.", orConversation(target, o.rf.ConversationID), w.Verb)
 	case o.has(causeConversationEnded):
-		return fmt.Sprintf("conversation %s has ended: there is no one left to drop. If a participant still owes wrap-up, apply it instead.", o.rf.ConversationID)
+		return fmt.Sprintf("Conversation %s has ended: there is no one left to %s. If a participant still owes wrap-up, apply it instead.", o.rf.ConversationID, w.Verb)
 	case o.has(causeParticipantAlreadyEnded) && target != "":
-		return target + " has already ended: there is nothing left to drop. Treat the failed request as done."
+		s := target + " has already ended: there is nothing left to " + w.Verb + "."
+		if o.op.ID == diagnose.OpDisconnect {
+			s += " Treat the failed request as done."
+		}
+		return s
 	case o.has(causeParticipantSystemPurpose) && target != "":
-		s := fmt.Sprintf("%s is a system leg (%s): routing or a flow owns it and ends it when it moves the interaction on; no request drops it.", target, o.sf.Target.Purpose())
+		s := fmt.Sprintf("%s is a system leg (%s): routing or a flow owns it and ends it when it moves the interaction on; no request %ss it.", target, o.sf.Target.Purpose(), strings.Fields(w.Verb)[0])
 		if b := o.sf.Behind; b != nil {
 			s += fmt.Sprintf(" The person behind it is participant %s (%s): if the aim is to end the interaction for them, drop that participant instead.", b.ID, describeParty(o.conv, b))
 		}
 		return s
 	}
 	return ""
+}
+
+func (o outcome) words() diagnose.Words {
+	if o.op.Known() {
+		return o.op.Words
+	}
+	return diagnose.WordsOf("")
 }
 
 func orConversation(target, convID string) string {
@@ -184,59 +439,28 @@ func describeParty(conv *diagnose.Conv, v *diagnose.PView) string {
 	return strings.Join(parts, ", ")
 }
 
-// correctedRequest is the one request that would have worked (and any to
-// send first): the participant PATCH for the participant that should be
-// dropped, keeping what the body sent meant; the consult's own request when
-// cancelling the consult is what ends the target.
-func (o outcome) correctedRequest() (before []*diagnose.FixRequest, req *diagnose.FixRequest, notes []string) {
-	rf := o.rf
-	convID, pid := rf.ConversationID, rf.PathParticipant
-	if pid == "" || isPlaceholder(pid) {
-		pid = o.ev.ParticipantID
+// orgID is the org the evidence came from (tokens/me).
+func orgID(ev *diagnose.Evidence) string {
+	if ti := ev.TokenInfo; ti != nil && ti.Organization != nil {
+		return ti.Organization.ID
 	}
-	conv := o.conv
-	if o.pf != nil && o.pf.Target() != nil {
-		conv = o.pf.Conv
-		convID, pid = correctedTarget(rf, o.pf.Conv, o.pf.Target(), o.pf.Meant)
-	}
-	if o.sf != nil && o.sf.Consult != nil && o.has(causeParticipantConsultInProgress) {
-		cl := o.sf.Consult
-		var vars []diagnose.Var
-		consult := &diagnose.FixRequest{Method: "DELETE", BaseURL: rf.BaseURL,
-			Path: "/api/v2/conversations/calls/" + idOrVar(convID, varConversation, &vars) + "/participants/" + idOrVar(cl.Object.ID, varParticipant, &vars) + "/consult", Vars: vars}
-		if cl.TargetIsDestination {
-			return nil, consult, []string{fmt.Sprintf("participant %s is the consulted party of a consult transfer under way: cancelling the consult (DELETE .../consult) is the request that ends its leg", o.sf.Target.ID)}
-		}
-		consult = &diagnose.FixRequest{Method: "PATCH", BaseURL: rf.BaseURL, Path: consult.Path, Body: json.RawMessage(`{"speakTo":"CONFERENCE"}`), Vars: vars}
-		before = append(before, consult)
-		notes = append(notes, "the consult transfer must end first: the request before it conferences the consult in")
-	}
-	var vars []diagnose.Var
-	path := participantPath(o.segment(conv), convID, pid, &vars)
-	var kept []Member
-	if o.bf != nil {
-		kept = o.bf.Kept
-	}
-	body := dropBody(kept, o.has(causeBodyWrapupRequired), path, &vars)
-	return before, &diagnose.FixRequest{Method: "PATCH", BaseURL: rf.BaseURL, Path: path, Body: body, Vars: vars}, notes
+	return ""
 }
 
-// segment is the media segment of the corrected path: the one the user sent
-// when it was the participant PATCH of the conversation's media and the
-// token may use it; otherwise none: the generic PATCH serves every media
-// and, unlike the /calls/ variant, does not need a user (reference §8b).
-func (o outcome) segment(conv *diagnose.Conv) string {
-	rf := o.rf
-	if rf.Endpoint == nil || !rf.Endpoint.DropsOne() || rf.Segment == "" {
-		return ""
+// evidenceReadAt is when the evidence was read: live, when the reads were
+// answered; offline, the newest Date among the saved documents; zero when
+// nothing says.
+func evidenceReadAt(ev *diagnose.Evidence) time.Time {
+	var t time.Time
+	for _, f := range []*diagnose.Fetch{ev.ConversationFetch, ev.CallFetch, ev.TokenFetch, ev.AnalyticsFetch, ev.SubjectFetch, ev.OAuthClientFetch} {
+		if f != nil && f.At.After(t) {
+			t = f.At
+		}
 	}
-	if conv != nil && conv.Segment != rf.Segment {
-		return ""
+	if t.IsZero() && ev.Mode == diagnose.ModeLive {
+		t = ev.ObservedAt
 	}
-	if o.tf != nil && o.tf.Kind == TokenClientCredentials || o.has(causeTokenNoUserContext) || o.has(causeTokenNotParty) {
-		return ""
-	}
-	return rf.Segment
+	return t.UTC()
 }
 
 // sameAsSent reports whether the corrected request is the request that
@@ -251,6 +475,9 @@ func sameAsSent(ev *diagnose.Evidence, c *diagnose.FixRequest) bool {
 	}
 	if !strings.EqualFold(strings.TrimPrefix(strings.TrimPrefix(c.BaseURL, "https://"), "http://"), rl.Host) {
 		return false
+	}
+	if len(c.Body) == 0 && len(strings.TrimSpace(string(ev.Request.Body))) == 0 {
+		return true
 	}
 	var a, b any
 	if json.Unmarshal(ev.Request.Body, &a) != nil || json.Unmarshal(c.Body, &b) != nil {

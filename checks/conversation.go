@@ -39,9 +39,9 @@ var (
 	}
 	causeConversationEnded = &diagnose.CauseInfo{ID: "conversation.ended",
 		Title:     "Conversation already ended",
-		Meaning:   "The conversation has an endTime (or every participant's communications ended): there is nothing left to drop.",
+		Meaning:   "The conversation has an endTime (or every participant's communications ended): there is nothing left to drop, hold, transfer or record (conversation.error.conversation.disconnected for the recording state). A wrap-up after the end is normal, not this cause.",
 		Detection: "conversation reads endTime and every participant's communication states.",
-		Remedy:    "Nothing to drop. If a participant still owes wrap-up, apply it (POST .../communications/{commId}/wrapup).",
+		Remedy:    "Nothing to act on. If a participant still owes wrap-up, apply it (POST .../communications/{commId}/wrapup).",
 		Confirm:   "GET /api/v2/conversations/{id} shows endTime.",
 	}
 )
@@ -181,7 +181,12 @@ func judgeEnded(p *diagnose.Pass, cf *ConversationFacts, src string, live int) {
 	f := ev.Failure
 	cf.End = conv.ConversationEnd()
 	cf.EndOrder = f.Compare(cf.End)
-	fix := noRequestFix("Nothing to drop. If a participant still owes wrap-up, apply it (POST .../participants/{pid}/communications/{commId}/wrapup)")
+	if op := p.Operation; op.Known() && op.AfterEnd {
+		p.RuleOut(causeConversationEnded, "the conversation has ended, and %s is meant for after the end", op.ID)
+		return
+	}
+	verb := opWords(p).Verb
+	fix := noRequestFix("Nothing to " + verb + ". If a participant still owes wrap-up, apply it (POST .../participants/{pid}/communications/{commId}/wrapup)")
 	switch cf.EndOrder {
 	case diagnose.After:
 		p.RuleOut(causeConversationEnded, "%s: it was live when the request failed", f.Describe("the conversation ended", cf.End))
@@ -195,7 +200,7 @@ func judgeEnded(p *diagnose.Pass, cf *ConversationFacts, src string, live int) {
 			return
 		}
 		p.Report(diagnose.Cause{Info: causeConversationEnded, Likelihood: diagnose.Confirmed, Evidence: []diagnose.Ref{ref, failureRef(f)},
-			Explanation: fmt.Sprintf("Conversation %s had already ended when the request failed: %s. There was nothing left to drop.", conv.ID, f.Describe("it ended", cf.End)),
+			Explanation: fmt.Sprintf("Conversation %s had already ended when the request failed: %s. There was nothing left to %s.", conv.ID, f.Describe("it ended", cf.End), verb),
 			Fix:         fix})
 	default:
 		when := "it has ended"
@@ -203,7 +208,7 @@ func judgeEnded(p *diagnose.Pass, cf *ConversationFacts, src string, live int) {
 			when = "it ended at " + diagnose.FormatTime(cf.End)
 		}
 		p.Report(diagnose.Cause{Info: causeConversationEnded, Likelihood: diagnose.Likely, Evidence: []diagnose.Ref{ref},
-			Explanation: fmt.Sprintf("Conversation %s shows no one left to drop: %s. %s", conv.ID, when, afterNote(ev)),
+			Explanation: fmt.Sprintf("Conversation %s shows no one left to %s: %s. %s", conv.ID, verb, when, afterNote(ev)),
 			Fix:         fix})
 	}
 }

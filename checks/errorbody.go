@@ -10,31 +10,13 @@ import (
 	"github.com/convdiag/convdiag/diagnose/genesys"
 )
 
-// codeCauses maps each documented error code (genesys.ErrorCodes) to the
-// handle of its cause; built once from the catalogue (in init, after the
-// chain exists), so a row naming an id the catalogue lacks stops every test
-// at start-up.
-var codeCauses = map[string]*diagnose.CauseInfo{}
-
-func init() {
-	for _, row := range genesys.ErrorCodes {
-		if row.Cause == "" {
-			continue
-		}
-		ci, ok := Catalogue.Lookup(row.Cause)
-		if !ok {
-			panic("checks: error code " + row.Code + " names cause " + row.Cause + ", which is not in the catalogue")
-		}
-		codeCauses[row.Code] = ci
-	}
-}
-
 // errorCode is the documented code the response carries, with the cause
 // it points to for this request.
 type errorCode struct {
-	Row   genesys.ErrorCode
-	Body  *genesys.ErrorBody
-	Cause *diagnose.CauseInfo
+	Row  genesys.ErrorCode
+	Body *genesys.ErrorBody
+	// Cause is the id of the cause the code points to ("" for none).
+	Cause string
 	// Quoted is a value of the request the message quotes, and where it
 	// is in the request ("state", "{participantId}").
 	Quoted, QuotedAt string
@@ -51,13 +33,13 @@ func responseCode(ev *diagnose.Evidence) *errorCode {
 	if !ok {
 		return nil
 	}
-	ec := &errorCode{Row: row, Body: eb, Cause: codeCauses[row.Code]}
+	ec := &errorCode{Row: row, Body: eb, Cause: row.Cause}
 	ec.Quoted, ec.QuotedAt = quotedFromRequest(eb, ev)
 	if ec.Quoted == "" && row.Status == 403 {
 		ec.Quoted, ec.QuotedAt = quotedPermission(eb, ev)
 	}
 	if row.Code == "invalid.value" && strings.EqualFold(ec.QuotedAt, "state") {
-		ec.Cause = causeBodyStateValue
+		ec.Cause = causeBodyStateValue.ID
 	}
 	return ec
 }
@@ -68,7 +50,14 @@ func responseCode(ev *diagnose.Evidence) *errorCode {
 // code proves its cause by itself (not.a.user).
 func reportErrorBody(p *diagnose.Pass) {
 	ec := responseCode(p.Evidence)
-	if ec == nil || ec.Cause == nil || !p.Declares(ec.Cause) {
+	if ec == nil {
+		return
+	}
+	ci := p.Operation.Codes[ec.Row.Code]
+	if ci == nil {
+		ci = declared(p, ec.Cause)
+	}
+	if ci == nil || !p.Declares(ci) {
 		return
 	}
 	l := diagnose.Likely
@@ -85,9 +74,23 @@ func reportErrorBody(p *diagnose.Pass) {
 		}
 		refs = append(refs, diagnose.Ref{Source: requestSource(ec.QuotedAt), Path: ec.QuotedAt, Value: ec.Quoted})
 	}
-	p.Report(diagnose.Cause{Info: ec.Cause, Likelihood: l, Evidence: refs,
+	p.Report(diagnose.Cause{Info: ci, Likelihood: l, Evidence: refs,
 		Explanation: fmt.Sprintf("The server answered %d with the documented code %s (%s: %q). %s", ec.Row.Status, ec.Row.Code, ec.Row.Where, ec.Row.Message, why),
-		Fix:         codeFix(ec.Cause)})
+		Fix:         codeFix(p, ci)})
+}
+
+// declared is the running check's cause handle with the id ("" or none
+// declared: nil).
+func declared(p *diagnose.Pass, id string) *diagnose.CauseInfo {
+	if id == "" {
+		return nil
+	}
+	for _, ci := range p.Check.Causes {
+		if ci.ID == id {
+			return ci
+		}
+	}
+	return nil
 }
 
 func requestSource(at string) string {
@@ -131,16 +134,19 @@ func quotedPermission(eb *genesys.ErrorBody, ev *diagnose.Evidence) (value, at s
 }
 
 // codeFix is the fix of a cause an error code points to.
-func codeFix(ci *diagnose.CauseInfo) *diagnose.Fix {
+func codeFix(p *diagnose.Pass, ci *diagnose.CauseInfo) *diagnose.Fix {
+	w := opWords(p)
 	switch ci {
 	case causeParticipantAlreadyEnded:
-		return noRequestFix("Nothing to drop: the server says the participant has no active communication; treat the request as done")
+		return noRequestFix(fmt.Sprintf("Nothing to %s: the server says the participant has no active communication; treat the request as done", w.Verb))
 	case causeConversationNotFound:
 		return noRequestFix("Use the conversation id from the org of the token, in that org's region")
 	case causeTokenPermissionMissing, causeTokenDivisionMissing:
-		return noRequestFix("Grant a role with one of the permissions the endpoint needs, in the conversation's division")
+		return newFix("Grant a role with one of the permissions the endpoint needs, in the conversation's division")
 	case causeTokenNoUserContext, causeTokenNotParty:
-		return newFix("Send the generic participant PATCH, which does not need the token's user to be on the call")
+		return userContextFix(p)
+	case causeParticipantNotConnectedYet:
+		return waitFix("Wait until the communication is connected, then "+w.Phrase(), requestParticipant(p.Evidence), "", "connected")
 	}
 	return newFix(ci.Remedy)
 }
@@ -177,4 +183,15 @@ func quotedFromRequest(eb *genesys.ErrorBody, ev *diagnose.Evidence) (value, at 
 		}
 	}
 	return "", ""
+}
+
+// requestParticipant is the participant the request names: its path's,
+// else --participant.
+func requestParticipant(ev *diagnose.Evidence) string {
+	if rl, err := diagnose.ParseRequestLine(ev.Request.Method + " " + ev.Request.URL); err == nil && ev.Request.Known() {
+		if id := genesys.MatchRequest(rl.Method, rl.Path).Params["participantId"]; id != "" && !isPlaceholder(id) {
+			return NormalizeID(id).Key()
+		}
+	}
+	return ev.ParticipantID
 }

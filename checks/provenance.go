@@ -152,11 +152,12 @@ func runProvenance(p *diagnose.Pass) (any, error) {
 		return pf, nil
 	}
 	pf.Given = firstNonEmpty(sent, meant)
+	live := needsLive(p.Operation)
 	if sent != "" {
-		pf.Sent = resolve(conv, sent, sentFrom)
+		pf.Sent = resolve(conv, sent, sentFrom, live)
 	}
 	if meant != "" && (sent == "" || !strings.EqualFold(NormalizeID(meant).Key(), NormalizeID(sent).Key())) {
-		pf.Meant = resolve(conv, meant, "flag --participant")
+		pf.Meant = resolve(conv, meant, "flag --participant", live)
 	}
 	judged := pf.Target()
 	judgeForm(p, judged)
@@ -182,8 +183,16 @@ func firstNonEmpty(s ...string) string {
 	return ""
 }
 
-// resolve looks an id up among every id the conversation holds.
-func resolve(conv *diagnose.Conv, id, from string) *Resolution {
+// needsLive reports whether the operation acts on a live leg, so that an
+// ended leg of a party with a live one is the wrong id; a wrap-up (after
+// the end) is meant for the leg that ended.
+func needsLive(op *diagnose.Operation) bool {
+	return !op.Known() || !op.AfterEnd && op.Needs != diagnose.NeedConversation
+}
+
+// resolve looks an id up among every id the conversation holds; live says
+// whether an ended leg stands for the party's live one.
+func resolve(conv *diagnose.Conv, id, from string, live bool) *Resolution {
 	r := &Resolution{Given: id, From: from, Form: NormalizeID(id), Kind: IDUnknown}
 	if conv == nil {
 		return r
@@ -191,7 +200,7 @@ func resolve(conv *diagnose.Conv, id, from string) *Resolution {
 	key := r.Form.Key()
 	if v := conv.ByID(key); v != nil {
 		r.Kind, r.Named, r.Intended = IDParticipant, v, v
-		if v.Ended(conv) {
+		if v.Ended(conv) && live {
 			if live := liveOf(conv, conv.SameParty(v)); len(live) > 0 {
 				r.Intended, r.Candidates = live[0], live[1:]
 			}
@@ -377,7 +386,7 @@ func judgeProvenance(p *diagnose.Pass, conv *diagnose.Conv, r *Resolution) {
 		ref := p.Saw(conv.GenericSource, fmt.Sprintf("participants[%d].%s[%d].peerId", r.Comm.P.GIndex, r.Comm.Comm.Array.Key, r.Comm.Comm.Index), r.Comm.Comm.PeerID)
 		p.Report(diagnose.Cause{Info: causeParticipantIDIsCommunicationID, Likelihood: diagnose.Confirmed, Evidence: []diagnose.Ref{given, ref},
 			Explanation: fmt.Sprintf("%s is the peerId of a communication of %s: the id of the peer communication on the matching leg, not a participant id.", r.Given, describe(conv, r.Comm.P)),
-			Fix:         newFix("Take participants[].id of the participant to drop")})
+			Fix:         newFix("Take participants[].id of the participant to " + opWords(p).Verb)})
 		p.RuleOut(causeParticipantNotInConversation, "the id is a peerId in the conversation")
 		p.Summary("%s is a peerId, not a participant id", r.Given)
 	case IDExternalContact:
@@ -441,7 +450,7 @@ func judgeStaleLeg(p *diagnose.Pass, conv *diagnose.Conv, r *Resolution, given, 
 	}
 	p.Report(diagnose.Cause{Info: causeParticipantStaleLeg, Likelihood: l, Evidence: refs,
 		Explanation: fmt.Sprintf("%s has ended, but the same party has a live participant: %s. Transfers, retries and consults create new participants and keep the old ones, so picking a participant by user or address alone picks an ended leg.%s", describe(conv, r.Named), describe(conv, r.Intended), when),
-		Fix:         newFix("Drop the live participant " + r.Intended.ID + " instead")})
+		Fix:         newFix(upperFirst(opWords(p).Verb) + " the live participant " + r.Intended.ID + " instead")})
 }
 
 func queueOf(conv *diagnose.Conv, id string) string {
@@ -464,7 +473,7 @@ func nameOr(v *diagnose.PView, def string) string {
 }
 
 // correctedTarget is the conversation and participant the corrected
-// request should name: the participant that should be dropped.
+// request should name: the participant the operation is meant for.
 func correctedTarget(rf *RequestFacts, conv *diagnose.Conv, judged, meant *Resolution) (convID, pid string) {
 	target := judged
 	if meant != nil {
@@ -487,7 +496,7 @@ func correctedTarget(rf *RequestFacts, conv *diagnose.Conv, judged, meant *Resol
 }
 
 // marks names the rows that matter in the participants table.
-func marks(conv *diagnose.Conv, judged, meant *Resolution) map[*diagnose.PView]string {
+func marks(conv *diagnose.Conv, judged, meant *Resolution, w diagnose.Words) map[*diagnose.PView]string {
 	m := map[*diagnose.PView]string{}
 	for _, r := range []*Resolution{judged, meant} {
 		if r == nil {
@@ -497,7 +506,7 @@ func marks(conv *diagnose.Conv, judged, meant *Resolution) map[*diagnose.PView]s
 			m[r.Named] = "target (as sent)"
 		}
 		if r.Intended != nil && r.Intended != r.Named {
-			m[r.Intended] = "drop this one"
+			m[r.Intended] = strings.Fields(w.Verb)[0] + " this one"
 		}
 		for _, c := range r.Candidates {
 			if _, ok := m[c]; !ok {

@@ -1,7 +1,6 @@
 package checks
 
 import (
-	"bytes"
 	"fmt"
 	"net"
 	"strings"
@@ -10,40 +9,33 @@ import (
 	"github.com/convdiag/convdiag/diagnose/genesys"
 )
 
-// RequestLine is the first check: is the method and path a Genesys endpoint,
-// the right one for dropping one participant, for the conversation's media,
-// on a Genesys API host of the org's region?
+// RequestLine is the first check: is the method and path a Genesys
+// endpoint, current or deprecated, for the conversation's media, on a
+// Genesys API host of the org's region?
 var RequestLine = &diagnose.Check{
 	ID:    "request-line",
 	Title: "Request line",
-	Doc:   "Method, host and path: a documented Genesys operation? one that drops a participant, or the whole-conversation teardown? the media segment of the conversation? a Genesys API host of the org's region?",
-	Causes: []*diagnose.CauseInfo{causeEndpointFullTeardown, causeEndpointUnknown, causeEndpointWrongOperation, causeEndpointMediaMismatch,
+	Doc:   "Method, host and path: a documented Genesys operation, current or deprecated? the media segment of the conversation? a Genesys API host of the org's region?",
+	Causes: []*diagnose.CauseInfo{causeEndpointUnknown, causeEndpointDeprecated, causeEndpointWrongOperation, causeEndpointMediaMismatch,
 		causeEndpointWrongRegion, causeEndpointNonGenesysHost, causeEndpointTargetMismatch},
 	Run: runRequestLine,
 }
 
 // The causes request-line reports (stable ids: add, never rename).
 var (
-	causeEndpointFullTeardown = &diagnose.CauseInfo{ID: "endpoint.full-teardown",
-		Title:     "Whole-conversation teardown used to drop one participant",
-		Meaning:   "The request went to an endpoint that ends the whole conversation (POST /api/v2/conversations/{id}/disconnect, DELETE /api/v2/conversations/{id}, or PATCH on the whole conversation) while the caller meant to drop one participant. The public reference documents POST .../disconnect as a body-less recovery tool that disconnects every connected medium and gives wrap-up to anyone who owes it; a participant id in its body is not part of its contract.",
-		Detection: "request-line matches the method and path against the endpoint table; the endpoint tears the conversation down and a participant was targeted (--participant, or a participant id in the body).",
-		Remedy:    "Drop the one participant with PATCH /api/v2/conversations/{conversationId}/participants/{participantId} (or its media variant) and the body {\"state\":\"disconnected\"}.",
-		Confirm:   "Send the PATCH; expect 202, then GET the conversation again: the participant's communications show state \"disconnected\" and the rest of the conversation is still up.",
-	}
 	causeEndpointUnknown = &diagnose.CauseInfo{ID: "endpoint.unknown",
 		Title:     "Endpoint that Genesys does not have",
 		Meaning:   "The method and path are not an operation of the Genesys Cloud API: a recipe that circulates on forums (/conversations/voice/participants, POST .../participants/{id}/disconnect, DELETE on a participant), a method the path does not take, or a misspelled path. The endpoint table holds every operation of the official API definition, so a documented operation is never called unknown.",
 		Detection: "request-line matches the request against the endpoint table, generated from the official SDK's API definition; forum recipes are listed as rows that do not exist, and a path that exists with other methods names them.",
-		Remedy:    "Use the documented participant PATCH with {\"state\":\"disconnected\"}.",
+		Remedy:    "Use the documented request of the operation meant (for a drop, the participant PATCH with {\"state\":\"disconnected\"}).",
 		Confirm:   "The Genesys API Explorer or `gc <operation> --help` lists the endpoint; the corrected request gets a 2xx.",
 	}
-	causeEndpointWrongOperation = &diagnose.CauseInfo{ID: "endpoint.wrong-operation",
-		Title:     "A documented operation that does not drop a participant",
-		Meaning:   "The request is a real operation of the API, but not one that drops a participant: it reads (GET .../wrapup), changes a consult (PATCH .../consult), replaces, monitors, sets attributes, or updates the whole conversation without ending it. Whatever it answers, it was never going to drop anyone.",
-		Detection: "request-line finds the operation in the endpoint table, generated from the official API definition, where every row is marked by what it does (drops a participant, tears down, reads, another participant operation, other).",
-		Remedy:    "Drop the participant with PATCH /api/v2/conversations/{conversationId}/participants/{participantId} and {\"state\":\"disconnected\"}; to end a consult transfer use DELETE .../participants/{participantId}/consult.",
-		Confirm:   "The corrected request answers 202 and the participant's communications become disconnected.",
+	causeEndpointDeprecated = &diagnose.CauseInfo{ID: "endpoint.deprecated",
+		Title:     "Deprecated operation",
+		Meaning:   "The operation is deprecated in the API definition (the generic .../participants/{pid}/replace and .../replace/external since 2026-03-27, the plain consult POST and .../consult/external, ACD web chat) or retired. Genesys said the deprecated replace and consult operations are not removed while they have usage, so a deprecated operation that answers an error usually fails for another reason; the successor is where new code should go.",
+		Detection: "request-line reads the @deprecated mark of the official SDK's operation (the endpoint table is generated from it) and the successors the deprecation names.",
+		Remedy:    "Use the successor the deprecation names (.../transfer, .../replace/agent, .../replace/queue, .../replace/contact/external; .../voice/consult, .../consult/agent, .../consult/queue, .../consult/contact/external), keeping the same destination.",
+		Confirm:   "The successor answers 2xx with the same destination.",
 	}
 	causeEndpointMediaMismatch = &diagnose.CauseInfo{ID: "endpoint.media-mismatch",
 		Title:        "Media-specific path for a conversation of another media type",
@@ -71,8 +63,8 @@ var (
 		Title:     "Path names another participant than the one meant",
 		Meaning:   "The participant id in the path is not the participant the caller said they meant (--participant).",
 		Detection: "request-line compares the {participantId} path parameter with --participant after normalising both.",
-		Remedy:    "Put the id of the participant to drop in the path.",
-		Confirm:   "The corrected request drops the intended participant.",
+		Remedy:    "Put the id of the participant meant in the path.",
+		Confirm:   "The corrected request acts on the intended participant.",
 	}
 )
 
@@ -223,23 +215,19 @@ func defaultBase(ev *diagnose.Evidence, rf *RequestFacts) string {
 	return ""
 }
 
-// endpointJudgement reports endpoint.unknown, endpoint.wrong-operation and
-// endpoint.full-teardown.
+// endpointJudgement reports endpoint.unknown and endpoint.deprecated.
 func endpointJudgement(p *diagnose.Pass, rf *RequestFacts) {
 	m := rf.Match
 	ref := diagnose.Ref{Source: srcRequest, Value: rf.Line.Method + " " + rf.Line.Path}
 	if m.CaseDiffers {
 		p.Detail("the path differs from the documented one only in letter case; Genesys paths are lower case")
 	}
-	if ep := rf.Endpoint; ep != nil && ep.Deprecated {
-		p.Detail("%s %s is deprecated in the API definition (SDK %s)", ep.Method, ep.Path, genesys.SDKVersion)
-	}
-	dropFix := func() *diagnose.Fix { return newFix("Drop the participant with the documented participant PATCH") }
+	fix := func() *diagnose.Fix { return newFix(upperFirst(opWords(p).Phrase()) + " with the documented request") }
 	switch {
 	case rf.Recipe != nil:
 		p.Report(diagnose.Cause{Info: causeEndpointUnknown, Likelihood: diagnose.Confirmed, Evidence: []diagnose.Ref{ref},
 			Explanation: fmt.Sprintf("%s %s is %s. It is not in the Genesys API definition; the server answers it with an error whatever the body says.", rf.Line.Method, rf.Line.Path, rf.Recipe.Summary),
-			Fix:         dropFix()})
+			Fix:         fix()})
 		return
 	case rf.Endpoint == nil && len(m.OtherMethods) > 0:
 		var ms []string
@@ -248,7 +236,7 @@ func endpointJudgement(p *diagnose.Pass, rf *RequestFacts) {
 		}
 		p.Report(diagnose.Cause{Info: causeEndpointUnknown, Likelihood: diagnose.Confirmed, Evidence: []diagnose.Ref{ref},
 			Explanation: fmt.Sprintf("%s does not take %s; the API definition has only %s on this path (%s).", m.OtherMethods[0].Path, rf.Line.Method, strings.Join(ms, ", "), m.OtherMethods[0].Summary),
-			Fix:         dropFix()})
+			Fix:         fix()})
 		return
 	case rf.Endpoint == nil:
 		unknownPath(p, rf, ref)
@@ -256,23 +244,24 @@ func endpointJudgement(p *diagnose.Pass, rf *RequestFacts) {
 	}
 	ep := rf.Endpoint
 	p.RuleOut(causeEndpointUnknown, "%s %s is a documented operation (%s, SDK %s)", ep.Method, ep.Path, ep.ID, genesys.SDKVersion)
-	switch {
-	case ep.Does == genesys.DoesDrop:
-		p.RuleOut(causeEndpointWrongOperation, "%s %s drops one participant", ep.Method, ep.Path)
-		p.RuleOut(causeEndpointFullTeardown, "%s %s acts on one participant, not the whole conversation", ep.Method, ep.Path)
-	case ep.Does == genesys.DoesTeardown && !(ep.UpdatesConversation && !setsDisconnected(p.Evidence.Request.Body)):
-		p.RuleOut(causeEndpointWrongOperation, "%s %s ends the conversation (judged as endpoint.full-teardown)", ep.Method, ep.Path)
-		teardown(p, rf, ref)
-	default:
-		p.RuleOut(causeEndpointFullTeardown, "%s %s does not end the conversation", ep.Method, ep.Path)
-		what := ep.Summary
-		if ep.UpdatesConversation {
-			what += "; without \"state\": \"disconnected\" in the body it ends nobody"
-		}
-		p.Report(diagnose.Cause{Info: causeEndpointWrongOperation, Likelihood: diagnose.Confirmed, Evidence: []diagnose.Ref{ref, {Source: "endpoint table", Path: ep.ID, Value: string(ep.Does)}},
-			Explanation: fmt.Sprintf("This is %s %s (%s): %s. It is a documented operation, but it does not drop a participant; to drop one use PATCH /api/v2/conversations/{conversationId}/participants/{participantId} with {\"state\":\"disconnected\"}.%s", ep.Method, ep.Path, ep.ID, what, consultHint(ep)),
-			Fix:         dropFix()})
+	if !ep.Deprecated {
+		p.RuleOut(causeEndpointDeprecated, "%s %s is current in the API definition (SDK %s)", ep.Method, ep.Path, genesys.SDKVersion)
+		return
 	}
+	var succ []string
+	for _, id := range ep.Successors {
+		s := genesys.EndpointByID(id)
+		succ = append(succ, s.Method+" "+s.Path)
+	}
+	expl := fmt.Sprintf("%s %s (%s) is deprecated in the API definition (SDK %s).", ep.Method, ep.Path, ep.ID, genesys.SDKVersion)
+	if len(succ) > 0 {
+		expl += " Its successors: " + strings.Join(succ, ", ") + "."
+	}
+	expl += " Genesys keeps deprecated operations while they have usage, so this alone is unlikely to be why it failed; new code should use the successor."
+	p.Report(diagnose.Cause{Info: causeEndpointDeprecated, Likelihood: diagnose.Possible,
+		Evidence:    []diagnose.Ref{ref, {Source: "endpoint table", Path: ep.ID, Value: "deprecated"}},
+		Explanation: expl,
+		Fix:         newFix("Use the successor operation, with the same destination")})
 }
 
 // unknownPath judges a path that matched no row.
@@ -282,7 +271,7 @@ func unknownPath(p *diagnose.Pass, rf *RequestFacts, ref diagnose.Ref) {
 	if s := rf.Match.Suggestion; s != nil {
 		suggest = fmt.Sprintf("; the closest documented operation is %s %s (%s)", s.Method, s.Path, s.Summary)
 	}
-	fix := newFix("Drop the participant with the documented participant PATCH")
+	fix := newFix(upperFirst(opWords(p).Phrase()) + " with the documented request")
 	switch {
 	case !strings.HasPrefix(path, "/api/v2/"):
 		p.Report(diagnose.Cause{Info: causeEndpointUnknown, Likelihood: diagnose.Confirmed, Evidence: []diagnose.Ref{ref},
@@ -293,7 +282,7 @@ func unknownPath(p *diagnose.Pass, rf *RequestFacts, ref diagnose.Ref) {
 	default:
 		p.RuleOut(causeEndpointUnknown, "%s is outside the Conversations API, which is all convdiag knows: whether it exists is not judged", path)
 		p.Report(diagnose.Cause{Info: causeEndpointWrongOperation, Likelihood: diagnose.Likely, Evidence: []diagnose.Ref{ref},
-			Explanation: fmt.Sprintf("%s %s is not an operation of the Conversations API, so it does not drop a participant (whether it exists elsewhere in the API is not judged). To drop one use PATCH /api/v2/conversations/{conversationId}/participants/{participantId} with {\"state\":\"disconnected\"}.", rf.Line.Method, path), Fix: fix})
+			Explanation: fmt.Sprintf("%s %s is not an operation of the Conversations API, so it does not %s (whether it exists elsewhere in the API is not judged).", rf.Line.Method, path, opWords(p).Phrase()), Fix: fix})
 	}
 }
 
@@ -312,37 +301,11 @@ func conversationOps() int {
 	return n
 }
 
-func consultHint(ep *genesys.Endpoint) string {
-	if strings.HasSuffix(ep.Path, "/consult") {
-		return " To end the consult transfer itself, DELETE .../participants/{participantId}/consult cancels it."
-	}
-	return ""
-}
-
-func setsDisconnected(body []byte) bool {
-	return bytes.Contains(bytes.ToLower(body), []byte(`"disconnected"`))
-}
-
-// teardown reports endpoint.full-teardown.
-func teardown(p *diagnose.Pass, rf *RequestFacts, ref diagnose.Ref) {
-	ev := p.Evidence
-	ep := rf.Endpoint
-	targeted := ev.ParticipantID != "" || len(bytes.TrimSpace(ev.Request.Body)) > 0 || rf.PathParticipant != ""
-	l := diagnose.Confirmed
-	expl := fmt.Sprintf("%s %s is a whole-conversation endpoint: it will %s. The API definition has no participant in its contract, so naming one does not make it drop just that participant: it ends everyone's part, or conflicts.", ep.Method, ep.Path, ep.Summary)
-	if !targeted {
-		l = diagnose.Possible
-		expl = fmt.Sprintf("%s %s is a whole-conversation endpoint: it will %s. No participant was named; if the aim was to drop one participant, this is the wrong endpoint.", ep.Method, ep.Path, ep.Summary)
-	}
-	p.Report(diagnose.Cause{Info: causeEndpointFullTeardown, Likelihood: l, Evidence: []diagnose.Ref{ref}, Explanation: expl,
-		Fix: newFix("Drop the one participant with the participant PATCH instead of the conversation-wide disconnect")})
-}
-
 // mediaJudgement reports endpoint.media-mismatch.
 func mediaJudgement(p *diagnose.Pass, rf *RequestFacts) {
 	conv := p.Evidence.Conv()
 	if rf.Segment == "" {
-		if rf.Endpoint != nil && conv != nil && rf.Endpoint.Does != genesys.DoesTeardown {
+		if rf.Endpoint != nil && conv != nil && rf.Endpoint.Op != genesys.OpTeardown {
 			p.RuleOut(causeEndpointMediaMismatch, "the path is the generic one, which serves every media (the conversation is %s)", orDash(conv.Media))
 		}
 		return
@@ -488,5 +451,5 @@ func targetJudgement(p *diagnose.Pass, rf *RequestFacts) {
 	p.Report(diagnose.Cause{Info: causeEndpointTargetMismatch, Likelihood: diagnose.Confirmed,
 		Evidence:    []diagnose.Ref{{Source: srcRequest, Path: "{participantId}", Value: rf.PathParticipant}, {Source: "flag --participant", Value: ev.ParticipantID}},
 		Explanation: fmt.Sprintf("The path targets participant %s but the participant meant is %s.", rf.PathParticipant, ev.ParticipantID),
-		Fix:         newFix("Put the id of the participant to drop in the path")})
+		Fix:         newFix("Put the id of the participant to " + opWords(p).Verb + " in the path")})
 }

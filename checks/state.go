@@ -8,14 +8,16 @@ import (
 	"github.com/convdiag/convdiag/diagnose/genesys"
 )
 
-// State is the sixth check: can the target be dropped now? Its
-// communication states, endTime, purpose, consult links, hold.
+// State is the last shared check: is the target in the state the operation
+// needs (diagnose.Operation.Needs: connected to hold, alerting to answer,
+// live to drop, anything to wrap up)? Its communication states at the
+// moment of failure, endTime, purpose, hold.
 var State = &diagnose.Check{
 	ID:       "participant-state",
 	Title:    "Participant state",
-	Doc:      "The target's communication state(s), endTime, purpose, consult/monitor/barge links, held/confined, wrap-up.",
+	Doc:      "The target's communication state(s) at the moment of failure against what the operation needs (connected to hold or mute, alerting to answer, live to drop), endTime, purpose, held/confined, wrap-up.",
 	Requires: []*diagnose.Check{RequestLine, Provenance, Timeline},
-	Causes:   []*diagnose.CauseInfo{causeParticipantAlreadyEnded, causeParticipantNotConnectedYet, causeParticipantConsultInProgress, causeParticipantSystemPurpose},
+	Causes:   []*diagnose.CauseInfo{causeParticipantAlreadyEnded, causeParticipantNotConnectedYet, causeParticipantNotAlerting, causeParticipantSystemPurpose},
 	Run:      runState,
 }
 
@@ -23,27 +25,27 @@ var State = &diagnose.Check{
 var (
 	causeParticipantAlreadyEnded = &diagnose.CauseInfo{ID: "participant.already-ended",
 		Title:        "Participant already ended",
-		Meaning:      "The target's communications are disconnected or terminated, or it has an endTime: there is nothing left to drop, and ending it again conflicts. This is the most likely 409 (reference, fact 3).",
-		Detection:    "participant-state reads every communication's state (calls[].state, messages[].state, ...), the flat view's state, and endTime.",
-		Remedy:       "Nothing to drop for this participant; if it still owes wrap-up, apply the wrap-up instead.",
+		Meaning:      "The target's communications are disconnected or terminated, or it has an endTime: there is nothing left to drop, hold, mute or transfer, and acting on it conflicts (conversation.error.call.disconnected, conversation.error.participant.no.active.conversations). For a drop this is the most likely 409 (reference, fact 3). A wrap-up is the one operation meant for after the end.",
+		Detection:    "participant-state reads every communication's state (calls[].state, messages[].state, ...), the flat view's state, and endTime, at the moment of failure.",
+		Remedy:       "Nothing to act on for this participant; if it still owes wrap-up, apply the wrap-up instead.",
 		Confirm:      "GET /api/v2/conversations/{id} shows the participant's communications disconnected.",
 		SuppressedBy: []*diagnose.CauseInfo{causeParticipantStaleLeg, causeConversationEnded},
 	}
 	causeParticipantNotConnectedYet = &diagnose.CauseInfo{ID: "participant.not-connected-yet",
 		Title:        "Participant not connected yet",
-		Meaning:      "The target's communication is alerting, dialing, contacting or offering: it is still being set up.",
-		Detection:    "participant-state reads the communication states.",
-		Remedy:       "Wait until it connects (or let it time out), then drop it; to refuse a ringing alert, the agent declines it.",
-		Confirm:      "GET the conversation again: the state is connected; then the PATCH succeeds.",
+		Meaning:      "The target's communication is alerting, dialing, contacting or offering: it is still being set up, and the operation needs it connected. The definitions document it for holding (conversation.error.hold.alerting \"A communication that is alerting cannot be held\"), transferring (conversations.error.transfer.not.connected) and conferencing (conversation.error.cannot.merge.alerting.conference); for a drop the conflict is inferred.",
+		Detection:    "participant-state reads the communication states at the moment of failure, and the response's documented code.",
+		Remedy:       "Wait until it connects (the plan's wait step), then send the same request; to refuse a ringing alert, the agent declines it.",
+		Confirm:      "GET the conversation again: the state is connected; then the request succeeds.",
 		SuppressedBy: []*diagnose.CauseInfo{causeConversationEnded},
 	}
-	causeParticipantConsultInProgress = &diagnose.CauseInfo{ID: "participant.consult-in-progress",
-		Title:        "Participant is part of an unfinished consult transfer",
-		Meaning:      "The target is one side of a consult transfer that is still under way (consultParticipantId links it to a live participant). Changing one side of a consult conflicts with the transfer in progress.",
-		Detection:    "participant-state follows consultParticipantId in both directions and reads recentTransfers.",
-		Remedy:       "Finish the consult first (PATCH .../consult {\"speakTo\":\"CONFERENCE\"} or cancel it with DELETE .../consult), then drop the participant.",
-		Confirm:      "GET the conversation: no live participant carries a consultParticipantId to the target.",
-		SuppressedBy: []*diagnose.CauseInfo{causeConversationEnded},
+	causeParticipantNotAlerting = &diagnose.CauseInfo{ID: "participant.not-alerting",
+		Title:        "Nothing alerting to answer",
+		Meaning:      "Answering ({\"state\":\"connected\"}) works only on an alerting communication (callback.error.answer.not.alerting \"Only alerting calls can be answered\", postino.error.answer.not.alerting): the target's communication is already connected, or was never offered to it.",
+		Detection:    "participant-state reads the communication states at the moment of failure, and the response's documented code.",
+		Remedy:       "Nothing to answer: the communication is connected already (or answer the participant whose communication is alerting).",
+		Confirm:      "GET the conversation: the communication is connected.",
+		SuppressedBy: []*diagnose.CauseInfo{causeConversationEnded, causeParticipantAlreadyEnded},
 	}
 	causeParticipantSystemPurpose = &diagnose.CauseInfo{ID: "participant.system-purpose",
 		Title:        "Target is a system leg",
@@ -55,25 +57,20 @@ var (
 	}
 )
 
-// StateFacts is what participant-state established, for the conclusion.
+// StateFacts is what participant-state established, for the operation's
+// own checks and the conclusion.
 type StateFacts struct {
 	// Target is the participant judged.
 	Target *diagnose.PView
 	// Behind is the person a system leg stands in front of (the caller
 	// behind an ivr or acd leg), when the conversation shows one.
 	Behind *diagnose.PView
-	// Consult is the unfinished consult transfer the target is part of.
-	Consult *ConsultLink
-}
-
-// ConsultLink is an unfinished consult transfer: the party being
-// transferred (Object) and the target's other side.
-type ConsultLink struct {
-	Object, Other *diagnose.PView
-	// TargetIsDestination is set when the target is the consulted party
-	// (it joined after the other side linked to the same object):
-	// cancelling the consult ends it.
-	TargetIsDestination bool
+	// Conv is the conversation the target is in.
+	Conv *diagnose.Conv
+	// Ended is set when the target had ended when the request failed (or
+	// may have, when the moment is unknown), so nothing else about it was
+	// judged.
+	Ended bool
 }
 
 func runState(p *diagnose.Pass) (any, error) {
@@ -84,11 +81,15 @@ func runState(p *diagnose.Pass) (any, error) {
 		tf = &TimelineFacts{PhaseAtFailure: diagnose.PhaseUnknown}
 	}
 	defer reportErrorBody(p)
-	if ev.Mode == diagnose.ModeDryRun {
+	need := p.Operation.Needs
+	switch {
+	case ev.Mode == diagnose.ModeDryRun:
 		p.Skip("dry run: the participant's state is not fetched")
 		return nil, nil
-	}
-	if pf == nil || pf.Target() == nil {
+	case need == diagnose.NeedConversation:
+		p.Skip("%s acts on the conversation, not on one participant", p.Operation.ID)
+		return nil, nil
+	case pf == nil || pf.Target() == nil:
 		p.Skip("no target participant (see participant-provenance)")
 		return nil, nil
 	}
@@ -110,7 +111,7 @@ func runState(p *diagnose.Pass) (any, error) {
 	}
 	src, path := conv.Source(v)
 	p.Detail("judging %s: %s", judging, describe(conv, v))
-	sf := &StateFacts{Target: v}
+	sf := &StateFacts{Target: v, Conv: conv}
 
 	states := v.States(conv)
 	var refs []diagnose.Ref
@@ -126,8 +127,15 @@ func runState(p *diagnose.Pass) (any, error) {
 	}
 	viewsDisagree(p, conv, v, states)
 
+	if need == diagnose.NeedParticipant {
+		p.RuleOut(causeParticipantAlreadyEnded, "%s is meant for a participant whatever its state (participant %s is %s)", p.Operation.ID, v.ID, stateSummary(conv, v))
+		p.Summary("participant %s is %s; %s does not need it live", v.ID, stateSummary(conv, v), p.Operation.ID)
+		return sf, nil
+	}
+
 	// Ended, and when, against the moment of failure?
 	if !noState && v.Ended(conv) && judgeAlreadyEnded(p, conv, v, tf, refs) {
+		sf.Ended = true
 		p.Summary("participant %s had ended when the request failed", v.ID)
 		return sf, nil
 	}
@@ -135,9 +143,13 @@ func runState(p *diagnose.Pass) (any, error) {
 		p.RuleOut(causeParticipantAlreadyEnded, "participant %s is %s", v.ID, stateSummary(conv, v))
 	}
 
-	// Still connecting when the request failed?
+	// Still connecting, or (to answer) no longer alerting?
 	if !noState {
-		judgeConnecting(p, conv, v, states, tf, refs)
+		if need == diagnose.NeedAlerting {
+			judgeAlerting(p, conv, v, states, tf, refs)
+		} else {
+			judgeConnecting(p, conv, v, states, tf, refs)
+		}
 	}
 
 	// System leg?
@@ -153,13 +165,12 @@ func runState(p *diagnose.Pass) (any, error) {
 			}
 			p.Report(diagnose.Cause{Info: causeParticipantSystemPurpose, Likelihood: l, Evidence: []diagnose.Ref{ref},
 				Explanation: fmt.Sprintf("Participant %s has purpose %q: a system leg owned by routing or a flow%s, not a person. It ends when routing moves the interaction on.", v.ID, pu, note),
-				Fix:         noRequestFix("Drop the person's leg (agent or customer) instead, or transfer the interaction out of the queue or flow")})
+				Fix:         noRequestFix(fmt.Sprintf("%s the person's leg (agent or customer) instead, or transfer the interaction out of the queue or flow", upperFirst(opWords(p).Verb)))})
 		} else {
 			p.RuleOut(causeParticipantSystemPurpose, "the purpose is %q", pu)
 		}
 	}
 
-	sf.Consult = judgeConsult(p, conv, v)
 	if noState {
 		if genesys.IsSystemPurpose(v.Purpose()) {
 			p.Summary("participant %s has no communication state; its purpose is %s", v.ID, v.Purpose())
@@ -176,7 +187,7 @@ func runState(p *diagnose.Pass) (any, error) {
 
 	for _, s := range states {
 		if s.Comm != nil && (s.Comm.Held || s.Comm.Confined) {
-			p.Detail("%s is held%s: a held leg can still be dropped", s.Path[:strings.LastIndex(s.Path, ".")], map[bool]string{true: " (confined: hears hold music)", false: ""}[s.Comm.Confined])
+			p.Detail("%s is held%s", s.Path[:strings.LastIndex(s.Path, ".")], map[bool]string{true: " (confined: hears hold music)", false: ""}[s.Comm.Confined])
 		}
 	}
 	if v.G != nil && (v.G.MonitoredParticipant != "" || v.G.CoachedParticipant != "" || v.G.BargedParticipant != "") {
@@ -214,7 +225,7 @@ func judgeAlreadyEnded(p *diagnose.Pass, conv *diagnose.Conv, v *diagnose.PView,
 	if v.G != nil && v.G.WrapupRequired || v.C != nil && v.C.WrapupRequired {
 		notes = append(notes, "the participant still owes wrap-up: apply it with PATCH .../participants/{pid} {\"wrapup\":{...}} or POST .../communications/{commId}/wrapup")
 	}
-	fix := noRequestFix("Nothing to drop for this participant; GET the conversation again before acting on it", notes...)
+	fix := noRequestFix(fmt.Sprintf("Nothing to %s for this participant; GET the conversation again before acting on it", opWords(p).Verb), notes...)
 	switch {
 	case tf.Race:
 		p.RuleOut(causeParticipantAlreadyEnded, "judged as a race with the hang-up (timeline)")
@@ -224,18 +235,18 @@ func judgeAlreadyEnded(p *diagnose.Pass, conv *diagnose.Conv, v *diagnose.PView,
 		return false
 	case tf.EndOrder == diagnose.Before:
 		p.Report(diagnose.Cause{Info: causeParticipantAlreadyEnded, Likelihood: diagnose.Confirmed, Evidence: append(refs, failureRef(f)),
-			Explanation: fmt.Sprintf("Participant %s had already ended when the request failed: %s (%s). There was nothing left to drop, and ending it again conflicts.", v.ID, f.Describe("it ended", tf.End), endedWhy(conv, v)),
+			Explanation: fmt.Sprintf("Participant %s had already ended when the request failed: %s (%s). There was nothing left to %s, and acting on it conflicts.", v.ID, f.Describe("it ended", tf.End), endedWhy(conv, v), opWords(p).Verb),
 			Fix:         fix})
 		return true
 	}
 	if seen, ok := endedInEarlierView(ev, v); ok {
 		p.Report(diagnose.Cause{Info: causeParticipantAlreadyEnded, Likelihood: diagnose.Confirmed, Evidence: append(refs, seen),
-			Explanation: fmt.Sprintf("Participant %s had already ended before the request failed: the GET taken before the failure (%s) shows it ended (%s). There was nothing left to drop, and ending it again conflicts.", v.ID, seen.Source, endedWhy(conv, v)),
+			Explanation: fmt.Sprintf("Participant %s had already ended before the request failed: the GET taken before the failure (%s) shows it ended (%s). There was nothing left to %s, and acting on it conflicts.", v.ID, seen.Source, endedWhy(conv, v), opWords(p).Verb),
 			Fix:         fix})
 		return true
 	}
 	p.Report(diagnose.Cause{Info: causeParticipantAlreadyEnded, Likelihood: diagnose.Likely, Evidence: refs,
-		Explanation: fmt.Sprintf("Participant %s has ended: %s. Ending it again conflicts. %s", v.ID, endedWhy(conv, v), afterNote(ev)),
+		Explanation: fmt.Sprintf("Participant %s has ended: %s. Acting on it conflicts. %s", v.ID, endedWhy(conv, v), afterNote(ev)),
 		Fix:         fix})
 	return true
 }
@@ -263,19 +274,29 @@ func endedInEarlierView(ev *diagnose.Evidence, v *diagnose.PView) (diagnose.Ref,
 
 // judgeConnecting reports participant.not-connected-yet: the target was
 // still being set up when the request failed (read from its timestamps when
-// the moment is known, else from the GET).
+// the moment is known, else from the GET). Where the definitions document
+// the condition for the operation (an alerting call cannot be held), a
+// known moment confirms it; elsewhere the conflict is inferred.
 func judgeConnecting(p *diagnose.Pass, conv *diagnose.Conv, v *diagnose.PView, states []diagnose.StateRead, tf *TimelineFacts, refs []diagnose.Ref) {
 	f := tf.Failure
-	fix := newFix("Wait until it connects (or times out), then drop it; to refuse a ringing alert, let the agent decline it")
+	w := opWords(p)
+	why, documented := notConnectedWhy(p.Operation.ID)
+	fix := waitFix(fmt.Sprintf("Wait until it connects (or times out), then %s", w.Phrase()), v.ID, liveCommunication(conv, v), genesys.StateConnected)
+	if p.Operation.ID == diagnose.OpDisconnect {
+		fix.Notes = append(fix.Notes, "to refuse a ringing alert instead, let the agent decline it")
+	}
 	if tf.PhaseAtFailure != diagnose.PhaseUnknown {
 		switch tf.PhaseAtFailure {
 		case diagnose.PhaseAlerting:
-			l, why := diagnose.Likely, ""
+			l, tol := diagnose.Likely, ""
+			if documented {
+				l = diagnose.Confirmed
+			}
 			if o := connectedOrder(tf.Life, f); o == diagnose.Around {
-				l, why = diagnose.Possible, " It connected within the clock tolerance of the failure, so it may already have been connected."
+				l, tol = diagnose.Possible, " It connected within the clock tolerance of the failure, so it may already have been connected."
 			}
 			p.Report(diagnose.Cause{Info: causeParticipantNotConnectedYet, Likelihood: l, Evidence: append(refs, failureRef(f)),
-				Explanation: fmt.Sprintf("Participant %s was still alerting when the request failed at %s: %s. Dropping a leg that has not connected conflicts with the setup in progress (inferred; the reference does not document it).%s", v.ID, f, alertingWhy(tf.Life), why),
+				Explanation: fmt.Sprintf("Participant %s was still alerting when the request failed at %s: %s. %s%s", v.ID, f, alertingWhy(tf.Life), why, tol),
 				Fix:         fix})
 		case diagnose.PhaseNotJoined:
 			p.RuleOut(causeParticipantNotConnectedYet, "participant %s had not joined yet at %s", v.ID, f)
@@ -285,8 +306,31 @@ func judgeConnecting(p *diagnose.Pass, conv *diagnose.Conv, v *diagnose.PView, s
 		}
 		return
 	}
-	var connecting []string
-	connected := false
+	connecting, connected := connectingStates(states)
+	if len(connecting) == 0 || connected {
+		p.RuleOut(causeParticipantNotConnectedYet, "participant %s is connected", v.ID)
+		return
+	}
+	p.Report(diagnose.Cause{Info: causeParticipantNotConnectedYet, Likelihood: diagnose.Likely, Evidence: refs,
+		Explanation: fmt.Sprintf("Participant %s is %s: still being set up. %s %s", v.ID, strings.Join(connecting, ", "), why, nowNote(p.Evidence)),
+		Fix:         fix})
+}
+
+// notConnectedWhy says why a communication that is not connected yet
+// fails the operation, and whether the definitions document it.
+func notConnectedWhy(op diagnose.OpID) (string, bool) {
+	switch op {
+	case diagnose.OpHold, diagnose.OpUnhold:
+		return "An alerting communication cannot be held (documented: conversation.error.hold.alerting).", true
+	case diagnose.OpTransfer:
+		return "Only connected participants can be transferred (documented: conversations.error.transfer.not.connected).", true
+	case diagnose.OpDisconnect:
+		return "Dropping a leg that has not connected conflicts with the setup in progress (inferred; the reference does not document it).", false
+	}
+	return fmt.Sprintf("It has to be connected to %s (inferred; the reference does not document it for this operation).", diagnose.WordsOf(op).Phrase()), false
+}
+
+func connectingStates(states []diagnose.StateRead) (connecting []string, connected bool) {
 	for _, s := range states {
 		switch {
 		case genesys.NotYetConnected(s.State):
@@ -295,13 +339,42 @@ func judgeConnecting(p *diagnose.Pass, conv *diagnose.Conv, v *diagnose.PView, s
 			connected = true
 		}
 	}
-	if len(connecting) == 0 || connected {
-		p.RuleOut(causeParticipantNotConnectedYet, "participant %s is connected", v.ID)
+	return connecting, connected
+}
+
+// nowNote says that, without a moment of failure, a state read from a GET
+// is the state now (DESIGN §4b.4).
+func nowNote(ev *diagnose.Evidence) string {
+	if ev.Failure.Known() {
+		return ""
+	}
+	return "This is the state the GET shows, which may be from after the failure: give --at (the time in the customer's log) or the response with its Date header to judge the state when the request failed."
+}
+
+// judgeAlerting reports participant.not-alerting: answering needs an
+// alerting communication.
+func judgeAlerting(p *diagnose.Pass, conv *diagnose.Conv, v *diagnose.PView, states []diagnose.StateRead, tf *TimelineFacts, refs []diagnose.Ref) {
+	if tf.PhaseAtFailure != diagnose.PhaseUnknown {
+		switch tf.PhaseAtFailure {
+		case diagnose.PhaseAlerting:
+			p.RuleOut(causeParticipantNotAlerting, "participant %s was alerting when the request failed at %s", v.ID, tf.Failure)
+		case diagnose.PhaseNotJoined:
+			p.RuleOut(causeParticipantNotAlerting, "participant %s had not joined yet at %s", v.ID, tf.Failure)
+		default:
+			p.Report(diagnose.Cause{Info: causeParticipantNotAlerting, Likelihood: diagnose.Confirmed, Evidence: append(refs, failureRef(tf.Failure)),
+				Explanation: fmt.Sprintf("Participant %s was %s when the request failed at %s, not alerting: only an alerting communication can be answered (documented: callback.error.answer.not.alerting).", v.ID, tf.PhaseAtFailure, tf.Failure),
+				Fix:         noRequestFix("Nothing to answer: the communication is past alerting")})
+		}
 		return
 	}
-	p.Report(diagnose.Cause{Info: causeParticipantNotConnectedYet, Likelihood: diagnose.Likely, Evidence: refs,
-		Explanation: fmt.Sprintf("Participant %s is %s: still being set up. Dropping a leg that has not connected conflicts with the setup in progress (inferred; the reference does not document it).", v.ID, strings.Join(connecting, ", ")),
-		Fix:         fix})
+	connecting, connected := connectingStates(states)
+	if len(connecting) > 0 && !connected {
+		p.RuleOut(causeParticipantNotAlerting, "participant %s is %s", v.ID, strings.Join(connecting, ", "))
+		return
+	}
+	p.Report(diagnose.Cause{Info: causeParticipantNotAlerting, Likelihood: diagnose.Likely, Evidence: refs,
+		Explanation: fmt.Sprintf("Participant %s is %s, not alerting: only an alerting communication can be answered (documented: callback.error.answer.not.alerting). %s", v.ID, stateSummary(conv, v), nowNote(p.Evidence)),
+		Fix:         noRequestFix("Nothing to answer: the communication is past alerting")})
 }
 
 // connectedOrder places the target's connection against the failure.
@@ -357,99 +430,4 @@ func endedWhy(conv *diagnose.Conv, v *diagnose.PView) string {
 		parts = append(parts, w)
 	}
 	return strings.Join(parts, ", ")
-}
-
-// consultClosed are recentTransfers states that mean a transfer is over.
-// The enum was not read (UNCONFIRMED), so the match is loose.
-var consultClosed = []string{"complete", "completed", "failed", "cancelled", "canceled", "done", "ended"}
-
-// judgeConsult reports participant.consult-in-progress and returns the
-// consult the target is part of.
-func judgeConsult(p *diagnose.Pass, conv *diagnose.Conv, v *diagnose.PView) *ConsultLink {
-	src, path := conv.Source(v)
-	var link *diagnose.PView
-	var refs []diagnose.Ref
-	if id := v.ConsultParticipantID(); id != "" {
-		refs = append(refs, p.Saw(src, path+".consultParticipantId", id))
-		if o := conv.ByID(id); o != nil && o.Live(conv) {
-			link = o
-		}
-	}
-	if link == nil {
-		for _, o := range conv.Participants {
-			if o != v && strings.EqualFold(o.ConsultParticipantID(), v.ID) && o.Live(conv) {
-				osrc, opath := conv.Source(o)
-				refs = append(refs, p.Saw(osrc, opath+".consultParticipantId", v.ID))
-				link = o
-				break
-			}
-		}
-	}
-	if link != nil {
-		cl := &ConsultLink{Object: consultObject(v, link)}
-		cl.Other = otherOf(cl.Object, v, link)
-		cl.TargetIsDestination = cl.Object != v && joinedAfterOtherSide(conv, v, cl.Object)
-		fix := newFix("Finish the consult first (PATCH .../consult {\"speakTo\":\"CONFERENCE\"} to conference it in, or DELETE .../consult to cancel it), then drop the participant")
-		if cl.TargetIsDestination {
-			fix = newFix("Cancel the consult transfer (DELETE .../participants/{object}/consult): that ends the consulted participant's leg")
-		}
-		fix.Notes = append(fix.Notes, fmt.Sprintf("the reference does not say which side of a consult {participantId} names; convdiag uses %s, the party being transferred; if the server answers 404 use %s", cl.Object.ID, cl.Other.ID))
-		p.Report(diagnose.Cause{Info: causeParticipantConsultInProgress, Likelihood: diagnose.Likely, Evidence: refs,
-			Explanation: fmt.Sprintf("Participant %s is one side of a consult transfer that is still under way: consultParticipantId links it to %s, which is live. Changing one side of an unfinished consult conflicts with the transfer.", v.ID, describe(conv, link)),
-			Fix:         fix})
-		return cl
-	}
-	if conv.Generic != nil {
-		for i, t := range conv.Generic.RecentTransfers {
-			if strings.Contains(strings.ToLower(t.TransferType), "consult") && t.State != "" && !containsFold(consultClosed, t.State) {
-				ref := p.Saw(conv.GenericSource, fmt.Sprintf("recentTransfers[%d].state", i), t.State)
-				p.Report(diagnose.Cause{Info: causeParticipantConsultInProgress, Likelihood: diagnose.Possible, Evidence: []diagnose.Ref{ref},
-					Explanation: fmt.Sprintf("recentTransfers[%d] is a %s transfer in state %q. No participant is linked by consultParticipantId, and the transfer state enum is UNCONFIRMED, so this may be over.", i, t.TransferType, t.State),
-					Fix:         newFix("GET the conversation again; if a consult is still under way, finish or cancel it first")})
-				return nil
-			}
-		}
-	}
-	p.RuleOut(causeParticipantConsultInProgress, "no live participant is linked to %s by consultParticipantId", v.ID)
-	return nil
-}
-
-// joinedAfterOtherSide reports whether v is the consulted party: another
-// live participant links to the same object and joined before v.
-func joinedAfterOtherSide(conv *diagnose.Conv, v, object *diagnose.PView) bool {
-	for _, o := range conv.Participants {
-		if o != v && o != object && o.Live(conv) && strings.EqualFold(o.ConsultParticipantID(), object.ID) && startOf(o) != "" && startOf(o) < startOf(v) {
-			return true
-		}
-	}
-	return false
-}
-
-func startOf(v *diagnose.PView) string {
-	if v.G != nil && v.G.StartTime != "" {
-		return v.G.StartTime
-	}
-	if v.C != nil {
-		return v.C.StartTime
-	}
-	return ""
-}
-
-// consultObject guesses the party being transferred among the two sides:
-// the customer or external side when there is one.
-func consultObject(a, b *diagnose.PView) *diagnose.PView {
-	for _, v := range []*diagnose.PView{a, b} {
-		switch strings.ToLower(v.Purpose()) {
-		case "customer", "external":
-			return v
-		}
-	}
-	return b
-}
-
-func otherOf(x, a, b *diagnose.PView) *diagnose.PView {
-	if x == a {
-		return b
-	}
-	return a
 }

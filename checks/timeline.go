@@ -161,6 +161,10 @@ func judgeRace(p *diagnose.Pass, tf *TimelineFacts, cf *ConversationFacts) {
 	if !f.Known() || !v.Ended(cf.Conv) {
 		return
 	}
+	if op := p.Operation; op.Known() && op.AfterEnd {
+		p.RuleOut(causeParticipantRaceWithHangup, "%s is meant for after the participant's part ended", op.ID)
+		return
+	}
 	what, end, order := "participant "+v.ID+" ended", tf.End, tf.EndOrder
 	if end.IsZero() && cf.Race {
 		what, end, order = "the conversation ended", cf.End, cf.EndOrder
@@ -185,7 +189,7 @@ func judgeRace(p *diagnose.Pass, tf *TimelineFacts, cf *ConversationFacts) {
 	}
 	p.Report(diagnose.Cause{Info: causeParticipantRaceWithHangup, Likelihood: l,
 		Evidence: []diagnose.Ref{endRef, failureRef(f)},
-		Explanation: fmt.Sprintf("%s. The request did nothing wrong: it raced the hang-up, and the server found no one left to drop.%s", upperFirst(f.Describe(what, end)),
+		Explanation: fmt.Sprintf("%s. The request did nothing wrong: it raced the hang-up, and the server found no one left to %s.%s", upperFirst(f.Describe(what, end)), opWords(p).Verb,
 			map[bool]string{true: " The two times are within the clock tolerance, so which came first cannot be told.", false: ""}[order == diagnose.Around]),
 		Fix: noRequestFix("Treat a 409 on a participant that has already ended as done; GET the conversation before retrying, or act on the disconnect event instead of racing it")})
 }

@@ -15,7 +15,7 @@ var Token = &diagnose.Check{
 	ID:       "token",
 	Title:    "Token and permissions",
 	Doc:      "Token kind (client credentials or user), org, authorizedScope, idle expiry; the Authorization scheme; the permissions the endpoint needs; what a 401/403 says.",
-	Requires: []*diagnose.Check{RequestLine, BodyShape},
+	Requires: []*diagnose.Check{RequestLine, OperationCheck, BodyShape},
 	Causes: []*diagnose.CauseInfo{causeTokenInvalid, causeTokenNotBearer, causeTokenScopeMissing, causeTokenPermissionMissing, causeTokenDivisionMissing,
 		causeTokenNoUserContext, causeTokenNotParty},
 	Run: runToken,
@@ -124,6 +124,8 @@ type tokenPass struct {
 	p      *diagnose.Pass
 	ev     *diagnose.Evidence
 	ep     *genesys.Endpoint
+	rf     *RequestFacts
+	of     *OperationFacts
 	bf     *BodyFacts
 	tf     *TokenFacts
 	status int
@@ -140,8 +142,9 @@ func runToken(p *diagnose.Pass) (any, error) {
 	}
 	defer reportErrorBody(p)
 	if rf, ok := diagnose.Result[*RequestFacts](p, RequestLine); ok {
-		t.ep = rf.Endpoint
+		t.ep, t.rf = rf.Endpoint, rf
 	}
+	t.of, _ = diagnose.Result[*OperationFacts](p, OperationCheck)
 	t.bf, _ = diagnose.Result[*BodyFacts](p, BodyShape)
 	if ev.Response != nil {
 		t.status = ev.Response.Status
@@ -268,7 +271,7 @@ func (t *tokenPass) judgeScopes() (missing bool) {
 			t.p.Detail("the user token's scopes %v are not judged: the request is unknown", ti.AuthorizedScope)
 		}
 		return false
-	case ep.Does == genesys.DoesRead:
+	case ep.Reads():
 		return false
 	}
 	has, readonly, bogus := scopeState(ti.AuthorizedScope)
@@ -327,7 +330,7 @@ func (t *tokenPass) judgeForbidden(scopeMissing bool, g *grantVerdict) {
 		}
 		return
 	}
-	if ec := responseCode(t.ev); ec != nil && ec.Cause == causeTokenDivisionMissing {
+	if ec := responseCode(t.ev); ec != nil && ec.Cause == causeTokenDivisionMissing.ID {
 		return // the documented code names the cause (reportErrorBody)
 	}
 	l := diagnose.Likely
@@ -346,8 +349,16 @@ func (t *tokenPass) judgeForbidden(scopeMissing bool, g *grantVerdict) {
 			expl += " The error body names the permission."
 		}
 	}
-	t.p.Report(diagnose.Cause{Info: causeTokenPermissionMissing, Likelihood: l, Evidence: refs, Explanation: expl,
-		Fix: noRequestFix("Grant a role with one of those permissions (for client credentials: on the OAuth client's roles, in the conversation's division)")})
+	perm := ""
+	if ep != nil && len(ep.Permissions) > 0 {
+		perm = t.preferred(ep.Permissions)
+	}
+	fix := newFix("Grant a role with one of those permissions (for client credentials: on the OAuth client's roles, in the conversation's division)")
+	if perm != "" {
+		fix = newFix(fmt.Sprintf("Grant a role carrying %s to %s in the conversation's division", perm, t.grantee()))
+		fix.Steps = t.grantSteps(t.roleWith(perm), diagnose.ConversationDivisions(t.ev), perm)
+	}
+	t.p.Report(diagnose.Cause{Info: causeTokenPermissionMissing, Likelihood: l, Evidence: refs, Explanation: expl, Fix: fix})
 }
 
 // verdictWords says a grants verdict in words.
@@ -371,9 +382,11 @@ func namesPermission(eb *genesys.ErrorBody, ep *genesys.Endpoint) bool {
 	return strings.Contains(text, "permission")
 }
 
-// judgeUserContext reports token.no-user-context.
+// judgeUserContext reports token.no-user-context: a client-credentials
+// token on an endpoint whose definition lists not.a.user, or on an
+// operation only a user may do (answering).
 func (t *tokenPass) judgeUserContext() {
-	ep := t.ep
+	ep, op := t.ep, t.p.Operation
 	switch {
 	case t.tf.Kind == TokenUser:
 		t.p.RuleOut(causeTokenNoUserContext, "the token belongs to a user")
@@ -382,16 +395,19 @@ func (t *tokenPass) judgeUserContext() {
 		return
 	}
 	ref := t.p.Saw(t.src, "OAuthClient.authorizedGrantType", t.ev.TokenInfo.OAuthClient.AuthorizedGrantType)
-	answering := t.bf != nil && t.bf.State == "connected" && ep.DropsOne()
 	switch {
-	case answering:
+	case op.Known() && op.UserOnly:
 		l := diagnose.Likely
 		if t.status == 400 {
 			l = diagnose.Confirmed
 		}
+		why := fmt.Sprintf("A client-credentials token has no user, and %s needs one on every endpoint", op.Words.Gerund+" "+op.Words.Object)
+		if op.ID == diagnose.OpAnswer {
+			why = "A client-credentials token has no user. The official developer blog says answering a call (state \"connected\") works only with a token of the user whose phone rings, and answers 400 otherwise"
+		}
 		t.p.Report(diagnose.Cause{Info: causeTokenNoUserContext, Likelihood: l, Evidence: []diagnose.Ref{ref, t.resp},
-			Explanation: "A client-credentials token has no user. The official developer blog says answering a call (state \"connected\") works only with a token of the user whose phone rings, and answers 400 otherwise.",
-			Fix:         noRequestFix("Use a token of the user on the call (code, implicit, PKCE or SAML2 bearer grant)")})
+			Explanation: why + ".",
+			Fix:         userContextFix(t.p)})
 	case ep.NeedsUser:
 		l, seen := diagnose.Likely, ""
 		if t.status != 0 && t.status != 400 {
@@ -399,11 +415,50 @@ func (t *tokenPass) judgeUserContext() {
 			l, seen = diagnose.Possible, fmt.Sprintf(" The response was %d, not the 400 not.a.user is, so it did not refuse this request for that reason (it may once the %d is fixed).", t.status, t.status)
 		}
 		t.p.Report(diagnose.Cause{Info: causeTokenNoUserContext, Likelihood: l, Evidence: []diagnose.Ref{ref, {Source: "endpoint table", Path: ep.ID, Value: "documents 400 not.a.user"}, t.resp},
-			Explanation: fmt.Sprintf("The token is a client-credentials token, which has no user, and the API definition lists not.a.user (\"This request requires a user context. Client credentials cannot be used for requests to this resource.\") for %s %s. The generic participant PATCH does not list it.%s", ep.Method, ep.Path, seen),
-			Fix:         newFix("Drop the participant with the generic participant PATCH, which a client-credentials token may use")})
-	case ep.DropsOne():
+			Explanation: fmt.Sprintf("The token is a client-credentials token, which has no user, and the API definition lists not.a.user (\"This request requires a user context. Client credentials cannot be used for requests to this resource.\") for %s %s.%s%s", ep.Method, ep.Path, withoutUser(op), seen),
+			Fix:         userContextFix(t.p)})
+	case t.of != nil && t.of.Performs:
 		t.p.RuleOut(causeTokenNoUserContext, "%s %s does not list not.a.user in the API definition (that it then succeeds for every media with a client-credentials token is UNCONFIRMED)", ep.Method, ep.Path)
 	}
+}
+
+// withoutUser names the operation's endpoint that a client-credentials
+// token may use, when it has one.
+func withoutUser(op *diagnose.Operation) string {
+	if ep := userlessEndpoint(op); ep != nil {
+		return fmt.Sprintf(" %s %s does not list it.", ep.Method, ep.Path)
+	}
+	return ""
+}
+
+// userlessEndpoint is the first endpoint of the operation that does not
+// need a user (nil when every one does, or the operation is unknown).
+func userlessEndpoint(op *diagnose.Operation) *genesys.Endpoint {
+	if !op.Known() || op.UserOnly {
+		return nil
+	}
+	for _, id := range op.Endpoints {
+		if ep := genesys.EndpointByID(id); !ep.NeedsUser {
+			return ep
+		}
+	}
+	return nil
+}
+
+// userContextFix is the fix of a request refused for its token's user: the
+// operation's endpoint that needs no user, when it has one; otherwise a
+// token of the user on the call.
+func userContextFix(p *diagnose.Pass) *diagnose.Fix {
+	op := p.Operation
+	if ep := userlessEndpoint(op); ep != nil {
+		return newFix(fmt.Sprintf("%s with %s %s, which does not need the token's user to be on the call", upperFirst(op.Words.Phrase()), ep.Method, genericShape(ep.Path)))
+	}
+	return noRequestFix("Use a token of the user on the call (code, implicit, PKCE or SAML2 bearer grant); a client-credentials token cannot " + opWords(p).Phrase())
+}
+
+// genericShape shortens a path template for prose: ".../participants/{participantId}".
+func genericShape(path string) string {
+	return strings.TrimPrefix(path, "/api/v2")
 }
 
 // scopeState reads authorizedScope: whether it allows changing

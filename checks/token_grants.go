@@ -25,20 +25,21 @@ type grantVerdict struct {
 	names     map[string]string
 }
 
-// genericDrop is the request convdiag recommends for dropping a
-// participant; its permissions are judged when the request is unknown.
-const genericDrop = "patchConversationParticipant"
-
 // neededPermissions are the permissions (ANY of) the request needs, and
-// which request that is.
+// which request that is: the endpoint sent when it does what was meant,
+// else the operation's own request (the participant PATCH when the
+// operation is unknown too).
 func (t *tokenPass) neededPermissions() ([]string, string) {
-	if t.ep != nil {
+	if t.ep != nil && (t.of == nil || t.of.Performs || !t.p.Operation.Known()) {
 		return t.ep.Permissions, t.ep.Method + " " + t.ep.Path
 	}
-	if ep := genesys.EndpointByID(genericDrop); ep != nil {
-		return ep.Permissions, "dropping a participant (" + ep.Method + " " + ep.Path + ", the request convdiag would send)"
+	op := t.p.Operation
+	id := genericPatch
+	if op.Known() && len(op.Endpoints) > 0 {
+		id = op.Endpoints[0]
 	}
-	return nil, ""
+	ep := genesys.EndpointByID(id)
+	return ep.Permissions, fmt.Sprintf("%s (%s %s, the request convdiag would send)", opWords(t.p).Gerund+" "+opWords(t.p).Object, ep.Method, ep.Path)
 }
 
 // readGrants judges the grants the evidence holds; nil when they are
@@ -83,7 +84,7 @@ func (t *tokenPass) readGrants() *grantVerdict {
 	}
 	// A copy: needed is the endpoint table's own slice, and reports
 	// rewrite their model in place (redaction, terminal safety).
-	g.perms = &diagnose.Permissions{Needed: append([]string(nil), needed...), For: forWhat, HeldIn: map[string][]string{}, ConversationDivisions: []string{}, Source: a.Source}
+	g.perms = &diagnose.Permissions{Needed: append([]string(nil), needed...), For: forWhat, Does: permissionDoes(t.p), HeldIn: map[string][]string{}, ConversationDivisions: []string{}, Source: a.Source}
 	for _, gr := range g.held {
 		label := g.division(gr.DivisionID)
 		g.perms.HeldIn[label] = appendUnique(g.perms.HeldIn[label], roleName(gr))
@@ -181,15 +182,18 @@ func (t *tokenPass) judgeGrants(g *grantVerdict, scopeMissing bool) {
 	case "not-held":
 		l := diagnose.Likely
 		why := ""
-		if t.status == 403 && code != nil && code.Cause == causeTokenPermissionMissing {
+		if t.status == 403 && code != nil && code.Cause == causeTokenPermissionMissing.ID {
 			l, why = diagnose.Confirmed, fmt.Sprintf(" The 403 %s says the same.", code.Row.Code)
 		}
 		if scopeMissing {
 			l = diagnose.Possible
 		}
+		perm := t.preferred(perms.Needed)
+		fix := newFix(fmt.Sprintf("Grant a role carrying %s to %s in %s", perm, t.grantee(), t.grantDivisions(g)))
+		fix.Steps = t.grantSteps(t.roleWith(perm), diagnose.ConversationDivisions(t.ev), perm)
 		t.p.Report(diagnose.Cause{Info: causeTokenPermissionMissing, Likelihood: l, Evidence: refs,
 			Explanation: fmt.Sprintf("None of the token's roles carries a permission the request needs: %s (%s). %s.%s", t.roleList(g), perms.Source, needs, why),
-			Fix:         noRequestFix(fmt.Sprintf("Grant a role carrying %s to %s in %s", preferred(perms.Needed), t.grantee(), t.grantDivisions(g)))})
+			Fix:         fix})
 	case "held-elsewhere", "held-in-some":
 		t.p.RuleOut(causeTokenPermissionMissing, "the token holds it: %s", g.holders(g.held))
 		l := diagnose.Likely
@@ -198,12 +202,14 @@ func (t *tokenPass) judgeGrants(g *grantVerdict, scopeMissing bool) {
 			l = diagnose.Possible
 			why = fmt.Sprintf(" It holds it in %s but not in %s; whether any one of a conversation's divisions suffices is UNCONFIRMED.", divisionsOf(g, g.inConv), labels(g, g.missingIn))
 		}
-		if t.status == 403 && code != nil && code.Cause == causeTokenDivisionMissing {
+		if t.status == 403 && code != nil && code.Cause == causeTokenDivisionMissing.ID {
 			l, why = diagnose.Confirmed, why+fmt.Sprintf(" The 403 %s says so.", code.Row.Code)
 		}
+		fix := newFix(fmt.Sprintf("Grant %s to %s in %s (or in all divisions)", rolesOf(g.held), t.grantee(), labels(g, g.missingIn)))
+		fix.Steps = t.grantSteps(g.held[0].RoleID, g.missingIn, t.preferred(perms.Needed))
 		t.p.Report(diagnose.Cause{Info: causeTokenDivisionMissing, Likelihood: l, Evidence: refs,
 			Explanation: fmt.Sprintf("The token holds the permission through %s, but the conversation is in %s, and Genesys checks the permission in the conversation's divisions. %s.%s", g.holders(g.held), diagnose.JoinAnd(perms.ConversationDivisions), needs, why),
-			Fix:         noRequestFix(fmt.Sprintf("Grant %s to %s in %s (or in all divisions)", rolesOf(g.held), t.grantee(), labels(g, g.missingIn)))})
+			Fix:         fix})
 	case "held":
 		if t.status == 403 {
 			t.p.Detail("the grants read (%s) hold the permission where it is needed, yet the request got 403: the token that sent it is not the one convdiag read, or its grants changed since", perms.Source)
@@ -312,13 +318,97 @@ func roleName(g diagnose.Grant) string {
 	return g.RoleID
 }
 
-// preferred is the permission to ask an admin for: the one that drops
-// participants, when it is among those needed.
-func preferred(needed []string) string {
+// preferred is the permission to ask an admin for: the one that performs
+// the operation meant, when it is among those needed (the drop's is
+// conversation:communication:disconnect, not the wrap-up or recording
+// entries of the same ANY-of list).
+func (t *tokenPass) preferred(needed []string) string {
+	if op := t.p.Operation; op.Known() && op.Permission != "" {
+		for _, p := range needed {
+			if p == op.Permission {
+				return p
+			}
+		}
+	}
 	for _, p := range needed {
 		if p == "conversation:communication:disconnect" {
 			return p
 		}
 	}
 	return needed[0]
+}
+
+// Shell variables of a grant step.
+var (
+	varSubject  = diagnose.Var{Name: "SUBJECT_ID", Set: "the id of the OAuth client or user to grant the role to (GET /api/v2/tokens/me: OAuthClient.id, or authenticatedUser.id)"}
+	varDivision = diagnose.Var{Name: "DIVISION_ID", Set: "the id of the conversation's division (GET /api/v2/conversations/{id}: divisions[].division.id)"}
+)
+
+func varRole(perm string) diagnose.Var {
+	return diagnose.Var{Name: "ROLE_ID", Set: "the id of a role carrying " + perm + " (GET /api/v2/authorization/roles lists the org's roles with their permissions)"}
+}
+
+// roleWith is a role the evidence shows carrying the permission ("" when
+// none is known).
+func (t *tokenPass) roleWith(perm string) string {
+	for _, r := range t.ev.Roles {
+		if r.Allows(perm) {
+			return r.ID
+		}
+	}
+	if s := t.ev.Subject; s != nil {
+		for _, g := range s.Grants {
+			if g.Role.Allows(perm) {
+				return g.Role.ID
+			}
+		}
+	}
+	return ""
+}
+
+// grantSteps are the grant calls that give the token's subject the role in
+// each division: POST /api/v2/authorization/subjects/{subjectId}/divisions/{divisionId}/roles/{roleId}
+// (subjectType PC_OAUTH_CLIENT for a client-credentials client; reference
+// §5). It changes security settings: apply asks for it on its own.
+func (t *tokenPass) grantSteps(roleID string, divisions []string, perm string) []diagnose.Step {
+	subject, subjectType := "", "PC_USER"
+	if ti := t.ev.TokenInfo; ti != nil {
+		switch {
+		case t.tf.Kind == TokenClientCredentials && ti.OAuthClient != nil:
+			subject, subjectType = ti.OAuthClient.ID, "PC_OAUTH_CLIENT"
+		case ti.AuthenticatedUser != nil:
+			subject = ti.AuthenticatedUser.ID
+		}
+	}
+	if t.tf.Kind == TokenClientCredentials {
+		subjectType = "PC_OAUTH_CLIENT"
+	}
+	if len(divisions) == 0 {
+		divisions = []string{""}
+	}
+	base := ""
+	if t.rf != nil {
+		base = t.rf.BaseURL
+	}
+	var steps []diagnose.Step
+	for _, d := range divisions {
+		var vars []diagnose.Var
+		path := "/api/v2/authorization/subjects/" + IDOrVar(subject, varSubject, &vars) + "/divisions/" + IDOrVar(d, varDivision, &vars) +
+			"/roles/" + IDOrVar(roleID, varRole(perm), &vars) + "?subjectType=" + subjectType
+		steps = append(steps, diagnose.Step{Kind: diagnose.StepGrant,
+			Summary: fmt.Sprintf("grant %s a role carrying %s in the conversation's division (this changes the org's security settings)", t.grantee(), perm),
+			Request: &diagnose.FixRequest{Method: "POST", BaseURL: base, Path: path, Vars: vars}})
+	}
+	return steps
+}
+
+// permissionDoes says what the needed permissions let the token do:
+// "drop participants", "send it" when the operation is unknown.
+func permissionDoes(p *diagnose.Pass) string {
+	if !p.Operation.Known() {
+		return "send it"
+	}
+	w := p.Operation.Words
+	obj := strings.TrimPrefix(strings.TrimPrefix(w.Object, "the whole "), "the ")
+	return w.Verb + " " + obj + "s"
 }

@@ -140,6 +140,9 @@ type Permissions struct {
 	Needed []string `json:"needed"`
 	// For says which request needs them ("PATCH /api/v2/...").
 	For string `json:"for,omitempty"`
+	// Does says what the permissions let the token do, in words ("drop
+	// participants"), for the report's one line.
+	Does string `json:"-"`
 	// HeldIn maps a division (its name, else its id) to the roles that
 	// carry a needed permission there.
 	HeldIn                map[string][]string `json:"held_in_divisions"`

@@ -74,40 +74,31 @@ type Cause struct {
 	Symptoms []string `json:"symptoms,omitempty"`
 }
 
-// Fix says what to do about a cause.
+// Fix says what to do about a cause. A check reports what it knows of the
+// fix: the verb phrase, the steps this cause needs before the operation's
+// request (wait for a state, grant a role, finish a consult), and whether
+// the operation's request is part of it. The request itself is built once,
+// for the whole chain, by the operation (Conclusion.Plans holds each
+// cause's plan); nothing rewrites a cause after it is reported.
 type Fix struct {
 	// Summary is a verb phrase ("Drop the participant with the PATCH ...").
 	Summary string `json:"summary"`
-	// Before lists requests to send first (e.g. end a consult).
-	Before []*FixRequest `json:"before,omitempty"`
-	// Request is the corrected request; nil when the fix is not a request.
+	// Steps are what this cause needs before the operation's request, in
+	// order.
+	Steps []Step `json:"steps,omitempty"`
+	// Request, when set, is the request that fixes this cause instead of
+	// the operation's corrected request (cancelling a consult ends the
+	// consulted party's leg).
 	Request *FixRequest `json:"request,omitempty"`
-	// Curl is Request as a ready curl command.
-	Curl string `json:"curl,omitempty"`
+	// NoRequest is set when no request fixes this cause: nothing can be
+	// sent (the participant is gone), or the fix is not a request.
+	NoRequest bool `json:"no_request,omitempty"`
 	// Notes are caveats of the fix.
 	Notes []string `json:"notes,omitempty"`
-	// UseCorrected asks the driver to fill Request (and Curl) with the
-	// request that would have worked, as the whole chain established it.
-	UseCorrected bool `json:"-"`
 }
 
 // BaseNote is the note added to a fix whose API base is unknown.
 const BaseNote = "set GENESYSCLOUD_API_BASE to https://api.<your region's domain> (e.g. https://api.mypurecloud.de) and GENESYSCLOUD_ACCESS_TOKEN to a token first"
-
-// Finish fills in the curl command and the notes about values convdiag
-// does not know (the API base, ids), which the request names as shell
-// variables.
-func (f *Fix) Finish() {
-	if f.Request == nil {
-		return
-	}
-	f.Curl = f.Request.Curl()
-	for _, n := range f.Request.VarNotes() {
-		if !containsString(f.Notes, n) {
-			f.Notes = append(f.Notes, n)
-		}
-	}
-}
 
 func containsString(list []string, s string) bool {
 	for _, x := range list {
@@ -208,7 +199,8 @@ func shellQuote(s string) string {
 // the long explanation behind `convdiag explain`. Each is declared as a
 // package-level handle beside the check that reports it
 // (var causeStaleLeg = &diagnose.CauseInfo{...}); checks report and rule out
-// causes by handle, so a misspelt id does not compile.
+// causes by handle, so a misspelt id does not compile. A handle holds no
+// state: which checks declare it is the chain's to know.
 type CauseInfo struct {
 	ID    string
 	Title string
@@ -219,56 +211,92 @@ type CauseInfo struct {
 	// one of them is found (likely or confirmed), this cause is folded into
 	// it instead of being listed.
 	SuppressedBy []*CauseInfo
-
-	// check is the id of the check that declares the cause (set by
-	// NewCatalogue).
-	check string
 }
 
-// Check is the id of the check that reports the cause.
-func (ci *CauseInfo) Check() string { return ci.check }
-
-// Catalogue is the ordered list of cause handles: the causes of each check
-// of a chain, in chain order.
-type Catalogue []*CauseInfo
+// Catalogue is the ordered list of cause handles, and which checks declare
+// each. A handle may be declared by several checks (one cause serves
+// several operations); the chain, not the handle, records that.
+type Catalogue struct {
+	Causes []*CauseInfo
+	owners map[*CauseInfo][]string
+}
 
 // NewCatalogue collects the causes the checks declare, in chain order, and
-// validates them: ids are unique and non-empty, each handle belongs to one
-// check, and every suppression names a handle of the catalogue. An error is
-// a programmer error.
-func NewCatalogue(chain []*Check) (Catalogue, error) {
-	var cat Catalogue
-	owner := map[*CauseInfo]string{}
-	ids := map[string]bool{}
+// validates them: ids are unique and non-empty (one id, one handle), and
+// every suppression names a handle of the catalogue. An error is a
+// programmer error.
+func NewCatalogue(chain []*Check) (*Catalogue, error) {
+	cat := &Catalogue{owners: map[*CauseInfo][]string{}}
 	for _, c := range chain {
-		for _, ci := range c.Causes {
-			if ci == nil || ci.ID == "" {
-				return nil, fmt.Errorf("check %s declares a cause without an id", c.ID)
-			}
-			if o, dup := owner[ci]; dup {
-				return nil, fmt.Errorf("cause %s is declared by both %s and %s", ci.ID, o, c.ID)
-			}
-			if ids[ci.ID] {
-				return nil, fmt.Errorf("two causes have the id %s", ci.ID)
-			}
-			owner[ci], ids[ci.ID] = c.ID, true
-			ci.check = c.ID
-			cat = append(cat, ci)
+		if err := cat.add(c); err != nil {
+			return nil, err
 		}
 	}
-	for _, ci := range cat {
-		for _, s := range ci.SuppressedBy {
-			if _, ok := owner[s]; !ok || s == ci {
-				return nil, fmt.Errorf("cause %s is suppressed by a cause outside the catalogue (or itself)", ci.ID)
-			}
-		}
+	if err := cat.validate(); err != nil {
+		return nil, err
 	}
 	return cat, nil
 }
 
+// MergeCatalogues is the union of catalogues (the chains of every
+// operation), in order, each cause once with every check that declares it.
+func MergeCatalogues(cats ...*Catalogue) (*Catalogue, error) {
+	out := &Catalogue{owners: map[*CauseInfo][]string{}}
+	for _, c := range cats {
+		for _, ci := range c.Causes {
+			if err := out.addCause(ci, c.owners[ci]...); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, out.validate()
+}
+
+func (c *Catalogue) add(ch *Check) error {
+	for _, ci := range ch.Causes {
+		if ci == nil || ci.ID == "" {
+			return fmt.Errorf("check %s declares a cause without an id", ch.ID)
+		}
+		if err := c.addCause(ci, ch.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *Catalogue) addCause(ci *CauseInfo, owners ...string) error {
+	if o, ok := c.Lookup(ci.ID); ok && o != ci {
+		return fmt.Errorf("two causes have the id %s", ci.ID)
+	}
+	if _, ok := c.owners[ci]; !ok {
+		c.Causes = append(c.Causes, ci)
+		c.owners[ci] = nil
+	}
+	for _, o := range owners {
+		if !containsString(c.owners[ci], o) {
+			c.owners[ci] = append(c.owners[ci], o)
+		}
+	}
+	return nil
+}
+
+func (c *Catalogue) validate() error {
+	for _, ci := range c.Causes {
+		for _, s := range ci.SuppressedBy {
+			if _, ok := c.owners[s]; !ok || s == ci {
+				return fmt.Errorf("cause %s is suppressed by a cause outside the catalogue (or itself)", ci.ID)
+			}
+		}
+	}
+	return nil
+}
+
+// Owners lists the checks that declare the cause, in chain order.
+func (c *Catalogue) Owners(ci *CauseInfo) []string { return c.owners[ci] }
+
 // Lookup finds a catalogue entry by id.
-func (c Catalogue) Lookup(id string) (*CauseInfo, bool) {
-	for _, ci := range c {
+func (c *Catalogue) Lookup(id string) (*CauseInfo, bool) {
+	for _, ci := range c.Causes {
 		if ci.ID == id {
 			return ci, true
 		}
@@ -276,11 +304,11 @@ func (c Catalogue) Lookup(id string) (*CauseInfo, bool) {
 	return nil, false
 }
 
-func (c Catalogue) index(ci *CauseInfo) int {
-	for i, x := range c {
+func (c *Catalogue) index(ci *CauseInfo) int {
+	for i, x := range c.Causes {
 		if x == ci {
 			return i
 		}
 	}
-	return len(c)
+	return len(c.Causes)
 }

@@ -60,6 +60,9 @@ type Check struct {
 type Pass struct {
 	Check    *Check
 	Evidence *Evidence
+	// Operation is what the request was for: the chain's operation (its
+	// ID is "" when unknown). Checks judge the request against it.
+	Operation *Operation
 
 	// resultOf holds the results of the required checks; a required check
 	// that crashed has no entry.

@@ -10,27 +10,37 @@ import (
 
 // Conclusion is what the report shows besides checks and causes, computed
 // once, after every check ran, from their typed results (Chain.Conclude):
-// what the request targeted, the participants table, and the one request
-// that would have worked. Renderers lay it out; they decide nothing.
+// what the request targeted and was for, the participants table, and the
+// plan that would have worked. Renderers lay it out; they decide nothing.
 type Conclusion struct {
 	// ConversationID is the conversation the request targets.
 	ConversationID string
 	// ParticipantID is the participant the request targets, as given.
 	ParticipantID string
+	// Operation is what the request was for (its ID is "" when unknown),
+	// OpSource how that is known.
+	Operation *Operation
+	OpSource  OpSource
 	// Participants is the conversation's participants table.
 	Participants *ParticipantTable
-	// Corrected is the request that would have worked; nil when none is
-	// known or none can work (then NothingToSend says why).
+	// Answer is what the report answers with: the request that would have
+	// worked, the request as sent being right, nothing to send, or none.
+	Answer Answer
+	// Corrected is the request that would have worked (the plan's request
+	// step); nil when none is known or none can work (then NothingToSend
+	// says why).
 	Corrected *FixRequest
 	// Before lists requests to send before Corrected (finish a consult).
 	Before []*FixRequest
 	// CorrectedNotes are caveats of the corrected request (values convdiag
-	// does not know, written as shell variables).
+	// does not know, written as shell variables), each once.
 	CorrectedNotes []string
-	// Recommend is set when the report presents Corrected as "the request
-	// that would have worked": causes were found (or a dry run found
-	// something) and it differs from the request sent.
-	Recommend bool
+	// Plan is the steps that would have worked, in order (waits, grants,
+	// the request); nil when there are none.
+	Plan *Plan
+	// Plans holds each cause's fix plan, in the order of Report.Causes
+	// (nil where the cause's fix is no request and no step).
+	Plans []*Plan
 	// RequestOK is set when the request as sent is already the right one:
 	// the causes are about the participant, the conversation, the token or
 	// the timing, not about the request.
@@ -45,7 +55,28 @@ type Conclusion struct {
 	// Permissions is what the token's grants show for the request (nil
 	// when they were not read).
 	Permissions *Permissions
+	// OrgID is the org the evidence came from (tokens/me), "" when unknown.
+	OrgID string
+	// EvidenceReadAt is when the evidence was read (zero when unknown).
+	EvidenceReadAt time.Time
 }
+
+// Answer is the kind of answer a report gives on its first screen.
+type Answer string
+
+// Answers.
+const (
+	// AnswerCorrected: the request (or plan) that would have worked.
+	AnswerCorrected Answer = "corrected-request"
+	// AnswerRequestOK: the request as sent is right; what to change is
+	// the top cause's fix.
+	AnswerRequestOK Answer = "request-ok"
+	// AnswerNothingToSend: no request can do what was meant.
+	AnswerNothingToSend Answer = "nothing-to-send"
+	// AnswerNone: nothing to recommend (no cause found, or the operation
+	// is unknown).
+	AnswerNone Answer = "none"
+)
 
 // ParticipantTable is the conversation's participants, for the report.
 type ParticipantTable struct {
@@ -81,29 +112,33 @@ type ParticipantRow struct {
 // Report is the outcome of a run: what was checked, the ranked causes,
 // what was ruled out, and the verdict every format shares.
 type Report struct {
-	GeneratedAt time.Time     `json:"generated_at"`
-	Mode        Mode          `json:"mode"`
-	Evidence    *Evidence     `json:"-"`
-	Conclusion  Conclusion    `json:"-"`
-	Checks      []CheckResult `json:"checks"`
-	Causes      []Cause       `json:"causes"`
-	RuledOut    []RuledOut    `json:"ruled_out"`
-	Verdict     Verdict       `json:"verdict"`
+	GeneratedAt time.Time `json:"generated_at"`
+	Mode        Mode      `json:"mode"`
+	// Operation is what the chain judged the request against.
+	Operation  *Operation    `json:"-"`
+	Evidence   *Evidence     `json:"-"`
+	Conclusion Conclusion    `json:"-"`
+	Checks     []CheckResult `json:"checks"`
+	Causes     []Cause       `json:"causes"`
+	RuledOut   []RuledOut    `json:"ruled_out"`
+	Verdict    Verdict       `json:"verdict"`
 }
 
 // Verdict sums the report up.
 type Verdict struct {
-	// Status is "causes-found", "no-cause-found" or "incomplete".
-	Status   string `json:"status"`
-	ExitCode int    `json:"exit_code"`
-	Summary  string `json:"summary"`
+	Status   VerdictStatus `json:"status"`
+	ExitCode int           `json:"exit_code"`
+	Summary  string        `json:"summary"`
 }
+
+// VerdictStatus is the verdict of a report.
+type VerdictStatus string
 
 // Verdict statuses and exit codes.
 const (
-	VerdictCausesFound = "causes-found"
-	VerdictNoCause     = "no-cause-found"
-	VerdictIncomplete  = "incomplete"
+	VerdictCausesFound VerdictStatus = "causes-found"
+	VerdictNoCause     VerdictStatus = "no-cause-found"
+	VerdictIncomplete  VerdictStatus = "incomplete"
 
 	ExitNoCause    = 0
 	ExitCauses     = 1
@@ -120,38 +155,44 @@ type Options struct {
 	Now func() time.Time
 }
 
-// Chain is a validated chain of checks with its catalogue and the final
-// step that concludes from the checks' results.
+// Chain is a validated chain of checks for one operation, with its
+// catalogue and the final step that concludes from the checks' results.
 type Chain struct {
+	// Operation is what the chain judges requests against (the unknown
+	// operation has an empty ID).
+	Operation *Operation
 	Checks    []*Check
-	Catalogue Catalogue
+	Catalogue *Catalogue
 	// Conclude computes, once, what the report shows besides checks and
 	// causes. It sees the ranked causes. Nil concludes nothing.
 	Conclude func(rep *Report, res *Results) Conclusion
 }
 
-// NewChain validates a chain: ids are unique, every required check comes
-// earlier, and the causes the checks declare form a valid catalogue. An
-// error is a programmer error.
-func NewChain(checks []*Check, conclude func(*Report, *Results) Conclusion) (*Chain, error) {
+// NewChain validates the chain of an operation: ids are unique, every
+// required check comes earlier, and the causes the checks declare form a
+// valid catalogue. An error is a programmer error.
+func NewChain(op *Operation, checks []*Check, conclude func(*Report, *Results) Conclusion) (*Chain, error) {
+	if op == nil {
+		return nil, fmt.Errorf("a chain needs an operation (the unknown one has an empty ID)")
+	}
 	seen := map[*Check]bool{}
 	ids := map[string]bool{}
 	for _, c := range checks {
 		if c.ID == "" || ids[c.ID] {
-			return nil, fmt.Errorf("check id %q is empty or repeated", c.ID)
+			return nil, fmt.Errorf("operation %q: check id %q is empty or repeated", op.ID, c.ID)
 		}
 		for _, r := range c.Requires {
 			if !seen[r] {
-				return nil, fmt.Errorf("check %s requires %s, which does not come before it", c.ID, r.ID)
+				return nil, fmt.Errorf("operation %q: check %s requires %s, which does not come before it", op.ID, c.ID, r.ID)
 			}
 		}
 		seen[c], ids[c.ID] = true, true
 	}
 	cat, err := NewCatalogue(checks)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("operation %q: %w", op.ID, err)
 	}
-	return &Chain{Checks: checks, Catalogue: cat, Conclude: conclude}, nil
+	return &Chain{Operation: op, Checks: checks, Catalogue: cat, Conclude: conclude}, nil
 }
 
 // Results are the checks' results, for the final step.
@@ -170,14 +211,14 @@ func (ch *Chain) Run(ev *Evidence, opts Options) *Report {
 	if opts.Now != nil {
 		now = opts.Now
 	}
-	rep := &Report{GeneratedAt: now().UTC(), Mode: ev.Mode, Evidence: ev}
+	rep := &Report{GeneratedAt: now().UTC(), Mode: ev.Mode, Evidence: ev, Operation: ch.Operation}
 	results := &Results{m: map[*Check]any{}}
 	order := map[string]int{}
 	var causes []Cause
 	var ruled []RuledOut
 	for i, c := range ch.Checks {
 		order[c.ID] = i
-		p := &Pass{Check: c, Evidence: ev, resultOf: map[*Check]any{}}
+		p := &Pass{Check: c, Evidence: ev, Operation: ch.Operation, resultOf: map[*Check]any{}}
 		for _, req := range c.Requires {
 			if r, ok := results.m[req]; ok {
 				p.resultOf[req] = r
@@ -211,17 +252,6 @@ func (ch *Chain) Run(ev *Evidence, opts Options) *Report {
 	rep.Verdict = verdict(ev, rep.Causes)
 	if ch.Conclude != nil {
 		rep.Conclusion = ch.Conclude(rep, results)
-	}
-	for i := range rep.Causes {
-		if f := rep.Causes[i].Fix; f != nil {
-			if f.UseCorrected {
-				f.Request, f.Before = rep.Conclusion.Corrected, append(f.Before, rep.Conclusion.Before...)
-				if f.Request != nil {
-					f.Notes = append(f.Notes, rep.Conclusion.CorrectedNotes...)
-				}
-			}
-			f.Finish()
-		}
 	}
 	return rep
 }
@@ -280,7 +310,7 @@ func defaultSummary(s Status, causes []Cause) string {
 // orders the rest: confirmed before likely before possible; within a level
 // by position in the chain (request line before body before state), then by
 // catalogue order.
-func rankCauses(in []Cause, cat Catalogue, order map[string]int) []Cause {
+func rankCauses(in []Cause, cat *Catalogue, order map[string]int) []Cause {
 	var merged []Cause
 	pos := map[string]int{}
 	for _, c := range in {
@@ -313,7 +343,7 @@ func rankCauses(in []Cause, cat Catalogue, order map[string]int) []Cause {
 			return r
 		}
 		rootOf[c.ID] = c.ID
-		if depth > len(cat) || c.Info == nil {
+		if depth > len(cat.Causes) || c.Info == nil {
 			return c.ID
 		}
 		for _, root := range c.Info.SuppressedBy {

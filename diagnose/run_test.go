@@ -24,7 +24,7 @@ func check(id string, run func(*Pass) (any, error), requires ...*Check) *Check {
 // run builds the chain (failing the test on a programmer error) and runs it.
 func run(t *testing.T, ev *Evidence, checks []*Check, conclude func(*Report, *Results) Conclusion) *Report {
 	t.Helper()
-	ch, err := NewChain(checks, conclude)
+	ch, err := NewChain(&Operation{ID: OpDisconnect}, checks, conclude)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +153,7 @@ func TestVerdict(t *testing.T) {
 	for _, tc := range []struct {
 		l          Likelihood
 		incomplete bool
-		status     string
+		status     VerdictStatus
 		code       int
 	}{
 		{0, false, VerdictNoCause, 0},
@@ -174,33 +174,40 @@ func TestVerdict(t *testing.T) {
 	}
 }
 
-func TestFixUsesCorrectedRequest(t *testing.T) {
+// TestConclusionIsTheOnlyJoin: the final step concludes from the typed
+// results, once, after every check ran; the driver leaves the causes'
+// fixes as the checks reported them (the conclusion's plan is where the
+// request is), and the request's curl reads the token from the shell.
+func TestConclusionIsTheOnlyJoin(t *testing.T) {
 	first := check("one", func(p *Pass) (any, error) {
-		p.Report(Cause{Info: aRoot, Likelihood: Confirmed, Fix: &Fix{Summary: "Do it", UseCorrected: true}})
+		p.Report(Cause{Info: aRoot, Likelihood: Confirmed, Fix: &Fix{Summary: "Do it"}})
 		return "/old", nil
 	})
 	second := check("two", func(p *Pass) (any, error) {
 		old, _ := Result[string](p, first)
 		return strings.Replace(old, "old", "new", 1), nil
 	}, first)
-	// The final step concludes from the typed results, once, after every
-	// check ran; the earlier cause's fix follows it.
 	rep := run(t, &Evidence{}, []*Check{first, second}, func(rep *Report, res *Results) Conclusion {
 		last, ok := ResultOf[string](res, second)
 		if !ok || len(rep.Causes) != 1 {
 			t.Errorf("conclude saw result %q (%v) and %d causes", last, ok, len(rep.Causes))
 		}
-		return Conclusion{Corrected: &FixRequest{Method: "PATCH", BaseURL: "https://api.mypurecloud.de", Path: "/api/v2/conversations/c/participants" + last, Body: []byte(`{"state":"disconnected"}`)}}
+		req := &FixRequest{Method: "PATCH", BaseURL: "https://api.mypurecloud.de", Path: "/api/v2/conversations/c/participants" + last, Body: []byte(`{"state":"disconnected"}`)}
+		return Conclusion{Corrected: req, Plan: NewPlan(PlanNow, []Step{{Kind: StepRequest, Request: req}})}
 	})
-	f := rep.Causes[0].Fix
-	if f.Request == nil || !strings.HasSuffix(f.Request.Path, "/new") {
-		t.Fatalf("fix request %+v", f.Request)
+	if f := rep.Causes[0].Fix; f.Request != nil || len(f.Steps) > 0 || f.Summary != "Do it" {
+		t.Fatalf("the driver rewrote the fix: %+v", f)
 	}
-	if !strings.Contains(f.Curl, "curl -sS -X PATCH 'https://api.mypurecloud.de/api/v2/conversations/c/participants/new'") ||
-		!strings.Contains(f.Curl, `$GENESYSCLOUD_ACCESS_TOKEN`) || !strings.Contains(f.Curl, `--data-raw '{"state":"disconnected"}'`) {
-		t.Errorf("curl %q", f.Curl)
+	req := rep.Conclusion.Plan.Request()
+	if req == nil || !strings.HasSuffix(req.Path, "/new") {
+		t.Fatalf("plan request %+v", req)
 	}
-	for _, n := range f.Notes {
+	curl := req.Curl()
+	if !strings.Contains(curl, "curl -sS -X PATCH 'https://api.mypurecloud.de/api/v2/conversations/c/participants/new'") ||
+		!strings.Contains(curl, `$GENESYSCLOUD_ACCESS_TOKEN`) || !strings.Contains(curl, `--data-raw '{"state":"disconnected"}'`) {
+		t.Errorf("curl %q", curl)
+	}
+	for _, n := range req.VarNotes() {
 		if n == BaseNote {
 			t.Error("base note added although the base is known")
 		}
@@ -221,12 +228,19 @@ func TestUndeclaredCauseIsAProgrammerError(t *testing.T) {
 	}
 	later := check("three", func(*Pass) (any, error) { return nil, nil })
 	early := check("one", func(*Pass) (any, error) { return nil, nil }, later)
-	if _, err := NewChain([]*Check{early, later}, nil); err == nil {
+	if _, err := NewChain(&Operation{}, []*Check{early, later}, nil); err == nil {
 		t.Error("a check requiring a later one was accepted")
 	}
-	dup := &Check{ID: "two", Causes: []*CauseInfo{aRoot}}
-	if _, err := NewChain([]*Check{check("one", nil), dup}, nil); err == nil {
-		t.Error("a cause declared by two checks was accepted")
+	// One cause may serve several checks (and operations); the chain
+	// records every check that declares it. Two handles of one id collide.
+	shared := &Check{ID: "two", Causes: []*CauseInfo{aRoot}}
+	ch, err := NewChain(&Operation{}, []*Check{check("one", nil), shared}, nil)
+	if err != nil || strings.Join(ch.Catalogue.Owners(aRoot), ",") != "one,two" {
+		t.Errorf("a cause declared by two checks: %v, owners %v", err, ch.Catalogue.Owners(aRoot))
+	}
+	twin := &Check{ID: "two", Causes: []*CauseInfo{{ID: aRoot.ID, Title: "twin"}}}
+	if _, err := NewChain(&Operation{}, []*Check{check("one", nil), twin}, nil); err == nil {
+		t.Error("two handles of one id were accepted")
 	}
 	reader := check("four", func(p *Pass) (any, error) {
 		_, _ = Result[any](p, later) // not required
@@ -256,17 +270,19 @@ func TestCurlVariables(t *testing.T) {
 	r := &FixRequest{Method: "PATCH", BaseURL: "https://api.mypurecloud.de", Path: "/api/v2/conversations/c/participants/$PARTICIPANT_ID",
 		Body: []byte(`{"state":"disconnected","wrapup":{"code":"$WRAPUP_CODE_ID"}}`),
 		Vars: []Var{{Name: "PARTICIPANT_ID", Set: "the participant's id"}, {Name: "WRAPUP_CODE_ID", Set: "a wrap-up code"}}}
-	f := &Fix{Summary: "Do it", Request: r}
-	f.Finish()
+	curl := r.Curl()
 	for _, want := range []string{`'https://api.mypurecloud.de/api/v2/conversations/c/participants/'"$PARTICIPANT_ID"`, `'{"state":"disconnected","wrapup":{"code":"'"$WRAPUP_CODE_ID"'"}}'`} {
-		if !strings.Contains(f.Curl, want) {
-			t.Errorf("curl lacks %s:\n%s", want, f.Curl)
+		if !strings.Contains(curl, want) {
+			t.Errorf("curl lacks %s:\n%s", want, curl)
 		}
 	}
-	if strings.ContainsAny(f.Curl, "{}") && strings.Contains(f.Curl, "{participant") {
-		t.Errorf("a {placeholder} reached the curl: %s", f.Curl)
+	if strings.ContainsAny(curl, "{}") && strings.Contains(curl, "{participant") {
+		t.Errorf("a {placeholder} reached the curl: %s", curl)
 	}
-	if len(f.Notes) != 2 || !strings.Contains(f.Notes[0], "PARTICIPANT_ID") {
-		t.Errorf("notes %q", f.Notes)
+	if notes := r.VarNotes(); len(notes) != 2 || !strings.Contains(notes[0], "PARTICIPANT_ID") {
+		t.Errorf("notes %q", notes)
+	}
+	if p := NewPlan(PlanNow, []Step{{Kind: StepRequest, Request: r}}); len(p.Variables) != 2 || p.Variables[1].Name != "WRAPUP_CODE_ID" {
+		t.Errorf("plan variables %+v", p.Variables)
 	}
 }

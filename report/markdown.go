@@ -1,6 +1,8 @@
 package report
 
 import (
+	"github.com/convdiag/convdiag/diagnose"
+
 	"fmt"
 	"io"
 	"strings"
@@ -60,13 +62,24 @@ func (v *mdView) causeList() {
 
 func (v *mdView) answer() {
 	m := v.m
-	switch {
-	case m.Corrected != nil && !m.RequestOK:
+	switch Answer(m.Answer) {
+	case AnswerCorrected:
+		v.printf("### %s\n\n", answerHeading(m))
+		first := m.FirstSteps()
+		for _, s := range first {
+			switch s.Kind {
+			case "wait":
+				v.printf("First: %s (at most %d s; `convdiag watch --until %s` waits for it).\n\n", mdText(s.Summary), s.TimeoutS, s.Until)
+			default:
+				v.printf("First: %s:\n\n", mdText(orText(s.Summary, "send")))
+				fence(v.ew, "sh", s.Request.Curl)
+			}
+		}
 		req := m.Corrected
-		v.printf("### The request that would have worked\n\n")
-		for _, b := range req.Before {
-			v.printf("First:\n\n")
-			fence(v.ew, "sh", b.Curl)
+		if req == nil {
+			return
+		}
+		if len(first) > 0 {
 			v.printf("Then:\n\n")
 		}
 		var b strings.Builder
@@ -79,10 +92,10 @@ func (v *mdView) answer() {
 		for _, n := range append(varNotes(req), req.Notes...) {
 			v.printf("> Note: %s\n\n", mdText(n))
 		}
-	case m.NothingToSend != "":
+	case AnswerNothingToSend:
 		v.printf("### Nothing to send\n\n%s\n\n", mdText(m.NothingToSend))
-	case m.RequestOK:
-		v.printf("### The request itself\n\nThe request as sent is already the right request for dropping this participant: the causes above are about the participant, the conversation or the token, not about the request.\n\n")
+	case AnswerRequestOK:
+		v.printf("### The request itself\n\n%s\n\n", mdText(requestOKText(m)))
 		if f := topFix(m); f != "" {
 			v.printf("**What to change:** %s\n\n", mdText(f))
 		}
@@ -199,10 +212,7 @@ func (v *mdView) fix(f *Fix) {
 	if same {
 		v.printf("The request is under \"The request that would have worked\" above.\n\n")
 	}
-	for _, n := range f.Notes {
-		if f.SameAsCorrected && (containsString(varNotes(v.m.Corrected), n) || containsString(v.m.Corrected.Notes, n)) {
-			continue
-		}
+	for _, n := range f.Shown {
 		v.printf("> Note: %s\n\n", mdText(n))
 	}
 }
@@ -284,12 +294,12 @@ func (v *mdView) footer() {
 
 func verdictHeadline(m *Model) string {
 	switch m.Verdict.Status {
-	case "causes-found":
+	case diagnose.VerdictCausesFound:
 		if len(m.Causes) > 0 {
 			return fmt.Sprintf("%s (%s)", m.Causes[0].Title, m.Causes[0].ID)
 		}
 		return "causes found"
-	case "incomplete":
+	case diagnose.VerdictIncomplete:
 		return "diagnosis incomplete"
 	}
 	return "no confirmed or likely cause"

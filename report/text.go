@@ -85,11 +85,11 @@ func (p palette) likelihood(l string) string {
 	return p.possible.Sprint(l)
 }
 
-func (p palette) verdict(status string) string {
+func (p palette) verdict(status diagnose.VerdictStatus) string {
 	switch status {
-	case "causes-found":
+	case diagnose.VerdictCausesFound:
 		return p.fail.Sprint("CAUSES FOUND")
-	case "incomplete":
+	case diagnose.VerdictIncomplete:
 		return p.warn.Sprint("INCOMPLETE")
 	}
 	return p.pass.Sprint("NO CAUSE FOUND")
@@ -211,32 +211,50 @@ func (v *textView) causeList() {
 	}
 }
 
-// answer is what to send: the corrected request, or why nothing can be
-// sent, or that the request as sent was right.
+// answer is what to send: the plan (its steps, then the corrected
+// request), or why nothing can be sent, or that the request as sent was
+// right.
 func (v *textView) answer() {
 	m := v.m
-	switch {
-	case m.Corrected != nil && !m.RequestOK:
-		v.heading("The request that would have worked")
-		r := m.Corrected
-		for _, b := range r.Before {
-			v.printf("  first:\n")
-			v.curl(b, "    ")
-			v.printf("  then:\n")
+	switch Answer(m.Answer) {
+	case AnswerCorrected:
+		v.heading(answerHeading(m))
+		first := m.FirstSteps()
+		for _, s := range first {
+			v.step(s)
 		}
-		v.curl(r, "  ")
-		for _, n := range append(varNotes(r), r.Notes...) {
-			v.para(n, "  note: ", "        ")
+		if r := m.Corrected; r != nil {
+			if len(first) > 0 {
+				v.printf("  then:\n")
+			}
+			v.curl(r, "  ")
+			for _, n := range append(varNotes(r), r.Notes...) {
+				v.para(n, "  note: ", "        ")
+			}
 		}
-	case m.NothingToSend != "":
+	case AnswerNothingToSend:
 		v.heading("Nothing to send")
 		v.para(m.NothingToSend, "  ", "  ")
-	case m.RequestOK:
+	case AnswerRequestOK:
 		v.heading("The request itself")
-		v.para("The request as sent is already the right request for dropping this participant: the causes above are about the participant, the conversation or the token, not about the request.", "  ", "  ")
+		v.para(requestOKText(m), "  ", "  ")
 		if f := topFix(m); f != "" {
 			v.para(f, "  what to change: ", "    ")
 		}
+	}
+}
+
+// step writes one step of the plan before its request.
+func (v *textView) step(s PlanStep) {
+	switch s.Kind {
+	case "wait":
+		v.para(s.Summary+fmt.Sprintf(" (at most %d s; convdiag watch --until %s waits for it)", s.TimeoutS, s.Until), "  first: ", "    ")
+	case "grant":
+		v.para(s.Summary+":", "  first: ", "    ")
+		v.curl(s.Request, "    ")
+	default:
+		v.para(orText(s.Summary, "send")+":", "  first: ", "    ")
+		v.curl(s.Request, "    ")
 	}
 }
 
@@ -350,9 +368,10 @@ func PermissionsLine(p *diagnose.Permissions) string {
 	for _, d := range divs {
 		held = append(held, fmt.Sprintf("%s (%s)", d, "role "+strings.Join(p.HeldIn[d], ", role ")))
 	}
-	s := "may " + permissionVerb(p) + " in: "
+	does := orText(p.Does, "send it")
+	s := "may " + does + " in: "
 	if len(held) == 0 {
-		s = "may " + permissionVerb(p) + " in: no division (none of " + strings.Join(p.Needed, ", ") + ")"
+		s = "may " + does + " in: no division (none of " + strings.Join(p.Needed, ", ") + ")"
 	} else {
 		s += strings.Join(held, ", ")
 	}
@@ -362,16 +381,6 @@ func PermissionsLine(p *diagnose.Permissions) string {
 		s += "; the conversation's divisions are unknown"
 	}
 	return s + " (" + p.Source + ")"
-}
-
-// permissionVerb says what the needed permissions allow.
-func permissionVerb(p *diagnose.Permissions) string {
-	for _, n := range p.Needed {
-		if n == "conversation:communication:disconnect" {
-			return "drop participants"
-		}
-	}
-	return "send it"
 }
 
 // causeDetails is each cause at length: explanation, evidence, fix.
@@ -418,10 +427,7 @@ func (v *textView) fix(f *Fix) {
 		}
 		writeRequest(v.ew, f.Request, "        ")
 	}
-	for _, n := range f.Notes {
-		if f.SameAsCorrected && (containsString(varNotes(v.m.Corrected), n) || containsString(v.m.Corrected.Notes, n)) {
-			continue
-		}
+	for _, n := range f.Shown {
 		v.para(n, "      note: ", "            ")
 	}
 }
@@ -756,7 +762,7 @@ func wrap(text string, width int, first, rest string) string {
 }
 
 // splitLongWords cuts a word wider than room (a JSON body without spaces,
-// a long path) after a ',' or '/', so that wrap can break the line there
+// a long path) after a ',', '/' or ':', so that wrap can break the line there
 // without changing a character. URLs and shell words stay whole, for
 // copying.
 func splitLongWords(words []string, room int) []string {
@@ -772,10 +778,10 @@ func splitLongWords(words []string, room int) []string {
 		for displayWidth(w) > room {
 			cut := -1
 			for i, r := range w {
-				if i > 0 && displayWidth(w[:i]) > room {
+				if displayWidth(w[:i+1]) > room {
 					break
 				}
-				if r == ',' || r == '/' {
+				if r == ',' || r == '/' || r == ':' {
 					cut = i + 1
 				}
 			}

@@ -32,8 +32,14 @@ type Model struct {
 	RuledOut      []RuledOut    `json:"ruled_out"`
 	// Corrected is the one request that would have worked (causes were
 	// found and a request can work), or null: scripts read it. When
-	// RequestOK it is the request as sent.
+	// RequestOK it is the request as sent. It is the plan's request.
 	Corrected *Request `json:"corrected_request"`
+	// Plan is the steps that would have worked, in order (waits, grants,
+	// the request), or null (DESIGN §5).
+	Plan *Plan `json:"plan"`
+	// Answer is what the report answers with: corrected-request,
+	// request-ok, nothing-to-send or none.
+	Answer string `json:"answer"`
 	// RequestOK is set when the request as sent is already the right one
 	// (the causes are about the conversation, the token or the timing).
 	RequestOK bool `json:"request_ok,omitempty"`
@@ -57,8 +63,44 @@ type Model struct {
 	RequestsSent []string `json:"requests_sent"`
 	// Reproduce is the command line that reruns this diagnosis (bundles).
 	Reproduce string `json:"reproduce,omitempty"`
+	// EvidenceReadAt is when the evidence was read (null when unknown).
+	EvidenceReadAt *string `json:"evidence_read_at"`
+
+	// Words are how the report speaks of the operation (not serialised).
+	Words diagnose.Words `json:"-"`
 
 	failure time.Time
+}
+
+// OperationRef names the operation a request was for (DESIGN §3b).
+type OperationRef struct {
+	ID     string `json:"id"`
+	Source string `json:"source"`
+}
+
+// Plan is a fix plan: the steps that would have worked, in order.
+type Plan struct {
+	When      string     `json:"when"`
+	Steps     []PlanStep `json:"steps"`
+	Variables []Variable `json:"variables"`
+}
+
+// PlanStep is one step of a plan: wait, grant or request.
+type PlanStep struct {
+	Kind            string   `json:"kind"`
+	Summary         string   `json:"summary,omitempty"`
+	ParticipantID   string   `json:"participant_id,omitempty"`
+	CommunicationID string   `json:"communication_id,omitempty"`
+	Until           string   `json:"until,omitempty"`
+	TimeoutS        int      `json:"timeout_s,omitempty"`
+	Request         *Request `json:"request,omitempty"`
+	Note            string   `json:"note,omitempty"`
+}
+
+// Variable is a shell variable a plan's requests hold.
+type Variable struct {
+	Name    string `json:"name"`
+	Meaning string `json:"meaning"`
 }
 
 // Tool names the program.
@@ -69,12 +111,16 @@ type Tool struct {
 
 // Target is what was diagnosed.
 type Target struct {
-	ConversationID string        `json:"conversation_id"`
-	ParticipantID  string        `json:"participant_id"`
-	Request        SentRequest   `json:"request"`
-	Response       *SentResponse `json:"response"`
-	Host           string        `json:"host,omitempty"`
-	Region         string        `json:"region,omitempty"`
+	ConversationID string `json:"conversation_id"`
+	ParticipantID  string `json:"participant_id"`
+	// Operation is what the request was for; null when it cannot be told.
+	Operation *OperationRef `json:"operation"`
+	// OrgID is the org the evidence came from; null when unknown.
+	OrgID    *string       `json:"org_id"`
+	Request  SentRequest   `json:"request"`
+	Response *SentResponse `json:"response"`
+	Host     string        `json:"host,omitempty"`
+	Region   string        `json:"region,omitempty"`
 }
 
 // SentRequest is the request as sent.
@@ -180,6 +226,11 @@ type Fix struct {
 	Request         *Request   `json:"request"`
 	Curl            string     `json:"curl"`
 	Notes           []string   `json:"notes"`
+	// Plan is this cause's fix as steps (null when it is no step).
+	Plan *Plan `json:"plan"`
+	// Shown are the notes a view prints under the fix: Notes without
+	// those the corrected request already carries.
+	Shown []string `json:"-"`
 }
 
 // Request is a request that would work.
@@ -206,9 +257,9 @@ type RuledOut struct {
 
 // Verdict sums the report up.
 type Verdict struct {
-	Status   string `json:"status"`
-	ExitCode int    `json:"exit_code"`
-	Summary  string `json:"summary"`
+	Status   diagnose.VerdictStatus `json:"status"`
+	ExitCode int                    `json:"exit_code"`
+	Summary  string                 `json:"summary"`
 	// Counts repeat the causes by likelihood so consumers need not count.
 	Confirmed int `json:"confirmed"`
 	Likely    int `json:"likely"`
@@ -280,13 +331,23 @@ func Build(rep *diagnose.Report, version string) *Model {
 	for _, c := range rep.Checks {
 		m.Checks = append(m.Checks, Check{ID: c.ID, Title: c.Title, Status: string(c.Status), Summary: c.Summary, Evidence: refs(c.Evidence), Details: nonNil(c.Details)})
 	}
-	for _, c := range rep.Causes {
+	for i, c := range rep.Causes {
 		wc := Cause{ID: c.ID, Rank: c.Rank, Likelihood: c.Likelihood.String(), Title: c.Title, Explanation: c.Explanation,
 			Why: FirstSentence(c.Explanation), Evidence: refs(c.Evidence), Check: c.Check, Symptoms: nonNil(c.Symptoms)}
 		if f := c.Fix; f != nil {
-			wf := &Fix{Summary: f.Summary, Request: request(f.Request), Curl: f.Curl, Notes: nonNil(f.Notes)}
-			for _, b := range f.Before {
-				wf.Before = append(wf.Before, request(b))
+			wf := &Fix{Summary: f.Summary, Notes: nonNil(f.Notes)}
+			if i < len(cl.Plans) && cl.Plans[i] != nil {
+				pl := cl.Plans[i]
+				wf.Plan = plan(pl)
+				if r := pl.Request(); r != nil {
+					wf.Request = request(r)
+					wf.Curl = wf.Request.Curl
+				}
+				for _, st := range pl.Steps {
+					if st.Kind == diagnose.StepRequest && st.Request != pl.Request() {
+						wf.Before = append(wf.Before, request(st.Request))
+					}
+				}
 			}
 			wc.Fix = wf
 		}
@@ -305,17 +366,42 @@ func Build(rep *diagnose.Report, version string) *Model {
 	}
 	buildTimeline(m, cl)
 	m.Permissions = cl.Permissions
-	m.RequestOK, m.NothingToSend = cl.RequestOK, cl.NothingToSend
-	if (cl.Recommend || cl.RequestOK) && cl.Corrected != nil {
+	m.RequestOK, m.NothingToSend, m.Answer = cl.RequestOK, cl.NothingToSend, string(cl.Answer)
+	if cl.Answer == "" {
+		m.Answer = string(diagnose.AnswerNone)
+	}
+	if op := cl.Operation; op.Known() {
+		m.Target.Operation = &OperationRef{ID: string(op.ID), Source: string(cl.OpSource)}
+		m.Words = op.Words
+	} else {
+		m.Words = diagnose.WordsOf("")
+	}
+	if cl.OrgID != "" {
+		id := cl.OrgID
+		m.Target.OrgID = &id
+	}
+	if !cl.EvidenceReadAt.IsZero() {
+		t := cl.EvidenceReadAt.UTC().Format(time.RFC3339)
+		m.EvidenceReadAt = &t
+	}
+	if (cl.Answer == diagnose.AnswerCorrected || cl.RequestOK) && cl.Corrected != nil {
 		m.Corrected = request(cl.Corrected)
 		for _, b := range cl.Before {
 			m.Corrected.Before = append(m.Corrected.Before, request(b))
 		}
 		m.Corrected.Notes = cl.CorrectedNotes
+		m.Plan = plan(cl.Plan)
 		for i := range m.Causes {
 			if f := m.Causes[i].Fix; f != nil && f.Request != nil && !m.RequestOK && sameRequest(f.Request, m.Corrected) {
 				f.SameAsCorrected = true
 			}
+		}
+	} else if cl.Answer == diagnose.AnswerCorrected {
+		m.Plan = plan(cl.Plan) // steps without a request (a grant, a wait)
+	}
+	for i := range m.Causes {
+		if f := m.Causes[i].Fix; f != nil {
+			f.Shown = shownNotes(f, m.Corrected)
 		}
 	}
 	m.Verdict.Status, m.Verdict.ExitCode, m.Verdict.Summary = rep.Verdict.Status, rep.Verdict.ExitCode, rep.Verdict.Summary
@@ -329,6 +415,37 @@ func Build(rep *diagnose.Report, version string) *Model {
 	m.Notes = append(m.Notes, ev.Notes...)
 	m.RequestsSent = append(m.RequestsSent, ev.Sent...)
 	return m
+}
+
+// shownNotes are a fix's notes without those the corrected request (shown
+// once, above) already carries, when the fix is that request.
+func shownNotes(f *Fix, corrected *Request) []string {
+	if !f.SameAsCorrected || corrected == nil {
+		return f.Notes
+	}
+	var out []string
+	for _, n := range f.Notes {
+		if !containsString(varNotes(corrected), n) && !containsString(corrected.Notes, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// plan is a plan in the wire shape.
+func plan(p *diagnose.Plan) *Plan {
+	if p == nil {
+		return nil
+	}
+	out := &Plan{When: string(p.When), Steps: []PlanStep{}, Variables: []Variable{}}
+	for _, s := range p.Steps {
+		out.Steps = append(out.Steps, PlanStep{Kind: string(s.Kind), Summary: s.Summary, ParticipantID: s.ParticipantID,
+			CommunicationID: s.CommunicationID, Until: s.Until, TimeoutS: s.TimeoutS, Request: request(s.Request), Note: s.Note})
+	}
+	for _, v := range p.Variables {
+		out.Variables = append(out.Variables, Variable{Name: v.Name, Meaning: v.Set})
+	}
+	return out
 }
 
 func request(r *diagnose.FixRequest) *Request {
@@ -391,6 +508,54 @@ func FirstSentence(s string) string {
 			}
 			return s[:i+1]
 		}
+	}
+	return s
+}
+
+// Answer is the kind of answer a report gives (Model.Answer).
+type Answer string
+
+// Answers (diagnose.Answer).
+const (
+	AnswerCorrected     = Answer(diagnose.AnswerCorrected)
+	AnswerRequestOK     = Answer(diagnose.AnswerRequestOK)
+	AnswerNothingToSend = Answer(diagnose.AnswerNothingToSend)
+	AnswerNone          = Answer(diagnose.AnswerNone)
+)
+
+// FirstSteps are the plan's steps before its request (waits, grants, a
+// request to send first), in order.
+func (m *Model) FirstSteps() []PlanStep {
+	if m.Plan == nil {
+		return nil
+	}
+	steps := m.Plan.Steps
+	if m.Corrected != nil && len(steps) > 0 && steps[len(steps)-1].Kind == "request" {
+		steps = steps[:len(steps)-1]
+	}
+	return steps
+}
+
+// answerHeading is the heading of the answer: the request that would have
+// worked, or (the conversation is over) the one to send next time.
+func answerHeading(m *Model) string {
+	if m.Plan != nil && m.Plan.When == string(diagnose.PlanNextTime) {
+		return "The request to send next time"
+	}
+	if m.Corrected == nil {
+		return "What would have worked"
+	}
+	return "The request that would have worked"
+}
+
+// requestOKText says that the request as sent was right.
+func requestOKText(m *Model) string {
+	return fmt.Sprintf("The request as sent is already the right request for %s %s: the causes above are about the participant, the conversation or the token, not about the request.", m.Words.Gerund, m.Words.Object)
+}
+
+func orText(s, def string) string {
+	if s == "" {
+		return def
 	}
 	return s
 }

@@ -9,7 +9,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/convdiag/convdiag/checks"
+	"github.com/convdiag/convdiag/checks/ops"
 	"github.com/convdiag/convdiag/diagnose"
 	"github.com/convdiag/convdiag/diagnose/input"
 	"github.com/convdiag/convdiag/report"
@@ -262,7 +262,7 @@ func runCheck(ctx context.Context, e *env, o *checkOptions) error {
 			ev = gatherLive(ctx, e, o.Timeout, o.Output.Verbose, res.Live, ev)
 		}
 	}
-	rep := checks.Diagnose(ev, diagnose.Options{Now: e.Now})
+	rep := ops.Diagnose(ev, diagnose.Options{Now: e.Now})
 	reproduce := reproduceLine(e.Args)
 	if o.Bundle != "" {
 		reproduce = bundle.Reproduce(o.Bundle)

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/convdiag/convdiag/checks"
+	"github.com/convdiag/convdiag/checks/ops"
 )
 
 // Well-formed ids for requests that should pass.
@@ -189,7 +189,7 @@ func TestExplain(t *testing.T) {
 	if r.Code != 0 {
 		t.Fatal(r.Stderr)
 	}
-	for _, ci := range checks.Catalogue {
+	for _, ci := range ops.Catalogue.Causes {
 		if !strings.Contains(r.Stdout, ci.ID) || !strings.Contains(r.Stdout, ci.Title) {
 			t.Errorf("catalogue listing lacks %s", ci.ID)
 		}

@@ -14,7 +14,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/convdiag/convdiag/checks"
+	"github.com/convdiag/convdiag/checks/ops"
 	"github.com/convdiag/convdiag/diagnose"
 	"github.com/convdiag/convdiag/diagnose/collect"
 	"github.com/convdiag/convdiag/diagnose/genesys"
@@ -99,7 +99,7 @@ const tryAddr, tryToken = "127.0.0.1:8765", "demo-token"
 // shell variable, so that the line survives the redaction of everything
 // convdiag writes (a literal token would print as "<redacted>").
 func tryFix(self, scenario string, c diagnose.Conclusion) string {
-	if c.Corrected == nil || !c.Recommend || c.RequestOK {
+	if c.Corrected == nil || c.Answer != diagnose.AnswerCorrected {
 		return ""
 	}
 	// go run compiles before it serves: give it longer.
@@ -162,7 +162,7 @@ func demo(ctx context.Context, e *env, sc sim.Scenario, verbose bool, budget tim
 		ConvID: sc.ConversationID(),
 	}
 	ev = gatherLive(ctx, e, budget, verbose, lv, ev)
-	rep := checks.Diagnose(ev, diagnose.Options{Now: e.Now})
+	rep := ops.Diagnose(ev, diagnose.Options{Now: e.Now})
 	return &demoRun{base: base, replayed: fmt.Sprintf("%s %s -> %d", sc.Request.Method, shortPath(sc.Request.URL), resp.Status), rep: rep}, nil
 }
 

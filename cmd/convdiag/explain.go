@@ -7,7 +7,8 @@ import (
 	"github.com/convdiag/convdiag/diagnose/suggest"
 	"github.com/urfave/cli/v2"
 
-	"github.com/convdiag/convdiag/checks"
+	"github.com/convdiag/convdiag/checks/ops"
+	"github.com/convdiag/convdiag/diagnose"
 	"github.com/convdiag/convdiag/report"
 )
 
@@ -34,10 +35,10 @@ func listCatalogue(e *env) error {
 	w := e.Stdout
 	fmt.Fprintf(w, "Causes convdiag reports (stable ids; `convdiag explain ID` for details):\n\n")
 	last := ""
-	for _, ci := range checks.Catalogue {
-		if ci.Check() != last {
-			fmt.Fprintf(w, "%s\n", ci.Check())
-			last = ci.Check()
+	for _, ci := range ops.Catalogue.Causes {
+		if by := strings.Join(ops.Catalogue.Owners(ci), ", "); by != last {
+			fmt.Fprintf(w, "%s\n", by)
+			last = by
 		}
 		fmt.Fprintf(w, "  %-40s %s\n", ci.ID, ci.Title)
 	}
@@ -45,12 +46,17 @@ func listCatalogue(e *env) error {
 }
 
 func explainOne(e *env, id string) error {
-	ci, ok := checks.Catalogue.Lookup(strings.TrimSpace(id))
+	ci, ok := ops.Catalogue.Lookup(strings.TrimSpace(id))
 	if !ok {
 		return usageErr("unknown cause %q%s; `convdiag explain` lists them", id, suggestCause(id))
 	}
 	w := e.Stdout
-	fmt.Fprintf(w, "%s: %s\n(reported by the %s check)\n\n", ci.ID, ci.Title, ci.Check())
+	owners := ops.Catalogue.Owners(ci)
+	word := "check"
+	if len(owners) > 1 {
+		word = "checks"
+	}
+	fmt.Fprintf(w, "%s: %s\n(reported by the %s %s)\n\n", ci.ID, ci.Title, diagnose.JoinAnd(owners), word)
 	for _, s := range [][2]string{{"What it means", ci.Meaning}, {"How convdiag detects it", ci.Detection}, {"Fix", ci.Remedy}, {"How to confirm the fix", ci.Confirm}} {
 		fmt.Fprintf(w, "%s\n%s\n", s[0], report.Wrap(s[1], 96, "  ", "  "))
 	}
@@ -66,7 +72,7 @@ func explainOne(e *env, id string) error {
 
 func suggestCause(id string) string {
 	var ids []string
-	for _, ci := range checks.Catalogue {
+	for _, ci := range ops.Catalogue.Causes {
 		ids = append(ids, ci.ID)
 	}
 	if best := suggest.Closest(id, ids); best != "" {

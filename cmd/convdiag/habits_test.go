@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/convdiag/convdiag/checks"
+	"github.com/convdiag/convdiag/checks/ops"
 	"github.com/convdiag/convdiag/diagnose/sim"
 )
 
@@ -154,7 +154,7 @@ func TestCompletion(t *testing.T) {
 	if got := lines("demo"); !got[sim.Scenarios()[1].Name] {
 		t.Errorf("scenarios: %v", got)
 	}
-	if got := lines("explain"); !got[checks.Catalogue[0].ID] {
+	if got := lines("explain"); !got[ops.Catalogue.Causes[0].ID] {
 		t.Errorf("cause ids: %v", got)
 	}
 	if got := lines("check", "--form"); !got["--format"] {

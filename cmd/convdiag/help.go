@@ -9,7 +9,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/convdiag/convdiag/checks"
+	"github.com/convdiag/convdiag/checks/ops"
 	"github.com/convdiag/convdiag/diagnose/sim"
 	"github.com/convdiag/convdiag/diagnose/suggest"
 	"github.com/convdiag/convdiag/report"
@@ -290,7 +290,7 @@ func completeCauses(c *cli.Context) {
 	if c.NArg() > 0 {
 		return
 	}
-	for _, ci := range checks.Catalogue {
+	for _, ci := range ops.Catalogue.Causes {
 		fmt.Fprintln(c.App.Writer, ci.ID)
 	}
 }

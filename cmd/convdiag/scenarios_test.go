@@ -15,7 +15,7 @@ import (
 
 	"mvdan.cc/sh/v3/shell"
 
-	"github.com/convdiag/convdiag/checks"
+	"github.com/convdiag/convdiag/checks/ops"
 	"github.com/convdiag/convdiag/diagnose/sim"
 )
 
@@ -170,7 +170,7 @@ func TestScenarios(t *testing.T) {
 		if t.Failed() {
 			return
 		}
-		for _, ci := range checks.Catalogue {
+		for _, ci := range ops.Catalogue.Causes {
 			if !reported[ci.ID] {
 				t.Errorf("no scenario reports %s", ci.ID)
 			}

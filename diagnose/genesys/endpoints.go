@@ -10,27 +10,6 @@ import (
 
 //go:generate go run gen_operations.go -sdk ${SDK} -out operations_gen.go
 
-// Does says what an operation does to a conversation. The generator marks
-// every operation of the official API definition with it.
-type Does string
-
-// What operations do.
-const (
-	// DoesDrop: ends exactly one participant's part (the participant and
-	// communication PATCHes, with "state": "disconnected").
-	DoesDrop Does = "drops-participant"
-	// DoesTeardown: ends the whole conversation (POST .../disconnect,
-	// DELETE, or the conversation PATCH with "state": "disconnected").
-	DoesTeardown Does = "tears-down"
-	// DoesRead: a GET.
-	DoesRead Does = "reads"
-	// DoesParticipantOther: another operation on one participant
-	// (consult, replace, monitor, wrap-up, attributes, ...).
-	DoesParticipantOther Does = "other-participant-operation"
-	// DoesOther: anything else (messaging, settings, analytics jobs, ...).
-	DoesOther Does = "other"
-)
-
 // Operation is one operation of the official API definition, as the
 // generator read it from the official SDK (operations_gen.go).
 type Operation struct {
@@ -40,7 +19,6 @@ type Operation struct {
 	// Path is the template; placeholders are named as in the API
 	// definition ({conversationId}, {participantId}, ...).
 	Path string
-	Does Does
 	// TakesBody is set when the operation has a body parameter.
 	TakesBody  bool
 	Deprecated bool
@@ -74,6 +52,14 @@ type Field struct {
 	Required bool
 	// Target marks the field that names the participant to act on.
 	Target bool
+	// Acts says what the field does: each value (or any value) and the
+	// operation it performs. A field without Acts does nothing by itself
+	// (a companion of another field, or data).
+	Acts []Act
+	// NotHere marks a field the SDK model has but the endpoint does not
+	// act on (held on the communication PATCH, which only disconnects): it
+	// says what was meant, the endpoint refuses it.
+	NotHere bool
 	// Aliases are names people use by mistake for this field (besides
 	// spelling variants, which did-you-mean finds on its own).
 	Aliases []string
@@ -150,12 +136,18 @@ type Endpoint struct {
 	Success int
 	// Note carries caveats, e.g. UNCONFIRMED facts.
 	Note string
+	// Op is the operation the endpoint performs whatever its body ("" when
+	// its body's fields decide, or it performs none of the operations).
+	Op Op
+	// Successors name the current operations that replace a deprecated
+	// one (endpoint ids), best first.
+	Successors []string
 
 	segs []string
 }
 
-// DropsOne reports whether the endpoint ends exactly one participant.
-func (e *Endpoint) DropsOne() bool { return e.Does == DoesDrop }
+// Reads reports whether the endpoint only reads (a GET).
+func (e *Endpoint) Reads() bool { return e.Method == "GET" }
 
 // Segment is the media segment of the path ("calls", ...), "" for the
 // generic paths (and for a {media} recipe row).
@@ -178,19 +170,80 @@ var MediaSegments = []string{"calls", "callbacks", "chats", "cobrowsesessions", 
 var StateValues = []string{"alerting", "dialing", "contacting", "offering", "connected", "disconnected", "terminated", "converting", "uploading", "transmitting", "parked", "none"}
 
 // MediaParticipantRequest is the body of the participant PATCH endpoints.
+// Every field that is present acts (reference: "every property you set on
+// that API resource tries to take an action"), each performing its own
+// operation; wrapup and wrapupSkipped also go with a drop.
 var MediaParticipantRequest = &BodyContract{
 	Model: "MediaParticipantRequest",
 	Basis: "the public API reference (MediaParticipantRequest)",
 	Fields: []Field{
 		{Name: "state", Type: TypeString, Values: []string{"connected", "disconnected"}, Known: StateValues,
-			Doc: `"disconnected" drops the participant; only "connected" and "disconnected" are meaningful`},
-		{Name: "wrapup", Type: TypeObject, Doc: "WrapupInput: code, name, notes, tags, durationSeconds, endTime, provisional, disableEndTimeUpdates"},
-		{Name: "recording", Type: TypeBool},
-		{Name: "muted", Type: TypeBool},
-		{Name: "confined", Type: TypeBool},
-		{Name: "held", Type: TypeBool},
-		{Name: "wrapupSkipped", Type: TypeBool},
+			Acts: []Act{{`"disconnected"`, OpDisconnect}, {`"connected"`, OpAnswer}},
+			Doc:  `"disconnected" drops the participant, "connected" answers an alerting communication; only those two are meaningful`},
+		{Name: "wrapup", Type: TypeObject, Acts: []Act{{"", OpWrapup}}, Doc: "WrapupInput: code, name, notes, tags, durationSeconds, endTime, provisional, disableEndTimeUpdates"},
+		{Name: "recording", Type: TypeBool, Acts: []Act{{"", OpRecording}}},
+		{Name: "muted", Type: TypeBool, Acts: []Act{{"true", OpMute}, {"false", OpUnmute}}},
+		{Name: "confined", Type: TypeBool, Acts: []Act{{"", OpConfine}}, Doc: "should only be used for ad-hoc conferences"},
+		{Name: "held", Type: TypeBool, Acts: []Act{{"true", OpHold}, {"false", OpUnhold}}},
+		{Name: "wrapupSkipped", Type: TypeBool, Acts: []Act{{"", OpWrapup}}},
 		{Name: "resumeTime", Type: TypeDateTime, Doc: "when a parked communication resumes (newer SDKs only)"},
+	},
+}
+
+// CommunicationPatch is the body of the communication PATCH
+// (.../participants/{pid}/communications/{commId}): the SDK gives it the
+// MediaParticipantRequest model, but it can only disconnect
+// (communication.state.required "Can only update a communication's state to
+// disconnected"; reference §1c).
+var CommunicationPatch = &BodyContract{
+	Model: "MediaParticipantRequest (communication PATCH: state only)",
+	Basis: "the public API reference (the communication PATCH)",
+	Fields: []Field{
+		{Name: "state", Type: TypeString, Required: true, Values: []string{"disconnected"}, Known: StateValues,
+			Acts: []Act{{`"disconnected"`, OpDisconnect}, {`"connected"`, OpAnswer}}, Doc: `only "disconnected": it ends the one communication`},
+		{Name: "held", Type: TypeBool, NotHere: true, Acts: []Act{{"true", OpHold}, {"false", OpUnhold}}},
+		{Name: "muted", Type: TypeBool, NotHere: true, Acts: []Act{{"true", OpMute}, {"false", OpUnmute}}},
+		{Name: "recording", Type: TypeBool, NotHere: true, Acts: []Act{{"", OpRecording}}},
+		{Name: "confined", Type: TypeBool, NotHere: true, Acts: []Act{{"", OpConfine}}},
+		{Name: "wrapup", Type: TypeObject, NotHere: true, Acts: []Act{{"", OpWrapup}}},
+		{Name: "wrapupSkipped", Type: TypeBool, NotHere: true, Acts: []Act{{"", OpWrapup}}},
+	},
+}
+
+// WrapupInput is the body of POST .../communications/{commId}/wrapup (and
+// the participant PATCH's wrapup object).
+var WrapupInput = &BodyContract{
+	Model: "WrapupInput",
+	Basis: "the public API reference (WrapupInput)",
+	Fields: []Field{
+		{Name: "code", Type: TypeString, Doc: "the wrap-up code's id (required unless provisional)"},
+		{Name: "name", Type: TypeString},
+		{Name: "notes", Type: TypeString},
+		{Name: "tags", Type: TypeArray},
+		{Name: "durationSeconds", Type: TypeInteger},
+		{Name: "endTime", Type: TypeDateTime},
+		{Name: "provisional", Type: TypeBool, Doc: "true saves the wrap-up without completing it (no code needed)"},
+		{Name: "disableEndTimeUpdates", Type: TypeBool},
+	},
+}
+
+// ParticipantAttributes is the body of PATCH .../participants/{pid}/attributes:
+// a map of string values.
+var ParticipantAttributes = &BodyContract{
+	Model: "ParticipantAttributes",
+	Basis: "the public API reference (ParticipantAttributes)",
+	Fields: []Field{
+		{Name: "attributes", Type: TypeObject, Required: true, Doc: "a map whose values must all be strings"},
+	},
+}
+
+// SetRecordingState is the body of the recordingstate endpoints.
+var SetRecordingState = &BodyContract{
+	Model: "SetRecordingState",
+	Basis: "the public API reference (SetRecordingState)",
+	Fields: []Field{
+		{Name: "recordingState", Type: TypeString, Required: true, Values: []string{"ACTIVE", "PAUSED", "NONE"},
+			Doc: `"PAUSED" starts a secure pause, "ACTIVE" resumes`},
 	},
 }
 
@@ -226,15 +279,21 @@ var ConversationPatch = &BodyContract{
 	Basis: "the public API reference (Conversation)",
 	Open:  true,
 	Fields: []Field{
-		{Name: "state", Type: TypeString, Known: StateValues},
-		{Name: "recordingState", Type: TypeString, Values: []string{"ACTIVE", "PAUSED", "NONE"}},
-		{Name: "conversationIds", Type: TypeArray},
+		{Name: "state", Type: TypeString, Known: StateValues, Acts: []Act{{`"disconnected"`, OpTeardown}}},
+		{Name: "recordingState", Type: TypeString, Values: []string{"ACTIVE", "PAUSED", "NONE"}, Acts: []Act{{"", OpRecordingState}}},
+		{Name: "conversationIds", Type: TypeArray, Acts: []Act{{"", OpConferenceAdd}}},
 	},
 }
 
-const permDisconnect = "conversation:communication:disconnect"
+// Permissions the endpoint table names.
+const (
+	permDisconnect  = "conversation:communication:disconnect"
+	permWrapup      = "conversation:participant:wrapup"
+	permRecord      = "conversation:call:record"
+	permPauseOthers = "conversation:recording:pauseOthers"
+)
 
-var participantPerms = []string{"conversation:participant:wrapup", "conversation:call:record", permDisconnect}
+var participantPerms = []string{permWrapup, permRecord, permDisconnect}
 
 // Endpoints is the endpoint table: every operation of the official API
 // definition that operations_gen.go lists, with the overlay's knowledge,
@@ -267,12 +326,20 @@ var overlays = map[string]overlay{
 	"patchConversationsCobrowsesessionParticipant": {Body: MediaParticipantRequest, Permissions: participantPerms, PermissionsUnconfirmed: true, Success: 202, Note: unconfirmedMedia},
 	"patchConversationsEmailParticipant":           {Body: MediaParticipantRequest, Permissions: participantPerms, PermissionsUnconfirmed: true, Success: 202, Note: unconfirmedMedia},
 	"patchConversationsMessageParticipant":         {Body: MediaParticipantRequest, Permissions: participantPerms, PermissionsUnconfirmed: true, Success: 202, Note: unconfirmedMedia},
-	"patchConversationsCallParticipantCommunication": {Body: MediaParticipantRequest, NeedsUser: true, Success: 200,
+	"patchConversationsCallParticipantCommunication": {Body: CommunicationPatch, NeedsUser: true, Success: 200,
 		Summary: "disconnect one communication of a call participant; does not touch wrap-up"},
-	"patchConversationsCallbackParticipantCommunication":        {Body: MediaParticipantRequest, Success: 200},
-	"patchConversationsCobrowsesessionParticipantCommunication": {Body: MediaParticipantRequest, Success: 200},
-	"patchConversationsEmailParticipantCommunication":           {Body: MediaParticipantRequest, Success: 200},
-	"patchConversationsMessageParticipantCommunication":         {Body: MediaParticipantRequest, Success: 200},
+	"patchConversationsCallbackParticipantCommunication":        {Body: CommunicationPatch, Success: 200},
+	"patchConversationsCobrowsesessionParticipantCommunication": {Body: CommunicationPatch, Success: 200},
+	"patchConversationsEmailParticipantCommunication":           {Body: CommunicationPatch, Success: 200},
+	"patchConversationsMessageParticipantCommunication":         {Body: CommunicationPatch, Success: 200},
+
+	// Wrap-up and attributes (reference §1d, §1f).
+	"patchConversationsAftercallworkConversationIdParticipantCommunication": {Body: &BodyContract{Model: "AfterCallWorkUpdate", Basis: "the public API reference",
+		Fields: []Field{{Name: "afterCallWorkRequired", Type: TypeBool, Required: true}}}, Permissions: []string{permWrapup}, Success: 202},
+
+	// Conversation recording (secure pause, reference §1c).
+	"patchConversationRecordingstate": {Body: SetRecordingState, Permissions: []string{permPauseOthers}, NeedsUser: true, Success: 202,
+		Summary: "pause or resume the conversation's recording (secure pause)"},
 
 	// Whole conversation (reference §1b).
 	"postConversationDisconnect": {BelievedBody: SeedDisconnectBody, Permissions: []string{permDisconnect}, Success: 202,
@@ -308,29 +375,30 @@ var overlays = map[string]overlay{
 }
 
 // forumRecipes are requests that circulate on forums but that Genesys does
-// not have.
+// not have; each was meant to drop one participant.
 var forumRecipes = []Endpoint{
 	{Operation: Operation{ID: "forum-participant-disconnect", Method: "POST", Path: "/api/v2/conversations/{conversationId}/participants/{participantId}/disconnect",
-		Does: DoesDrop, Summary: "a forum recipe: there is no per-participant disconnect action"}},
+		Summary: "a forum recipe: there is no per-participant disconnect action"}},
 	{Operation: Operation{ID: "forum-media-participant-disconnect", Method: "POST", Path: "/api/v2/conversations/{media}/{conversationId}/participants/{participantId}/disconnect",
-		Does: DoesDrop, Summary: "a forum recipe: there is no per-participant disconnect action"}, Media: MediaSegments},
+		Summary: "a forum recipe: there is no per-participant disconnect action"}, Media: MediaSegments},
 	{Operation: Operation{ID: "forum-voice-participants", Method: "*", Path: "/api/v2/conversations/voice/participants",
-		Does: DoesDrop, Summary: "a forum recipe: there is no \"voice\" media segment (calls are /conversations/calls)"}},
+		Summary: "a forum recipe: there is no \"voice\" media segment (calls are /conversations/calls)"}},
 	{Operation: Operation{ID: "forum-voice-conversation-participants", Method: "*", Path: "/api/v2/conversations/voice/{conversationId}/participants",
-		Does: DoesDrop, Summary: "a forum recipe: there is no \"voice\" media segment (calls are /conversations/calls)"}},
+		Summary: "a forum recipe: there is no \"voice\" media segment (calls are /conversations/calls)"}},
 	{Operation: Operation{ID: "forum-voice-participant", Method: "*", Path: "/api/v2/conversations/voice/{conversationId}/participants/{participantId}",
-		Does: DoesDrop, Summary: "a forum recipe: there is no \"voice\" media segment (calls are /conversations/calls)"}},
+		Summary: "a forum recipe: there is no \"voice\" media segment (calls are /conversations/calls)"}},
 	{Operation: Operation{ID: "forum-delete-participant", Method: "DELETE", Path: "/api/v2/conversations/{conversationId}/participants/{participantId}",
-		Does: DoesDrop, Summary: "a participant cannot be deleted; it is ended with PATCH {\"state\":\"disconnected\"}"}},
+		Summary: "a participant cannot be deleted; it is ended with PATCH {\"state\":\"disconnected\"}"}},
 	{Operation: Operation{ID: "forum-delete-media-participant", Method: "DELETE", Path: "/api/v2/conversations/{media}/{conversationId}/participants/{participantId}",
-		Does: DoesDrop, Summary: "a participant cannot be deleted; it is ended with PATCH {\"state\":\"disconnected\"}"}, Media: MediaSegments},
+		Summary: "a participant cannot be deleted; it is ended with PATCH {\"state\":\"disconnected\"}"}, Media: MediaSegments},
 }
 
 func buildEndpoints() []Endpoint {
 	out := make([]Endpoint, 0, len(sdkOperations)+len(forumRecipes))
 	for _, op := range sdkOperations {
-		e := Endpoint{Operation: op, Exists: true}
+		e := Endpoint{Operation: op, Exists: true, Op: opOfEndpoint(op.Method, op.Path)}
 		e.Summary = lowerFirst(strings.TrimSuffix(e.Summary, "."))
+		familyOverlay(&e)
 		if o, ok := overlays[op.ID]; ok {
 			e.Body, e.BelievedBody, e.Permissions, e.PermissionsUnconfirmed = o.Body, o.BelievedBody, o.Permissions, o.PermissionsUnconfirmed
 			e.NeedsUser, e.UpdatesConversation, e.Success, e.Note = o.NeedsUser, o.UpdatesConversation, o.Success, o.Note
@@ -340,11 +408,52 @@ func buildEndpoints() []Endpoint {
 		}
 		out = append(out, e)
 	}
-	out = append(out, forumRecipes...)
+	for _, r := range forumRecipes {
+		r.Op = OpDisconnect
+		out = append(out, r)
+	}
 	for i := range out {
 		out[i].segs = SplitPath(out[i].Path)
 	}
+	linkSuccessors(out)
 	return out
+}
+
+// familyOverlay gives the rows of an operation family what the reference
+// says of all of them (the wrap-up POST of every media, the attributes
+// PATCH, the recordingstate PUT, the blind transfers and consults); the
+// per-operation overlays refine it.
+func familyOverlay(e *Endpoint) {
+	switch {
+	case e.Op == OpWrapup && e.Method == "POST":
+		e.Body, e.Permissions, e.Success = WrapupInput, []string{permWrapup}, 202
+		e.Summary = "give the wrap-up of one communication (the body is optional: provisional saves without a code)"
+	case e.Op == OpAttributes:
+		e.Body, e.Success = ParticipantAttributes, 202
+	case e.Op == OpRecordingState && e.Method == "PUT":
+		e.Body, e.Permissions, e.Success = SetRecordingState, []string{permPauseOthers}, 200
+	case e.Op == OpTransfer:
+		e.Permissions, e.Success = []string{"conversation:communication:blindTransfer"}, 202
+	case e.Op == OpConsult:
+		e.Permissions, e.NeedsUser = []string{"conversation:communication:consultTransfer"}, true
+	}
+}
+
+// successors name the current operations of deprecated ones (reference
+// §1a, §1b; CG-DEPR).
+var successors = map[string][]string{
+	"postConversationParticipantReplace":              {"postConversationParticipantTransfer", "postConversationParticipantReplaceAgent", "postConversationParticipantReplaceQueue", "postConversationParticipantReplaceContactExternal"},
+	"postConversationParticipantReplaceExternal":      {"postConversationParticipantReplaceContactExternal"},
+	"postConversationsCallParticipantConsult":         {"postConversationsCallParticipantVoiceConsult", "postConversationsCallParticipantConsultAgent", "postConversationsCallParticipantConsultQueue", "postConversationsCallParticipantConsultContactExternal"},
+	"postConversationsCallParticipantConsultExternal": {"postConversationsCallParticipantConsultContactExternal"},
+}
+
+func linkSuccessors(rows []Endpoint) {
+	for i := range rows {
+		if s, ok := successors[rows[i].ID]; ok {
+			rows[i].Successors = s
+		}
+	}
 }
 
 // lowerFirst lower-cases the first letter of a sentence used as a clause
@@ -509,7 +618,7 @@ func suggestPath(method string, segs []string) *Endpoint {
 	var cs []cand
 	for i := range Endpoints {
 		ep := &Endpoints[i]
-		if !ep.Exists || ep.Does == DoesRead && method != "GET" || ep.Deprecated {
+		if !ep.Exists || ep.Reads() && method != "GET" || ep.Deprecated {
 			continue
 		}
 		tsegs := ep.segs

@@ -77,8 +77,8 @@ func TestEndpointTable(t *testing.T) {
 		if ep.Summary == "" {
 			t.Errorf("%s: no summary", ep.ID)
 		}
-		if ep.Exists && ep.DropsOne() && (ep.Body == nil || ep.Body.Field("state") == nil) {
-			t.Errorf("%s drops one participant but its body has no state", ep.ID)
+		if ep.Op == "" && ep.Body != nil && ep.Body.Acting() && ep.Reads() {
+			t.Errorf("%s reads, yet its body acts", ep.ID)
 		}
 	}
 	for id := range overlays {
@@ -143,16 +143,114 @@ func TestEveryOperationMatchesItself(t *testing.T) {
 	if n != 313 {
 		t.Errorf("%d operations of the Conversations API, want the 313 of the SDK %s", n, SDKVersion)
 	}
-	for _, id := range []string{"getConversationParticipantWrapup", "deleteConversationsCallParticipantConsult", "postConversationsMessagesAgentless", "getAnalyticsConversationDetails"} {
-		if ep := EndpointByID(id); ep.Does == DoesDrop || ep.Does == DoesTeardown {
-			t.Errorf("%s is marked %s", id, ep.Does)
-		}
-	}
-	if ep := EndpointByID("patchConversationsCallParticipant"); ep.Does != DoesDrop || !ep.NeedsUser {
+	if ep := EndpointByID("patchConversationsCallParticipant"); ep.Op != "" || ep.Body != MediaParticipantRequest || !ep.NeedsUser {
 		t.Errorf("the calls participant PATCH: %+v", ep)
 	}
-	if ep := EndpointByID("patchConversationParticipant"); ep.Does != DoesDrop || ep.NeedsUser || ep.Success != 202 {
+	if ep := EndpointByID("patchConversationParticipant"); ep.Op != "" || ep.Body != MediaParticipantRequest || ep.NeedsUser || ep.Success != 202 {
 		t.Errorf("the generic participant PATCH: %+v", ep)
+	}
+}
+
+// TestEndpointOperations: the rows that always perform one operation are
+// classified by their method and path, and the rest act through their
+// bodies or not at all.
+func TestEndpointOperations(t *testing.T) {
+	for id, want := range map[string]Op{
+		"postConversationDisconnect":                             OpTeardown,
+		"deleteConversation":                                     OpTeardown,
+		"postConversationsCallParticipantCommunicationWrapup":    OpWrapup,
+		"postConversationsMessageParticipantCommunicationWrapup": OpWrapup,
+		"patchConversationParticipantAttributes":                 OpAttributes,
+		"patchConversationsCallParticipantAttributes":            OpAttributes,
+		"patchConversationRecordingstate":                        OpRecordingState,
+		"putConversationsCallRecordingstate":                     OpRecordingState,
+		"postConversationParticipantReplace":                     OpTransfer,
+		"postConversationParticipantReplaceQueue":                OpTransfer,
+		"postConversationParticipantTransfer":                    OpTransfer,
+		"postConversationsCallParticipantReplace":                OpTransfer,
+		"postConversationsCallParticipantVoiceConsult":           OpConsult,
+		"postConversationsCallParticipantConsultAgent":           OpConsult,
+		"patchConversationsCallParticipantConsult":               OpConsultSpeakTo,
+		"deleteConversationsCallParticipantConsult":              OpConsultCancel,
+		"postConversationsCallParticipants":                      OpConferenceAdd,
+		"patchConversationsCallConference":                       OpConferenceAdd,
+		"postConversationParticipantCallbacks":                   OpCallback,
+		"patchConversationsCallbacks":                            OpCallback,
+		"getConversationParticipantWrapup":                       "",
+		"getAnalyticsConversationDetails":                        "",
+		"postConversationsCallParticipantMonitor":                "",
+		"patchConversationParticipant":                           "",
+		"patchConversationsCall":                                 "",
+	} {
+		if ep := EndpointByID(id); ep.Op != want {
+			t.Errorf("%s performs %q, want %q", id, ep.Op, want)
+		}
+	}
+	if ep := EndpointByID("postConversationParticipantReplace"); !ep.Deprecated || len(ep.Successors) == 0 {
+		t.Errorf("the generic replace is deprecated with successors: %+v", ep.Successors)
+	}
+	for _, op := range Ops {
+		n := 0
+		for i := range Endpoints {
+			ep := &Endpoints[i]
+			if !ep.Exists {
+				continue
+			}
+			if ep.Op == op || ep.Body != nil && len(ep.Body.FieldsFor(op)) > 0 {
+				n++
+			}
+		}
+		if n == 0 {
+			t.Errorf("no documented endpoint performs %s", op)
+		}
+	}
+}
+
+// TestActions: what a participant PATCH does is read from its fields, each
+// field naming its operation; a value the field does not take names the
+// operation it most resembles; the communication PATCH only disconnects.
+func TestActions(t *testing.T) {
+	patch := EndpointByID("patchConversationParticipant")
+	comm := EndpointByID("patchConversationsCallParticipantCommunication")
+	ops := func(as []Action) string {
+		var s []string
+		for _, a := range as {
+			w := string(a.Op) + "(" + a.Field
+			if a.Invalid {
+				w += ",invalid"
+			}
+			if a.Unsupported {
+				w += ",unsupported"
+			}
+			s = append(s, w+")")
+		}
+		return strings.Join(s, " ")
+	}
+	for _, c := range []struct {
+		ep   *Endpoint
+		body string
+		want string
+	}{
+		{patch, `{"state":"disconnected"}`, "disconnect(state)"},
+		{patch, `{"state":"connected"}`, "answer(state)"},
+		{patch, `{"held":true}`, "hold(held)"},
+		{patch, `{"held":false,"muted":true}`, "unhold(held) mute(muted)"},
+		{patch, `{"state":"disconnect"}`, "disconnect(state,invalid)"},
+		{patch, `{"state":"connect"}`, "answer(state,invalid)"},
+		{patch, `{"held":"true"}`, "hold(held,invalid)"},
+		{patch, `{"state":"disconnected","wrapup":{"code":"c"}}`, "disconnect(state) wrapup(wrapup)"},
+		{patch, `{"resumeTime":"2026-01-01T00:00:00Z","reason":"x"}`, ""},
+		{patch, `not json`, ""},
+		{patch, `{"held":true,"held":false}`, "unhold(held)"},
+		{comm, `{"state":"disconnected"}`, "disconnect(state)"},
+		{comm, `{"held":true}`, "hold(held,unsupported)"},
+		{EndpointByID("postConversationDisconnect"), `{"participantId":"x"}`, "teardown()"},
+		{EndpointByID("patchConversationsCall"), `{"state":"disconnected"}`, "teardown(state)"},
+		{EndpointByID("patchConversationsCall"), `{"recordingState":"PAUSED"}`, "recording-state(recordingState)"},
+	} {
+		if got := ops(c.ep.Actions([]byte(c.body))); got != c.want {
+			t.Errorf("%s %s: %q, want %q", c.ep.ID, c.body, got, c.want)
+		}
 	}
 }
 

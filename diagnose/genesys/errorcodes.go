@@ -28,24 +28,34 @@ type ErrorCode struct {
 	Confirms bool
 	// Symptom is set for a code that only restates the status.
 	Symptom bool
+	// Ops are the operations the code belongs to, when it speaks of one
+	// (conversation.error.hold.alerting is a hold's): a request whose
+	// fields do several things was meant as that one.
+	Ops []Op
 }
 
 // ErrorCodes is the table of documented codes, one row per code.
 var ErrorCodes = []ErrorCode{
 	{Code: "request.conflict", Status: 409, Message: "The request conflicts with the current state of the target resource.", Where: "every participant, communication, consult, replace and disconnect operation", Symptom: true},
 	{Code: "general.conflict", Status: 409, Message: "(not in the conversations definitions; seen on other Genesys APIs)", Where: "other APIs", Symptom: true},
-	{Code: "conversation.error.cannot.disconnect.call", Status: 400, Message: "The call for this request cannot be disconnected.", Where: "generic participant PATCH"},
+	{Code: "conversation.error.cannot.disconnect.call", Status: 400, Message: "The call for this request cannot be disconnected.", Where: "generic participant PATCH", Ops: []Op{OpDisconnect}},
 	{Code: "conversation.error.participant.no.active.conversations", Status: 400, Message: "Participant has no active conversations", Where: "participant PATCHes, replace, consult", Cause: "participant.already-ended"},
 	{Code: "conversation.error.call.disconnected", Status: 400, Message: "The call is already disconnected.", Where: "calls participant PATCH", Cause: "participant.already-ended"},
 	{Code: "conversation.error.user.not.party", Status: 400, Message: "The participant for this request does not belong to the user making the request.", Where: "calls participant PATCH", Cause: "token.not-party"},
-	{Code: "not.a.user", Status: 400, Message: "This request requires a user context. Client credentials cannot be used for requests to this resource.", Where: "the /calls/ participant and communication PATCHes, PATCH /conversations/calls/{id}, DELETE /conversations/{id}, consult operations", Cause: "token.no-user-context", Confirms: true},
+	{Code: "not.a.user", Status: 400, Message: "This request requires a user context. Client credentials cannot be used for requests to this resource.", Where: "the /calls/ participant and communication PATCHes, PATCH /conversations/calls/{id}, DELETE /conversations/{id}, PATCH /conversations/{id}/recordingstate, consult operations", Cause: "token.no-user-context", Confirms: true},
+	{Code: "not.a.participant", Status: 400, Message: "You are not a connected participant on the call", Where: "consult operations", Cause: "token.not-party"},
 	{Code: "communication.state.required", Status: 400, Message: "Can only update a communication's state to disconnected", Where: "communication PATCHes", Cause: "body.state-value"},
-	{Code: "conversation.error.wrapup.code.required", Status: 400, Message: "A wrap-up code is required.", Where: "participant PATCHes", Cause: "body.wrapup-required"},
-	{Code: "conversation.error.wrapup.cannot.skip", Status: 400, Message: "Wrap-up cannot be skipped.", Where: "participant PATCHes", Cause: "body.wrapup-required"},
-	{Code: "conversation.participant.update.invalid", Status: 400, Message: "The participant update is invalid.", Where: "participant PATCHes"},
-	{Code: "conversation.error.hold.alerting", Status: 400, Message: "A communication that is alerting cannot be held.", Where: "participant PATCHes", Cause: "participant.not-connected-yet"},
-	{Code: "conversation.error.cannot.confine.party", Status: 400, Message: "The party cannot be confined.", Where: "participant PATCHes"},
-	{Code: "conversation.error.participant.attribute.null", Status: 400, Message: "A participant attribute is null.", Where: "participant PATCHes"},
+	{Code: "conversation.error.wrapup.code.required", Status: 400, Message: "Wrapup code is a required field and cannot be empty.", Where: "participant PATCHes", Cause: "body.wrapup-required", Ops: []Op{OpWrapup, OpDisconnect}},
+	{Code: "conversation.error.wrapup.cannot.skip", Status: 400, Message: "Wrap-up cannot be skipped for this participant.", Where: "calls participant PATCH", Cause: "body.wrapup-required", Ops: []Op{OpWrapup, OpDisconnect}},
+	{Code: "missing.wrapup.code", Status: 400, Message: "Wrapup code is required for non-provisional wrapup.", Where: "POST .../communications/{commId}/wrapup", Cause: "body.wrapup-required", Ops: []Op{OpWrapup}},
+	{Code: "conversation.participant.update.invalid", Status: 400, Message: "The participant update is invalid.", Where: "participant PATCHes", Cause: "body.several-actions"},
+	{Code: "conversation.participant.update.failed", Status: 500, Message: "Failed to update all properties on conversation participant.", Where: "participant PATCHes", Cause: "body.several-actions"},
+	{Code: "conversation.error.hold.alerting", Status: 400, Message: "A communication that is alerting cannot be held.", Where: "the generic and calls participant PATCHes", Cause: "participant.not-connected-yet", Ops: []Op{OpHold, OpUnhold}},
+	{Code: "conversation.error.cannot.confine.party", Status: 400, Message: "The party cannot be confined.", Where: "the generic and calls participant PATCHes", Cause: "confine.not-conference", Ops: []Op{OpConfine}},
+	{Code: "callback.error.answer.not.alerting", Status: 400, Message: "Only alerting calls can be answered.", Where: "calls and callbacks participant PATCHes", Cause: "participant.not-alerting", Ops: []Op{OpAnswer}},
+	{Code: "postino.error.answer.not.alerting", Status: 400, Message: "Only alerting emails can be answered.", Where: "emails participant PATCH", Cause: "participant.not-alerting", Ops: []Op{OpAnswer}},
+	{Code: "conversation.error.conversation.disconnected", Status: 400, Message: "Conversation is disconnected, cannot alter recordingState", Where: "recordingstate PATCH and PUTs", Cause: "conversation.ended", Ops: []Op{OpRecordingState}},
+	{Code: "conversation.error.participant.attribute.null", Status: 400, Message: "A participant attribute is null.", Where: "participant PATCHes", Ops: []Op{OpAttributes}},
 	{Code: "callback.error.transfer.canceled", Status: 400, Message: "A pending attended transfer was canceled.", Where: "callbacks PATCH"},
 	{Code: "postino.error.transfer.canceled", Status: 400, Message: "A pending attended transfer was canceled.", Where: "emails PATCH"},
 	{Code: "postino.error.wrong.org", Status: 400, Message: "(the email belongs to another org)", Where: "emails PATCH", Cause: "conversation.not-found"},
@@ -53,7 +63,7 @@ var ErrorCodes = []ErrorCode{
 	{Code: "missing.any.permissions", Status: 403, Message: "Missing any of the listed permissions.", Where: "every operation with permissions", Cause: "token.permission-missing"},
 	{Code: "missing.division.permission", Status: 403, Message: "...missing the following permission '%s' in the provided division(s)", Where: "division-aware operations", Cause: "token.division-missing"},
 	{Code: "missing.any.division.permissions", Status: 403, Message: "Missing any of the permissions in the provided division(s).", Where: "division-aware operations", Cause: "token.division-missing"},
-	{Code: "conversation.error.forbidden.not.active.participant", Status: 403, Message: "User is not active on call and cannot alter recordingState", Where: "participant PATCHes (recording)"},
+	{Code: "conversation.error.forbidden.not.active.participant", Status: 403, Message: "User is not active on call and cannot alter recordingState", Where: "the calls participant and communication PATCHes, the media replace endpoints, the recordingstate endpoints", Cause: "token.not-party"},
 	{Code: "conversation.error.conversation.not.found", Status: 404, Message: "The conversation was not found.", Where: "conversation operations", Cause: "conversation.not-found"},
 	{Code: "conversation.error.not.conversation.participant", Status: 404, Message: "User is not a participant in the conversation.", Where: "calls participant operations", Cause: "token.not-party"},
 	{Code: "conversation.error.participant.not.found", Status: 404, Message: "Participant does not exist.", Where: "replace, attributes", Cause: "participant.not-in-conversation"},

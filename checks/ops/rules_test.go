@@ -1,4 +1,4 @@
-package checks
+package ops
 
 import (
 	"os"
@@ -11,7 +11,7 @@ import (
 )
 
 // Fixture conversations shared with the scenario tests.
-const fixtures = "../diagnose/sim/scenarios"
+const fixtures = "../../diagnose/sim/scenarios"
 
 const (
 	trConv    = "7a4e1c9b-3d5f-4a2e-8b6c-0d9f2e5a7c31"
@@ -67,7 +67,7 @@ func causeOf(rep *diagnose.Report, id string) *diagnose.Cause {
 	return nil
 }
 
-var drop = []byte(`{"state":"disconnected"}`)
+var dropBody = []byte(`{"state":"disconnected"}`)
 
 func patchTR(pid string) string {
 	return "PATCH https://api.mypurecloud.com/api/v2/conversations/calls/" + trConv + "/participants/" + pid
@@ -83,9 +83,9 @@ func TestUnconfirmedFactsArePossible(t *testing.T) {
 	}{
 		{"state in upper case", ev(t, diagnose.ModeDryRun, patchTR(trAgent), []byte(`{"state":"DISCONNECTED"}`), 0), "body.state-value"},
 		{"unknown field", ev(t, diagnose.ModeDryRun, patchTR(trAgent), []byte(`{"state":"disconnected","reason":"done"}`), 0), "body.unknown-field"},
-		{"consult seen only in recentTransfers", withoutConsultLinks(ev(t, diagnose.ModeOffline, "PATCH https://api.mypurecloud.com/api/v2/conversations/calls/2e5a8c1f-4b7d-4e9a-8c2f-5b8d1e4a7c90/participants/8eb04275-a1d3-44f0-a285-b1e374a1d2f6", drop, 409, "conversations/consult.json")), "participant.consult-in-progress"},
-		{"404 without the conversation", ev(t, diagnose.ModeOffline, patchTR(trAgent), drop, 404), "conversation.not-found"},
-		{"gateway host", ev(t, diagnose.ModeOffline, "PATCH https://gw.example.net/api/v2/conversations/calls/"+trConv+"/participants/"+trAgent, drop, 0, "conversations/transfer-retry.json"), "endpoint.non-genesys-host"},
+		{"consult seen only in recentTransfers", withoutConsultLinks(ev(t, diagnose.ModeOffline, "PATCH https://api.mypurecloud.com/api/v2/conversations/calls/2e5a8c1f-4b7d-4e9a-8c2f-5b8d1e4a7c90/participants/8eb04275-a1d3-44f0-a285-b1e374a1d2f6", dropBody, 409, "conversations/consult.json")), "participant.consult-in-progress"},
+		{"404 without the conversation", ev(t, diagnose.ModeOffline, patchTR(trAgent), dropBody, 404), "conversation.not-found"},
+		{"gateway host", ev(t, diagnose.ModeOffline, "PATCH https://gw.example.net/api/v2/conversations/calls/"+trConv+"/participants/"+trAgent, dropBody, 0, "conversations/transfer-retry.json"), "endpoint.non-genesys-host"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rep := Diagnose(tc.ev, diagnose.Options{})
@@ -111,7 +111,7 @@ func withoutConsultLinks(e *diagnose.Evidence) *diagnose.Evidence {
 }
 
 func TestSystemPurposeBeyondDocumentedIsPossible(t *testing.T) {
-	e := ev(t, diagnose.ModeOffline, "PATCH https://api.mypurecloud.com/api/v2/conversations/calls/"+queueConv+"/participants/26f8ea17-49db-46f8-8a25-fb1749d608c3", drop, 409, "conversations/queue.json")
+	e := ev(t, diagnose.ModeOffline, "PATCH https://api.mypurecloud.com/api/v2/conversations/calls/"+queueConv+"/participants/26f8ea17-49db-46f8-8a25-fb1749d608c3", dropBody, 409, "conversations/queue.json")
 	e.Conversation.Participants[2].Purpose = "workflow"
 	c := causeOf(Diagnose(e, diagnose.Options{}), "participant.system-purpose")
 	if c == nil || c.Likelihood != diagnose.Possible {
@@ -145,7 +145,7 @@ func TestFixNamesTheRightParticipant(t *testing.T) {
 		{"client credentials", patchTR(trOldLeg), "/api/v2/conversations/" + trConv + "/participants/" + trAgent, []string{"conversations/transfer-retry.json", "tokens/client-credentials.json"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			body := drop
+			body := dropBody
 			if strings.HasPrefix(tc.line, "POST") {
 				body = []byte(`{"participantId":"` + trAgent + `"}`)
 			}
@@ -154,21 +154,22 @@ func TestFixNamesTheRightParticipant(t *testing.T) {
 				t.Fatal("no cause")
 			}
 			top := rep.Causes[0]
-			if top.Likelihood < diagnose.Likely || top.Fix == nil || top.Fix.Request == nil {
+			if top.Likelihood < diagnose.Likely || top.Fix == nil || rep.Conclusion.Plans[0].Request() == nil {
 				t.Fatalf("top cause %+v", top)
 			}
-			if top.Fix.Request.Path != tc.wantPath || top.Fix.Request.Method != "PATCH" || string(top.Fix.Request.Body) != string(drop) {
-				t.Errorf("fix %s %s %s, want PATCH %s", top.Fix.Request.Method, top.Fix.Request.Path, top.Fix.Request.Body, tc.wantPath)
+			req := rep.Conclusion.Plans[0].Request()
+			if req.Path != tc.wantPath || req.Method != "PATCH" || string(req.Body) != string(dropBody) {
+				t.Errorf("fix %s %s %s, want PATCH %s", req.Method, req.Path, req.Body, tc.wantPath)
 			}
-			if top.Fix.Request.BaseURL != "https://api.mypurecloud.com" {
-				t.Errorf("fix base %q", top.Fix.Request.BaseURL)
+			if req.BaseURL != "https://api.mypurecloud.com" {
+				t.Errorf("fix base %q", req.BaseURL)
 			}
 		})
 	}
 }
 
 func TestDryRunFetchesNothingAndSkips(t *testing.T) {
-	rep := Diagnose(ev(t, diagnose.ModeDryRun, patchTR(trAgent), drop, 0), diagnose.Options{})
+	rep := Diagnose(ev(t, diagnose.ModeDryRun, patchTR(trAgent), dropBody, 0), diagnose.Options{})
 	want := map[string]diagnose.Status{"request-line": diagnose.StatusPass, "body-shape": diagnose.StatusPass, "token": diagnose.StatusSkip, "conversation": diagnose.StatusSkip, "participant-state": diagnose.StatusSkip}
 	for _, c := range rep.Checks {
 		if w, ok := want[c.ID]; ok && c.Status != w {
@@ -187,15 +188,23 @@ func TestDryRunFetchesNothingAndSkips(t *testing.T) {
 // catalogue id.)
 func TestCatalogueIsComplete(t *testing.T) {
 	inChain := map[string]bool{}
-	for _, c := range Chain {
-		inChain[c.ID] = true
+	for _, ch := range reg.chains {
+		for _, c := range ch.Checks {
+			inChain[c.ID] = true
+		}
 	}
-	for _, ci := range Catalogue {
+	for _, ci := range Catalogue.Causes {
 		if ci.Meaning == "" || ci.Detection == "" || ci.Remedy == "" || ci.Confirm == "" || ci.Title == "" {
 			t.Errorf("%s: incomplete catalogue entry", ci.ID)
 		}
-		if !inChain[ci.Check()] {
-			t.Errorf("%s: declared by %q, not a check of the chain", ci.ID, ci.Check())
+		owners := Catalogue.Owners(ci)
+		if len(owners) == 0 {
+			t.Errorf("%s: declared by no check", ci.ID)
+		}
+		for _, o := range owners {
+			if !inChain[o] {
+				t.Errorf("%s: declared by %q, not a check of any chain", ci.ID, o)
+			}
 		}
 		for _, s := range ci.SuppressedBy {
 			if got, ok := Catalogue.Lookup(s.ID); !ok || got != s {
@@ -208,7 +217,9 @@ func TestCatalogueIsComplete(t *testing.T) {
 		body.malformed-json body.target-missing body.target-misnamed body.target-wrong-type body.target-mismatch body.state-value body.unknown-field
 		participant.id-format participant.not-in-conversation participant.id-is-user-id participant.id-is-communication-id participant.stale-leg
 		participant.already-ended participant.not-connected-yet participant.consult-in-progress participant.system-purpose
-		conversation.ended conversation.not-found token.scope-missing token.permission-missing token.invalid token.no-user-context`) {
+		conversation.ended conversation.not-found token.scope-missing token.permission-missing token.invalid token.no-user-context
+		token.not-party endpoint.wrong-operation token.division-missing token.not-bearer participant.race-with-hangup endpoint.wrong-region
+		body.several-actions endpoint.deprecated confine.not-conference body.wrapup-required`) {
 		if _, ok := Catalogue.Lookup(id); !ok {
 			t.Errorf("DESIGN cause id %s missing from the catalogue", id)
 		}

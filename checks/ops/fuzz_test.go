@@ -1,4 +1,4 @@
-package checks
+package ops
 
 import (
 	"net/url"
@@ -63,7 +63,7 @@ func FuzzConversation(f *testing.F) {
 			return
 		}
 		e := &diagnose.Evidence{Mode: diagnose.ModeOffline,
-			Request:  diagnose.Request{Method: "PATCH", URL: "https://api.mypurecloud.com/api/v2/conversations/calls/c/participants/" + url.PathEscape(pid), Body: drop, HasBody: true},
+			Request:  diagnose.Request{Method: "PATCH", URL: "https://api.mypurecloud.com/api/v2/conversations/calls/c/participants/" + url.PathEscape(pid), Body: dropBody, HasBody: true},
 			Response: &diagnose.Response{Status: 409}}
 		e.Conversation, e.Call = d.Conversation, d.Call
 		rep := Diagnose(e, diagnose.Options{})

@@ -1,0 +1,54 @@
+// Package recording holds the conversation-wide recording operation: the
+// secure pause (pause or resume the recording of the whole conversation).
+package recording
+
+import (
+	"encoding/json"
+	"strings"
+
+	"github.com/convdiag/convdiag/checks"
+	"github.com/convdiag/convdiag/diagnose"
+	"github.com/convdiag/convdiag/diagnose/genesys"
+)
+
+// State pauses or resumes the conversation's recording.
+var State = &diagnose.Operation{
+	ID:         diagnose.OpRecordingState,
+	Title:      "pause or resume the conversation's recording (secure pause)",
+	Words:      diagnose.WordsOf(diagnose.OpRecordingState),
+	Doc:        "PATCH /api/v2/conversations/{conversationId}/recordingstate with {\"recordingState\": \"PAUSED\"} (or ACTIVE, NONE) with a user token (not.a.user), or PUT /api/v2/conversations/{media}/{conversationId}/recordingstate, which does not list not.a.user; permission conversation:recording:pauseOthers; the caller must be active on the conversation (conversation.error.forbidden.not.active.participant).",
+	Endpoints:  []string{"patchConversationRecordingstate", "putConversationsCallRecordingstate"},
+	Needs:      diagnose.NeedConversation,
+	Permission: "conversation:recording:pauseOthers",
+	Build:      build,
+}
+
+// build keeps the endpoint sent when it sets the recording state and the
+// token may use it; with a client-credentials token it is the media
+// variant's PUT, which does not list not.a.user.
+func build(ctx *diagnose.FixContext) (*diagnose.FixRequest, []string) {
+	value := json.RawMessage(`"PAUSED"`)
+	for _, m := range genesys.TopMembers(ctx.Evidence.Request.Body) {
+		if m.Key == "recordingState" {
+			var s string
+			if json.Unmarshal(m.Value, &s) == nil && s != "" {
+				value, _ = json.Marshal(strings.ToUpper(strings.TrimSpace(s)))
+			}
+		}
+	}
+	body := checks.Object([]diagnose.Member{{Key: "recordingState", Value: value}})
+	var vars []diagnose.Var
+	userless := ctx.ClientCredentials || checks.Declared(ctx, checks.CauseTokenNoUserContext)
+	if ctx.Sent != nil && ctx.Sent.Method == "PUT" && ctx.Sent.Op == diagnose.OpRecordingState || userless {
+		segment := "calls"
+		if ctx.Sent != nil && ctx.Sent.Segment() != "" {
+			segment = ctx.Sent.Segment()
+		} else if ctx.Conv != nil && ctx.Conv.Segment != "" {
+			segment = ctx.Conv.Segment
+		}
+		path := checks.ConversationPath(segment, ctx, &vars) + "/recordingstate"
+		return &diagnose.FixRequest{Method: "PUT", BaseURL: ctx.BaseURL, Path: path, Body: body, Vars: vars}, nil
+	}
+	path := checks.ConversationPath("", ctx, &vars) + "/recordingstate"
+	return &diagnose.FixRequest{Method: "PATCH", BaseURL: ctx.BaseURL, Path: path, Body: body, Vars: vars}, nil
+}
