@@ -108,9 +108,11 @@ func conclude(rep *diagnose.Report, res *diagnose.Results) diagnose.Conclusion {
 	switch {
 	case c.Corrected == nil && !found:
 		c.Plan = nil
-	case c.RequestOK:
+	case c.RequestOK && len(plan.Steps) == 1:
 		c.Answer = diagnose.AnswerRequestOK
 	case found && (c.Corrected != nil || len(plan.Steps) > 0):
+		// The plan: its steps (a wait, a grant), then the request, which
+		// may be the one sent.
 		c.Answer = diagnose.AnswerCorrected
 	}
 	if !found {
@@ -399,12 +401,25 @@ func (o outcome) nothingToSend() string {
 			s += " Treat the failed request as done."
 		}
 		return s
+	case o.blocked() != "":
+		return o.blocked()
 	case o.has(causeParticipantSystemPurpose) && target != "":
 		s := fmt.Sprintf("%s is a system leg (%s): routing or a flow owns it and ends it when it moves the interaction on; no request %ss it.", target, o.sf.Target.Purpose(), strings.Fields(w.Verb)[0])
 		if b := o.sf.Behind; b != nil {
 			s += fmt.Sprintf(" The person behind it is participant %s (%s): if the aim is to end the interaction for them, drop that participant instead.", b.ID, describeParty(o.conv, b))
 		}
 		return s
+	}
+	return ""
+}
+
+// blocked is why no request can work while a found cause holds (a cause
+// of an operation's own check that says so), or "".
+func (o outcome) blocked() string {
+	for _, cs := range o.rep.Causes {
+		if cs.Likelihood >= diagnose.Likely && cs.Fix != nil && cs.Fix.NoneCanWork {
+			return fmt.Sprintf("No request can %s (%s): %s.", o.words().Phrase(), cs.ID, strings.ToLower(cs.Fix.Summary[:1])+strings.TrimSuffix(cs.Fix.Summary[1:], "."))
+		}
 	}
 	return ""
 }

@@ -470,8 +470,7 @@ func severalActions(p *diagnose.Pass, of *OperationFacts) {
 	var parts []string
 	var refs []diagnose.Ref
 	for _, a := range of.Actions {
-		w := diagnose.WordsOf(a.Op)
-		parts = append(parts, fmt.Sprintf("%s %s %s", a.Field, compact(a.Value), w.Verb))
+		parts = append(parts, fmt.Sprintf("%s %s (%s)", a.Field, clip(compact(a.Value), 24), a.Op))
 		refs = append(refs, diagnose.Ref{Source: srcBody, Path: jsonPath(a.Field), Value: compact(a.Value)})
 	}
 	l := diagnose.Likely
@@ -483,7 +482,7 @@ func severalActions(p *diagnose.Pass, of *OperationFacts) {
 	}
 	meant := of.Meant
 	fix := newFix("Send only the fields that do what was meant, one operation per request")
-	expl := fmt.Sprintf("The body sets %s: %s. %s", diagnose.Plural(len(of.Actions), "field that acts", "fields that act"), strings.Join(parts, "; "), why)
+	expl := fmt.Sprintf("The body sets %s: %s. %s", diagnose.Plural(len(of.Actions), "field that acts", "fields that act"), strings.Join(parts, ", "), why)
 	if meant.Known() {
 		fix = newFix(fmt.Sprintf("Send only the field that does what was meant (%s); change the others with requests of their own, if at all", meant.ID))
 		expl += fmt.Sprintf(" What was meant is to %s (%s).", meant.Words.Phrase(), sourceWords(of.Source))

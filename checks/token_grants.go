@@ -366,19 +366,40 @@ func (t *tokenPass) roleWith(perm string) string {
 	return ""
 }
 
+// roleName names a role the evidence knows ("" when it does not).
+func (t *tokenPass) roleName(id string) string {
+	if id == "" {
+		return ""
+	}
+	for _, r := range t.ev.Roles {
+		if r.ID == id {
+			return r.Name
+		}
+	}
+	if s := t.ev.Subject; s != nil {
+		for _, g := range s.Grants {
+			if g.Role.ID == id {
+				return g.Role.Name
+			}
+		}
+	}
+	return ""
+}
+
 // grantSteps are the grant calls that give the token's subject the role in
 // each division: POST /api/v2/authorization/subjects/{subjectId}/divisions/{divisionId}/roles/{roleId}
 // (subjectType PC_OAUTH_CLIENT for a client-credentials client; reference
 // §5). It changes security settings: apply asks for it on its own.
 func (t *tokenPass) grantSteps(roleID string, divisions []string, perm string) []diagnose.Step {
 	subject, subjectType := "", "PC_USER"
-	if ti := t.ev.TokenInfo; ti != nil {
-		switch {
-		case t.tf.Kind == TokenClientCredentials && ti.OAuthClient != nil:
-			subject, subjectType = ti.OAuthClient.ID, "PC_OAUTH_CLIENT"
-		case ti.AuthenticatedUser != nil:
-			subject = ti.AuthenticatedUser.ID
-		}
+	ti := t.ev.TokenInfo
+	switch {
+	case t.tf.Kind == TokenClientCredentials && ti != nil && ti.OAuthClient != nil:
+		subject, subjectType = ti.OAuthClient.ID, "PC_OAUTH_CLIENT"
+	case t.tf.Kind != TokenClientCredentials && t.ev.Subject != nil && t.ev.Subject.ID != "":
+		subject = t.ev.Subject.ID // subjects/me names the user
+	case ti != nil && ti.AuthenticatedUser != nil:
+		subject = ti.AuthenticatedUser.ID
 	}
 	if t.tf.Kind == TokenClientCredentials {
 		subjectType = "PC_OAUTH_CLIENT"
@@ -395,8 +416,12 @@ func (t *tokenPass) grantSteps(roleID string, divisions []string, perm string) [
 		var vars []diagnose.Var
 		path := "/api/v2/authorization/subjects/" + IDOrVar(subject, varSubject, &vars) + "/divisions/" + IDOrVar(d, varDivision, &vars) +
 			"/roles/" + IDOrVar(roleID, varRole(perm), &vars) + "?subjectType=" + subjectType
+		what := "a role carrying " + perm
+		if name := t.roleName(roleID); name != "" {
+			what = "role " + name + " (it carries " + perm + ")"
+		}
 		steps = append(steps, diagnose.Step{Kind: diagnose.StepGrant,
-			Summary: fmt.Sprintf("grant %s a role carrying %s in the conversation's division (this changes the org's security settings)", t.grantee(), perm),
+			Summary: fmt.Sprintf("grant %s %s in the conversation's division (this changes the org's security settings)", t.grantee(), what),
 			Request: &diagnose.FixRequest{Method: "POST", BaseURL: base, Path: path, Vars: vars}})
 	}
 	return steps

@@ -93,6 +93,10 @@ type Fix struct {
 	// NoRequest is set when no request fixes this cause: nothing can be
 	// sent (the participant is gone), or the fix is not a request.
 	NoRequest bool `json:"no_request,omitempty"`
+	// NoneCanWork is set when, while this cause holds, no request can do
+	// what was meant (the party cannot be confined: it is in no
+	// conference): the report says so and prints no request.
+	NoneCanWork bool `json:"none_can_work,omitempty"`
 	// Notes are caveats of the fix.
 	Notes []string `json:"notes,omitempty"`
 }

@@ -93,14 +93,20 @@ const tryAddr, tryToken = "127.0.0.1:8765", "demo-token"
 
 // tryFix is a one-liner that serves the scenario on a fixed address and
 // sends the corrected request (and any to send first) to it; "" when there
-// is nothing to send or the request as sent was already right (the fix is
-// then a token, or a moment, the simulated org cannot give). self is how
+// is nothing to send, the request as sent was already right, or the plan
+// holds more than requests (a wait, a grant: a token, a moment or a
+// setting the one-liner cannot give) or values convdiag does not know. self is how
 // the user runs convdiag. The token is a
 // shell variable, so that the line survives the redaction of everything
 // convdiag writes (a literal token would print as "<redacted>").
 func tryFix(self, scenario string, c diagnose.Conclusion) string {
-	if c.Corrected == nil || c.Answer != diagnose.AnswerCorrected {
+	if c.Corrected == nil || c.Answer != diagnose.AnswerCorrected || c.Plan == nil || len(c.Plan.Variables) > 0 {
 		return ""
+	}
+	for _, st := range c.Plan.Steps {
+		if st.Kind != diagnose.StepRequest {
+			return "" // a wait or a grant: not a one-liner's to carry out
+		}
 	}
 	// go run compiles before it serves: give it longer.
 	wait := 2
@@ -145,7 +151,7 @@ func demo(ctx context.Context, e *env, sc sim.Scenario, verbose bool, budget tim
 	defer run.Close(e.Transport)
 	base := run.URL
 
-	ev := &diagnose.Evidence{Simulated: true, Request: diagnose.Request{Method: sc.Request.Method, URL: sc.Request.URL, Body: []byte(sc.Request.Body), HasBody: sc.Request.Body != "", Origin: "demo", AuthScheme: "Bearer"}}
+	ev := &diagnose.Evidence{Simulated: true, Operation: diagnose.OpID(sc.Operation), Request: diagnose.Request{Method: sc.Request.Method, URL: sc.Request.URL, Body: []byte(sc.Request.Body), HasBody: sc.Request.Body != "", Origin: "demo", AuthScheme: "Bearer"}}
 	resp, err := replay(ctx, e, base, sc.Request)
 	if err != nil {
 		return nil, fmt.Errorf("replay the scenario's request: %w", err)

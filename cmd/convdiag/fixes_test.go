@@ -23,6 +23,10 @@ import (
 type fixReport struct {
 	Target struct {
 		ParticipantID string `json:"participant_id"`
+		Operation     *struct {
+			ID     string `json:"id"`
+			Source string `json:"source"`
+		} `json:"operation"`
 	} `json:"target"`
 	Causes []struct {
 		ID         string `json:"id"`
@@ -32,6 +36,7 @@ type fixReport struct {
 		} `json:"fix"`
 	} `json:"causes"`
 	Corrected *fixRequest `json:"corrected_request"`
+	Plan      *fixPlan    `json:"plan"`
 	RequestOK bool        `json:"request_ok"`
 	Nothing   string      `json:"nothing_to_send"`
 	Verdict   struct {
@@ -43,18 +48,36 @@ type fixRequest struct {
 	Method string          `json:"method"`
 	Path   string          `json:"path"`
 	Body   json.RawMessage `json:"body"`
-	Vars   []any           `json:"vars"`
-	Before []*fixRequest   `json:"before"`
+	Vars   []struct {
+		Name string `json:"name"`
+	} `json:"vars"`
+	Before []*fixRequest `json:"before"`
 }
 
-// TestEveryScenarioFixWorks proves the printed fixes (DESIGN §4b.5): for
-// each built-in scenario the demo's corrected request (and any request to
-// send first), sent to a fresh simulated org after the fix's non-request
-// part is applied (a token with the missing scope, a leg that has since
-// connected), answers 2xx and the target is gone. Where the report says
-// there is nothing to send, it prints no request, and the scenario's own
-// request still fails against a fresh org.
-func TestEveryScenarioFixWorks(t *testing.T) {
+// fixPlan is the report's plan (DESIGN §5).
+type fixPlan struct {
+	When  string `json:"when"`
+	Steps []struct {
+		Kind          string      `json:"kind"`
+		ParticipantID string      `json:"participant_id"`
+		Until         string      `json:"until"`
+		Request       *fixRequest `json:"request"`
+	} `json:"steps"`
+	Variables []struct {
+		Name    string `json:"name"`
+		Meaning string `json:"meaning"`
+	} `json:"variables"`
+}
+
+// TestEveryScenarioPlanWorks proves the printed plans (DESIGN §4b.5): for
+// each built-in scenario the demo's plan is carried out against a fresh
+// simulated org, step by step, in order (a wait: the party answers; a
+// grant: an admin gives the role in the division; the request, its
+// variables set as the scenario says a user would), every request answers
+// 2xx, and the target ends as the operation meant (held, wrapped up,
+// gone, ...). Where the report says there is nothing to send, it prints no
+// plan, and the scenario's own request still fails against a fresh org.
+func TestEveryScenarioPlanWorks(t *testing.T) {
 	for _, sc := range sim.Scenarios() {
 		t.Run(sc.Name, func(t *testing.T) {
 			r := runCLI(t, nil, "", "demo", sc.Name, "--format", "json")
@@ -63,44 +86,177 @@ func TestEveryScenarioFixWorks(t *testing.T) {
 				t.Fatalf("exit %d, not JSON: %v\n%s", r.Code, err, r.Stderr)
 			}
 			org, srv := freshOrg(t, sc)
+			u, _ := url.Parse(sc.Request.URL)
 			if rep.Nothing != "" {
-				if rep.Corrected != nil {
-					t.Fatalf("nothing to send (%s), yet a corrected request %+v", rep.Nothing, rep.Corrected)
+				if rep.Corrected != nil || rep.Plan != nil {
+					t.Fatalf("nothing to send (%s), yet a plan %+v", rep.Nothing, rep.Plan)
 				}
-				u, _ := url.Parse(sc.Request.URL)
 				if st := send(t, srv, sc.Request.Method, u.EscapedPath(), []byte(sc.Request.Body)); st/100 == 2 {
 					t.Errorf("the report says nothing can work, but the scenario's request answers %d", st)
 				}
 				return
 			}
-			req := rep.Corrected
-			if req == nil {
-				if rep.Verdict.ExitCode != 0 {
-					t.Fatalf("causes found but no corrected request and no reason: %s", r.Stdout)
-				}
-				// A healthy control: the request as sent is the fix.
-				u, _ := url.Parse(sc.Request.URL)
-				req = &fixRequest{Method: sc.Request.Method, Path: u.EscapedPath(), Body: json.RawMessage(sc.Request.Body)}
-			}
 			applyNonRequestFixes(t, sc, org, rep)
-			for _, b := range append(append([]*fixRequest{}, req.Before...), req) {
-				if len(b.Vars) > 0 || strings.Contains(b.Path, "{") {
-					t.Fatalf("the fix of a built-in scenario leaves values unknown: %+v", b)
+			var sent *fixRequest
+			switch {
+			case rep.Plan != nil:
+				if rep.Plan.When != "now" {
+					t.Fatalf("a built-in scenario's plan is for %s", rep.Plan.When)
 				}
-				if st := send(t, srv, b.Method, b.Path, b.Body); st/100 != 2 {
-					t.Fatalf("%s %s %s answered %d", b.Method, b.Path, b.Body, st)
+				sent = carryOut(t, sc, org, srv, rep.Plan)
+				if c := rep.Corrected; c != nil && (c.Method != sent.Method || c.Path != sent.Path) {
+					t.Errorf("corrected_request %s %s is not the plan's request %s %s", c.Method, c.Path, sent.Method, sent.Path)
+				}
+			case rep.Verdict.ExitCode != 0:
+				t.Fatalf("causes found but no plan and no reason: %s", r.Stdout)
+			default:
+				// A healthy control: the request as sent is the fix.
+				sent = &fixRequest{Method: sc.Request.Method, Path: u.EscapedPath(), Body: json.RawMessage(sc.Request.Body)}
+				if st := send(t, srv, sent.Method, sent.Path, sent.Body); st/100 != 2 {
+					t.Fatalf("the healthy control's own request answered %d", st)
 				}
 			}
-			target := rep.Target.ParticipantID
-			if req.Method == "PATCH" {
-				segs := genesys.SplitPath(req.Path)
-				target = segs[len(segs)-1]
+			op := "disconnect"
+			if rep.Target.Operation != nil {
+				op = rep.Target.Operation.ID
 			}
-			if !participantEnded(t, srv, sc.ConversationID(), target) {
-				t.Errorf("participant %s is still there after the fix", target)
-			}
+			assertOutcome(t, srv, sc, op, sent, rep.Target.ParticipantID)
 		})
 	}
+}
+
+// carryOut carries out a plan's steps in order and returns its request.
+func carryOut(t *testing.T, sc sim.Scenario, org *sim.Org, srv *httptest.Server, plan *fixPlan) *fixRequest {
+	t.Helper()
+	var last *fixRequest
+	for i, st := range plan.Steps {
+		switch st.Kind {
+		case "wait":
+			// The party does what the plan waits for: the agent answers.
+			if st.Until != "connected" || !org.Connect(sc.ConversationID(), st.ParticipantID, time.Now()) {
+				t.Fatalf("step %d: cannot carry out a wait until %q for %s", i+1, st.Until, st.ParticipantID)
+			}
+		case "grant":
+			grant(t, org, st.Request)
+		case "request":
+			req := withVars(t, sc, st.Request)
+			if st := send(t, srv, req.Method, req.Path, req.Body); st/100 != 2 {
+				t.Fatalf("step %d: %s %s %s answered %d", i+1, req.Method, req.Path, req.Body, st)
+			}
+			last = req
+		default:
+			t.Fatalf("step %d: unknown kind %q", i+1, st.Kind)
+		}
+	}
+	if last == nil {
+		t.Fatalf("the plan has no request: %+v", plan)
+	}
+	return last
+}
+
+// withVars sets the shell variables of a request to the values the
+// scenario gives (as a user would before sending it); none may be left.
+func withVars(t *testing.T, sc sim.Scenario, r *fixRequest) *fixRequest {
+	t.Helper()
+	out := *r
+	for _, v := range r.Vars {
+		val, ok := sc.Vars[v.Name]
+		if !ok {
+			t.Fatalf("the fix of a built-in scenario leaves $%s unknown and the scenario gives no value: %+v", v.Name, r)
+		}
+		out.Path = strings.ReplaceAll(out.Path, "$"+v.Name, val)
+		out.Body = json.RawMessage(strings.ReplaceAll(string(out.Body), "$"+v.Name, val))
+	}
+	if strings.Contains(out.Path, "{") || strings.Contains(out.Path, "$") || strings.Contains(string(out.Body), "$") {
+		t.Fatalf("values left unknown: %+v", out)
+	}
+	return &out
+}
+
+// grant carries out a plan's grant step as an admin would: the role in the
+// division, for the subject (a role the step names by a variable is one an
+// admin makes, carrying the permission).
+func grant(t *testing.T, org *sim.Org, r *fixRequest) {
+	t.Helper()
+	segs := genesys.SplitPath(strings.SplitN(r.Path, "?", 2)[0])
+	if len(segs) != 9 || segs[2] != "authorization" || segs[3] != "subjects" || segs[5] != "divisions" || segs[7] != "roles" {
+		t.Fatalf("not the grant call: %s %s", r.Method, r.Path)
+	}
+	division, roleID := segs[6], segs[8]
+	if strings.HasPrefix(division, "$") {
+		t.Fatalf("the grant names no division: %s", r.Path)
+	}
+	role := heldRoleByID(org, roleID)
+	if role.ID == "" {
+		role = genesys.DomainOrganizationRole{ID: "fix-role", Name: "Granted by the fix", Permissions: []string{"conversation:communication:disconnect"}}
+	}
+	org.Grant(role, division)
+}
+
+// assertOutcome reads the conversation again: the target is as the
+// operation meant.
+func assertOutcome(t *testing.T, srv *httptest.Server, sc sim.Scenario, op string, sent *fixRequest, target string) {
+	t.Helper()
+	segs := genesys.SplitPath(sent.Path)
+	pid := target
+	for i, s := range segs {
+		if s == "participants" && i+1 < len(segs) && sent.Method != "DELETE" {
+			pid = segs[i+1] // the participant the request acts on
+		}
+	}
+	c := getConversation(t, srv, sc.ConversationID())
+	var p *genesys.Participant
+	for i := range c.Participants {
+		if c.Participants[i].ID == pid {
+			p = &c.Participants[i]
+		}
+	}
+	comm := func() genesys.Communication {
+		if p == nil || len(p.Calls) == 0 {
+			t.Fatalf("no participant %s with a call in %s", pid, sc.ConversationID())
+		}
+		return p.Calls[len(p.Calls)-1]
+	}
+	switch op {
+	case "disconnect":
+		if !participantEnded(t, srv, sc.ConversationID(), pid) {
+			t.Errorf("participant %s is still there after the fix", pid)
+		}
+	case "hold":
+		if !comm().Held {
+			t.Errorf("participant %s is not held after the fix", pid)
+		}
+	case "answer":
+		if comm().State != "connected" {
+			t.Errorf("participant %s is %s after answering", pid, comm().State)
+		}
+	case "wrapup":
+		if p == nil || p.Wrapup == nil || p.Wrapup.Code == "" {
+			t.Errorf("participant %s has no wrap-up after the fix: %+v", pid, p)
+		}
+	case "recording-state":
+		if c.RecordingState == "" {
+			t.Errorf("the recording state did not change")
+		}
+	default:
+		t.Errorf("the outcome of %s is not checked: add it", op)
+	}
+}
+
+func getConversation(t *testing.T, srv *httptest.Server, convID string) genesys.Conversation {
+	t.Helper()
+	req, _ := http.NewRequest("GET", srv.URL+"/api/v2/conversations/"+convID, nil)
+	req.Header.Set("Authorization", "Bearer fix-token")
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var c genesys.Conversation
+	if err := json.NewDecoder(resp.Body).Decode(&c); err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 // freshOrg serves a new copy of the scenario's org that accepts the test
@@ -135,31 +291,15 @@ func applyNonRequestFixes(t *testing.T, sc sim.Scenario, org *sim.Org, rep fixRe
 			}
 			org.SetTokenInfo(ti)
 		case "token.permission-missing", "token.division-missing":
-			// "Grant a role carrying P (or role R) to the client in the
-			// conversation's division": an admin does, in every division
-			// the fix names.
-			divs := org.ConversationDivisions(sc.ConversationID())
-			if len(divs) == 0 {
-				t.Fatalf("%s on a conversation without divisions", c.ID)
-			}
-			role := genesys.DomainOrganizationRole{ID: "fix-role", Name: "Granted by the fix", Permissions: []string{"conversation:communication:disconnect"}}
+			// The grant is a plan step (carryOut); the fix names what to
+			// grant.
 			if c.ID == "token.permission-missing" && !strings.Contains(c.Fix.Summary, "conversation:communication:disconnect") {
 				t.Errorf("the fix does not name the permission: %q", c.Fix.Summary)
 			}
 			if c.ID == "token.division-missing" {
-				name := heldRoleName(t, org)
-				if !strings.Contains(c.Fix.Summary, "role "+name) {
+				if name := heldRoleName(t, org); !strings.Contains(c.Fix.Summary, "role "+name) {
 					t.Errorf("the fix does not name the role %q: %q", name, c.Fix.Summary)
 				}
-				role = heldRole(org, name)
-			}
-			for _, d := range divs {
-				org.Grant(role, d)
-			}
-		case "participant.not-connected-yet":
-			// "Wait until it connects": the agent answers.
-			if !org.Connect(sc.ConversationID(), rep.Target.ParticipantID, time.Now()) {
-				t.Fatalf("no participant %s to connect", rep.Target.ParticipantID)
 			}
 		}
 	}
@@ -297,9 +437,9 @@ func heldRoleName(t *testing.T, org *sim.Org) string {
 	return a.Roles[0].Name
 }
 
-func heldRole(org *sim.Org, name string) genesys.DomainOrganizationRole {
+func heldRoleByID(org *sim.Org, id string) genesys.DomainOrganizationRole {
 	for _, r := range org.Access().Roles {
-		if r.Name == name {
+		if r.ID == id {
 			return r
 		}
 	}

@@ -148,7 +148,7 @@ func TestLiveEqualsOffline(t *testing.T) {
 			if lcode != ocode || live.Code != offline.Code || !equalMaps(lc, oc) {
 				t.Errorf("live (exit %d) %v\noffline (exit %d) %v", live.Code, lc, offline.Code, oc)
 			}
-			if sc.Name == "healthy" && live.Code != 0 || sc.Name != "healthy" && live.Code != 1 {
+			if sc.Healthy && live.Code != 0 || !sc.Healthy && live.Code != 1 {
 				t.Errorf("exit %d for scenario %s; stderr %s", live.Code, sc.Name, live.Stderr)
 			}
 			assertReadOnly(t, log)

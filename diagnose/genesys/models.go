@@ -47,43 +47,46 @@ type TransferResponse struct {
 // Participant is the generic participant of a Conversation. It has no
 // top-level state: each communication in its media arrays has one.
 type Participant struct {
-	ID                   string          `json:"id"`
-	Name                 string          `json:"name,omitempty"`
-	StartTime            string          `json:"startTime,omitempty"`
-	EndTime              string          `json:"endTime,omitempty"`
-	ConnectedTime        string          `json:"connectedTime,omitempty"`
-	UserID               string          `json:"userId,omitempty"`
-	UserURI              string          `json:"userUri,omitempty"`
-	ExternalContactID    string          `json:"externalContactId,omitempty"`
-	ExternalOrgID        string          `json:"externalOrganizationId,omitempty"`
-	QueueID              string          `json:"queueId,omitempty"`
-	QueueName            string          `json:"queueName,omitempty"`
-	GroupID              string          `json:"groupId,omitempty"`
-	TeamID               string          `json:"teamId,omitempty"`
-	Purpose              string          `json:"purpose,omitempty"`
-	ParticipantType      string          `json:"participantType,omitempty"`
-	ConsultParticipantID string          `json:"consultParticipantId,omitempty"`
-	MonitoredParticipant string          `json:"monitoredParticipantId,omitempty"`
-	CoachedParticipant   string          `json:"coachedParticipantId,omitempty"`
-	BargedParticipant    string          `json:"bargedParticipantId,omitempty"`
-	Address              string          `json:"address,omitempty"`
-	ANI                  string          `json:"ani,omitempty"`
-	ANIName              string          `json:"aniName,omitempty"`
-	DNIS                 string          `json:"dnis,omitempty"`
-	WrapupRequired       bool            `json:"wrapupRequired,omitempty"`
-	WrapupSkipped        bool            `json:"wrapupSkipped,omitempty"`
-	MediaRoles           []string        `json:"mediaRoles,omitempty"`
-	Calls                []Communication `json:"calls,omitempty"`
-	Callbacks            []Communication `json:"callbacks,omitempty"`
-	Chats                []Communication `json:"chats,omitempty"`
-	Cobrowsesessions     []Communication `json:"cobrowsesessions,omitempty"`
-	Emails               []Communication `json:"emails,omitempty"`
-	Messages             []Communication `json:"messages,omitempty"`
-	InternalMessages     []Communication `json:"internalMessages,omitempty"`
-	Screenshares         []Communication `json:"screenshares,omitempty"`
-	SocialExpressions    []Communication `json:"socialExpressions,omitempty"`
-	Videos               []Communication `json:"videos,omitempty"`
-	ScreenMonitorings    []Communication `json:"screenMonitorings,omitempty"`
+	ID                   string            `json:"id"`
+	Name                 string            `json:"name,omitempty"`
+	StartTime            string            `json:"startTime,omitempty"`
+	EndTime              string            `json:"endTime,omitempty"`
+	ConnectedTime        string            `json:"connectedTime,omitempty"`
+	UserID               string            `json:"userId,omitempty"`
+	UserURI              string            `json:"userUri,omitempty"`
+	ExternalContactID    string            `json:"externalContactId,omitempty"`
+	ExternalOrgID        string            `json:"externalOrganizationId,omitempty"`
+	QueueID              string            `json:"queueId,omitempty"`
+	QueueName            string            `json:"queueName,omitempty"`
+	GroupID              string            `json:"groupId,omitempty"`
+	TeamID               string            `json:"teamId,omitempty"`
+	Purpose              string            `json:"purpose,omitempty"`
+	ParticipantType      string            `json:"participantType,omitempty"`
+	ConsultParticipantID string            `json:"consultParticipantId,omitempty"`
+	MonitoredParticipant string            `json:"monitoredParticipantId,omitempty"`
+	CoachedParticipant   string            `json:"coachedParticipantId,omitempty"`
+	BargedParticipant    string            `json:"bargedParticipantId,omitempty"`
+	Address              string            `json:"address,omitempty"`
+	ANI                  string            `json:"ani,omitempty"`
+	ANIName              string            `json:"aniName,omitempty"`
+	DNIS                 string            `json:"dnis,omitempty"`
+	WrapupRequired       bool              `json:"wrapupRequired,omitempty"`
+	WrapupSkipped        bool              `json:"wrapupSkipped,omitempty"`
+	WrapupPrompt         string            `json:"wrapupPrompt,omitempty"`
+	Wrapup               *Wrapup           `json:"wrapup,omitempty"`
+	Attributes           map[string]string `json:"attributes,omitempty"`
+	MediaRoles           []string          `json:"mediaRoles,omitempty"`
+	Calls                []Communication   `json:"calls,omitempty"`
+	Callbacks            []Communication   `json:"callbacks,omitempty"`
+	Chats                []Communication   `json:"chats,omitempty"`
+	Cobrowsesessions     []Communication   `json:"cobrowsesessions,omitempty"`
+	Emails               []Communication   `json:"emails,omitempty"`
+	Messages             []Communication   `json:"messages,omitempty"`
+	InternalMessages     []Communication   `json:"internalMessages,omitempty"`
+	Screenshares         []Communication   `json:"screenshares,omitempty"`
+	SocialExpressions    []Communication   `json:"socialExpressions,omitempty"`
+	Videos               []Communication   `json:"videos,omitempty"`
+	ScreenMonitorings    []Communication   `json:"screenMonitorings,omitempty"`
 }
 
 // Communication is one entry of a participant's media array (Call, Chat,
@@ -97,6 +100,7 @@ type Communication struct {
 	Held             bool     `json:"held,omitempty"`
 	Confined         bool     `json:"confined,omitempty"`
 	Muted            bool     `json:"muted,omitempty"`
+	Recording        bool     `json:"recording,omitempty"`
 	DisconnectType   string   `json:"disconnectType,omitempty"`
 	StartAlerting    string   `json:"startAlertingTime,omitempty"`
 	ConnectedTime    string   `json:"connectedTime,omitempty"`
@@ -106,6 +110,18 @@ type Communication struct {
 	Self             *Address `json:"self,omitempty"`
 	Other            *Address `json:"other,omitempty"`
 	AfterCallWorkReq bool     `json:"afterCallWorkRequired,omitempty"`
+}
+
+// Wrapup is a participant's wrap-up (the GET's participants[].wrapup, the
+// WrapupInput sent).
+type Wrapup struct {
+	Code            string   `json:"code,omitempty"`
+	Name            string   `json:"name,omitempty"`
+	Notes           string   `json:"notes,omitempty"`
+	Tags            []string `json:"tags,omitempty"`
+	DurationSeconds int      `json:"durationSeconds,omitempty"`
+	EndTime         string   `json:"endTime,omitempty"`
+	Provisional     bool     `json:"provisional,omitempty"`
 }
 
 // Address is a communication endpoint (Call.self / Call.other).

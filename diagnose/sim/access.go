@@ -28,7 +28,7 @@ var dropPermissions = []string{"conversation:communication:disconnect", "convers
 func DefaultAccess() *Access {
 	return &Access{
 		Roles: []genesys.DomainOrganizationRole{{ID: "00000000-0000-4000-8000-0000000a9e47", Name: "Simulated agent",
-			Permissions: append([]string{"conversation:communication:view"}, dropPermissions...)}},
+			Permissions: append([]string{"conversation:communication:view", "conversation:recording:pauseOthers", "conversation:communication:blindTransfer", "conversation:communication:consultTransfer"}, dropPermissions...)}},
 		Grants: []genesys.RoleDivision{{RoleID: "00000000-0000-4000-8000-0000000a9e47", DivisionID: genesys.AllDivisions}},
 	}
 }

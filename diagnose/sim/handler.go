@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"bytes"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
@@ -84,12 +83,28 @@ func New(org *Org, opts Options) *Server {
 	m.HandleFunc("POST /api/v2/conversations/{id}/disconnect", s.api(s.postDisconnect))
 	m.HandleFunc("PATCH /api/v2/conversations/{id}/participants/{pid}", s.api(s.patchParticipant))
 	m.HandleFunc("PATCH /api/v2/conversations/{media}/{id}/participants/{pid}", s.api(s.patchParticipant))
+	m.HandleFunc("POST /api/v2/conversations/{media}/{id}/participants/{pid}/communications/{cid}/wrapup", s.api(s.postWrapup))
+	m.HandleFunc("PATCH /api/v2/conversations/{media}/{id}/participants/{pid}/attributes", s.api(s.patchAttributes))
+	m.HandleFunc("PATCH /api/v2/conversations/{id}/recordingstate", s.api(s.recordingState))
+	m.HandleFunc("PUT /api/v2/conversations/{media}/{id}/recordingstate", s.api(s.recordingState))
 	m.HandleFunc("DELETE /api/v2/conversations/calls/{id}/participants/{pid}/consult", s.api(s.deleteConsult))
-	m.HandleFunc("/", s.api(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "not.found", fmt.Sprintf("No resource for %s %s", r.Method, r.URL.Path))
-	}))
+	m.HandleFunc("/", s.api(s.fallback))
 	s.mux = m
 	return s
+}
+
+// fallback serves what the mux's patterns cannot tell apart from the
+// media-specific participant PATCH (the generic attributes PATCH, whose
+// pattern would conflict with it), and 404 for anything else.
+func (s *Server) fallback(w http.ResponseWriter, r *http.Request) {
+	segs := genesys.SplitPath(r.URL.Path)
+	if r.Method == http.MethodPatch && len(segs) == 7 && segs[2] == "conversations" && segs[4] == "participants" && segs[6] == "attributes" {
+		r.SetPathValue("id", segs[3])
+		r.SetPathValue("pid", segs[5])
+		s.patchAttributes(w, r)
+		return
+	}
+	writeError(w, http.StatusNotFound, "not.found", fmt.Sprintf("No resource for %s %s", r.Method, r.URL.Path))
 }
 
 // Org returns the org served.
@@ -320,125 +335,6 @@ func (o *Org) mediaIs(id, segment string) bool {
 	defer o.mu.Unlock()
 	c, ok := o.convs[id]
 	return ok && mediaOf(c) == segment
-}
-
-// postDisconnect follows the seed forum post's contract: the target is the
-// body's participantId; without it (or under another name) the server
-// falls back to the conversation's initiator.
-func (s *Server) postDisconnect(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "bad.request", "The request body could not be read")
-		return
-	}
-	target := ""
-	if len(bytes.TrimSpace(body)) > 0 {
-		var v map[string]any
-		if err := json.Unmarshal(body, &v); err != nil {
-			writeError(w, http.StatusBadRequest, "bad.request", "The request could not be understood by the server due to malformed syntax")
-			return
-		}
-		target, _ = v["participantId"].(string)
-	}
-	if e := s.org.authorize(id, dropPermissions[:1]); e != nil {
-		writeError(w, e.status, e.code, e.msg)
-		return
-	}
-	if target == "" {
-		init, ok := s.org.initiator(id)
-		if !ok {
-			writeError(w, http.StatusNotFound, "not.found", fmt.Sprintf("Conversation %s not found", id))
-			return
-		}
-		target = init
-	}
-	if e := s.org.drop(id, "", target, s.opts.Now()); e != nil {
-		writeError(w, e.status, e.code, e.msg)
-		return
-	}
-	writeJSON(w, http.StatusAccepted, "disconnected participant "+target)
-}
-
-// patchParticipant is the participant PATCH (generic or media-specific).
-func (s *Server) patchParticipant(w http.ResponseWriter, r *http.Request) {
-	id, pid, media := r.PathValue("id"), r.PathValue("pid"), r.PathValue("media")
-	switch media {
-	case "", "calls", "callbacks", "chats", "cobrowsesessions", "emails", "messages":
-	default:
-		writeError(w, http.StatusNotFound, "not.found", fmt.Sprintf("No resource for PATCH %s", r.URL.Path))
-		return
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "bad.request", "The request body could not be read")
-		return
-	}
-	var req map[string]json.RawMessage
-	if err := json.Unmarshal(body, &req); err != nil {
-		writeError(w, http.StatusBadRequest, "bad.request", "The request could not be understood by the server due to malformed syntax")
-		return
-	}
-	var state string
-	if raw, ok := req["state"]; ok {
-		if json.Unmarshal(raw, &state) != nil {
-			writeError(w, http.StatusBadRequest, "invalid.value", fmt.Sprintf("Value [%s] is not valid for field type MediaParticipantRequest.state", raw))
-			return
-		}
-	}
-	known := false
-	for k := range req {
-		switch k {
-		case "state", "wrapup", "recording", "muted", "confined", "held", "wrapupSkipped", "resumeTime":
-			known = true
-		}
-	}
-	if !known {
-		writeError(w, http.StatusBadRequest, "bad.request", "The request has no field this endpoint acts on")
-		return
-	}
-	if state != "" && state != genesys.StateDisconnected && state != genesys.StateConnected {
-		writeError(w, http.StatusBadRequest, "invalid.value", fmt.Sprintf("Value [%s] is not valid for field type MediaParticipantRequest.state. Allowable values are: connected, disconnected", state))
-		return
-	}
-	userToken := s.org.userToken()
-	if userToken && !hasScope(s.org.TokenInfo().AuthorizedScope, "conversations") {
-		writeError(w, http.StatusForbidden, "missing.any.permissions", "The token's scopes do not allow changing conversations: it needs the conversations scope")
-		return
-	}
-	if !userToken && (media == "calls" || state == genesys.StateConnected) {
-		// The /calls/ variant lists not.a.user; answering needs a user on
-		// any variant (reference §3, §8b).
-		writeError(w, http.StatusBadRequest, "not.a.user", notAUser)
-		return
-	}
-	if e := s.org.authorize(id, dropPermissions); e != nil {
-		writeError(w, e.status, e.code, e.msg)
-		return
-	}
-	if !s.org.participantExists(id, pid) {
-		if _, ok := s.org.conversationJSON(id); !ok {
-			writeError(w, http.StatusNotFound, "conversation.error.conversation.not.found", fmt.Sprintf("Conversation %s not found", id))
-			return
-		}
-		if media != "" && !s.org.mediaIs(id, media) {
-			writeError(w, http.StatusNotFound, "not.found", fmt.Sprintf("Conversation %s is not a %s conversation", id, strings.TrimSuffix(media, "s")))
-			return
-		}
-		writeError(w, http.StatusNotFound, "not.found", fmt.Sprintf("Participant %s not found in conversation %s", pid, id))
-		return
-	}
-	if state == genesys.StateConnected {
-		w.WriteHeader(http.StatusAccepted)
-		return
-	}
-	if state == genesys.StateDisconnected {
-		if e := s.org.drop(id, media, pid, s.opts.Now()); e != nil {
-			writeError(w, e.status, e.code, e.msg)
-			return
-		}
-	}
-	w.WriteHeader(http.StatusAccepted)
 }
 
 // loggedInAs reports whether the request's bearer token was issued to the

@@ -18,6 +18,8 @@ type Org struct {
 	access *Access
 	convs  map[string]*genesys.Conversation
 	order  []string
+	// replays are customers' recorded answers (Scenario.Replays).
+	replays []Replay
 	// snapshot is the initial state, for Reset.
 	snapshot map[string][]byte
 }
@@ -190,56 +192,6 @@ type dropError struct {
 	msg    string
 }
 
-// drop ends one participant of a conversation, as the participant PATCH
-// (or, under the forum post's contract, the teardown POST) would. segment
-// is the media path segment of the request ("" for the generic path).
-func (o *Org) drop(convID, segment, pid string, now time.Time) *dropError {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	c, ok := o.convs[convID]
-	if !ok {
-		return &dropError{404, "conversation.error.conversation.not.found", fmt.Sprintf("Conversation %s not found", convID)}
-	}
-	if segment != "" && mediaOf(c) != segment {
-		return &dropError{404, "not.found", fmt.Sprintf("Conversation %s is not a %s conversation", convID, strings.TrimSuffix(segment, "s"))}
-	}
-	if c.EndTime != "" {
-		return conflict(pid)
-	}
-	var p *genesys.Participant
-	for i := range c.Participants {
-		if c.Participants[i].ID == pid {
-			p = &c.Participants[i]
-		}
-	}
-	if p == nil {
-		return &dropError{404, "not.found", fmt.Sprintf("Participant %s not found in conversation %s", pid, convID)}
-	}
-	comms := p.Comms()
-	live := 0
-	for _, cm := range comms {
-		switch {
-		case genesys.Ended(cm.State):
-		case genesys.NotYetConnected(cm.State):
-			return conflict(pid)
-		default:
-			live++
-		}
-	}
-	if p.EndTime != "" || live == 0 || genesys.IsSystemPurpose(p.Purpose) {
-		return conflict(pid)
-	}
-	for i := range c.Participants {
-		other := &c.Participants[i]
-		linked := other.ConsultParticipantID == p.ID || p.ConsultParticipantID == other.ID
-		if other != p && linked && participantLive(other) {
-			return conflict(pid)
-		}
-	}
-	endParticipant(c, p, "client", now)
-	return nil
-}
-
 // conflict is the documented 409 of the participant operations (reference
 // §8b): request.conflict is the only 409 code they list.
 func conflict(pid string) *dropError {
@@ -333,18 +285,6 @@ func participantLive(p *genesys.Participant) bool {
 		}
 	}
 	return false
-}
-
-// initiator is the participant the forum post's contract falls back to:
-// the conversation's first participant.
-func (o *Org) initiator(convID string) (string, bool) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	c, ok := o.convs[convID]
-	if !ok || len(c.Participants) == 0 {
-		return "", false
-	}
-	return c.Participants[0].ID, true
 }
 
 // participantExists reports whether the conversation has the participant.

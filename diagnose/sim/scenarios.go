@@ -45,6 +45,20 @@ type Scenario struct {
 	// At is when the request failed (RFC 3339), for a scenario that
 	// happened at a known moment; the demo replays it then.
 	At string `json:"at,omitempty"`
+	// Operation is what the request was for, when the request alone does
+	// not say (--operation).
+	Operation string `json:"operation,omitempty"`
+	// Healthy marks a healthy control: the request as sent is right, and
+	// a check finds no confirmed or likely cause.
+	Healthy bool `json:"healthy,omitempty"`
+	// Vars are the values of the shell variables the scenario's fix holds
+	// that convdiag cannot know (a wrap-up code of the queue), as a user
+	// would set them before sending it.
+	Vars map[string]string `json:"vars,omitempty"`
+	// Replays are the customer's recorded answers the org gives to those
+	// requests (the seed post's 409), instead of what the documented API
+	// would do.
+	Replays []Replay `json:"replays,omitempty"`
 }
 
 // SentRequest is a request as a user sent it.
@@ -118,6 +132,7 @@ func (s Scenario) Org() (*Org, error) {
 		return nil, fmt.Errorf("scenario %s: token %v", s.Name, err)
 	}
 	org := NewOrg(ti, d)
+	org.SetReplays(s.Replays)
 	if s.Access != "" {
 		b, err := scenarioFS.ReadFile("scenarios/access/" + s.Access)
 		if err != nil {

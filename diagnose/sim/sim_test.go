@@ -126,26 +126,44 @@ func TestPatchSemantics(t *testing.T) {
 	}
 }
 
-func TestSeedContract(t *testing.T) {
-	_, do, _ := simFor(t, DefaultScenario, Options{})
+// TestTeardownIsDocumented: the simulated org does what the documented
+// teardown does (DESIGN §4b.8, §6): both of the seed post's recorded
+// requests replay the 409 the post quotes; anything else sent to
+// POST .../disconnect ends every party's part, whatever the body says,
+// so the recipe's "solution" is seen for what it does.
+func TestTeardownIsDocumented(t *testing.T) {
 	conv := "3f1c2a9e-5b7d-4c1e-9a3f-6d2b8e4c7a10"
-	// participantIds is not the contract's field: the initiator (an ended
-	// leg) is acted on, so 409 naming the initiator.
-	resp, b := do("POST", "/api/v2/conversations/"+conv+"/disconnect", `{"participantIds":["p-12345678-90ab-cdef-1234-567890abcdef"]}`)
-	if resp.StatusCode != 409 || !strings.Contains(string(b), "0b6f3c1e-2d4a-4f8b-9c7e-1a5d3e9f2b40") {
-		t.Errorf("misnamed target: %d %s", resp.StatusCode, b)
+	path := "/api/v2/conversations/" + conv + "/disconnect"
+	for _, body := range []string{`{"participantIds":["p-12345678-90ab-cdef-1234-567890abcdef"]}`, `{ "participantId": "p-12345678-90ab-cdef-1234-567890abcdef" }`} {
+		_, do, _ := simFor(t, DefaultScenario, Options{})
+		resp, b := do("POST", path, body)
+		if resp.StatusCode != 409 || !strings.Contains(string(b), "is not in a disconnectable state") {
+			t.Errorf("recorded request %s: %d %s", body, resp.StatusCode, b)
+		}
 	}
-	resp, _ = do("POST", "/api/v2/conversations/"+conv+"/disconnect", ``)
-	if resp.StatusCode != 409 {
-		t.Errorf("no body: %d", resp.StatusCode)
-	}
-	resp, _ = do("POST", "/api/v2/conversations/"+conv+"/disconnect", `{"participantId":"12345678-90ab-cdef-1234-567890abcdef"}`)
-	if resp.StatusCode != 202 {
-		t.Errorf("the contract's field: %d", resp.StatusCode)
-	}
-	resp, _ = do("POST", "/api/v2/conversations/"+conv+"/disconnect", `{participantId}`)
-	if resp.StatusCode != 400 {
-		t.Errorf("bad JSON: %d", resp.StatusCode)
+	for _, body := range []string{`{"participantId":"12345678-90ab-cdef-1234-567890abcdef"}`, ``, `{participantId}`} {
+		_, do, _ := simFor(t, DefaultScenario, Options{})
+		if resp, b := do("POST", path, body); resp.StatusCode != 202 {
+			t.Errorf("teardown with body %q: %d %s", body, resp.StatusCode, b)
+		}
+		_, b := do("GET", "/api/v2/conversations/"+conv, "")
+		var c genesys.Conversation
+		if err := json.Unmarshal(b, &c); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range c.Participants {
+			for _, cm := range p.Calls {
+				if !genesys.Ended(cm.State) {
+					t.Errorf("body %q: participant %s is still %s after the teardown", body, p.ID, cm.State)
+				}
+			}
+		}
+		if c.EndTime == "" {
+			t.Errorf("body %q: the conversation did not end", body)
+		}
+		if resp, _ := do("POST", path, ""); resp.StatusCode != 409 {
+			t.Errorf("a second teardown: %d, want 409", resp.StatusCode)
+		}
 	}
 }
 
@@ -289,5 +307,120 @@ func TestTokenStoreIsBounded(t *testing.T) {
 	s.ServeHTTP(rec, req)
 	if rec.Code != 401 || first == "" {
 		t.Errorf("an expired token answered %d", rec.Code)
+	}
+}
+
+// participantOf reads one participant from the org's GET.
+func participantOf(t *testing.T, do func(method, path, body string) (*http.Response, []byte), conv, pid string) genesys.Participant {
+	t.Helper()
+	_, b := do("GET", "/api/v2/conversations/"+conv, "")
+	var c genesys.Conversation
+	if err := json.Unmarshal(b, &c); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range c.Participants {
+		if p.ID == pid {
+			return p
+		}
+	}
+	t.Fatalf("participant %s not in %s", pid, b)
+	return genesys.Participant{}
+}
+
+// TestOperations: the org carries out every operation of the participant
+// PATCH and its neighbours with the documented preconditions and codes
+// (participant-operations §3), and its state changes, so that a printed
+// plan can be carried out against it.
+func TestOperations(t *testing.T) {
+	ringConv, ringAgent := "b8d1f3a5-7c9e-4b2d-9f4a-6e8c0a2d4f17", "a3c6e8fa-c1e3-4072-a49f-b3d15f729e6c"
+	conf, confCustomer := "3f1c2a9e-5b7d-4c1e-9a3f-6d2b8e4c7a10", "5e2a8c4f-7d1b-4a6e-b3c9-8f4d2e6a1c57"
+	endedConv, endedAgent, endedComm := "4c7e0a3d-6f9b-4c2e-a5d8-1b4e7a0c3f62", "7fa13d60-9c2e-4f51-980b-4e71ad3f6c95", "80b24e71-ad3f-4062-a91c-5f82be407da6"
+	tr := "/api/v2/conversations/" + trConv + "/participants/" + trAgent
+	for _, tc := range []struct {
+		name, scenario, method, path, body string
+		status                             int
+		code                               string
+		after                              func(t *testing.T, p genesys.Participant)
+		conv, pid                          string
+	}{
+		{"hold a connected party", "stale-leg", "PATCH", tr, `{"held":true}`, 202, "",
+			func(t *testing.T, p genesys.Participant) {
+				if !p.Calls[0].Held || p.Calls[0].StartHoldTime == "" || genesys.Ended(p.Calls[0].State) {
+					t.Errorf("not held: %+v", p.Calls[0])
+				}
+			}, trConv, trAgent},
+		{"hold while alerting", "ringing", "PATCH", "/api/v2/conversations/calls/" + ringConv + "/participants/" + ringAgent, `{"held":true}`, 400, "conversation.error.hold.alerting", nil, "", ""},
+		{"mute", "stale-leg", "PATCH", tr, `{"muted":true}`, 202, "",
+			func(t *testing.T, p genesys.Participant) {
+				if !p.Calls[0].Muted {
+					t.Errorf("not muted: %+v", p.Calls[0])
+				}
+			}, trConv, trAgent},
+		{"record", "stale-leg", "PATCH", tr, `{"recording":true}`, 202, "",
+			func(t *testing.T, p genesys.Participant) {
+				if !p.Calls[0].Recording {
+					t.Errorf("not recording: %+v", p.Calls[0])
+				}
+			}, trConv, trAgent},
+		{"confine on a two-party call", "stale-leg", "PATCH", tr, `{"confined":true}`, 400, "conversation.error.cannot.confine.party", nil, "", ""},
+		{"confine in a conference", "seed-forum-409", "PATCH", "/api/v2/conversations/" + conf + "/participants/" + confCustomer, `{"confined":true}`, 202, "",
+			func(t *testing.T, p genesys.Participant) {
+				if !p.Calls[0].Confined {
+					t.Errorf("not confined: %+v", p.Calls[0])
+				}
+			}, conf, confCustomer},
+		{"answer an alerting call", "ringing", "PATCH", "/api/v2/conversations/" + ringConv + "/participants/" + ringAgent, `{"state":"connected"}`, 202, "",
+			func(t *testing.T, p genesys.Participant) {
+				if p.Calls[0].State != "connected" || p.Calls[0].ConnectedTime == "" {
+					t.Errorf("not answered: %+v", p.Calls[0])
+				}
+			}, ringConv, ringAgent},
+		{"answer a connected call", "stale-leg", "PATCH", tr, `{"state":"connected"}`, 400, "callback.error.answer.not.alerting", nil, "", ""},
+		{"answer with client credentials", "seed-forum-409", "PATCH", "/api/v2/conversations/" + conf + "/participants/" + confCustomer, `{"state":"connected"}`, 400, "not.a.user", nil, "", ""},
+		{"the whole object, one change impossible", "stale-leg", "PATCH", tr, `{"state":"connected","held":false,"muted":false}`, 400, "conversation.participant.update.invalid", nil, "", ""},
+		{"a wrap-up without a code", "ended", "PATCH", "/api/v2/conversations/" + endedConv + "/participants/" + endedAgent, `{"wrapup":{"notes":"x"}}`, 400, "conversation.error.wrapup.code.required", nil, "", ""},
+		{"a wrap-up after the call", "ended", "PATCH", "/api/v2/conversations/" + endedConv + "/participants/" + endedAgent, `{"wrapup":{"code":"c1"}}`, 202, "",
+			func(t *testing.T, p genesys.Participant) {
+				if p.Wrapup == nil || p.Wrapup.Code != "c1" || p.WrapupRequired {
+					t.Errorf("wrap-up not recorded: %+v", p)
+				}
+			}, endedConv, endedAgent},
+		{"the wrap-up POST without a code", "ended", "POST", "/api/v2/conversations/calls/" + endedConv + "/participants/" + endedAgent + "/communications/" + endedComm + "/wrapup", `{}`, 400, "missing.wrapup.code", nil, "", ""},
+		{"the wrap-up POST, provisional", "ended", "POST", "/api/v2/conversations/calls/" + endedConv + "/participants/" + endedAgent + "/communications/" + endedComm + "/wrapup", `{"provisional":true}`, 202, "",
+			func(t *testing.T, p genesys.Participant) {
+				if p.Wrapup == nil || !p.Wrapup.Provisional || !p.WrapupRequired {
+					t.Errorf("a provisional wrap-up completes nothing: %+v", p)
+				}
+			}, endedConv, endedAgent},
+		{"the wrap-up POST, another communication", "ended", "POST", "/api/v2/conversations/calls/" + endedConv + "/participants/" + endedAgent + "/communications/x/wrapup", `{"code":"c1"}`, 404, "conversation.error.communication.not.found", nil, "", ""},
+		{"string attributes", "stale-leg", "PATCH", tr + "/attributes", `{"attributes":{"a":"1"}}`, 202, "",
+			func(t *testing.T, p genesys.Participant) {
+				if p.Attributes["a"] != "1" {
+					t.Errorf("attributes %v", p.Attributes)
+				}
+			}, trConv, trAgent},
+		{"a number attribute", "stale-leg", "PATCH", tr + "/attributes", `{"attributes":{"a":1}}`, 400, "bad.request", nil, "", ""},
+		{"a null attribute", "stale-leg", "PATCH", tr + "/attributes", `{"attributes":{"a":null}}`, 400, "conversation.error.participant.attribute.null", nil, "", ""},
+		{"pause the recording", "stale-leg", "PATCH", "/api/v2/conversations/" + trConv + "/recordingstate", `{"recordingState":"PAUSED"}`, 202, "", nil, "", ""},
+		{"pause with client credentials", "seed-forum-409", "PATCH", "/api/v2/conversations/" + conf + "/recordingstate", `{"recordingState":"PAUSED"}`, 400, "not.a.user", nil, "", ""},
+		{"pause with client credentials, the media PUT", "seed-forum-409", "PUT", "/api/v2/conversations/calls/" + conf + "/recordingstate", `{"recordingState":"PAUSED"}`, 202, "", nil, "", ""},
+		{"pause an ended conversation", "ended", "PUT", "/api/v2/conversations/calls/" + endedConv + "/recordingstate", `{"recordingState":"PAUSED"}`, 400, "conversation.error.conversation.disconnected", nil, "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, do, _ := simFor(t, tc.scenario, Options{})
+			resp, b := do(tc.method, tc.path, tc.body)
+			if resp.StatusCode != tc.status {
+				t.Fatalf("%s %s %s: %d, want %d (%s)", tc.method, tc.path, tc.body, resp.StatusCode, tc.status, b)
+			}
+			if tc.code != "" {
+				var eb genesys.ErrorBody
+				if json.Unmarshal(b, &eb) != nil || eb.Code != tc.code {
+					t.Errorf("code %q, want %s (%s)", eb.Code, tc.code, b)
+				}
+			}
+			if tc.after != nil {
+				tc.after(t, participantOf(t, do, tc.conv, tc.pid))
+			}
+		})
 	}
 }

@@ -62,9 +62,11 @@ func runConference(p *diagnose.Pass) (any, error) {
 	if eb := p.Evidence.Response.ErrorBody(); eb != nil && eb.Code == "conversation.error.cannot.confine.party" {
 		l, why = diagnose.Confirmed, " The server answered conversation.error.cannot.confine.party."
 	}
+	fix := checks.NoRequestFix("Confine a party only in a conference; to silence the other side of a two-party call, hold it ({\"held\": true})")
+	fix.NoneCanWork = true
 	p.Report(diagnose.Cause{Info: causeConfineNotConference, Likelihood: l, Evidence: []diagnose.Ref{ref},
 		Explanation: fmt.Sprintf("The call has %s live, so it is no ad-hoc conference: confined \"should only be used for ad-hoc conferences\" (the definitions list conversation.error.cannot.confine.party). To put the other side of a two-party call on hold, hold it.%s", diagnose.Plural(len(parties), "party", "parties"), why),
-		Fix:         checks.NoRequestFix("Confine a party only in a conference; to silence the other side of a two-party call, hold it ({\"held\": true})")})
+		Fix:         fix})
 	return nil, nil
 }
 
