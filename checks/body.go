@@ -134,6 +134,8 @@ type BodyFacts struct {
 	// name; not the target (it goes in the path), not unknown fields or
 	// fields of the wrong type. The operation's fix picks what it needs.
 	Kept []diagnose.Member
+	// Faulty is set when body-shape found a likely or confirmed cause.
+	Faulty bool
 }
 
 const srcBody = "request body"
@@ -142,14 +144,24 @@ const srcBody = "request body"
 var targetLike = map[string]bool{"participantid": true, "participantids": true, "participant": true, "participants": true,
 	"pid": true, "targetid": true, "targetparticipantid": true, "participantidlist": true}
 
+// runBodyShape judges the body, then the response's documented code, and
+// records whether a cause of the body was found.
 func runBodyShape(p *diagnose.Pass) (any, error) {
+	bf, err := judgeBody(p)
+	reportErrorBody(p)
+	if bf != nil {
+		bf.Faulty = p.Found()
+	}
+	return bf, err
+}
+
+func judgeBody(p *diagnose.Pass) (*BodyFacts, error) {
 	ev := p.Evidence
 	rf, _ := diagnose.Result[*RequestFacts](p, RequestLine)
 	body := ev.Request.Body
 	trimmed := bytes.TrimSpace(body)
 	of, _ := diagnose.Result[*OperationFacts](p, OperationCheck)
 	bf := &BodyFacts{Kept: keptMembers(trimmed, fixContract(p.Operation, rf, of))}
-	defer reportErrorBody(p)
 	if rf != nil && !rf.Known {
 		p.Skip("no request line was given, so the body is not judged against a contract: give --request 'METHOD URL' (or --curl, --har)")
 		return bf, nil

@@ -321,6 +321,8 @@ func (o outcome) goneSince() string {
 			return fmt.Sprintf("Conversation %s has ended since (at %s): there is nothing to send to it now. When the request failed, it was still up: the causes above are why it failed then.", o.conv.ID, diagnose.FormatTime(o.cf.End))
 		case diagnose.Around:
 			return fmt.Sprintf("Conversation %s ended at %s, around the moment of failure: there is nothing to send to it now.", o.conv.ID, diagnose.FormatTime(o.cf.End))
+		case diagnose.OrderUnknown:
+			return fmt.Sprintf("Conversation %s has ended (at %s, as the GET shows it now): there is nothing to send to it now.", o.conv.ID, diagnose.FormatTime(o.cf.End))
 		}
 	}
 	if o.pf != nil && o.pf.Target() != nil && o.op.Needs != diagnose.NeedConversation {

@@ -15,7 +15,7 @@ var Conversation = &diagnose.Check{
 	ID:       "conversation",
 	Title:    "Conversation",
 	Doc:      "The GET of the conversation: found? the one the request targets? ended? media type; the participants table.",
-	Requires: []*diagnose.Check{RequestLine, Token},
+	Requires: []*diagnose.Check{RequestLine, OperationCheck, BodyShape, Token},
 	Causes:   []*diagnose.CauseInfo{causeConversationNotFound, causeConversationIDMismatch, causeConversationEnded},
 	Run:      runConversation,
 }
@@ -207,8 +207,8 @@ func judgeEnded(p *diagnose.Pass, cf *ConversationFacts, src string, live int) {
 		if !cf.End.IsZero() {
 			when = "it ended at " + diagnose.FormatTime(cf.End)
 		}
-		p.Report(diagnose.Cause{Info: causeConversationEnded, Likelihood: diagnose.Likely, Evidence: []diagnose.Ref{ref},
-			Explanation: fmt.Sprintf("Conversation %s shows no one left to %s: %s. %s", conv.ID, verb, when, afterNote(ev)),
+		p.Report(diagnose.Cause{Info: causeConversationEnded, Likelihood: unknownMoment(p, diagnose.Likely), Evidence: []diagnose.Ref{ref},
+			Explanation: fmt.Sprintf("Conversation %s shows no one left to %s now: %s. %s", conv.ID, verb, when, afterNote(ev)),
 			Fix:         fix})
 	}
 }

@@ -108,3 +108,24 @@ func Describe(conv *diagnose.Conv, v *diagnose.PView) string { return describe(c
 
 // JSONKind is the JSON type of a value ("string", "object", ...).
 func JSONKind(raw []byte) string { return jsonKind(raw) }
+
+// requestFaulty reports whether a cause of the request itself (its line,
+// what it does, its body) was found: then the response may already be
+// explained, and a state read from a GET of unknown age is at most a
+// possible cause (DESIGN §4b.4).
+func requestFaulty(p *diagnose.Pass) bool {
+	rf, _ := diagnose.Result[*RequestFacts](p, RequestLine)
+	of, _ := diagnose.Result[*OperationFacts](p, OperationCheck)
+	bf, _ := diagnose.Result[*BodyFacts](p, BodyShape)
+	return rf != nil && rf.Faulty || of != nil && of.Faulty || bf != nil && bf.Faulty
+}
+
+// unknownMoment caps a claim about a state read from a GET when the moment
+// of failure is unknown: likely at most, possible when a cause of the
+// request itself explains the response.
+func unknownMoment(p *diagnose.Pass, l diagnose.Likelihood) diagnose.Likelihood {
+	if requestFaulty(p) {
+		return min(l, diagnose.Possible)
+	}
+	return min(l, diagnose.Likely)
+}

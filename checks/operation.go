@@ -63,6 +63,8 @@ type OperationFacts struct {
 	// Extra are the actions beyond the operation meant (and its
 	// companions): a body that does several things.
 	Extra []genesys.Action
+	// Faulty is set when the check found a likely or confirmed cause.
+	Faulty bool
 }
 
 // Inference is what a request was meant to do, read from the evidence
@@ -271,6 +273,7 @@ func runOperation(p *diagnose.Pass) (any, error) {
 		p.RuleOut(causeEndpointFullTeardown, "%s %s acts on one participant, not the whole conversation", ep.Method, ep.Path)
 	}
 	severalActions(p, of)
+	of.Faulty = p.Found()
 	if inf.Why != "" {
 		p.Detail("operation %s inferred: %s", meant.ID, inf.Why)
 	}

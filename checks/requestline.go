@@ -92,6 +92,9 @@ type RequestFacts struct {
 	// conversation), RegionWhy how it shows it.
 	Region    *genesys.Region
 	RegionWhy string
+	// Faulty is set when request-line found a likely or confirmed cause:
+	// a cause of the request itself may explain the response.
+	Faulty bool
 }
 
 const srcRequest = "request line"
@@ -121,6 +124,7 @@ func runRequestLine(p *diagnose.Pass) (any, error) {
 	mediaJudgement(p, rf)
 	targetJudgement(p, rf)
 	reportErrorBody(p)
+	rf.Faulty = p.Found()
 
 	switch {
 	case rf.Endpoint != nil:

@@ -16,7 +16,7 @@ var State = &diagnose.Check{
 	ID:       "participant-state",
 	Title:    "Participant state",
 	Doc:      "The target's communication state(s) at the moment of failure against what the operation needs (connected to hold or mute, alerting to answer, live to drop), endTime, purpose, held/confined, wrap-up.",
-	Requires: []*diagnose.Check{RequestLine, Provenance, Timeline},
+	Requires: []*diagnose.Check{RequestLine, OperationCheck, BodyShape, Provenance, Timeline},
 	Causes:   []*diagnose.CauseInfo{causeParticipantAlreadyEnded, causeParticipantNotConnectedYet, causeParticipantNotAlerting, causeParticipantSystemPurpose},
 	Run:      runState,
 }
@@ -136,7 +136,11 @@ func runState(p *diagnose.Pass) (any, error) {
 	// Ended, and when, against the moment of failure?
 	if !noState && v.Ended(conv) && judgeAlreadyEnded(p, conv, v, tf, refs) {
 		sf.Ended = true
-		p.Summary("participant %s had ended when the request failed", v.ID)
+		if tf.Failure.Known() {
+			p.Summary("participant %s had ended when the request failed", v.ID)
+		} else {
+			p.Summary("participant %s has ended, as the GET shows now (the moment of failure is unknown: give --at)", v.ID)
+		}
 		return sf, nil
 	}
 	if !noState && !v.Ended(conv) {
@@ -245,8 +249,8 @@ func judgeAlreadyEnded(p *diagnose.Pass, conv *diagnose.Conv, v *diagnose.PView,
 			Fix:         fix})
 		return true
 	}
-	p.Report(diagnose.Cause{Info: causeParticipantAlreadyEnded, Likelihood: diagnose.Likely, Evidence: refs,
-		Explanation: fmt.Sprintf("Participant %s has ended: %s. Acting on it conflicts. %s", v.ID, endedWhy(conv, v), afterNote(ev)),
+	p.Report(diagnose.Cause{Info: causeParticipantAlreadyEnded, Likelihood: unknownMoment(p, diagnose.Likely), Evidence: refs,
+		Explanation: fmt.Sprintf("Participant %s has ended (as the GET shows it now): %s. Acting on it conflicts. %s", v.ID, endedWhy(conv, v), afterNote(ev)),
 		Fix:         fix})
 	return true
 }
@@ -311,7 +315,7 @@ func judgeConnecting(p *diagnose.Pass, conv *diagnose.Conv, v *diagnose.PView, s
 		p.RuleOut(causeParticipantNotConnectedYet, "participant %s is connected", v.ID)
 		return
 	}
-	p.Report(diagnose.Cause{Info: causeParticipantNotConnectedYet, Likelihood: diagnose.Likely, Evidence: refs,
+	p.Report(diagnose.Cause{Info: causeParticipantNotConnectedYet, Likelihood: unknownMoment(p, diagnose.Likely), Evidence: refs,
 		Explanation: fmt.Sprintf("Participant %s is %s: still being set up. %s %s", v.ID, strings.Join(connecting, ", "), why, nowNote(p.Evidence)),
 		Fix:         fix})
 }
@@ -372,7 +376,7 @@ func judgeAlerting(p *diagnose.Pass, conv *diagnose.Conv, v *diagnose.PView, sta
 		p.RuleOut(causeParticipantNotAlerting, "participant %s is %s", v.ID, strings.Join(connecting, ", "))
 		return
 	}
-	p.Report(diagnose.Cause{Info: causeParticipantNotAlerting, Likelihood: diagnose.Likely, Evidence: refs,
+	p.Report(diagnose.Cause{Info: causeParticipantNotAlerting, Likelihood: unknownMoment(p, diagnose.Likely), Evidence: refs,
 		Explanation: fmt.Sprintf("Participant %s is %s, not alerting: only an alerting communication can be answered (documented: callback.error.answer.not.alerting). %s", v.ID, stateSummary(conv, v), nowNote(p.Evidence)),
 		Fix:         noRequestFix("Nothing to answer: the communication is past alerting")})
 }

@@ -94,9 +94,9 @@ func runTimeline(p *diagnose.Pass) (any, error) {
 	}
 	switch {
 	case !f.Known() && ev.Mode == diagnose.ModeLive:
-		p.Summary("no failure time (--at, or the response with its Date header): the state is judged as of now, %s", diagnose.FormatTime(ev.ObservedAt))
+		p.Skip("no failure time: the state is judged as of now, %s; give --at (the time in the customer's log) or the response with its Date header to judge it then", diagnose.FormatTime(ev.ObservedAt))
 	case !f.Known():
-		p.Summary("no failure time (--at, or the response with its Date header): the GETs may be from after the failure")
+		p.Skip("no failure time, and the GETs may be from after the failure: give --at (the time in the customer's log) or the response with its Date header (curl -i)")
 	case tf.Target != nil && tf.PhaseAtFailure != diagnose.PhaseUnknown:
 		p.Summary("the request failed at %s; participant %s was %s then", f, tf.Target.ID, tf.PhaseAtFailure)
 	default:

@@ -172,6 +172,10 @@ func runToken(p *diagnose.Pass) (any, error) {
 	t.judgeForbidden(scopeMissing, g)
 	t.judgeUserContext()
 	switch {
+	case ev.TokenInfo == nil && t.status == 0 && !grantsKnown && ev.Request.AuthScheme == "":
+		p.Skip("%s: give --token-info-json (GET /api/v2/tokens/me) or the response's status", notRead(ev.TokenFetch, "no GET /api/v2/tokens/me"))
+	case ev.TokenInfo == nil && t.status == 0:
+		p.Summary("no GET /api/v2/tokens/me (%s)", notRead(ev.TokenFetch, "not given"))
 	case ev.TokenInfo == nil:
 		p.Summary("no GET /api/v2/tokens/me; judged from the response status %d", t.status)
 	case t.tf.Org != "":
@@ -180,6 +184,22 @@ func runToken(p *diagnose.Pass) (any, error) {
 		p.Summary("%s token", t.tf.Kind)
 	}
 	return t.tf, nil
+}
+
+// notRead says why a document was not read: rate limited, or the fetch's
+// own failure; def when it was not asked for.
+func notRead(f *diagnose.Fetch, def string) string {
+	switch {
+	case f == nil:
+		return def
+	case f.Status == 429:
+		return f.Source + " not read (rate limited)"
+	case f.Err != "":
+		return f.Source + " not read: " + f.Err
+	case !f.OK():
+		return fmt.Sprintf("%s not read (HTTP %d)", f.Source, f.Status)
+	}
+	return def
 }
 
 // readTokenInfo reads what GET /api/v2/tokens/me says.

@@ -144,6 +144,17 @@ func (p *Pass) Report(c Cause) {
 	p.causes = append(p.causes, c)
 }
 
+// Found reports whether the pass has reported a likely or confirmed cause
+// so far.
+func (p *Pass) Found() bool {
+	for _, c := range p.causes {
+		if c.Likelihood >= Likely {
+			return true
+		}
+	}
+	return false
+}
+
 // RuleOut records that a cause was checked and excluded, and why.
 func (p *Pass) RuleOut(ci *CauseInfo, format string, args ...any) {
 	p.mustDeclare(ci)

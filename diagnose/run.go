@@ -166,6 +166,11 @@ type Chain struct {
 	// Conclude computes, once, what the report shows besides checks and
 	// causes. It sees the ranked causes. Nil concludes nothing.
 	Conclude func(rep *Report, res *Results) Conclusion
+	// Unjudged says what evidence is missing when no cause was found and
+	// the checks could not judge what would have shown one (DESIGN §4b.7:
+	// nothing judged is not healthy); "" when the evidence was enough.
+	// Nil: finding nothing is always a verdict.
+	Unjudged func(rep *Report) string
 }
 
 // NewChain validates the chain of an operation: ids are unique, every
@@ -250,6 +255,11 @@ func (ch *Chain) Run(ev *Evidence, opts Options) *Report {
 	rep.Causes = rankCauses(causes, ch.Catalogue, order)
 	rep.RuledOut = pruneRuledOut(ruled, rep.Causes)
 	rep.Verdict = verdict(ev, rep.Causes)
+	if rep.Verdict.Status == VerdictNoCause && ch.Unjudged != nil {
+		if missing := ch.Unjudged(rep); missing != "" {
+			rep.Verdict = Verdict{Status: VerdictIncomplete, ExitCode: ExitIncomplete, Summary: "diagnosis incomplete: " + missing}
+		}
+	}
 	if ch.Conclude != nil {
 		rep.Conclusion = ch.Conclude(rep, results)
 	}
