@@ -61,7 +61,7 @@ func runConversation(p *diagnose.Pass) (any, error) {
 	}
 
 	// A fetch that failed.
-	if f := ev.ConversationFetch; f != nil && !f.OK() && ev.Conversation == nil {
+	if f := ev.ConversationFetch; f != nil && !f.OK() && ev.Conversation == nil && ev.Call == nil {
 		ref := p.Saw(f.Label(), "status", fmt.Sprint(f.Status))
 		switch f.Status {
 		case 404:
@@ -76,6 +76,8 @@ func runConversation(p *diagnose.Pass) (any, error) {
 			p.Report(diagnose.Cause{Info: causeConversationNotFound, Likelihood: diagnose.Confirmed, Evidence: []diagnose.Ref{ref},
 				Explanation: fmt.Sprintf("GET /api/v2/conversations/%s answered 404: the id is wrong, or the conversation belongs to another org or region than the token's.%s", wantID, org),
 				Fix:         noRequestFix("Use the conversation id from the org of the token, in that org's region (--region)")})
+		case 429:
+			p.Set(diagnose.StatusSkip, "%s: nothing is judged from it; give --conversation-json or check again later", notRead(f, ""))
 		default:
 			p.Set(diagnose.StatusSkip, "the conversation could not be read: %s", fetchProblem(f))
 		}

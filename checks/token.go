@@ -16,13 +16,20 @@ var Token = &diagnose.Check{
 	Title:    "Token and permissions",
 	Doc:      "Token kind (client credentials or user), org, authorizedScope, idle expiry; the Authorization scheme; the permissions the endpoint needs; what a 401/403 says.",
 	Requires: []*diagnose.Check{RequestLine, OperationCheck, BodyShape},
-	Causes: []*diagnose.CauseInfo{causeTokenInvalid, causeTokenNotBearer, causeTokenScopeMissing, causeTokenPermissionMissing, causeTokenDivisionMissing,
+	Causes: []*diagnose.CauseInfo{causeRateLimited, causeTokenInvalid, causeTokenNotBearer, causeTokenScopeMissing, causeTokenPermissionMissing, causeTokenDivisionMissing,
 		causeTokenNoUserContext, causeTokenNotParty},
 	Run: runToken,
 }
 
 // The causes token reports (stable ids: add, never rename).
 var (
+	causeRateLimited = &diagnose.CauseInfo{ID: "rate.limited",
+		Title:     "Rate limited (429)",
+		Meaning:   "The request was answered 429 Too Many Requests: the org's (or the OAuth client's) rate limit was spent, so the server did not act on the request at all (too.many.requests, too.many.requests.retry.after; Retry-After and the inin-ratelimit-allowed, -count and -reset headers say how long and how many). Nothing is wrong with the request itself.",
+		Detection: "token reads the customer's response status, code and headers (Retry-After, inin-ratelimit-*).",
+		Remedy:    "Send the same request again after Retry-After, and pace the integration under the limit (inin-ratelimit-allowed per window); do not retry at once in a loop.",
+		Confirm:   "The same request, sent after the wait, gets its normal answer.",
+	}
 	causeTokenInvalid = &diagnose.CauseInfo{ID: "token.invalid",
 		Title:        "Token expired or rejected",
 		Meaning:      "The request was answered 401: its token was expired, malformed, revoked, or issued by another region's login host, so the request was never authorised. Only the customer's own 401 shows this; convdiag failing to get a token of its own says nothing about the customer's token (the diagnosis is then incomplete).",
@@ -162,6 +169,7 @@ func runToken(p *diagnose.Pass) (any, error) {
 		return t.tf, nil
 	}
 	t.readTokenInfo()
+	t.judgeRateLimited()
 	t.judgeScheme()
 	t.judgeRejected()
 	scopeMissing := t.judgeScopes()
@@ -177,7 +185,7 @@ func runToken(p *diagnose.Pass) (any, error) {
 	case ev.TokenInfo == nil && t.status == 0:
 		p.Summary("no GET /api/v2/tokens/me (%s)", notRead(ev.TokenFetch, "not given"))
 	case ev.TokenInfo == nil:
-		p.Summary("no GET /api/v2/tokens/me; judged from the response status %d", t.status)
+		p.Summary("%s; judged from the response status %d", notRead(ev.TokenFetch, "no GET /api/v2/tokens/me"), t.status)
 	case t.tf.Org != "":
 		p.Summary("%s token for org %q", t.tf.Kind, t.tf.Org)
 	default:
@@ -230,6 +238,44 @@ func (t *tokenPass) readTokenInfo() {
 	if ti.HomeOrganization != nil && ti.Organization != nil && ti.HomeOrganization.ID != "" && ti.HomeOrganization.ID != ti.Organization.ID {
 		p.Detail("the token's home org (%s) is not the org it acts in (%s): a trustee/cloned user", orgLabel(ti.HomeOrganization), orgLabel(ti.Organization))
 	}
+}
+
+// judgeRateLimited reports rate.limited from the customer's 429.
+func (t *tokenPass) judgeRateLimited() {
+	r := t.ev.Response
+	if r == nil || r.Status == 0 {
+		return
+	}
+	if r.Status != 429 {
+		t.p.RuleOut(causeRateLimited, "the response was %d, not 429", r.Status)
+		return
+	}
+	refs := []diagnose.Ref{t.resp}
+	wait := ""
+	for _, h := range r.Headers {
+		n := strings.ToLower(h.Name)
+		if n == "retry-after" || strings.HasPrefix(n, "inin-ratelimit-") {
+			refs = append(refs, diagnose.Ref{Source: "response", Path: h.Name + " header", Value: h.Value})
+		}
+		if n == "retry-after" {
+			wait = h.Value
+		}
+	}
+	if eb := r.ErrorBody(); eb != nil && eb.Code != "" {
+		refs = append(refs, diagnose.Ref{Source: "response", Path: "code", Value: eb.Code})
+		if vs := genesys.QuotedValues(eb.Message); wait == "" && len(vs) > 0 {
+			wait = vs[0] // "Retry the request in [N] seconds"
+		}
+	}
+	after := "after the time Retry-After gives"
+	if wait != "" {
+		after = "after " + wait + " s (Retry-After)"
+	}
+	fix := newFix("Send the same request again "+after+", and pace the integration under inin-ratelimit-allowed",
+		"wait "+strings.TrimPrefix(after, "after ")+" before sending it; a loop that retries at once keeps the limit spent")
+	t.p.Report(diagnose.Cause{Info: causeRateLimited, Likelihood: diagnose.Confirmed, Evidence: refs,
+		Explanation: fmt.Sprintf("The request was answered 429: the rate limit was spent, so the server did not act on it at all; nothing about the request or the participant can be read from this answer. Send it again %s.", after),
+		Fix:         fix})
 }
 
 // judgeScheme reports token.not-bearer from the Authorization scheme sent.

@@ -159,6 +159,10 @@ func (t *tokenPass) noteGrantReads() {
 		if f == nil || f.OK() {
 			continue
 		}
+		if f.Status == 429 {
+			t.p.Detail("%s not read (rate limited): the permissions are judged from the response alone", f.Source)
+			continue
+		}
 		why := f.Err
 		if why == "" {
 			why = fmt.Sprintf("answered %d", f.Status)
