@@ -110,10 +110,10 @@ func BenchmarkOffline5000(b *testing.B) {
 
 // BenchmarkLiveRoundTrips runs a live check against the simulated org with
 // 100 ms added to every response and reports the wall time in round trips.
-// The common path (a user token, whose subjects/me lists its grants) has a
-// floor of 2: the token, then every GET in parallel. The roles path (a
-// client-credentials token whose subject lists none) reads the roles of
-// its OAuth client in one more round: floor 3.
+// Both paths have a floor of 2: the token, then every GET in parallel. On
+// the roles path (a client-credentials token whose subject lists no
+// grants) the roles of its OAuth client come from the org's roles listing,
+// read in the same round; only a role the listing lacks costs a third.
 //
 //	go test ./cmd/convdiag -run '^$' -bench LiveRoundTrips -benchtime 10x
 func BenchmarkLiveRoundTrips(b *testing.B) {

@@ -427,6 +427,54 @@ func loadCurl(ev *diagnose.Evidence, o Options, readArg func(flag, name string, 
 // loadHAR reads the request, the response and any recorded GETs from a
 // HAR export, streaming it.
 func loadHAR(ev *diagnose.Evidence, o Options) error {
+	f, err := openHARFile(o)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	h, err := ParseHAR(f, o.HAREntry)
+	if err != nil {
+		return usagef("--har %s %v", o.HAR, err)
+	}
+	return harEvidence(ev, o, h)
+}
+
+// HARTicket is one failing request of a HAR, as the evidence `convdiag
+// check --har FILE --har-entry Entry` would judge, or why it cannot be.
+type HARTicket struct {
+	Entry    int
+	Evidence *diagnose.Evidence
+	Err      error
+}
+
+// LoadHARAll reads the HAR export o.HAR once and builds the evidence of each
+// of its failing conversation requests, exactly as Load with o.HAREntry set
+// to that entry would. An error is about the file as a whole.
+func LoadHARAll(o Options) ([]HARTicket, error) {
+	f, err := openHARFile(o)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	all, err := ParseHARAll(f)
+	if err != nil {
+		return nil, usagef("%s %v", o.HAR, err)
+	}
+	out := make([]HARTicket, 0, len(all))
+	for _, h := range all {
+		o.HAREntry = h.Chosen
+		ev := &diagnose.Evidence{Mode: o.Mode, ConversationID: strings.TrimSpace(o.ConversationID), ParticipantID: o.ParticipantID, Operation: o.Operation}
+		t := HARTicket{Entry: h.Chosen, Evidence: ev}
+		if t.Err = harEvidence(ev, o, h); t.Err == nil {
+			setFailure(ev, nil)
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// openHARFile opens o.HAR for streaming.
+func openHARFile(o Options) (io.ReadCloser, error) {
 	open := o.OpenFile
 	if open == nil {
 		open = func(name string) (io.ReadCloser, error) { return OpenRegular(name, MaxHAR) }
@@ -434,15 +482,15 @@ func loadHAR(ev *diagnose.Evidence, o Options) error {
 	f, err := open(o.HAR)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return usagef("--har %s: no such file", o.HAR)
+			return nil, usagef("--har %s: no such file", o.HAR)
 		}
-		return usagef("--har %s: %v", o.HAR, err)
+		return nil, usagef("--har %s: %v", o.HAR, err)
 	}
-	defer f.Close()
-	h, err := ParseHAR(f, o.HAREntry)
-	if err != nil {
-		return usagef("--har %s %v", o.HAR, err)
-	}
+	return f, nil
+}
+
+// harEvidence fills ev from the HAR's chosen entry and its recorded GETs.
+func harEvidence(ev *diagnose.Evidence, o Options, h *HAR) error {
 	if _, err := diagnose.ParseRequestLine(h.Request.Method + " " + h.Request.URL); err != nil {
 		return usagef("--har %s: entry #%d: %v", o.HAR, h.Chosen, err)
 	}
