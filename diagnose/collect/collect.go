@@ -83,10 +83,10 @@ func Collect(ctx context.Context, c *genesys.Client, t Target, ev *diagnose.Evid
 	// Round trip 2: the reads in parallel; each is applied to the evidence
 	// in a fixed order, whatever order they arrived in.
 	roles := &roleListing{}
-	getAll(ctx, c, append(tokenReads(c, roles), conversationReads(convID)...)).apply(ev, convID)
+	getAll(ctx, c, append(tokenReads(c), conversationReads(convID)...)).apply(ev, convID, roles)
 	ev.ObservedAt = now().UTC()
-	getAll(ctx, c, clientReads(ev)).apply(ev, "")
-	getAll(ctx, c, roleReads(ev, roles)).apply(ev, "")
+	getAll(ctx, c, clientReads(ev)).apply(ev, "", roles)
+	getAll(ctx, c, roleReads(ev, roles)).apply(ev, "", roles)
 	conclude(ev, convID, t)
 }
 
@@ -119,11 +119,11 @@ func login(ctx context.Context, c *genesys.Client, t Target, ev *diagnose.Eviden
 // tokenReads are the reads about the token: what it is and what it may do.
 // With client credentials, convdiag's own OAuth client and the org's roles
 // listing are read beside them.
-func tokenReads(c *genesys.Client, roles *roleListing) []read {
-	reads := []read{{PathTokenInfo, applyTokenInfo}, {PathSubject, applySubject}}
+func tokenReads(c *genesys.Client) []read {
+	reads := []read{{path: PathTokenInfo, apply: applyTokenInfo}, {path: PathSubject, apply: applySubject}}
 	if id := c.ClientID(); id != "" {
-		reads = append(reads, read{OAuthClientPath(id), applyOAuthClient},
-			read{RolesPath + "?pageSize=" + strconv.Itoa(RolesPageSize), roles.apply})
+		reads = append(reads, read{path: OAuthClientPath(id), apply: applyOAuthClient},
+			read{path: RolesPath + "?pageSize=" + strconv.Itoa(RolesPageSize), listing: true})
 	}
 	return reads
 }
@@ -131,7 +131,7 @@ func tokenReads(c *genesys.Client, roles *roleListing) []read {
 // conversationReads are the reads of one conversation: both views and its
 // analytics history.
 func conversationReads(convID string) []read {
-	return []read{{ConversationPath(convID), applyConversation}, {CallPath(convID), applyCall}, {AnalyticsPath(convID), applyAnalytics}}
+	return []read{{path: ConversationPath(convID), apply: applyConversation}, {path: CallPath(convID), apply: applyCall}, {path: AnalyticsPath(convID), apply: applyAnalytics}}
 }
 
 // conclude records what the reads leave incomplete and what a 404 means.
@@ -178,14 +178,18 @@ func getAll(ctx context.Context, c *genesys.Client, reads []read) round {
 }
 
 // apply applies each outcome to the evidence in the order of the reads,
-// whatever order they arrived in; a round with reads counts in
-// ev.ReadRounds.
-func (r round) apply(ev *diagnose.Evidence, convID string) {
+// whatever order they arrived in (the roles listing to roles); a round
+// with reads counts in ev.ReadRounds.
+func (r round) apply(ev *diagnose.Evidence, convID string, roles *roleListing) {
 	if len(r.reads) == 0 {
 		return
 	}
 	ev.ReadRounds++
 	for i, rd := range r.reads {
+		if rd.listing {
+			roles.apply(r.results[i].res, r.results[i].err)
+			continue
+		}
 		rd.apply(ev, convID, r.results[i].res, r.results[i].err)
 	}
 }
@@ -197,7 +201,7 @@ type roleListing struct {
 	read  bool
 }
 
-func (l *roleListing) apply(_ *diagnose.Evidence, _ string, res *genesys.Result, err error) {
+func (l *roleListing) apply(res *genesys.Result, err error) {
 	l.fetch = fetchOf("GET "+RolesPath, res, err)
 	l.fetch.Raw = nil // a bundle keeps the roles it used, one file each
 	if res == nil || res.Status != 200 {
@@ -222,7 +226,7 @@ func clientReads(ev *diagnose.Evidence) []read {
 	if ti == nil || ti.OAuthClient == nil || ti.OAuthClient.ID == "" || !strings.EqualFold(strings.ReplaceAll(ti.OAuthClient.AuthorizedGrantType, "_", "-"), "CLIENT-CREDENTIALS") {
 		return nil
 	}
-	return []read{{OAuthClientPath(ti.OAuthClient.ID), applyOAuthClient}}
+	return []read{{path: OAuthClientPath(ti.OAuthClient.ID), apply: applyOAuthClient}}
 }
 
 // roleReads takes what subjects/me did not tell (a client-credentials
@@ -246,7 +250,7 @@ func roleReads(ev *diagnose.Evidence, roles *roleListing) []read {
 			ev.Roles, ev.RoleFetches = append(ev.Roles, r), append(ev.RoleFetches, &f)
 			continue
 		}
-		reads = append(reads, read{RolePath(rd.RoleID), applyRole})
+		reads = append(reads, read{path: RolePath(rd.RoleID), apply: applyRole})
 	}
 	return reads
 }
@@ -290,11 +294,12 @@ func tokenFailure(te *genesys.TokenError, t Target, budgetSpent bool) string {
 	return own + " failed: " + te.Err.Error()
 }
 
-// read is one GET of the second round and how its outcome becomes
-// evidence.
+// read is one GET and how its outcome becomes evidence (listing: it is
+// the roles listing, kept aside for roleReads).
 type read struct {
-	path  string
-	apply func(ev *diagnose.Evidence, convID string, res *genesys.Result, err error)
+	path    string
+	apply   func(ev *diagnose.Evidence, convID string, res *genesys.Result, err error)
+	listing bool
 }
 
 func applyTokenInfo(ev *diagnose.Evidence, _ string, res *genesys.Result, err error) {
