@@ -53,12 +53,37 @@ func ticketOf(source string, rep *diagnose.Report) Ticket {
 // variable closes the quotes around it.
 func templateIDs(fix, convID, participantID string, curl bool) string {
 	if convID != "" {
-		fix = strings.ReplaceAll(fix, convID, shellVar("CONVERSATION_ID", curl))
+		fix = replaceWord(fix, convID, shellVar("CONVERSATION_ID", curl))
 	}
 	if participantID != "" && participantID != convID {
-		fix = strings.ReplaceAll(fix, participantID, shellVar("PARTICIPANT_ID", curl))
+		fix = replaceWord(fix, participantID, shellVar("PARTICIPANT_ID", curl))
 	}
 	return fix
+}
+
+// replaceWord replaces id where it stands as a whole word of an id (not
+// inside a longer id or name).
+func replaceWord(s, id, repl string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(s, id)
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		end := i + len(id)
+		if (i == 0 || !isWordByte(s[i-1])) && (end == len(s) || !isWordByte(s[end])) {
+			b.WriteString(s[:i])
+			b.WriteString(repl)
+		} else {
+			b.WriteString(s[:end])
+		}
+		s = s[end:]
+	}
+}
+
+func isWordByte(c byte) bool {
+	return c == '-' || c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
 
 // shellVar is $NAME, written to stand inside a single-quoted word of a
