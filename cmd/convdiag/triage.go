@@ -158,12 +158,19 @@ func runTriage(ctx context.Context, e *env, o *triageOptions) error {
 			}
 		}
 	}
+	var progress *triageProgress
 	if e.stderrTTY {
-		p := startTriageProgress(e.Stderr, max(e.stderrWidth, 40), time.Now)
-		topts.Progress = p.update
-		defer p.stop()
+		width := e.stderrWidth
+		if width <= 0 {
+			width = report.DefaultWidth
+		}
+		progress = startTriageProgress(e.Stderr, max(width, 40), time.Now)
+		topts.Progress = progress.update
 	}
 	res := triage.Run(ctx, topts)
+	if progress != nil {
+		progress.stop() // before anything else is written
+	}
 	if err := writeTriage(e, res, o, secrets); err != nil {
 		return err
 	}

@@ -11,9 +11,11 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/convdiag/convdiag/diagnose/genesys"
 	"github.com/convdiag/convdiag/diagnose/sim"
+	"github.com/convdiag/convdiag/diagnose/triage"
 )
 
 // triageJSON is the triage report as scripts read it (DESIGN §5a).
@@ -88,7 +90,7 @@ func checkVerdict(t *testing.T, args ...string) (status string, exit int, top st
 
 // saveScenarioBundles saves a bundle of every built-in scenario into dir
 // and returns their names.
-func saveScenarioBundles(t *testing.T, dir string) []string {
+func saveScenarioBundles(t testing.TB, dir string) []string {
 	t.Helper()
 	var names []string
 	for _, sdir := range scenarioDirs(t) {
@@ -476,3 +478,21 @@ func mermaidBlock(t *testing.T, md string) string {
 
 // regexpGenerated matches the report's generated_at.
 var regexpGenerated = regexp.MustCompile(`"generated_at": "[^"]*",?`)
+
+// TestTriageProgressLine: the terminal's progress line counts tickets and
+// conversations and estimates the time left from the pace so far; it is
+// erased before the report's own lines.
+func TestTriageProgressLine(t *testing.T) {
+	got := triageProgressText(triage.Progress{Done: 100, Total: 300, Conversations: 34, ConversationsTotal: 100}, 20*time.Second)
+	if got != "triage: 100 of 300 tickets, 34 of 100 conversations read, 20s, about 40s left" {
+		t.Errorf("%q", got)
+	}
+	var buf syncBuffer
+	now := fixedNow
+	p := startTriageProgress(&buf, 60, func() time.Time { now = now.Add(time.Second); return now })
+	p.update(triage.Progress{Done: 1, Total: 4})
+	p.stop()
+	if s := buf.String(); !strings.Contains(s, "1 of 4 tickets, 1s, about 3s left") || !strings.HasSuffix(s, "\r\x1b[K") {
+		t.Errorf("%q", s)
+	}
+}
