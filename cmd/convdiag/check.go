@@ -245,6 +245,7 @@ func runCheck(ctx context.Context, e *env, o *checkOptions) error {
 		}
 	default:
 		o.Input.Mode = diagnose.ModeOffline
+		o.Input.KeepRaw = o.Output.SaveBundle != "" // a bundle keeps the GETs' bytes
 		if o.DryRun {
 			o.Input.Mode = diagnose.ModeDryRun
 		}

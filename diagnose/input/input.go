@@ -82,6 +82,10 @@ type Options struct {
 	ReadFile func(name string, limit int64) ([]byte, error)
 	// Stdin is read for "-".
 	Stdin io.Reader
+	// KeepRaw keeps each saved GET's bytes in its Fetch (a bundle is being
+	// saved); otherwise a large conversation file is decoded as it is
+	// read, without a copy of it in memory.
+	KeepRaw bool
 }
 
 // UsageError is an input problem: exit 2 with its one-line message.
@@ -244,25 +248,47 @@ func Load(o Options) (*diagnose.Evidence, error) {
 			return nil, err
 		}
 	}
+	// decodeConv reads a saved conversation GET: streamed from the file
+	// unless its bytes are kept or it comes from stdin or a test's reader.
+	decodeConv := func(flag, name string) (*genesys.Decoded, []byte, error) {
+		var d *genesys.Decoded
+		var b []byte
+		var err error
+		if name == "-" || o.ReadFile != nil || o.KeepRaw {
+			if b, err = readArg(flag, name, MaxDocument); err != nil {
+				return nil, nil, err
+			}
+			d, err = genesys.DecodeConversation(b, ev.ConversationID)
+		} else {
+			f, oerr := OpenRegular(name, MaxDocument)
+			if oerr != nil {
+				return nil, nil, usagef("%s %s: %v", flag, name, oerr)
+			}
+			defer f.Close()
+			d, err = genesys.DecodeConversationStream(f, func() ([]byte, error) { return readArg(flag, name, MaxDocument) }, ev.ConversationID)
+		}
+		var ue *UsageError
+		switch {
+		case errors.As(err, &ue):
+			return nil, nil, err
+		case err != nil:
+			return nil, nil, usagef("%s %s %v", flag, name, err)
+		case !o.KeepRaw:
+			b = nil
+		}
+		return d, b, nil
+	}
 	if o.ConversationJSON != "" {
-		b, err := readArg("--conversation-json", o.ConversationJSON, MaxDocument)
+		d, b, err := decodeConv("--conversation-json", o.ConversationJSON)
 		if err != nil {
 			return nil, err
-		}
-		d, err := genesys.DecodeConversation(b, ev.ConversationID)
-		if err != nil {
-			return nil, usagef("--conversation-json %s %v", o.ConversationJSON, err)
 		}
 		SetConversation(ev, d, o.ConversationJSON, b)
 	}
 	if o.CallJSON != "" {
-		b, err := readArg("--call-json", o.CallJSON, MaxDocument)
+		d, b, err := decodeConv("--call-json", o.CallJSON)
 		if err != nil {
 			return nil, err
-		}
-		d, err := genesys.DecodeConversation(b, ev.ConversationID)
-		if err != nil {
-			return nil, usagef("--call-json %s %v", o.CallJSON, err)
 		}
 		if d.Call == nil && ev.Conversation != nil {
 			return nil, usagef("--call-json %s is the generic view (participants with calls[]), and --conversation-json already gave that view", o.CallJSON)
