@@ -1,8 +1,6 @@
 package report
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"reflect"
@@ -139,15 +137,7 @@ func RenderTriage(w io.Writer, res *triage.Result, o TriageOptions) error {
 	case FormatMarkdown:
 		return triageMarkdown(w, m)
 	case FormatJSON:
-		var b bytes.Buffer
-		enc := json.NewEncoder(&b)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(m); err != nil {
-			return err
-		}
-		_, err := w.Write(jsonSafe(b.Bytes()))
-		return err
+		return writeJSON(w, m)
 	}
 	return fmt.Errorf("unknown format %q", o.Format)
 }

@@ -78,10 +78,7 @@ func BenchmarkOffline5000(b *testing.B) {
 		}
 	})
 	b.Run("binary", func(b *testing.B) {
-		bin := filepath.Join(dir, "convdiag")
-		if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-			b.Fatalf("build: %v\n%s", err, out)
-		}
+		bin := buildBinary(b, dir)
 		b.ResetTimer()
 		var peak int64
 		for i := 0; i < b.N; i++ {
@@ -183,10 +180,7 @@ func BenchmarkOffline100k(b *testing.B) {
 	file := filepath.Join(dir, "conference.json")
 	convID, target := bigConversation(b, file, 100000)
 	st, _ := os.Stat(file)
-	bin := filepath.Join(dir, "convdiag")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		b.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildBinary(b, dir)
 	args := []string{"check", "--request", "PATCH https://api.mypurecloud.com/api/v2/conversations/calls/" + convID + "/participants/" + target,
 		"--body", `{"state":"disconnected"}`, "--status", "409", "--conversation-json", file, "--at", "2026-11-25T09:20:00Z"}
 	b.ResetTimer()
@@ -223,10 +217,7 @@ func BenchmarkTriage1000(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	bin := filepath.Join(dir, "convdiag")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		b.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildBinary(b, dir)
 	b.ResetTimer()
 	var triageTime, loopTime time.Duration
 	for i := 0; i < b.N; i++ {
@@ -268,4 +259,14 @@ func BenchmarkTriage1000(b *testing.B) {
 	b.ReportMetric(float64(triageTime.Milliseconds())/float64(b.N), "triage-ms")
 	b.ReportMetric(float64(loopTime.Milliseconds())/float64(b.N), "loop-ms")
 	b.ReportMetric(float64(loopTime)/float64(triageTime), "speed-up")
+}
+
+// buildBinary builds convdiag into dir.
+func buildBinary(b *testing.B, dir string) string {
+	b.Helper()
+	bin := filepath.Join(dir, "convdiag")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		b.Fatalf("build: %v\n%s", err, out)
+	}
+	return bin
 }

@@ -114,16 +114,11 @@ func triageOptionsFrom(c *cli.Context) (*triageOptions, error) {
 	if o.Timeout <= 0 {
 		return nil, usageErr("--timeout %s: must be positive", o.Timeout)
 	}
-	f, err := report.ParseFormat(c.String("format"))
+	out, err := outputOptionsFrom(c) // --format and --color, validated as check's
 	if err != nil {
-		return nil, usageErr("--format: %v", err)
+		return nil, err
 	}
-	o.Format = f
-	switch o.Color {
-	case "auto", "always", "never":
-	default:
-		return nil, usageErr("--color %q: want auto, always or never", o.Color)
-	}
+	o.Format = out.Format
 	return o, nil
 }
 
@@ -221,29 +216,9 @@ func triageSession(ctx context.Context, e *env, o *triageOptions, secrets *[]str
 
 // writeTriage renders the report to stdout or --output.
 func writeTriage(e *env, res *triage.Result, o *triageOptions, secrets []string) error {
-	var w io.Writer = e.Stdout
-	var closer io.Closer
-	if o.OutputFile != "" && o.OutputFile != "-" {
-		f, err := e.CreateFile(o.OutputFile)
-		if err != nil {
-			return usageErr("--output %s: %v", o.OutputFile, err)
-		}
-		w, closer = f, f
-	}
-	tty := e.IsTerminal(w)
-	ro := report.TriageOptions{Now: e.Now(), Options: report.Options{Format: o.Format, ShowSecrets: o.ShowSecrets, Version: e.Version, Secrets: secrets,
-		Color: decideColor(o.Color, tty, e.Getenv), Unicode: tty && e.Getenv("TERM") != "dumb", Width: reportWidth(e, w, tty)}}
-	err := report.RenderTriage(w, res, ro)
-	if closer != nil {
-		if cerr := closer.Close(); err == nil {
-			err = cerr
-		}
-	}
-	if err != nil {
-		return &exitError{code: 2, msg: fmt.Sprintf("write report: %v", err)}
-	}
-	if o.OutputFile != "" && o.OutputFile != "-" {
-		fmt.Fprintf(e.Stderr, "convdiag: triage report written to %s (%s)\n", o.OutputFile, res.Verdict.Summary)
-	}
-	return nil
+	return writeOutput(e, o.OutputFile, "triage report", res.Verdict.Summary, func(w io.Writer, tty bool) error {
+		return report.RenderTriage(w, res, report.TriageOptions{Now: e.Now(), Options: report.Options{
+			Format: o.Format, ShowSecrets: o.ShowSecrets, Version: e.Version, Secrets: secrets,
+			Color: decideColor(o.Color, tty, e.Getenv), Unicode: tty && e.Getenv("TERM") != "dumb", Width: reportWidth(e, w, tty)}})
+	})
 }
