@@ -98,5 +98,6 @@ type Result struct {
 	NoCauseExamples, IncompleteExamples []string
 }
 
-// Exit codes of a run besides the verdicts'.
+// maxExamples is how many example sources a cluster (and the tickets with
+// no cause, and the incomplete ones) lists.
 const maxExamples = 3
