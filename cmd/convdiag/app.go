@@ -127,6 +127,7 @@ func newApp(e *env) *cli.App {
 		DisableSliceFlagSeparator: true,
 		Commands: []*cli.Command{
 			withHelp(e, checkCommand(e)),
+			withHelp(e, triageCommand(e)),
 			withHelp(e, demoCommand(e)),
 			withHelp(e, simCommand(e)),
 			withHelp(e, explainCommand(e)),

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
@@ -77,10 +78,7 @@ func BenchmarkOffline5000(b *testing.B) {
 		}
 	})
 	b.Run("binary", func(b *testing.B) {
-		bin := filepath.Join(dir, "convdiag")
-		if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-			b.Fatalf("build: %v\n%s", err, out)
-		}
+		bin := buildBinary(b, dir)
 		b.ResetTimer()
 		var peak int64
 		for i := 0; i < b.N; i++ {
@@ -110,10 +108,10 @@ func BenchmarkOffline5000(b *testing.B) {
 
 // BenchmarkLiveRoundTrips runs a live check against the simulated org with
 // 100 ms added to every response and reports the wall time in round trips.
-// The common path (a user token, whose subjects/me lists its grants) has a
-// floor of 2: the token, then every GET in parallel. The roles path (a
-// client-credentials token whose subject lists none) reads the roles of
-// its OAuth client in one more round: floor 3.
+// Both paths have a floor of 2: the token, then every GET in parallel. On
+// the roles path (a client-credentials token whose subject lists no
+// grants) the roles of its OAuth client come from the org's roles listing,
+// read in the same round; only a role the listing lacks costs a third.
 //
 //	go test ./cmd/convdiag -run '^$' -bench LiveRoundTrips -benchtime 10x
 func BenchmarkLiveRoundTrips(b *testing.B) {
@@ -170,4 +168,105 @@ func BenchmarkBundle5000(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkOffline100k diagnoses a 100,000-participant conference (about
+// 130 MB) offline as the built binary and reports its peak RSS against the
+// file's size (the target: at most 2x).
+//
+//	go test ./cmd/convdiag -run '^$' -bench Offline100k -benchtime 3x
+func BenchmarkOffline100k(b *testing.B) {
+	dir := b.TempDir()
+	file := filepath.Join(dir, "conference.json")
+	convID, target := bigConversation(b, file, 100000)
+	st, _ := os.Stat(file)
+	bin := buildBinary(b, dir)
+	args := []string{"check", "--request", "PATCH https://api.mypurecloud.com/api/v2/conversations/calls/" + convID + "/participants/" + target,
+		"--body", `{"state":"disconnected"}`, "--status", "409", "--conversation-json", file, "--at", "2026-11-25T09:20:00Z"}
+	b.ResetTimer()
+	var peak int64
+	for i := 0; i < b.N; i++ {
+		cmd := exec.Command(bin, args...)
+		if err := cmd.Run(); err != nil {
+			b.Fatalf("%v", err)
+		}
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && runtime.GOOS == "linux" {
+			peak = max(peak, ru.Maxrss)
+		}
+	}
+	b.ReportMetric(float64(st.Size())/(1<<20), "file-MB")
+	b.ReportMetric(float64(peak)/1024, "peak-RSS-MB")
+	b.ReportMetric(float64(peak)*1024/float64(st.Size()), "peak/file")
+}
+
+// BenchmarkTriage1000 triages 1,000 replay bundles (the built-in
+// scenarios' bundles, copied) with the built binary, against a shell loop
+// of `convdiag check --bundle` over the same bundles with the same binary,
+// and reports the speed-up. Every ticket's verdict and top cause is
+// compared with the loop's.
+//
+//	go test ./cmd/convdiag -run '^$' -bench Triage1000 -benchtime 1x
+func BenchmarkTriage1000(b *testing.B) {
+	dir := b.TempDir()
+	cases := filepath.Join(dir, "cases")
+	seeds := filepath.Join(dir, "seeds")
+	names := saveScenarioBundles(b, seeds)
+	for i := 0; i < 1000; i++ {
+		src := filepath.Join(seeds, names[i%len(names)])
+		if err := os.CopyFS(filepath.Join(cases, fmt.Sprintf("case-%04d", i)), os.DirFS(src)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	bin := buildBinary(b, dir)
+	b.ResetTimer()
+	var triageTime, loopTime time.Duration
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		out, _ := exec.Command(bin, "triage", cases, "--format", "json").Output()
+		triageTime += time.Since(start)
+		var rep struct {
+			Tickets []struct {
+				Source  string `json:"source"`
+				Verdict struct {
+					Status string `json:"status"`
+				} `json:"verdict"`
+				TopCause *string `json:"top_cause"`
+			} `json:"tickets"`
+		}
+		if err := json.Unmarshal(out, &rep); err != nil || len(rep.Tickets) != 1000 {
+			b.Fatalf("triage: %v, %d tickets", err, len(rep.Tickets))
+		}
+		start = time.Now()
+		loop := exec.Command("sh", "-c", `for d in "$1"/*/; do "$2" check --bundle "${d%/}" --format json; echo; done`, "sh", cases, bin)
+		all, _ := loop.Output()
+		loopTime += time.Since(start)
+		dec := json.NewDecoder(bytes.NewReader(all))
+		for j := 0; j < 1000; j++ {
+			var one jsonReport
+			if err := dec.Decode(&one); err != nil {
+				b.Fatalf("loop output %d: %v", j, err)
+			}
+			top := ""
+			if len(one.Causes) > 0 {
+				top = one.Causes[0].ID
+			}
+			tk := rep.Tickets[j]
+			if tk.Verdict.Status != one.Verdict.Status || topOf(tk.TopCause) != top {
+				b.Errorf("%s: triage %s %q, check %s %q", tk.Source, tk.Verdict.Status, topOf(tk.TopCause), one.Verdict.Status, top)
+			}
+		}
+	}
+	b.ReportMetric(float64(triageTime.Milliseconds())/float64(b.N), "triage-ms")
+	b.ReportMetric(float64(loopTime.Milliseconds())/float64(b.N), "loop-ms")
+	b.ReportMetric(float64(loopTime)/float64(triageTime), "speed-up")
+}
+
+// buildBinary builds convdiag into dir.
+func buildBinary(b *testing.B, dir string) string {
+	b.Helper()
+	bin := filepath.Join(dir, "convdiag")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		b.Fatalf("build: %v\n%s", err, out)
+	}
+	return bin
 }

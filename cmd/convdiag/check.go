@@ -245,6 +245,7 @@ func runCheck(ctx context.Context, e *env, o *checkOptions) error {
 		}
 	default:
 		o.Input.Mode = diagnose.ModeOffline
+		o.Input.KeepRaw = o.Output.SaveBundle != "" // a bundle keeps the GETs' bytes
 		if o.DryRun {
 			o.Input.Mode = diagnose.ModeDryRun
 		}
@@ -355,33 +356,40 @@ func exitFor(rep *diagnose.Report) error {
 // writeReport renders the report to stdout or --output, deciding colour
 // and glyphs for the writer actually used.
 func writeReport(e *env, rep *diagnose.Report, o outputOptions, reproduce string) error {
+	return writeOutput(e, o.OutputFile, "report", rep.Verdict.Summary, func(w io.Writer, tty bool) error {
+		return report.Render(w, rep, report.Options{
+			Format: o.Format, Verbose: o.Verbose, ShowSecrets: o.ShowSecrets, Version: e.Version, Reproduce: reproduce,
+			Color:   decideColor(o.Color, tty, e.Getenv),
+			Unicode: tty && e.Getenv("TERM") != "dumb",
+			Width:   reportWidth(e, w, tty),
+		})
+	})
+}
+
+// writeOutput runs render on stdout or the --output file (then closed, and
+// named on stderr with summary), telling it whether the writer is a
+// terminal; check and triage share it.
+func writeOutput(e *env, file, what, summary string, render func(w io.Writer, tty bool) error) error {
 	var w io.Writer = e.Stdout
 	var closer io.Closer
-	if o.OutputFile != "" && o.OutputFile != "-" {
-		f, err := e.CreateFile(o.OutputFile)
+	if file != "" && file != "-" {
+		f, err := e.CreateFile(file)
 		if err != nil {
-			return usageErr("--output %s: %v", o.OutputFile, err)
+			return usageErr("--output %s: %v", file, err)
 		}
 		w, closer = f, f
 	}
-	tty := e.IsTerminal(w)
-	ro := report.Options{
-		Format: o.Format, Verbose: o.Verbose, ShowSecrets: o.ShowSecrets, Version: e.Version, Reproduce: reproduce,
-		Color:   decideColor(o.Color, tty, e.Getenv),
-		Unicode: tty && e.Getenv("TERM") != "dumb",
-		Width:   reportWidth(e, w, tty),
-	}
-	err := report.Render(w, rep, ro)
+	err := render(w, e.IsTerminal(w))
 	if closer != nil {
 		if cerr := closer.Close(); err == nil {
 			err = cerr
 		}
 	}
 	if err != nil {
-		return &exitError{code: 2, msg: fmt.Sprintf("write report: %v", err)}
+		return &exitError{code: 2, msg: fmt.Sprintf("write %s: %v", what, err)}
 	}
-	if o.OutputFile != "" && o.OutputFile != "-" {
-		fmt.Fprintf(e.Stderr, "convdiag: report written to %s (%s)\n", o.OutputFile, rep.Verdict.Summary)
+	if file != "" && file != "-" {
+		fmt.Fprintf(e.Stderr, "convdiag: %s written to %s (%s)\n", what, file, summary)
 	}
 	return nil
 }

@@ -48,7 +48,7 @@ func testEnv(vars map[string]string, stdin string) (*env, *bytes.Buffer, *bytes.
 }
 
 // runCLI runs convdiag with args.
-func runCLI(t *testing.T, vars map[string]string, stdin string, args ...string) testRun {
+func runCLI(t testing.TB, vars map[string]string, stdin string, args ...string) testRun {
 	t.Helper()
 	e, out, errb := testEnv(vars, stdin)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)

@@ -29,6 +29,12 @@ func resolveSettings(e *env, o *checkOptions, ev *diagnose.Evidence) (*collect.R
 	if ev != nil {
 		s.Request = ev.Request
 	}
+	return resolveWith(e, s)
+}
+
+// resolveWith resolves the collector's settings for check and triage: the
+// warnings go to stderr, the credentials to the redactor.
+func resolveWith(e *env, s collect.Settings) (*collect.Resolved, error) {
 	res, err := collect.Resolve(s)
 	if err != nil {
 		var ue *collect.UsageError

@@ -175,8 +175,9 @@ func equalMaps(a, b map[string]string) bool {
 	return true
 }
 
-// TestLiveReadsInParallel: the six GETs (the token's info and grants, its
-// OAuth client, both conversation views, the analytics) are in flight
+// TestLiveReadsInParallel: the seven GETs (the token's info and grants, its
+// OAuth client and the org's roles listing, both conversation views, the
+// analytics) are in flight
 // together after the token request: two round trips, proved by the order
 // and overlap of requests rather than by timing.
 func TestLiveReadsInParallel(t *testing.T) {
@@ -203,18 +204,18 @@ func TestLiveReadsInParallel(t *testing.T) {
 	if r.Code != 1 {
 		t.Fatalf("exit %d: %s", r.Code, r.Stderr)
 	}
-	if len(order) != 7 || order[0] != "POST /oauth/token" {
-		t.Fatalf("requests %v: want the token request, then six GETs", order)
+	if len(order) != 8 || order[0] != "POST /oauth/token" {
+		t.Fatalf("requests %v: want the token request, then seven GETs", order)
 	}
 	rest := append([]string(nil), order[1:]...)
 	sort.Strings(rest)
-	want := []string{"GET /api/v2/analytics/conversations/" + sc.ConversationID() + "/details", "GET /api/v2/authorization/subjects/me", "GET /api/v2/conversations/" + sc.ConversationID(),
+	want := []string{"GET /api/v2/analytics/conversations/" + sc.ConversationID() + "/details", "GET /api/v2/authorization/roles", "GET /api/v2/authorization/subjects/me", "GET /api/v2/conversations/" + sc.ConversationID(),
 		"GET /api/v2/conversations/calls/" + sc.ConversationID(), "GET /api/v2/oauth/clients/x", "GET /api/v2/tokens/me"}
 	if strings.Join(rest, "|") != strings.Join(want, "|") {
 		t.Errorf("GETs %v, want %v", rest, want)
 	}
-	if peak != 6 {
-		t.Errorf("at most %d requests were in flight together, want the 6 GETs", peak)
+	if peak != 7 {
+		t.Errorf("at most %d requests were in flight together, want the 7 GETs", peak)
 	}
 }
 

@@ -9,6 +9,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/signal"
 	"syscall"
@@ -21,19 +22,34 @@ import (
 const interruptGrace = time.Second
 
 func main() {
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancelCause(context.Background())
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	go func() {
-		<-sig
-		cancel()
+		s := <-sig
+		cancel(interruption{s})
 		select {
 		case <-sig: // a second interrupt: stop now
 		case <-time.After(interruptGrace):
 		}
-		os.Exit(130)
+		os.Exit(interruptCode(ctx))
 	}()
 	code := run(ctx, os.Args, systemEnv())
 	signal.Stop(sig)
 	os.Exit(code)
+}
+
+// interruption is the cause of a context that a signal ended.
+type interruption struct{ sig os.Signal }
+
+func (i interruption) Error() string { return "interrupted (" + i.sig.String() + ")" }
+
+// interruptCode is the exit code of a run a signal ended: 143 for SIGTERM,
+// else 130 (DESIGN §4b.9).
+func interruptCode(ctx context.Context) int {
+	var i interruption
+	if errors.As(context.Cause(ctx), &i) && i.sig == syscall.SIGTERM {
+		return 143
+	}
+	return 130
 }

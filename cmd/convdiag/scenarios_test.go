@@ -83,7 +83,7 @@ func readWant(t *testing.T, path string) scenarioWant {
 }
 
 // scenarioArgs reads a scenario's args file.
-func scenarioArgs(t *testing.T, dir string) []string {
+func scenarioArgs(t testing.TB, dir string) []string {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(dir, "args"))
 	if err != nil {
@@ -107,7 +107,7 @@ func scenarioArgs(t *testing.T, dir string) []string {
 	return args
 }
 
-func scenarioDirs(t *testing.T) []string {
+func scenarioDirs(t testing.TB) []string {
 	t.Helper()
 	entries, err := os.ReadDir(scenarioRoot)
 	if err != nil {

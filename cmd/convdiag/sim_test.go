@@ -74,8 +74,8 @@ func TestSimCommand(t *testing.T) {
 	}
 	_, _ = log.Write(b)
 	assertReadOnly(t, log)
-	if n := len(log.lines()); n != 8 {
-		t.Errorf("request log has %d lines, want 8 (7 for the check: the token, then 6 GETs; 1 refused token request)", n)
+	if n := len(log.lines()); n != 9 {
+		t.Errorf("request log has %d lines, want 9 (8 for the check: the token, then 7 GETs; 1 refused token request)", n)
 	}
 }
 
@@ -118,7 +118,7 @@ func TestDemo(t *testing.T) {
 		}
 	}
 	lines := strings.Split(strings.TrimSpace(r.Stderr), "\n")
-	if len(lines) != 3 || !strings.Contains(lines[0], "started a simulated Genesys org") || !strings.Contains(lines[0], "1 token request, then 7 GETs in 2 parallel rounds") {
+	if len(lines) != 3 || !strings.Contains(lines[0], "started a simulated Genesys org") || !strings.Contains(lines[0], "1 token request, then 7 GETs in parallel") {
 		t.Errorf("stderr %q", r.Stderr)
 	}
 	// The fix is printed against the scenario's real host, and the

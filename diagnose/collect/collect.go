@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -60,45 +61,81 @@ func RolePath(id string) string { return "/api/v2/authorization/roles/" + url.Pa
 // CallPath is the flat call GET of a conversation.
 func CallPath(id string) string { return "/api/v2/conversations/calls/" + url.PathEscape(id) }
 
+// RolesPath is the org's roles listing, read in the same round as the
+// OAuth client (one page of up to RolesPageSize roles, with their
+// permissions), so that a client-credentials token's roles cost no round of
+// their own; a role the page lacks is read by id afterwards.
+const RolesPath = "/api/v2/authorization/roles"
+
+// RolesPageSize is how many roles the listing asks for.
+const RolesPageSize = 500
+
 // Collect fills ev (whose request, body and response came from flags) with
-// what the org shows for conversation convID.
+// what the org shows for conversation convID: the token, then every read in
+// one parallel round (two round trips; a third only for roles the listing
+// did not hold).
 func Collect(ctx context.Context, c *genesys.Client, t Target, ev *diagnose.Evidence, convID string, now func() time.Time) {
+	live(ev, t)
+	// Round trip 1: the token (none for an access token).
+	if !login(ctx, c, t, ev, now) {
+		return
+	}
+	// Round trip 2: the reads in parallel; each is applied to the evidence
+	// in a fixed order, whatever order they arrived in.
+	roles := &roleListing{}
+	getAll(ctx, c, append(tokenReads(c), conversationReads(convID)...)).apply(ev, convID, roles)
+	ev.ObservedAt = now().UTC()
+	getAll(ctx, c, clientReads(ev)).apply(ev, "", roles)
+	getAll(ctx, c, roleReads(ev, roles)).apply(ev, "", roles)
+	conclude(ev, convID, t)
+}
+
+// live marks ev as gathered from the org at t.
+func live(ev *diagnose.Evidence, t Target) {
 	ev.Mode = diagnose.ModeLive
 	ev.APIBase, ev.Region = t.APIBase, t.Region
 	ev.Auth = &diagnose.Auth{Method: t.Method, From: t.From, TokenURL: t.TokenURL}
+}
 
-	// Round trip 1: the token (none for an access token).
-	if err := c.Token(ctx); err != nil {
-		var te *genesys.TokenError
-		if errors.As(err, &te) {
-			ev.Auth.Status = te.Status
-			ev.Auth.Error = te.Error()
-			ev.Incomplete = append(ev.Incomplete, tokenFailure(te, t, ctx.Err() != nil))
-		} else {
-			ev.Auth.Error = err.Error()
-			ev.Incomplete = append(ev.Incomplete, "no token: "+err.Error())
-		}
-		ev.ObservedAt = now().UTC()
-		return
+// login fetches the token; a failure is recorded in ev (incomplete).
+func login(ctx context.Context, c *genesys.Client, t Target, ev *diagnose.Evidence, now func() time.Time) bool {
+	err := c.Token(ctx)
+	if err == nil {
+		return true
 	}
-
-	// Round trip 2: the reads in parallel; each is applied to the evidence
-	// in a fixed order, whatever order they arrived in.
-	reads := []read{
-		{PathTokenInfo, applyTokenInfo},
-		{ConversationPath(convID), applyConversation},
-		{CallPath(convID), applyCall},
-		{AnalyticsPath(convID), applyAnalytics},
-		{PathSubject, applySubject},
+	var te *genesys.TokenError
+	if errors.As(err, &te) {
+		ev.Auth.Status = te.Status
+		ev.Auth.Error = te.Error()
+		ev.Incomplete = append(ev.Incomplete, tokenFailure(te, t, ctx.Err() != nil))
+	} else {
+		ev.Auth.Error = err.Error()
+		ev.Incomplete = append(ev.Incomplete, "no token: "+err.Error())
 	}
-	if id := c.ClientID(); id != "" {
-		// convdiag's own client: its roles can be asked for now.
-		reads = append(reads, read{OAuthClientPath(id), applyOAuthClient})
-	}
-	getAll(ctx, c, ev, convID, reads)
 	ev.ObservedAt = now().UTC()
-	collectRoles(ctx, c, ev)
+	return false
+}
 
+// tokenReads are the reads about the token: what it is and what it may do.
+// With client credentials, convdiag's own OAuth client and the org's roles
+// listing are read beside them.
+func tokenReads(c *genesys.Client) []read {
+	reads := []read{{path: PathTokenInfo, apply: applyTokenInfo}, {path: PathSubject, apply: applySubject}}
+	if id := c.ClientID(); id != "" {
+		reads = append(reads, read{path: OAuthClientPath(id), apply: applyOAuthClient},
+			read{path: RolesPath + "?pageSize=" + strconv.Itoa(RolesPageSize), listing: true})
+	}
+	return reads
+}
+
+// conversationReads are the reads of one conversation: both views and its
+// analytics history.
+func conversationReads(convID string) []read {
+	return []read{{path: ConversationPath(convID), apply: applyConversation}, {path: CallPath(convID), apply: applyCall}, {path: AnalyticsPath(convID), apply: applyAnalytics}}
+}
+
+// conclude records what the reads leave incomplete and what a 404 means.
+func conclude(ev *diagnose.Evidence, convID string, t Target) {
 	for _, f := range []*diagnose.Fetch{ev.TokenFetch, ev.ConversationFetch, ev.CallFetch} {
 		if f == nil {
 			continue
@@ -107,55 +144,99 @@ func Collect(ctx context.Context, c *genesys.Client, t Target, ev *diagnose.Evid
 			ev.Incomplete = append(ev.Incomplete, why)
 		}
 	}
-	if ev.Conversation == nil && ev.Call == nil && ev.ConversationFetch.Status == 404 {
+	if ev.Conversation == nil && ev.Call == nil && ev.ConversationFetch != nil && ev.ConversationFetch.Status == 404 {
 		ev.Notes = append(ev.Notes, fmt.Sprintf("conversation %s was not found in the org of the token at %s", convID, t.APIBase))
 	}
 }
 
-// getAll sends the reads in parallel and applies each outcome to the
-// evidence in a fixed order, whatever order they arrived in.
-func getAll(ctx context.Context, c *genesys.Client, ev *diagnose.Evidence, convID string, reads []read) {
-	if len(reads) == 0 {
-		return
-	}
-	ev.ReadRounds++
-	type out struct {
-		res *genesys.Result
-		err error
-	}
-	results := make([]out, len(reads))
+// round is one round of parallel GETs and their outcomes, in the order of
+// its reads.
+type round struct {
+	reads   []read
+	results []outcome
+}
+
+type outcome struct {
+	res *genesys.Result
+	err error
+}
+
+// getAll sends the reads in parallel.
+func getAll(ctx context.Context, c *genesys.Client, reads []read) round {
+	r := round{reads: reads, results: make([]outcome, len(reads))}
 	var wg sync.WaitGroup
-	for i, r := range reads {
+	for i, rd := range reads {
 		wg.Add(1)
 		go func(i int, p string) {
 			defer wg.Done()
 			res, err := c.Get(ctx, p)
-			results[i] = out{res, err}
-		}(i, r.path)
+			r.results[i] = outcome{res, err}
+		}(i, rd.path)
 	}
 	wg.Wait()
-	for i, r := range reads {
-		r.apply(ev, convID, results[i].res, results[i].err)
+	return r
+}
+
+// apply applies each outcome to the evidence in the order of the reads,
+// whatever order they arrived in (the roles listing to roles); a round
+// with reads counts in ev.ReadRounds.
+func (r round) apply(ev *diagnose.Evidence, convID string, roles *roleListing) {
+	if len(r.reads) == 0 {
+		return
+	}
+	ev.ReadRounds++
+	for i, rd := range r.reads {
+		if rd.listing {
+			roles.apply(r.results[i].res, r.results[i].err)
+			continue
+		}
+		rd.apply(ev, convID, r.results[i].res, r.results[i].err)
 	}
 }
 
-// collectRoles reads what subjects/me did not tell (a client-credentials
-// token's subject may list no grants, UNCONFIRMED): the OAuth client, when
-// its id is known only now, then its roles, in parallel. It costs a third
-// round trip only on that path.
-func collectRoles(ctx context.Context, c *genesys.Client, ev *diagnose.Evidence) {
-	if ev.Subject != nil && len(ev.Subject.Grants) > 0 {
+// roleListing holds the org's roles listing of one round, for roleReads.
+type roleListing struct {
+	fetch *diagnose.Fetch
+	roles []genesys.DomainOrganizationRole
+	read  bool
+}
+
+func (l *roleListing) apply(res *genesys.Result, err error) {
+	l.fetch = fetchOf("GET "+RolesPath, res, err)
+	l.fetch.Raw = nil // a bundle keeps the roles it used, one file each
+	if res == nil || res.Status != 200 {
 		return
 	}
-	if ev.OAuthClient == nil && ev.OAuthClientFetch == nil {
-		ti := ev.TokenInfo
-		if ti == nil || ti.OAuthClient == nil || ti.OAuthClient.ID == "" || !strings.EqualFold(strings.ReplaceAll(ti.OAuthClient.AuthorizedGrantType, "_", "-"), "CLIENT-CREDENTIALS") {
-			return
-		}
-		getAll(ctx, c, ev, "", []read{{OAuthClientPath(ti.OAuthClient.ID), applyOAuthClient}})
-	}
-	if ev.OAuthClient == nil {
+	list, err := genesys.DecodeRoleListing(res.Body)
+	if err != nil {
+		l.fetch.Err = "the response " + err.Error()
 		return
+	}
+	l.roles, l.read = list, true
+}
+
+// clientReads is the read of the token's OAuth client when its id became
+// known only from tokens/me (an access token of a client-credentials
+// client) and its grants are still unknown; none otherwise.
+func clientReads(ev *diagnose.Evidence) []read {
+	if ev.Subject != nil && len(ev.Subject.Grants) > 0 || ev.OAuthClient != nil || ev.OAuthClientFetch != nil {
+		return nil
+	}
+	ti := ev.TokenInfo
+	if ti == nil || ti.OAuthClient == nil || ti.OAuthClient.ID == "" || !strings.EqualFold(strings.ReplaceAll(ti.OAuthClient.AuthorizedGrantType, "_", "-"), "CLIENT-CREDENTIALS") {
+		return nil
+	}
+	return []read{{path: OAuthClientPath(ti.OAuthClient.ID), apply: applyOAuthClient}}
+}
+
+// roleReads takes what subjects/me did not tell (a client-credentials
+// token's subject may list no grants, UNCONFIRMED) from the roles listing
+// read beside the OAuth client, and returns the role reads still needed:
+// by id, those the listing lacked (all of them when it was not read).
+// Usually none: then the roles cost no round trip of their own.
+func roleReads(ev *diagnose.Evidence, roles *roleListing) []read {
+	if ev.Subject != nil && len(ev.Subject.Grants) > 0 || ev.OAuthClient == nil {
+		return nil
 	}
 	var reads []read
 	seen := map[string]bool{}
@@ -164,9 +245,29 @@ func collectRoles(ctx context.Context, c *genesys.Client, ev *diagnose.Evidence)
 			continue
 		}
 		seen[rd.RoleID] = true
-		reads = append(reads, read{RolePath(rd.RoleID), applyRole})
+		if r := roles.find(rd.RoleID); r != nil {
+			f := *roles.fetch
+			ev.Roles, ev.RoleFetches = append(ev.Roles, r), append(ev.RoleFetches, &f)
+			continue
+		}
+		reads = append(reads, read{path: RolePath(rd.RoleID), apply: applyRole})
 	}
-	getAll(ctx, c, ev, "", reads)
+	return reads
+}
+
+// find returns a copy of role id from the listing, nil when it is not
+// there.
+func (l *roleListing) find(id string) *genesys.DomainOrganizationRole {
+	if l == nil || !l.read {
+		return nil
+	}
+	for i := range l.roles {
+		if strings.EqualFold(l.roles[i].ID, id) {
+			r := l.roles[i]
+			return &r
+		}
+	}
+	return nil
 }
 
 // tokenFailure says why convdiag's own token request failed. It is
@@ -193,11 +294,12 @@ func tokenFailure(te *genesys.TokenError, t Target, budgetSpent bool) string {
 	return own + " failed: " + te.Err.Error()
 }
 
-// read is one GET of the second round and how its outcome becomes
-// evidence.
+// read is one GET and how its outcome becomes evidence (listing: it is
+// the roles listing, kept aside for roleReads).
 type read struct {
-	path  string
-	apply func(ev *diagnose.Evidence, convID string, res *genesys.Result, err error)
+	path    string
+	apply   func(ev *diagnose.Evidence, convID string, res *genesys.Result, err error)
+	listing bool
 }
 
 func applyTokenInfo(ev *diagnose.Evidence, _ string, res *genesys.Result, err error) {

@@ -63,9 +63,10 @@ func TestCollectReadsEverythingInTwoRoundTrips(t *testing.T) {
 		}
 	}
 	// stale-leg's token is a user token: subjects/me lists its grants, so
-	// no third round is needed.
-	if len(ev.Sent) != 7 || !strings.HasPrefix(ev.Sent[0], "POST ") || ev.ReadRounds != 1 {
-		t.Errorf("sent %v in %d rounds, want the token POST then 6 GETs in one round", ev.Sent, ev.ReadRounds)
+	// no third round is needed (convdiag logs in with client credentials,
+	// so its OAuth client and the roles listing are read in the round).
+	if len(ev.Sent) != 8 || !strings.HasPrefix(ev.Sent[0], "POST ") || ev.ReadRounds != 1 {
+		t.Errorf("sent %v in %d rounds, want the token POST then 7 GETs in one round", ev.Sent, ev.ReadRounds)
 	}
 	if ev.Subject == nil || len(ev.Subject.Grants) == 0 || diagnose.AccessOf(ev) == nil {
 		t.Errorf("the grants were not read: %+v", ev.Subject)
@@ -144,14 +145,53 @@ func TestCollectRefusesRedirects(t *testing.T) {
 }
 
 // TestCollectRolesOfAClient: a client-credentials token's subject lists no
-// grants, so its OAuth client's roles are read in one more round, in
-// parallel; a role it may not read is a fetch the check notes.
+// grants; its OAuth client and the org's roles listing are read in the same
+// round as everything else, so its roles cost no round of their own.
 func TestCollectRolesOfAClient(t *testing.T) {
 	srv, sc := simOrg(t, "missing-permission", sim.Options{})
 	ev := collect(t, srv.URL, srv.URL+"/oauth/token", sc.ConversationID(), "any")
-	if ev.ReadRounds != 2 || ev.OAuthClient == nil || len(ev.Roles) != 1 {
-		t.Fatalf("rounds %d, client %+v, roles %d", ev.ReadRounds, ev.OAuthClient, len(ev.Roles))
+	if ev.ReadRounds != 1 || ev.OAuthClient == nil || len(ev.Roles) != 1 || ev.RoleFetches[0].Source != "GET "+RolesPath {
+		t.Fatalf("rounds %d, client %+v, roles %d, fetches %+v", ev.ReadRounds, ev.OAuthClient, len(ev.Roles), ev.RoleFetches)
 	}
+	assertReportingRole(t, ev)
+	for _, s := range ev.Sent {
+		if strings.Contains(s, RolePath("")) {
+			t.Errorf("a role was read by id although the listing held it: %v", ev.Sent)
+		}
+	}
+}
+
+// TestCollectRolesByIDWhenTheListingFails: a listing the token may not
+// read (or that lacks the role) leaves the roles to be read by id, in one
+// more round.
+func TestCollectRolesByIDWhenTheListingFails(t *testing.T) {
+	sc, err := sim.LookupScenario("missing-permission")
+	if err != nil {
+		t.Fatal(err)
+	}
+	org, err := sc.Org()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := sim.New(org, sim.Options{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == RolesPath {
+			w.WriteHeader(http.StatusForbidden)
+			_, _ = w.Write([]byte(`{"status":403,"code":"missing.permissions","message":"no"}`))
+			return
+		}
+		h.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	ev := collect(t, srv.URL, srv.URL+"/oauth/token", sc.ConversationID(), "any")
+	if ev.ReadRounds != 2 || len(ev.Roles) != 1 || ev.RoleFetches[0].Source != "GET /api/v2/authorization/roles/{id}" {
+		t.Fatalf("rounds %d, roles %d, fetches %+v", ev.ReadRounds, len(ev.Roles), ev.RoleFetches)
+	}
+	assertReportingRole(t, ev)
+}
+
+func assertReportingRole(t *testing.T, ev *diagnose.Evidence) {
+	t.Helper()
 	a := diagnose.AccessOf(ev)
 	if a == nil || len(a.Grants) != 1 || a.Grants[0].RoleName != "Reporting integration" || a.Grants[0].Allows("conversation:communication:disconnect") {
 		t.Errorf("access %+v", a)

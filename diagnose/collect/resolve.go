@@ -42,6 +42,9 @@ type Settings struct {
 	// path can hold the conversation id).
 	ConversationID string
 	Request        diagnose.Request
+	// ManyConversations is set when the conversations come from the
+	// evidence, one per ticket (convdiag triage): none is needed here.
+	ManyConversations bool
 
 	Getenv   func(string) string
 	HomeDir  func() (string, error)
@@ -217,7 +220,7 @@ func Resolve(s Settings) (*Resolved, error) {
 			lv.ConvID = genesys.MatchRequest(rl.Method, rl.Path).Params["conversationId"]
 		}
 	}
-	if lv.ConvID == "" || strings.HasPrefix(lv.ConvID, "{") {
+	if !s.ManyConversations && (lv.ConvID == "" || strings.HasPrefix(lv.ConvID, "{")) {
 		return nil, usagef("a live check needs the conversation id: --conversation ID, or a --request whose path holds it")
 	}
 	out.Live = lv

@@ -199,3 +199,16 @@ func decodeAuthz(data []byte, what string, v any) error {
 	}
 	return nil
 }
+
+// DecodeRoleListing decodes GET /api/v2/authorization/roles: one page of
+// the org's roles ({"entities": [...], "pageSize", "total", ...}).
+func DecodeRoleListing(data []byte) ([]DomainOrganizationRole, error) {
+	const what = "roles listing (GET /api/v2/authorization/roles)"
+	var page struct {
+		Entities []DomainOrganizationRole `json:"entities"`
+	}
+	if err := decodeAuthz(data, what, &page); err != nil {
+		return nil, err
+	}
+	return page.Entities, nil
+}

@@ -45,6 +45,9 @@ type ClientConfig struct {
 	Progress func(Progress)
 	// Sleep waits between attempts; nil means a timer that honours ctx.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Pace, when set, spaces every request (the token's too) to the org's
+	// rate limit (a RatePacer); nil sends at once.
+	Pace Pacer
 }
 
 // Progress is one moment of a live read, for a progress display.
@@ -98,6 +101,7 @@ type readOnlyTransport struct {
 	base     http.RoundTripper
 	tokenURL string
 	record   func(string)
+	pace     Pacer
 }
 
 func (t readOnlyTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -110,10 +114,26 @@ func (t readOnlyTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		}
 		return nil, fmt.Errorf("%s %s: %w", req.Method, req.URL.Path, ErrNotReadOnly)
 	}
+	if t.pace != nil {
+		if err := t.pace.Wait(req.Context()); err != nil {
+			if req.Body != nil {
+				req.Body.Close()
+			}
+			return nil, err
+		}
+	}
 	if t.record != nil {
 		t.record(req.Method + " " + req.URL.Path)
 	}
-	return t.base.RoundTrip(req)
+	resp, err := t.base.RoundTrip(req)
+	if t.pace != nil {
+		if err != nil {
+			t.pace.Observe(0, nil)
+		} else {
+			t.pace.Observe(resp.StatusCode, resp.Header)
+		}
+	}
+	return resp, err
 }
 
 func sameEndpoint(u *url.URL, raw string) bool {
@@ -146,7 +166,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		cfg.Sleep = sleepCtx
 	}
 	c := &Client{cfg: cfg, api: api}
-	guard := readOnlyTransport{base: cfg.Transport, tokenURL: cfg.TokenURL, record: c.record}
+	guard := readOnlyTransport{base: cfg.Transport, tokenURL: cfg.TokenURL, record: c.record, pace: cfg.Pace}
 	c.source = &tokenSource{cfg: cfg, httpc: &http.Client{Transport: guard, Timeout: cfg.AttemptTimeout, CheckRedirect: refuseRedirect}}
 	// One client for the API: explicit per-attempt timeout (set per
 	// request from the budget), the read-only guard, the token added by
@@ -405,11 +425,12 @@ func (e *GetError) Error() string {
 
 func (e *GetError) Unwrap() error { return e.Err }
 
-// Get fetches a path under the API base. 429 (honouring Retry-After) and
+// Get fetches a path (with its query, if any) under the API base. 429 (honouring Retry-After) and
 // 502/503/504 are retried with jittered backoff within the context's budget;
 // a 401 fetches a new token once.
 func (c *Client) Get(ctx context.Context, path string) (*Result, error) {
 	u := *c.api
+	path, u.RawQuery, _ = strings.Cut(path, "?")
 	u.Path = strings.TrimSuffix(c.api.Path, "/") + path
 	full := u.String()
 	what := "GET " + u.Path

@@ -129,6 +129,9 @@ func DecodeConversation(data []byte, wantID string) (*Decoded, error) {
 		return nil, err
 	}
 	data = bytes.TrimPrefix(data, utf8BOM)
+	if d, ok := fastConversation(bytes.NewReader(data)); ok {
+		return d, nil
+	}
 	var d Decoded
 	var conv Conversation
 	if err := json.Unmarshal(data, &conv); err != nil {

@@ -185,6 +185,17 @@ func (p *Participant) Comms() []Comm {
 	return out
 }
 
+// hasComms reports whether the participant has a communication in any
+// media array (without building the list Comms returns).
+func (p *Participant) hasComms() bool {
+	for _, arr := range MediaArrays {
+		if len(p.mediaList(arr.Key)) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 func (p *Participant) mediaList(key string) []Communication {
 	switch key {
 	case "calls":

@@ -124,8 +124,8 @@ type keptGet struct {
 // request on an /api/v2/conversations path, or entry number pick (1-based)
 // when pick > 0.
 func ParseHAR(r io.Reader, pick int) (*HAR, error) {
-	h := &HAR{Sources: map[string]string{}, At: map[string]time.Time{}, Raw: map[string][]byte{}}
-	sc := &harScan{pick: pick, convs: map[string][]keptGet{}, calls: map[string][]keptGet{}, analytics: map[string][]keptGet{}}
+	h := newHAR()
+	sc := newHARScan(pick, false)
 	if err := sc.read(r, h); err != nil {
 		return nil, err
 	}
@@ -133,6 +133,41 @@ func ParseHAR(r io.Reader, pick int) (*HAR, error) {
 	if err != nil {
 		return nil, err
 	}
+	sc.build(h, e)
+	return h, nil
+}
+
+// ParseHARAll reads a HAR export once and returns every failing request on
+// an /api/v2/conversations path, in entry order, each exactly as ParseHAR
+// with that entry picked would (convdiag triage: every failing request of
+// a HAR is a ticket). A HAR without one returns none and no error.
+func ParseHARAll(r io.Reader) ([]*HAR, error) {
+	head := newHAR()
+	sc := newHARScan(0, true)
+	if err := sc.read(r, head); err != nil {
+		return nil, err
+	}
+	out := make([]*HAR, 0, len(sc.failing))
+	for i, e := range sc.failing {
+		h := newHAR()
+		h.Creator, h.Entries, h.Candidates, h.Chosen = head.Creator, head.Entries, head.Candidates, head.Candidates[i].Index
+		sc.build(h, e)
+		out = append(out, h)
+	}
+	return out, nil
+}
+
+func newHAR() *HAR {
+	return &HAR{Sources: map[string]string{}, At: map[string]time.Time{}, Raw: map[string][]byte{}}
+}
+
+func newHARScan(pick int, all bool) *harScan {
+	return &harScan{pick: pick, all: all, convs: map[string][]keptGet{}, calls: map[string][]keptGet{}, analytics: map[string][]keptGet{}}
+}
+
+// build fills h from its chosen entry e: the request, the response, when
+// it failed, and the recorded GETs that go with it.
+func (sc *harScan) build(h *HAR, e *harEntry) {
 	h.Request = harRequest(e)
 	resp := harResponse(e)
 	if resp.Status != 0 {
@@ -140,13 +175,15 @@ func ParseHAR(r io.Reader, pick int) (*HAR, error) {
 	}
 	h.Failure, h.Notes = harFailure(e, h.Chosen, resp)
 	sc.attachGets(h)
-	return h, nil
 }
 
 // harScan is what one pass over a HAR's entries keeps: the entry picked
 // or the last failing one, the candidates, and the GETs worth using.
 type harScan struct {
-	pick      int
+	pick int
+	// all keeps every failing entry (ParseHARAll) in failing.
+	all       bool
+	failing   []*harEntry
 	chosen    *harEntry
 	last      *harEntry
 	lastIdx   int
@@ -256,6 +293,9 @@ func (sc *harScan) add(e *harEntry, h *HAR) {
 		if status < 200 || status > 299 {
 			h.Candidates = append(h.Candidates, cand)
 			sc.last, sc.lastIdx = e, idx
+			if sc.all {
+				sc.failing = append(sc.failing, e)
+			}
 		}
 	}
 	if !strings.EqualFold(e.Request.Method, "GET") || status != 200 {

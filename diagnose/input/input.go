@@ -82,6 +82,10 @@ type Options struct {
 	ReadFile func(name string, limit int64) ([]byte, error)
 	// Stdin is read for "-".
 	Stdin io.Reader
+	// KeepRaw keeps each saved GET's bytes in its Fetch (a bundle is being
+	// saved); otherwise a large conversation file is decoded as it is
+	// read, without a copy of it in memory.
+	KeepRaw bool
 }
 
 // UsageError is an input problem: exit 2 with its one-line message.
@@ -244,25 +248,47 @@ func Load(o Options) (*diagnose.Evidence, error) {
 			return nil, err
 		}
 	}
+	// decodeConv reads a saved conversation GET: streamed from the file
+	// unless its bytes are kept or it comes from stdin or a test's reader.
+	decodeConv := func(flag, name string) (*genesys.Decoded, []byte, error) {
+		var d *genesys.Decoded
+		var b []byte
+		var err error
+		if name == "-" || o.ReadFile != nil || o.KeepRaw {
+			if b, err = readArg(flag, name, MaxDocument); err != nil {
+				return nil, nil, err
+			}
+			d, err = genesys.DecodeConversation(b, ev.ConversationID)
+		} else {
+			f, oerr := OpenRegular(name, MaxDocument)
+			if oerr != nil {
+				return nil, nil, usagef("%s %s: %v", flag, name, oerr)
+			}
+			defer f.Close()
+			d, err = genesys.DecodeConversationStream(f, func() ([]byte, error) { return readArg(flag, name, MaxDocument) }, ev.ConversationID)
+		}
+		var ue *UsageError
+		switch {
+		case errors.As(err, &ue):
+			return nil, nil, err
+		case err != nil:
+			return nil, nil, usagef("%s %s %v", flag, name, err)
+		case !o.KeepRaw:
+			b = nil
+		}
+		return d, b, nil
+	}
 	if o.ConversationJSON != "" {
-		b, err := readArg("--conversation-json", o.ConversationJSON, MaxDocument)
+		d, b, err := decodeConv("--conversation-json", o.ConversationJSON)
 		if err != nil {
 			return nil, err
-		}
-		d, err := genesys.DecodeConversation(b, ev.ConversationID)
-		if err != nil {
-			return nil, usagef("--conversation-json %s %v", o.ConversationJSON, err)
 		}
 		SetConversation(ev, d, o.ConversationJSON, b)
 	}
 	if o.CallJSON != "" {
-		b, err := readArg("--call-json", o.CallJSON, MaxDocument)
+		d, b, err := decodeConv("--call-json", o.CallJSON)
 		if err != nil {
 			return nil, err
-		}
-		d, err := genesys.DecodeConversation(b, ev.ConversationID)
-		if err != nil {
-			return nil, usagef("--call-json %s %v", o.CallJSON, err)
 		}
 		if d.Call == nil && ev.Conversation != nil {
 			return nil, usagef("--call-json %s is the generic view (participants with calls[]), and --conversation-json already gave that view", o.CallJSON)
@@ -427,6 +453,54 @@ func loadCurl(ev *diagnose.Evidence, o Options, readArg func(flag, name string, 
 // loadHAR reads the request, the response and any recorded GETs from a
 // HAR export, streaming it.
 func loadHAR(ev *diagnose.Evidence, o Options) error {
+	f, err := openHARFile(o)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	h, err := ParseHAR(f, o.HAREntry)
+	if err != nil {
+		return usagef("--har %s %v", o.HAR, err)
+	}
+	return harEvidence(ev, o, h)
+}
+
+// HARTicket is one failing request of a HAR, as the evidence `convdiag
+// check --har FILE --har-entry Entry` would judge, or why it cannot be.
+type HARTicket struct {
+	Entry    int
+	Evidence *diagnose.Evidence
+	Err      error
+}
+
+// LoadHARAll reads the HAR export o.HAR once and builds the evidence of each
+// of its failing conversation requests, exactly as Load with o.HAREntry set
+// to that entry would. An error is about the file as a whole.
+func LoadHARAll(o Options) ([]HARTicket, error) {
+	f, err := openHARFile(o)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	all, err := ParseHARAll(f)
+	if err != nil {
+		return nil, usagef("%s %v", o.HAR, err)
+	}
+	out := make([]HARTicket, 0, len(all))
+	for _, h := range all {
+		o.HAREntry = h.Chosen
+		ev := &diagnose.Evidence{Mode: o.Mode, ConversationID: strings.TrimSpace(o.ConversationID), ParticipantID: o.ParticipantID, Operation: o.Operation}
+		t := HARTicket{Entry: h.Chosen, Evidence: ev}
+		if t.Err = harEvidence(ev, o, h); t.Err == nil {
+			setFailure(ev, nil)
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// openHARFile opens o.HAR for streaming.
+func openHARFile(o Options) (io.ReadCloser, error) {
 	open := o.OpenFile
 	if open == nil {
 		open = func(name string) (io.ReadCloser, error) { return OpenRegular(name, MaxHAR) }
@@ -434,15 +508,15 @@ func loadHAR(ev *diagnose.Evidence, o Options) error {
 	f, err := open(o.HAR)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return usagef("--har %s: no such file", o.HAR)
+			return nil, usagef("--har %s: no such file", o.HAR)
 		}
-		return usagef("--har %s: %v", o.HAR, err)
+		return nil, usagef("--har %s: %v", o.HAR, err)
 	}
-	defer f.Close()
-	h, err := ParseHAR(f, o.HAREntry)
-	if err != nil {
-		return usagef("--har %s %v", o.HAR, err)
-	}
+	return f, nil
+}
+
+// harEvidence fills ev from the HAR's chosen entry and its recorded GETs.
+func harEvidence(ev *diagnose.Evidence, o Options, h *HAR) error {
 	if _, err := diagnose.ParseRequestLine(h.Request.Method + " " + h.Request.URL); err != nil {
 		return usagef("--har %s: entry #%d: %v", o.HAR, h.Chosen, err)
 	}

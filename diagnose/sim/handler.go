@@ -75,6 +75,7 @@ func New(org *Org, opts Options) *Server {
 	m.HandleFunc("GET /api/v2/tokens/me", s.api(s.tokensMe))
 	m.HandleFunc("GET /api/v2/authorization/subjects/me", s.api(s.subjectsMe))
 	m.HandleFunc("GET /api/v2/authorization/divisionspermitted/paged/me", s.api(s.divisionsPermitted))
+	m.HandleFunc("GET /api/v2/authorization/roles", s.api(s.roles))
 	m.HandleFunc("GET /api/v2/authorization/roles/{id}", s.api(s.role))
 	m.HandleFunc("GET /api/v2/oauth/clients/{id}", s.api(s.oauthClient))
 	m.HandleFunc("GET /api/v2/conversations/{id}", s.api(s.getConversation))

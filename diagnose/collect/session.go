@@ -1,0 +1,97 @@
+package collect
+
+import (
+	"context"
+	"time"
+
+	"github.com/convdiag/convdiag/diagnose"
+	"github.com/convdiag/convdiag/diagnose/genesys"
+)
+
+// Session reads one org for many tickets (convdiag triage): the token and
+// what it may do once, then each conversation on its own. A ticket's
+// evidence gets what Collect would have put there, read once for all.
+type Session struct {
+	// Budget bounds the reads of one conversation (0: only the caller's
+	// context does).
+	Budget time.Duration
+
+	c   *genesys.Client
+	t   Target
+	now func() time.Time
+
+	// login holds the outcome of the login (Auth, Incomplete) and the
+	// token's reads as applied once; failed is set when there is no token.
+	login  diagnose.Evidence
+	failed bool
+	// token is the round of the token's reads; client and roles the
+	// later rounds login needed (often empty).
+	token, client, roles round
+}
+
+// ConversationRead is what the org showed of one conversation.
+type ConversationRead struct {
+	convID string
+	round  round
+	at     time.Time
+}
+
+// StartSession logs in and reads what the token is and may do (its info
+// and grants, its OAuth client and the org's roles, then any role the
+// listing lacked). A failed login is kept and given to every ticket, as
+// Collect gives it to one.
+func StartSession(ctx context.Context, c *genesys.Client, t Target, now func() time.Time) *Session {
+	s := &Session{c: c, t: t, now: now}
+	live(&s.login, t)
+	if !login(ctx, c, t, &s.login, now) {
+		s.failed = true
+		return s
+	}
+	listing := &roleListing{}
+	s.token = getAll(ctx, c, tokenReads(c))
+	s.token.apply(&s.login, "", listing)
+	s.client = getAll(ctx, c, clientReads(&s.login))
+	s.client.apply(&s.login, "", listing)
+	s.roles = getAll(ctx, c, roleReads(&s.login, listing))
+	return s
+}
+
+// LoggedIn reports whether the session has a token.
+func (s *Session) LoggedIn() bool { return !s.failed }
+
+// ReadConversation reads one conversation: both views and its analytics,
+// in parallel (nothing without a token).
+func (s *Session) ReadConversation(ctx context.Context, convID string) *ConversationRead {
+	cr := &ConversationRead{convID: convID}
+	if !s.failed {
+		if s.Budget > 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, s.Budget)
+			defer cancel()
+		}
+		cr.round = getAll(ctx, s.c, conversationReads(convID))
+	}
+	cr.at = s.now().UTC()
+	return cr
+}
+
+// Fill puts into a ticket's evidence what the session read, decoded afresh
+// for it (no two tickets share a document): the login, the token's reads,
+// the conversation's, and what they leave incomplete.
+func (s *Session) Fill(ev *diagnose.Evidence, cr *ConversationRead) {
+	live(ev, s.t)
+	if s.failed {
+		ev.Auth.Status, ev.Auth.Error = s.login.Auth.Status, s.login.Auth.Error
+		ev.Incomplete = append(ev.Incomplete, s.login.Incomplete...)
+		ev.ObservedAt = s.login.ObservedAt
+		return
+	}
+	listing := &roleListing{}
+	s.token.apply(ev, "", listing)
+	cr.round.apply(ev, cr.convID, listing)
+	ev.ObservedAt = cr.at
+	s.client.apply(ev, "", listing)
+	_ = roleReads(ev, listing) // the roles the listing held; the others were read at login
+	s.roles.apply(ev, "", listing)
+	conclude(ev, cr.convID, s.t)
+}

@@ -1,0 +1,92 @@
+package genesys
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// v1Conversation decodes as encoding/json alone does.
+func v1Conversation(t *testing.T, data []byte) *Conversation {
+	t.Helper()
+	var c Conversation
+	if err := json.Unmarshal(data, &c); err != nil {
+		t.Fatalf("encoding/json: %v", err)
+	}
+	return &c
+}
+
+// TestFastDecodeEqualsEncodingJSON: on every saved conversation of the
+// repository, and on valid documents with what encoding/json tolerates
+// (names in another case, duplicate names, invalid UTF-8), the faster
+// decoder gives exactly encoding/json's value.
+func TestFastDecodeEqualsEncodingJSON(t *testing.T) {
+	files, _ := filepath.Glob("../sim/scenarios/conversations/*.json")
+	docs := map[string][]byte{}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs[filepath.Base(f)] = b
+	}
+	docs["case and duplicates"] = []byte(`{"ID":"c","id":"c2","Participants":[{"ID":"p","CALLS":[{"State":"connected","state":"held"}],"purpose":"agent` + "\xff" + `"}]}`)
+	docs["null participants"] = []byte(`{"id":"c","participants":null}`)
+	docs["participants first"] = []byte(`{"participants":[{"id":"p","calls":[{"state":"connected"}]}],"id":"c","maxParticipants":3,"divisions":[{"division":{"id":"d"}}]}`)
+	for name, b := range docs {
+		d, ok := fastConversation(strings.NewReader(string(b)))
+		if !ok {
+			continue // the flat view or another shape: encoding/json decodes it
+		}
+		if want := v1Conversation(t, b); !reflect.DeepEqual(d.Conversation, want) {
+			t.Errorf("%s: the fast decoder differs from encoding/json:\n%+v\n%+v", name, d.Conversation, want)
+		}
+	}
+	if _, ok := fastConversation(strings.NewReader(string(docs["case and duplicates"]))); !ok {
+		t.Error("a valid document with names in another case was not taken by the fast decoder")
+	}
+}
+
+// TestStreamFallsBackWithTheSameErrors: whatever the faster decoder does
+// not take is decoded by DecodeConversation from the bytes read again, so
+// the messages, offsets and warnings are encoding/json's.
+func TestStreamFallsBackWithTheSameErrors(t *testing.T) {
+	for _, doc := range []string{
+		"{\"id\": \"c\" \"participants\": []}",
+		`{"id":"c","participants":[]} trailing`,
+		`{"id":"c","maxParticipants":"ten","participants":[{"id":"p","calls":[{"state":"connected"}]}]}`,
+		`[{"id":"x"}]`,
+		"\ufeff" + `{"entities":[{"id":"a","participants":[{"id":"p","calls":[{"state":"connected"}]}]}]}`,
+		"{\n  \"id\": \"c\",\n  \"participants\": [",
+	} {
+		rereads := 0
+		got, gotErr := DecodeConversationStream(strings.NewReader(doc), func() ([]byte, error) { rereads++; return []byte(doc), nil }, "")
+		want, wantErr := DecodeConversation([]byte(doc), "")
+		if !reflect.DeepEqual(got, want) || errString(gotErr) != errString(wantErr) {
+			t.Errorf("%q: stream %+v %v, bytes %+v %v", doc, got, gotErr, want, wantErr)
+		}
+		var de *DecodeError
+		if wantErr != nil && !errors.As(gotErr, &de) {
+			t.Errorf("%q: %T, want a *DecodeError", doc, gotErr)
+		}
+		if rereads != 1 {
+			t.Errorf("%q: read again %d times, want once (the fast decoder cannot take it)", doc, rereads)
+		}
+	}
+	good := `{"id":"c","participants":[{"id":"p","calls":[{"state":"connected"}]}]}`
+	d, err := DecodeConversationStream(strings.NewReader(good), func() ([]byte, error) { t.Fatal("read again"); return nil, nil }, "")
+	if err != nil || d.Conversation.Participants[0].Calls[0].State != "connected" {
+		t.Errorf("%+v %v", d, err)
+	}
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
