@@ -46,8 +46,8 @@ type TriageTicket struct {
 
 // TicketVerdict is a ticket's verdict, as `convdiag check` gives it.
 type TicketVerdict struct {
-	Status   string `json:"status"`
-	ExitCode int    `json:"exit_code"`
+	Status   diagnose.VerdictStatus `json:"status"`
+	ExitCode int                    `json:"exit_code"`
 }
 
 // TriageCluster is the tickets of one operation and top cause.
@@ -74,9 +74,9 @@ type TriageError struct {
 
 // TriageVerdict sums the run up.
 type TriageVerdict struct {
-	Status   string `json:"status"`
-	ExitCode int    `json:"exit_code"`
-	Summary  string `json:"summary"`
+	Status   diagnose.VerdictStatus `json:"status"`
+	ExitCode int                    `json:"exit_code"`
+	Summary  string                 `json:"summary"`
 }
 
 // TriageOptions tune a triage report.

@@ -9,7 +9,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/convdiag/convdiag/checks"
+	"github.com/convdiag/convdiag/checks/ops"
 	"github.com/convdiag/convdiag/diagnose"
 	"github.com/convdiag/convdiag/diagnose/collect"
 	"github.com/convdiag/convdiag/diagnose/genesys"
@@ -126,7 +126,7 @@ func triageOptionsFrom(c *cli.Context) (*triageOptions, error) {
 func runTriage(ctx context.Context, e *env, o *triageOptions) error {
 	topts := triage.Options{Paths: o.Paths, Jobs: o.Jobs,
 		Diagnose: func(ev *diagnose.Evidence) *diagnose.Report {
-			return checks.Diagnose(ev, diagnose.Options{Now: e.Now}) // the engine of check
+			return ops.Diagnose(ev, diagnose.Options{Now: e.Now}) // the engine of check
 		},
 		LoadBundle:   func(dir string) (*diagnose.Evidence, error) { return bundle.Load(dir, bundle.LoadOptions{}) },
 		BundleMarker: bundle.FileManifest}

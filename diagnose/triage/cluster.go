@@ -9,16 +9,13 @@ import (
 	"github.com/convdiag/convdiag/diagnose"
 )
 
-// ticketOperation is what a ticket's request was for. Until the engine
-// names an operation for every report, it is the one the evidence was
-// given (a log's operation key, a bundle's) or else the drop: the lead
-// replaces this body with the report's operation when the operations
-// redesign lands.
+// ticketOperation is what a ticket's request was for: the operation its
+// chain judged it against ("" when it cannot be told).
 func ticketOperation(rep *diagnose.Report) diagnose.OpID {
-	if rep.Evidence != nil && rep.Evidence.Operation != "" {
-		return rep.Evidence.Operation
+	if rep.Operation.Known() {
+		return rep.Operation.ID
 	}
-	return diagnose.OpDisconnect
+	return ""
 }
 
 // ticketOf sums a report up as a ticket.
@@ -40,8 +37,10 @@ func ticketOf(source string, rep *diagnose.Report) Ticket {
 		conv, part := rep.Conclusion.ConversationID, rep.Conclusion.ParticipantID
 		t.FixSummary = templateIDs(f.Summary, conv, part, false)
 		t.Fix = t.FixSummary
-		if f.Curl != "" {
-			t.Fix = templateIDs(f.Curl, conv, part, true)
+		if len(rep.Conclusion.Plans) > 0 {
+			if r := rep.Conclusion.Plans[0].Request(); r != nil {
+				t.Fix = templateIDs(r.Curl(), conv, part, true)
+			}
 		}
 	}
 	return t

@@ -20,8 +20,8 @@ type Ticket struct {
 	// N), FILE.jsonl:LINE.
 	Source string `json:"source"`
 	// Status and ExitCode are the ticket's verdict, as check gives it.
-	Status   string `json:"status"`
-	ExitCode int    `json:"exit_code"`
+	Status   diagnose.VerdictStatus `json:"status"`
+	ExitCode int                    `json:"exit_code"`
 	// TopCause is the rank-1 cause ("" when none), Likelihood its
 	// likelihood and Title its catalogue title.
 	TopCause   string `json:"top_cause,omitempty"`

@@ -41,7 +41,9 @@ func fakeDiagnose(ev *diagnose.Evidence) *diagnose.Report {
 	}
 	rep.Verdict = diagnose.Verdict{Status: diagnose.VerdictCausesFound, ExitCode: 1}
 	rep.Causes = []diagnose.Cause{{ID: fmt.Sprintf("cause.%d", n%3), Likelihood: diagnose.Likely,
-		Fix: &diagnose.Fix{Summary: "Send it to " + conv, Curl: "curl '/api/v2/conversations/" + conv + "/participants/p'"}}}
+		Fix: &diagnose.Fix{Summary: "Send it to " + conv}}}
+	req := &diagnose.FixRequest{Method: "PATCH", BaseURL: "https://api.mypurecloud.com", Path: "/api/v2/conversations/" + conv + "/participants/p"}
+	rep.Conclusion.Plans = []*diagnose.Plan{diagnose.NewPlan(diagnose.PlanNow, []diagnose.Step{{Kind: diagnose.StepRequest, Request: req}})}
 	return rep
 }
 
@@ -71,7 +73,7 @@ func TestRunOrderWhateverTheWorkers(t *testing.T) {
 		t.Fatalf("clusters %+v", res.Clusters)
 	}
 	c := res.Clusters[0]
-	if c.Fix != `curl '/api/v2/conversations/'"$CONVERSATION_ID"'/participants/'"$PARTICIPANT_ID"''` || c.FixSummary != "Send it to $CONVERSATION_ID" || c.Variants != 0 {
+	if !strings.HasPrefix(c.Fix, `curl -sS -X PATCH 'https://api.mypurecloud.com/api/v2/conversations/'"$CONVERSATION_ID"'/participants/'"$PARTICIPANT_ID"''`) || c.FixSummary != "Send it to $CONVERSATION_ID" || c.Variants != 0 {
 		t.Errorf("fix %q summary %q variants %d", c.Fix, c.FixSummary, c.Variants)
 	}
 	if c.FirstSeen.Format("15:04") != "10:00" || c.LastSeen.Format("15:04") != "10:57" || c.Share < 0.33 || c.Share > 0.34 {
