@@ -19,7 +19,7 @@ var BodyShape = &diagnose.Check{
 	Doc:      "Is the body JSON (where and why not)? Does it name its target under the field the contract expects? Misnamed fields, wrong types, state values, unknown fields.",
 	Requires: []*diagnose.Check{RequestLine, OperationCheck},
 	Causes: []*diagnose.CauseInfo{causeBodyMalformedJSON, causeBodyContentType, causeBodyNotAnObject, causeBodyTargetMissing, causeBodyTargetMisnamed,
-		causeBodyTargetWrongType, causeBodyTargetMismatch, causeBodyStateValue, causeBodyActionMissing, causeBodyFieldType, causeBodyUnknownField, causeBodyWrapupRequired},
+		causeBodyTargetWrongType, causeBodyTargetMismatch, causeBodyStateValue, causeBodyActionMissing, causeBodyRequiredMissing, causeBodyFieldType, causeBodyUnknownField, causeBodyWrapupRequired},
 	Run: runBodyShape,
 }
 
@@ -31,6 +31,14 @@ var (
 		Detection: "body-shape reads the response's documented error code; the wrap-up operation's check reads whether the wrap-up sent has a code or is provisional.",
 		Remedy:    "Send the wrap-up code with the request: {\"wrapup\":{\"code\":\"<wrap-up code id>\"}} on the participant PATCH (with \"state\":\"disconnected\" for a drop), or {\"code\":\"<wrap-up code id>\"} on the wrap-up POST (GET .../participants/{pid}/wrapupcodes lists the codes). \"provisional\": true saves a wrap-up without a code, without completing it.",
 		Confirm:   "The request with the wrap-up code answers 202.",
+	}
+	causeBodyRequiredMissing = &diagnose.CauseInfo{ID: "body.required-missing",
+		Title:        "A field the contract requires is missing",
+		Meaning:      "The body lacks a field the API definition marks required for this operation: speakTo for a consult, the address of a transfer to an address, the contactId of a transfer to an external contact, conversationId and agentId of a callback update, callbackNumbers of a new callback, conversationIds of a merge. The server refuses it (conversations.error.transfer.destination.required, dest.address.not.specified, callback.error.missing.required.information.for.patch.request, ...).",
+		Detection:    "body-shape reads the contract's required fields; the operations' checks read the destination fields and the response's documented code.",
+		Remedy:       "Send the required fields.",
+		Confirm:      "`convdiag check --dry-run` passes the body.",
+		SuppressedBy: []*diagnose.CauseInfo{causeBodyMalformedJSON, causeBodyNotAnObject, causeEndpointWrongOperation},
 	}
 	causeBodyActionMissing = &diagnose.CauseInfo{ID: "body.action-missing",
 		Title:        "The body has no field that does what was meant",
@@ -334,13 +342,40 @@ func missingBody(p *diagnose.Pass, ep *genesys.Endpoint, c *genesys.BodyContract
 			Fix:         newFix("Send the body " + actingBody(f, p.Operation.ID))})
 		return
 	}
-	for _, f := range c.Fields {
-		if f.Required {
-			p.Set(diagnose.StatusWarn, "no body, but %s requires %s", c.Model, f.Name)
-			return
-		}
+	if requiredMissing(p, c, map[string]bool{}, nil, diagnose.Ref{Source: srcBody, Value: "(none)"}) {
+		return
 	}
 	p.Set(diagnose.StatusPass, "no body; %s has no required field", c.Model)
+}
+
+// requiredNames are the contract's required fields that do not act.
+func requiredNames(c *genesys.BodyContract) []string {
+	var out []string
+	for _, f := range c.Fields {
+		if f.Required && len(f.Acts) == 0 && !f.Target {
+			out = append(out, f.Name)
+		}
+	}
+	return out
+}
+
+// requiredMissing reports body.required-missing for the contract's
+// required fields the body lacks (not the fields that act, judged on their
+// own); it reports whether it found any.
+func requiredMissing(p *diagnose.Pass, c *genesys.BodyContract, present map[string]bool, misnamed map[string]*fieldMatch, ref diagnose.Ref) bool {
+	var missing []string
+	for _, f := range c.Fields {
+		if f.Required && !present[f.Name] && misnamed[f.Name] == nil && len(f.Acts) == 0 && !f.Target {
+			missing = append(missing, f.Name)
+		}
+	}
+	if len(missing) == 0 {
+		return false
+	}
+	p.Report(diagnose.Cause{Info: causeBodyRequiredMissing, Likelihood: diagnose.Confirmed, Evidence: []diagnose.Ref{ref},
+		Explanation: fmt.Sprintf("%s requires %s, and the body has no %s.", c.Model, quoteList(missing), strings.Join(missing, " and no ")),
+		Fix:         newFix("Send " + quoteList(missing) + " with the request")})
+	return true
 }
 
 // judgeMembers judges an object body against the contract.
@@ -429,6 +464,9 @@ func judgeMembers(p *diagnose.Pass, rf *RequestFacts, ep *genesys.Endpoint, c *g
 			Fix: newFix("Remove " + quoteList(names) + " from the body")})
 	} else if !c.Open && len(misnamed) == 0 {
 		p.RuleOut(causeBodyUnknownField, "every field of the body is in %s", c.Model)
+	}
+	if !requiredMissing(p, c, present, misnamed, diagnose.Ref{Source: srcBody, Path: "(top level)", Value: "no " + strings.Join(requiredNames(c), ", no ")}) && len(requiredNames(c)) > 0 {
+		p.RuleOut(causeBodyRequiredMissing, "the body has %s", quoteList(requiredNames(c)))
 	}
 	judgeTargetMismatch(p, rf, c, bf)
 	if c.TargetField() != nil && bf.Target != "" && present[c.TargetField().Name] {

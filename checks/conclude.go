@@ -84,7 +84,7 @@ func conclude(rep *diagnose.Report, res *diagnose.Results) diagnose.Conclusion {
 	}
 	when := diagnose.PlanNow
 	if why := o.goneSince(); why != "" {
-		if !o.requestCauseFound() {
+		if !o.requestCauseFound() && !o.timingCauseFound() {
 			// What would have worked then cannot work now, and nothing
 			// about the request itself needs changing.
 			c.NothingToSend, c.Answer = why, diagnose.AnswerNothingToSend
@@ -92,7 +92,11 @@ func conclude(rep *diagnose.Report, res *diagnose.Results) diagnose.Conclusion {
 			return c
 		}
 		when = diagnose.PlanNextTime
-		notes = append(notes, why+" The request above is the one to send next time: the causes about the request itself are in code that runs again.")
+		if o.requestCauseFound() {
+			notes = append(notes, why+" The request above is the one to send next time: the causes about the request itself are in code that runs again.")
+		} else {
+			notes = append(notes, why+" The steps above are for next time: the code acted before the party was ready, and it will again on the next call.")
+		}
 	}
 	if why := o.tokenFirst(); why != "" && req != nil {
 		notes = append(notes, why)
@@ -344,6 +348,23 @@ func (o outcome) requestCauseFound() bool {
 	for _, cs := range o.rep.Causes {
 		if cs.Likelihood >= diagnose.Likely && requestCauses[cs.Check] {
 			return true
+		}
+	}
+	return false
+}
+
+// timingCauseFound reports whether a likely or confirmed cause's fix is to
+// wait for the party first (acting before it was connected): code that
+// runs again too early on the next call, so the plan is for next time.
+func (o outcome) timingCauseFound() bool {
+	for _, cs := range o.rep.Causes {
+		if cs.Likelihood < diagnose.Likely || cs.Fix == nil || cs.Fix.NoRequest || cs.Fix.NoneCanWork {
+			continue
+		}
+		for _, s := range cs.Fix.Steps {
+			if s.Kind == diagnose.StepWait {
+				return true
+			}
 		}
 	}
 	return false

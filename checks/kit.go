@@ -129,3 +129,10 @@ func unknownMoment(p *diagnose.Pass, l diagnose.Likelihood) diagnose.Likelihood 
 	}
 	return min(l, diagnose.Likely)
 }
+
+// Compact is a JSON value compacted (as sent when it does not compact).
+func Compact(raw []byte) json.RawMessage { return compactJSON(raw) }
+
+// CauseTokenNotParty is token.not-party, which the consults' own check
+// reports too (the token's user is not on the call).
+var CauseTokenNotParty = causeTokenNotParty

@@ -67,7 +67,7 @@ func runTimeline(p *diagnose.Pass) (any, error) {
 	pf, _ := diagnose.Result[*ProvenanceFacts](p, Provenance)
 	if cf == nil || cf.Conv == nil {
 		if f.Known() {
-			p.Summary("the request failed at %s; no conversation to place in time", f)
+			p.Summary("%s at %s; no conversation to place in time", requestMoment(ev), f)
 		} else {
 			p.Skip("no failure time and no conversation: give --at, or the response with its Date header")
 		}
@@ -98,9 +98,9 @@ func runTimeline(p *diagnose.Pass) (any, error) {
 	case !f.Known():
 		p.Skip("no failure time, and the GETs may be from after the failure: give --at (the time in the customer's log) or the response with its Date header (curl -i)")
 	case tf.Target != nil && tf.PhaseAtFailure != diagnose.PhaseUnknown:
-		p.Summary("the request failed at %s; participant %s was %s then", f, tf.Target.ID, tf.PhaseAtFailure)
+		p.Summary("%s at %s; participant %s was %s then", requestMoment(ev), f, tf.Target.ID, tf.PhaseAtFailure)
 	default:
-		p.Summary("the request failed at %s", f)
+		p.Summary("%s at %s", requestMoment(ev), f)
 	}
 	return tf, nil
 }
@@ -209,4 +209,14 @@ func upperFirst(s string) string {
 		return string(s[0]-'a'+'A') + s[1:]
 	}
 	return s
+}
+
+// requestMoment names the moment the timeline marks: the failure, or, for
+// a request answered 2xx (a healthy control, a call that did nothing),
+// its answer.
+func requestMoment(ev *diagnose.Evidence) string {
+	if r := ev.Response; r != nil && r.Status/100 == 2 {
+		return "the request was answered"
+	}
+	return "the request failed"
 }

@@ -3,6 +3,7 @@ package diagnose
 import (
 	"encoding/json"
 	"fmt"
+	"time"
 )
 
 // Status is the outcome of one check.
@@ -63,6 +64,9 @@ type Pass struct {
 	// Operation is what the request was for: the chain's operation (its
 	// ID is "" when unknown). Checks judge the request against it.
 	Operation *Operation
+	// Now is the run's clock (the report's time): an upper bound of when
+	// any request in the evidence was sent.
+	Now func() time.Time
 
 	// resultOf holds the results of the required checks; a required check
 	// that crashed has no entry.

@@ -71,6 +71,14 @@ type Evidence struct {
 	OAuthClientFetch *Fetch                            `json:"oauth_client_fetch,omitempty"`
 	Roles            []*genesys.DomainOrganizationRole `json:"roles,omitempty"`
 	RoleFetches      []*Fetch                          `json:"role_fetches,omitempty"`
+	// Queue and User are GET /api/v2/routing/queues/{id} and
+	// GET /api/v2/users/{id} of a transfer's or consult's destination, when
+	// the request names one by id (a 404 fetch: it does not exist, or the
+	// token cannot see it).
+	Queue      *genesys.Queue `json:"queue,omitempty"`
+	QueueFetch *Fetch         `json:"queue_fetch,omitempty"`
+	User       *genesys.User  `json:"user,omitempty"`
+	UserFetch  *Fetch         `json:"user_fetch,omitempty"`
 	// Auth describes how a live check authenticated (nil offline).
 	Auth *Auth `json:"auth,omitempty"`
 

@@ -223,7 +223,7 @@ func (ch *Chain) Run(ev *Evidence, opts Options) *Report {
 	var ruled []RuledOut
 	for i, c := range ch.Checks {
 		order[c.ID] = i
-		p := &Pass{Check: c, Evidence: ev, Operation: ch.Operation, resultOf: map[*Check]any{}}
+		p := &Pass{Check: c, Evidence: ev, Operation: ch.Operation, Now: now, resultOf: map[*Check]any{}}
 		for _, req := range c.Requires {
 			if r, ok := results.m[req]; ok {
 				p.resultOf[req] = r

@@ -69,7 +69,7 @@ func (v *mdView) answer() {
 		for _, s := range first {
 			switch s.Kind {
 			case "wait":
-				v.printf("First: %s (at most %d s; `convdiag watch --until %s` waits for it).\n\n", mdText(s.Summary), s.TimeoutS, s.Until)
+				v.printf("First: %s%s.\n\n", mdText(s.Summary), waitHint(v.m, s, func(c string) string { return "`" + c + "`" }))
 			default:
 				v.printf("First: %s:\n\n", mdText(orText(s.Summary, "send")))
 				fence(v.ew, "sh", s.Request.Curl)

@@ -248,7 +248,7 @@ func (v *textView) answer() {
 func (v *textView) step(s PlanStep) {
 	switch s.Kind {
 	case "wait":
-		v.para(s.Summary+fmt.Sprintf(" (at most %d s; convdiag watch --until %s waits for it)", s.TimeoutS, s.Until), "  first: ", "    ")
+		v.para(s.Summary+waitHint(v.m, s, func(c string) string { return c }), "  first: ", "    ")
 	case "grant":
 		v.para(s.Summary+":", "  first: ", "    ")
 		v.curl(s.Request, "    ")
@@ -462,7 +462,11 @@ func (v *textView) timeline() {
 	}
 	title := "no failure time, give --at to mark it"
 	if f := v.m.FailureTime; f != nil {
-		title = "the request failed at " + f.Time + " (" + f.Source + ")"
+		moment := "the request failed"
+		if r := v.m.Target.Response; r != nil && r.Status/100 == 2 {
+			moment = "the request was answered"
+		}
+		title = moment + " at " + f.Time + " (" + f.Source + ")"
 	}
 	v.printf("\n")
 	v.para(v.p.bold.Sprint("Timeline (UTC):")+" "+title, "", "  ")

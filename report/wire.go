@@ -548,6 +548,16 @@ func answerHeading(m *Model) string {
 	return "The request that would have worked"
 }
 
+// waitHint is what a wait step adds to its summary: how long it may take
+// and how to wait, now; for a plan for next time, that the wait is on the
+// next call's party (this one is gone, so nothing can watch it).
+func waitHint(m *Model, s PlanStep, code func(string) string) string {
+	if m.Plan != nil && m.Plan.When == string(diagnose.PlanNextTime) {
+		return fmt.Sprintf(" (on the next call, the agent's own participant there; at most %d s)", s.TimeoutS)
+	}
+	return fmt.Sprintf(" (at most %d s; %s waits for it)", s.TimeoutS, code("convdiag watch --until "+s.Until))
+}
+
 // requestOKText says that the request as sent was right.
 func requestOKText(m *Model) string {
 	return fmt.Sprintf("The request as sent is already the right request for %s %s: the causes above are about the participant, the conversation or the token, not about the request.", m.Words.Gerund, m.Words.Object)

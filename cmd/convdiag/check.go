@@ -77,6 +77,11 @@ func checkFlags() []cli.Flag {
 		&cli.StringFlag{Name: "subject-json", Usage: "`FILE`: saved GET /api/v2/authorization/subjects/me (the token's roles by division)", TakesFile: true},
 		&cli.StringFlag{Name: "oauth-client-json", Usage: "`FILE`: saved GET /api/v2/oauth/clients/{id} (a client-credentials client's roles and divisions)", TakesFile: true},
 		&cli.StringSliceFlag{Name: "role-json", Usage: "`FILE`: saved GET /api/v2/authorization/roles/{id} (a role's permissions; repeatable)", TakesFile: true},
+	}
+	for _, d := range diagnose.Documents {
+		fl = append(fl, &cli.StringFlag{Name: d.Flag, Usage: d.Usage, TakesFile: true})
+	}
+	fl = append(fl, []cli.Flag{
 		&cli.StringFlag{Name: "at", Usage: "when the request failed: RFC 3339, a log time such as '2026-11-20 14:05:03' (UTC unless it has an offset), or epoch ms; default: the response's Date header, a HAR entry's time"},
 		&cli.StringFlag{Name: "curl", Usage: "the request as a pasted curl command (bash quoting; - reads it from stdin), instead of --request/--body"},
 		&cli.StringFlag{Name: "har", Usage: "`FILE`: a HAR export (Chrome, Firefox, Postman); the failing conversation request, its response and any recorded GETs are taken from it", TakesFile: true},
@@ -94,7 +99,7 @@ func checkFlags() []cli.Flag {
 		&cli.StringFlag{Name: "profile", Usage: "live: read credentials and environment from profile `NAME` of the Genesys CLI's ~/.gc/config.toml"},
 		&cli.DurationFlag{Name: "timeout", Value: 30 * time.Second, Usage: "live: overall network budget"},
 		&cli.BoolFlag{Name: "insecure-http", Usage: "live: allow credentials over plain http to a host that is not this machine (a test gateway you trust)"},
-	}
+	}...)
 	return append(fl, outputFlags()...)
 }
 
@@ -184,6 +189,12 @@ func checkOptionsFrom(c *cli.Context) (*checkOptions, error) {
 	if o.Timeout <= 0 {
 		return nil, usageErr("--timeout %s: must be positive", o.Timeout)
 	}
+	o.Input.Documents = map[string]string{}
+	for _, d := range diagnose.Documents {
+		if c.IsSet(d.Flag) {
+			o.Input.Documents[d.Name] = c.String(d.Flag)
+		}
+	}
 	if c.IsSet("operation") {
 		op, err := diagnose.ParseOpID(c.String("operation"))
 		if err != nil {
@@ -217,9 +228,18 @@ func checkOptionsFrom(c *cli.Context) (*checkOptions, error) {
 	return o, nil
 }
 
-// evidenceFlags are the flags that give evidence of the failed request.
-var evidenceFlags = []string{"conversation", "participant", "request", "body", "status", "response", "conversation-json", "call-json", "token-info-json", "analytics-json",
-	"subject-json", "oauth-client-json", "role-json", "at", "curl", "har"}
+// evidenceFlags are the flags that give evidence of the failed request
+// (the registry's documents' included).
+var evidenceFlags = append([]string{"conversation", "participant", "request", "body", "status", "response", "conversation-json", "call-json", "token-info-json", "analytics-json",
+	"subject-json", "oauth-client-json", "role-json", "at", "curl", "har"}, documentFlags()...)
+
+func documentFlags() []string {
+	var out []string
+	for _, d := range diagnose.Documents {
+		out = append(out, d.Flag)
+	}
+	return out
+}
 
 // savedEvidence reports whether offline evidence files were given.
 func (o *checkOptions) savedEvidence() bool {
@@ -230,7 +250,7 @@ func (o *checkOptions) savedEvidence() bool {
 func (o *checkOptions) savedGETs() bool {
 	in := o.Input
 	return in.ConversationJSON != "" || in.CallJSON != "" || in.TokenInfoJSON != "" || in.AnalyticsJSON != "" ||
-		in.SubjectJSON != "" || in.OAuthClientJSON != "" || len(in.RoleJSON) > 0
+		in.SubjectJSON != "" || in.OAuthClientJSON != "" || len(in.RoleJSON) > 0 || len(in.Documents) > 0
 }
 
 // runCheck gathers the evidence, runs the chain, and renders the report

@@ -86,6 +86,10 @@ func TestEveryScenarioPlanWorks(t *testing.T) {
 				t.Fatalf("exit %d, not JSON: %v\n%s", r.Code, err, r.Stderr)
 			}
 			org, srv := freshOrg(t, sc)
+			before := map[string]bool{}
+			for _, p := range getConversation(t, srv, sc.ConversationID()).Participants {
+				before[p.ID] = true
+			}
 			u, _ := url.Parse(sc.Request.URL)
 			if rep.Nothing != "" {
 				if rep.Corrected != nil || rep.Plan != nil {
@@ -99,6 +103,18 @@ func TestEveryScenarioPlanWorks(t *testing.T) {
 			applyNonRequestFixes(t, sc, org, rep)
 			var sent *fixRequest
 			switch {
+			case rep.Plan != nil && rep.Plan.When == "next-time":
+				// This conversation is over: the plan is for the code's next
+				// call. Nothing of it can be sent now, and its request is
+				// the operation's own.
+				if st := send(t, srv, sc.Request.Method, u.EscapedPath(), []byte(sc.Request.Body)); st/100 == 2 {
+					t.Errorf("a plan for next time, but the scenario's request answers %d now", st)
+				}
+				last := rep.Plan.Steps[len(rep.Plan.Steps)-1]
+				if last.Kind != "request" || last.Request == nil || last.Request.Method != sc.Request.Method {
+					t.Errorf("the plan for next time does not end with the operation's request: %+v", last)
+				}
+				return
 			case rep.Plan != nil:
 				if rep.Plan.When != "now" {
 					t.Fatalf("a built-in scenario's plan is for %s", rep.Plan.When)
@@ -120,7 +136,7 @@ func TestEveryScenarioPlanWorks(t *testing.T) {
 			if rep.Target.Operation != nil {
 				op = rep.Target.Operation.ID
 			}
-			assertOutcome(t, srv, sc, op, sent, rep.Target.ParticipantID)
+			assertOutcome(t, srv, sc, op, sent, rep.Target.ParticipantID, before)
 		})
 	}
 }
@@ -164,6 +180,13 @@ func withVars(t *testing.T, sc sim.Scenario, r *fixRequest) *fixRequest {
 		if !ok {
 			t.Fatalf("the fix of a built-in scenario leaves $%s unknown and the scenario gives no value: %+v", v.Name, r)
 		}
+		if after, ok := strings.CutPrefix(val, "now+"); ok {
+			d, err := time.ParseDuration(after)
+			if err != nil {
+				t.Fatalf("scenario var %s=%q: %v", v.Name, val, err)
+			}
+			val = time.Now().Add(d).UTC().Format("2006-01-02T15:04:05.000Z")
+		}
 		out.Path = strings.ReplaceAll(out.Path, "$"+v.Name, val)
 		out.Body = json.RawMessage(strings.ReplaceAll(string(out.Body), "$"+v.Name, val))
 	}
@@ -195,13 +218,16 @@ func grant(t *testing.T, org *sim.Org, r *fixRequest) {
 
 // assertOutcome reads the conversation again: the target is as the
 // operation meant.
-func assertOutcome(t *testing.T, srv *httptest.Server, sc sim.Scenario, op string, sent *fixRequest, target string) {
+func assertOutcome(t *testing.T, srv *httptest.Server, sc sim.Scenario, op string, sent *fixRequest, target string, before map[string]bool) {
 	t.Helper()
 	segs := genesys.SplitPath(sent.Path)
 	pid := target
 	for i, s := range segs {
-		if s == "participants" && i+1 < len(segs) && sent.Method != "DELETE" {
-			pid = segs[i+1] // the participant the request acts on
+		// The participant the request acts on; a consult's speak-to names
+		// the consult's object but acts on the consulted party (the
+		// target).
+		if s == "participants" && i+1 < len(segs) && sent.Method != "DELETE" && segs[len(segs)-1] != "consult" {
+			pid = segs[i+1]
 		}
 	}
 	c := getConversation(t, srv, sc.ConversationID())
@@ -233,6 +259,55 @@ func assertOutcome(t *testing.T, srv *httptest.Server, sc sim.Scenario, op strin
 	case "wrapup":
 		if p == nil || p.Wrapup == nil || p.Wrapup.Code == "" {
 			t.Errorf("participant %s has no wrap-up after the fix: %+v", pid, p)
+		}
+	case "transfer":
+		// The transferring party leaves; the destination is added alerting.
+		if !participantEnded(t, srv, sc.ConversationID(), pid) {
+			t.Errorf("participant %s is still on the call after the transfer", pid)
+		}
+		added := 0
+		for _, q := range c.Participants {
+			if !before[q.ID] && len(q.Calls) > 0 && q.Calls[len(q.Calls)-1].State == "alerting" {
+				added++
+			}
+		}
+		if added != 1 {
+			t.Errorf("the transfer added %d alerting destinations, not 1", added)
+		}
+	case "consult":
+		// The consulted party joins, linked to the consult's object.
+		added := 0
+		for _, q := range c.Participants {
+			if !before[q.ID] && q.ConsultParticipantID != "" {
+				added++
+			}
+		}
+		if added != 1 {
+			t.Errorf("the consult added %d linked parties, not 1", added)
+		}
+	case "conference-add":
+		added := 0
+		for _, q := range c.Participants {
+			if !before[q.ID] {
+				added++
+			}
+		}
+		if added != 1 {
+			t.Errorf("the add joined %d parties, not 1", added)
+		}
+	case "callback":
+		var body struct {
+			At string `json:"callbackScheduledTime"`
+		}
+		_ = json.Unmarshal(sent.Body, &body)
+		changed := false
+		for _, q := range c.Participants {
+			for _, cb := range q.Callbacks {
+				changed = changed || body.At != "" && cb.ScheduledTime == body.At
+			}
+		}
+		if !changed {
+			t.Errorf("no callback is scheduled at %q after the fix", body.At)
 		}
 	case "recording-state":
 		if c.RecordingState == "" {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -36,12 +37,18 @@ var scenarioVars = map[string]string{"SIM": "../../diagnose/sim/scenarios", "TES
 //	top endpoint.full-teardown               (rank 1)
 //	absent participant.already-ended         (must not be listed)
 //	ruled-out token.invalid
+//	fix-has "userId":"$USER_ID"              (corrected_request: path or body holds it)
+//	fix-lacks voicemail                      (corrected_request holds it nowhere)
+//	nothing-to-send                          (no request can work; none printed)
 type scenarioWant struct {
 	Exit     int
 	Causes   map[string]string
 	Top      string
 	Absent   []string
 	RuledOut []string
+	FixHas   []string
+	FixLacks []string
+	Nothing  bool
 }
 
 func readWant(t *testing.T, path string) scenarioWant {
@@ -69,6 +76,12 @@ func readWant(t *testing.T, path string) scenarioWant {
 			w.Absent = append(w.Absent, fields[1])
 		case fields[0] == "ruled-out" && len(fields) == 2:
 			w.RuledOut = append(w.RuledOut, fields[1])
+		case fields[0] == "fix-has" && len(fields) == 2:
+			w.FixHas = append(w.FixHas, fields[1])
+		case fields[0] == "fix-lacks" && len(fields) == 2:
+			w.FixLacks = append(w.FixLacks, fields[1])
+		case fields[0] == "nothing-to-send" && len(fields) == 1:
+			w.Nothing = true
 		default:
 			t.Fatalf("%s: cannot read line %q", path, sc.Text())
 		}
@@ -152,6 +165,7 @@ type jsonReport struct {
 		Path   string          `json:"path"`
 		Body   json.RawMessage `json:"body"`
 	} `json:"corrected_request"`
+	Nothing string `json:"nothing_to_send"`
 	Verdict struct {
 		Status   string `json:"status"`
 		ExitCode int    `json:"exit_code"`
@@ -275,6 +289,36 @@ func assertWant(t *testing.T, rep jsonReport, want scenarioWant) {
 			t.Errorf("%s not in ruled_out", id)
 		}
 	}
+	if want.Nothing != (rep.Nothing != "") {
+		t.Errorf("nothing_to_send %q, want it set: %v", rep.Nothing, want.Nothing)
+	}
+	if want.Nothing && rep.Corrected != nil {
+		t.Errorf("nothing to send, yet corrected_request %s %s", rep.Corrected.Method, rep.Corrected.Path)
+	}
+	if len(want.FixHas)+len(want.FixLacks) > 0 {
+		if rep.Corrected == nil {
+			t.Fatalf("no corrected_request to look in")
+		}
+		fix := rep.Corrected.Method + " " + rep.Corrected.Path + " " + string(compactJSON(rep.Corrected.Body))
+		for _, s := range want.FixHas {
+			if !strings.Contains(fix, s) {
+				t.Errorf("corrected_request %s lacks %s", fix, s)
+			}
+		}
+		for _, s := range want.FixLacks {
+			if strings.Contains(fix, s) {
+				t.Errorf("corrected_request %s holds %s", fix, s)
+			}
+		}
+	}
+}
+
+func compactJSON(b []byte) []byte {
+	var out bytes.Buffer
+	if json.Compact(&out, b) != nil {
+		return b
+	}
+	return out.Bytes()
 }
 
 func firstID(rep jsonReport) string {

@@ -83,7 +83,7 @@ func Collect(ctx context.Context, c *genesys.Client, t Target, ev *diagnose.Evid
 	// Round trip 2: the reads in parallel; each is applied to the evidence
 	// in a fixed order, whatever order they arrived in.
 	roles := &roleListing{}
-	getAll(ctx, c, append(tokenReads(c), conversationReads(convID)...)).apply(ev, convID, roles)
+	getAll(ctx, c, append(append(tokenReads(c), conversationReads(convID)...), documentReads(ev)...)).apply(ev, convID, roles)
 	ev.ObservedAt = now().UTC()
 	getAll(ctx, c, clientReads(ev)).apply(ev, "", roles)
 	getAll(ctx, c, roleReads(ev, roles)).apply(ev, "", roles)
@@ -132,6 +132,37 @@ func tokenReads(c *genesys.Client) []read {
 // analytics history.
 func conversationReads(convID string) []read {
 	return []read{{path: ConversationPath(convID), apply: applyConversation}, {path: CallPath(convID), apply: applyCall}, {path: AnalyticsPath(convID), apply: applyAnalytics}}
+}
+
+// documentReads are the reads of the registry's documents this evidence
+// needs (the destination queue or user a transfer names), in the same
+// parallel round as the conversation's: no round trip of their own.
+func documentReads(ev *diagnose.Evidence) []read {
+	var reads []read
+	for _, d := range diagnose.Documents {
+		path := d.Path(ev)
+		if path == "" || d.Fetch(ev) != nil {
+			continue
+		}
+		reads = append(reads, read{path: path, apply: applyDocument(d)})
+	}
+	return reads
+}
+
+// applyDocument puts a registry document read into the evidence: the
+// document when it decodes, and how it was read (a 404 is evidence, not a
+// failure of the check).
+func applyDocument(d *diagnose.Document) func(ev *diagnose.Evidence, _ string, res *genesys.Result, err error) {
+	return func(ev *diagnose.Evidence, _ string, res *genesys.Result, err error) {
+		f := fetchOf(d.Source, res, err)
+		var doc any
+		if res != nil && res.Status == 200 {
+			if doc, err = d.Decode(res.Body); err != nil {
+				f.Err, doc = "the response "+err.Error(), nil
+			}
+		}
+		d.Set(ev, doc, f)
+	}
 }
 
 // conclude records what the reads leave incomplete and what a 404 means.

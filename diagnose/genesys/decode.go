@@ -276,3 +276,16 @@ func DecodeErrorBody(data []byte) (eb *ErrorBody, ok bool) {
 	}
 	return &b, true
 }
+
+// DecodeObject decodes a JSON object document (what names it in errors)
+// into v; fields of an unexpected type are left as they are.
+func DecodeObject(data []byte, v any, what string) error {
+	if err := requireObject(data, what); err != nil {
+		return err
+	}
+	data = bytes.TrimPrefix(data, utf8BOM)
+	if err := json.Unmarshal(data, v); err != nil && !isTypeErr(err) {
+		return jsonErr(data, err, what)
+	}
+	return nil
+}

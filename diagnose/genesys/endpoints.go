@@ -56,6 +56,9 @@ type Field struct {
 	// operation it performs. A field without Acts does nothing by itself
 	// (a companion of another field, or data).
 	Acts []Act
+	// Destination names what the field points a transfer, consult or
+	// callback to (DestQueue, DestUser, DestAddress, DestContact).
+	Destination string
 	// NotHere marks a field the SDK model has but the endpoint does not
 	// act on (held on the communication PATCH, which only disconnects): it
 	// says what was meant, the endpoint refuses it.
@@ -399,12 +402,11 @@ func buildEndpoints() []Endpoint {
 		e := Endpoint{Operation: op, Exists: true, Op: opOfEndpoint(op.Method, op.Path)}
 		e.Summary = lowerFirst(strings.TrimSuffix(e.Summary, "."))
 		familyOverlay(&e)
+		if o, ok := transferOverlays[op.ID]; ok {
+			o.apply(&e)
+		}
 		if o, ok := overlays[op.ID]; ok {
-			e.Body, e.BelievedBody, e.Permissions, e.PermissionsUnconfirmed = o.Body, o.BelievedBody, o.Permissions, o.PermissionsUnconfirmed
-			e.NeedsUser, e.UpdatesConversation, e.Success, e.Note = o.NeedsUser, o.UpdatesConversation, o.Success, o.Note
-			if o.Summary != "" {
-				e.Summary = o.Summary
-			}
+			o.apply(&e)
 		}
 		out = append(out, e)
 	}
@@ -454,6 +456,30 @@ func linkSuccessors(rows []Endpoint) {
 			rows[i].Successors = s
 		}
 	}
+}
+
+// apply refines a row with what the overlay sets (what it leaves empty,
+// the family overlay's or the definition's, stays).
+func (o overlay) apply(e *Endpoint) {
+	if o.Body != nil {
+		e.Body = o.Body
+	}
+	if o.BelievedBody != nil {
+		e.BelievedBody = o.BelievedBody
+	}
+	if o.Permissions != nil {
+		e.Permissions = o.Permissions
+	}
+	if o.Success != 0 {
+		e.Success = o.Success
+	}
+	if o.Summary != "" {
+		e.Summary = o.Summary
+	}
+	e.PermissionsUnconfirmed = e.PermissionsUnconfirmed || o.PermissionsUnconfirmed
+	e.NeedsUser = e.NeedsUser || o.NeedsUser
+	e.UpdatesConversation = e.UpdatesConversation || o.UpdatesConversation
+	e.Note = o.Note
 }
 
 // lowerFirst lower-cases the first letter of a sentence used as a clause

@@ -110,6 +110,8 @@ type Communication struct {
 	Self             *Address `json:"self,omitempty"`
 	Other            *Address `json:"other,omitempty"`
 	AfterCallWorkReq bool     `json:"afterCallWorkRequired,omitempty"`
+	// ScheduledTime is a callback's callbackScheduledTime.
+	ScheduledTime string `json:"callbackScheduledTime,omitempty"`
 }
 
 // Wrapup is a participant's wrap-up (the GET's participants[].wrapup, the
@@ -267,6 +269,23 @@ type CallMediaParticipant struct {
 	ANI                  string           `json:"ani,omitempty"`
 	DNIS                 string           `json:"dnis,omitempty"`
 	MediaRoles           []string         `json:"mediaRoles,omitempty"`
+}
+
+// Queue is the body of GET /api/v2/routing/queues/{queueId}: a transfer's
+// or consult's destination queue.
+type Queue struct {
+	ID       string           `json:"id"`
+	Name     string           `json:"name,omitempty"`
+	Division *DomainEntityRef `json:"division,omitempty"`
+}
+
+// User is the body of GET /api/v2/users/{userId}: a transfer's or
+// consult's destination user.
+type User struct {
+	ID       string           `json:"id"`
+	Name     string           `json:"name,omitempty"`
+	State    string           `json:"state,omitempty"`
+	Division *DomainEntityRef `json:"division,omitempty"`
 }
 
 // TokenInfo is the body of GET /api/v2/tokens/me.

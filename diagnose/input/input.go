@@ -57,6 +57,9 @@ type Options struct {
 	// ConversationJSON, CallJSON, TokenInfoJSON and AnalyticsJSON are
 	// saved GETs.
 	ConversationJSON, CallJSON, TokenInfoJSON, AnalyticsJSON string
+	// Documents are saved GETs of the registry's documents
+	// (diagnose.Documents), by name: the file given to its flag.
+	Documents map[string]string
 	// SubjectJSON, OAuthClientJSON and RoleJSON are saved GETs of the
 	// token's grants: subjects/me, oauth/clients/{id}, roles/{id}.
 	SubjectJSON, OAuthClientJSON string
@@ -323,7 +326,30 @@ func Load(o Options) (*diagnose.Evidence, error) {
 	if err := loadGrants(ev, o, readArg); err != nil {
 		return nil, err
 	}
+	if err := loadDocuments(ev, o, readArg); err != nil {
+		return nil, err
+	}
 	return ev, nil
+}
+
+// loadDocuments reads the saved GETs of the registry's documents.
+func loadDocuments(ev *diagnose.Evidence, o Options, readArg func(flag, name string, limit int64) ([]byte, error)) error {
+	for _, d := range diagnose.Documents {
+		file := o.Documents[d.Name]
+		if file == "" {
+			continue
+		}
+		b, err := readArg("--"+d.Flag, file, MaxDocument)
+		if err != nil {
+			return err
+		}
+		doc, err := d.Decode(b)
+		if err != nil {
+			return usagef("--%s %s %v", d.Flag, file, err)
+		}
+		d.Set(ev, doc, &diagnose.Fetch{Source: d.Source, File: file, Raw: b})
+	}
+	return nil
 }
 
 // loadGrants reads the saved GETs of the token's grants.

@@ -28,7 +28,8 @@ var dropPermissions = []string{"conversation:communication:disconnect", "convers
 func DefaultAccess() *Access {
 	return &Access{
 		Roles: []genesys.DomainOrganizationRole{{ID: "00000000-0000-4000-8000-0000000a9e47", Name: "Simulated agent",
-			Permissions: append([]string{"conversation:communication:view", "conversation:recording:pauseOthers", "conversation:communication:blindTransfer", "conversation:communication:consultTransfer"}, dropPermissions...)}},
+			Permissions: append([]string{"conversation:communication:view", "conversation:recording:pauseOthers", "conversation:communication:blindTransfer", "conversation:communication:consultTransfer",
+				"conversation:callback:create", "conversation:callback:edit", "conversation:conference:add"}, dropPermissions...)}},
 		Grants: []genesys.RoleDivision{{RoleID: "00000000-0000-4000-8000-0000000a9e47", DivisionID: genesys.AllDivisions}},
 	}
 }

@@ -78,6 +78,8 @@ func New(org *Org, opts Options) *Server {
 	m.HandleFunc("GET /api/v2/authorization/roles", s.api(s.roles))
 	m.HandleFunc("GET /api/v2/authorization/roles/{id}", s.api(s.role))
 	m.HandleFunc("GET /api/v2/oauth/clients/{id}", s.api(s.oauthClient))
+	m.HandleFunc("GET /api/v2/routing/queues/{id}", s.api(s.getQueue))
+	m.HandleFunc("GET /api/v2/users/{id}", s.api(s.getUser))
 	m.HandleFunc("GET /api/v2/conversations/{id}", s.api(s.getConversation))
 	m.HandleFunc("GET /api/v2/analytics/conversations/{id}/details", s.api(s.getAnalytics))
 	m.HandleFunc("GET /api/v2/conversations/{media}/{id}", s.api(s.getMediaConversation))
@@ -94,18 +96,41 @@ func New(org *Org, opts Options) *Server {
 	return s
 }
 
-// fallback serves what the mux's patterns cannot tell apart from the
-// media-specific participant PATCH (the generic attributes PATCH, whose
-// pattern would conflict with it), and 404 for anything else.
+// fallback serves the documented operations whose paths the mux's
+// patterns cannot tell apart (the generic and media-specific replace,
+// transfer, consult and attributes paths overlap): it finds the operation
+// in the endpoint table, as convdiag does, and dispatches on what it does;
+// anything else is 404.
 func (s *Server) fallback(w http.ResponseWriter, r *http.Request) {
-	segs := genesys.SplitPath(r.URL.Path)
-	if r.Method == http.MethodPatch && len(segs) == 7 && segs[2] == "conversations" && segs[4] == "participants" && segs[6] == "attributes" {
-		r.SetPathValue("id", segs[3])
-		r.SetPathValue("pid", segs[5])
-		s.patchAttributes(w, r)
+	m := genesys.MatchRequest(r.Method, r.URL.Path)
+	ep := m.Endpoint
+	if ep == nil || !ep.Exists {
+		writeError(w, http.StatusNotFound, "not.found", fmt.Sprintf("No resource for %s %s", r.Method, r.URL.Path))
 		return
 	}
-	writeError(w, http.StatusNotFound, "not.found", fmt.Sprintf("No resource for %s %s", r.Method, r.URL.Path))
+	r.SetPathValue("id", m.Params["conversationId"])
+	r.SetPathValue("pid", m.Params["participantId"])
+	r.SetPathValue("media", ep.Segment())
+	var h http.HandlerFunc
+	switch {
+	case ep.Op == genesys.OpAttributes && r.Method == http.MethodPatch:
+		h = s.patchAttributes
+	case ep.Op == genesys.OpTransfer:
+		h = s.postTransfer
+	case ep.Op == genesys.OpConsult:
+		h = s.postConsult
+	case ep.Op == genesys.OpConsultSpeakTo:
+		h = s.patchConsult
+	case ep.ID == "postConversationsCallParticipants":
+		h = s.postCallParticipants
+	case ep.ID == "patchConversationsCallbacks":
+		h = s.patchCallbacks
+	}
+	if h == nil {
+		writeError(w, http.StatusNotImplemented, "not.implemented", fmt.Sprintf("The simulated org does not serve %s %s (%s)", r.Method, ep.Path, ep.ID))
+		return
+	}
+	h(w, r)
 }
 
 // Org returns the org served.

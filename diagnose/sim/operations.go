@@ -285,6 +285,11 @@ func applyOp(c *genesys.Conversation, p *genesys.Participant, op partOp, ts stri
 	case genesys.OpDisconnect:
 		// Ended last, after the other changes (updateParticipant).
 	default:
+		if op.field == "held" && consultLinked(c, p) {
+			// A party of a consult under way: held has no effect there
+			// (reported by Genesys staff; the consult's speakTo decides).
+			return
+		}
 		for _, cm := range p.Comms() {
 			if !genesys.StateIs(cm.State, genesys.StateConnected) {
 				continue

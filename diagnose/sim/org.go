@@ -20,6 +20,9 @@ type Org struct {
 	order  []string
 	// replays are customers' recorded answers (Scenario.Replays).
 	replays []Replay
+	// queues and users are the destinations a transfer can name, by
+	// lower-case id: the conversations' own and the scenario's.
+	queues, users map[string]string
 	// snapshot is the initial state, for Reset.
 	snapshot map[string][]byte
 }
@@ -38,7 +41,8 @@ func NewOrg(token *genesys.TokenInfo, docs ...*genesys.Decoded) *Org {
 	if token == nil {
 		token = DefaultTokenInfo()
 	}
-	o := &Org{token: token, access: DefaultAccess(), convs: map[string]*genesys.Conversation{}, snapshot: map[string][]byte{}}
+	o := &Org{token: token, access: DefaultAccess(), convs: map[string]*genesys.Conversation{}, snapshot: map[string][]byte{},
+		queues: map[string]string{}, users: map[string]string{}}
 	for _, d := range docs {
 		c := d.Conversation
 		if c == nil && d.Call != nil {
@@ -53,8 +57,36 @@ func NewOrg(token *genesys.TokenInfo, docs ...*genesys.Decoded) *Org {
 		o.convs[c.ID] = c
 		b, _ := json.Marshal(c)
 		o.snapshot[c.ID] = b
+		for _, p := range c.Participants {
+			if p.QueueID != "" {
+				o.queues[strings.ToLower(p.QueueID)] = orName(p.QueueName, p.Name)
+			}
+			if p.UserID != "" {
+				o.users[strings.ToLower(p.UserID)] = orName(p.Name, p.UserID)
+			}
+		}
 	}
 	return o
+}
+
+func orName(name, def string) string {
+	if name != "" {
+		return name
+	}
+	return def
+}
+
+// SetDirectory adds queues and users (id -> name) the org knows besides
+// its conversations' own: destinations a transfer can name.
+func (o *Org) SetDirectory(queues, users map[string]string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for id, n := range queues {
+		o.queues[strings.ToLower(id)] = n
+	}
+	for id, n := range users {
+		o.users[strings.ToLower(id)] = n
+	}
 }
 
 // Reset restores every conversation to its initial state.

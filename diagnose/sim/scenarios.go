@@ -48,12 +48,17 @@ type Scenario struct {
 	// Operation is what the request was for, when the request alone does
 	// not say (--operation).
 	Operation string `json:"operation,omitempty"`
+	// Queues and Users are destinations the org knows (id -> name)
+	// besides its conversations' own.
+	Queues map[string]string `json:"queues,omitempty"`
+	Users  map[string]string `json:"users,omitempty"`
 	// Healthy marks a healthy control: the request as sent is right, and
 	// a check finds no confirmed or likely cause.
 	Healthy bool `json:"healthy,omitempty"`
 	// Vars are the values of the shell variables the scenario's fix holds
 	// that convdiag cannot know (a wrap-up code of the queue), as a user
-	// would set them before sending it.
+	// would set them before sending it; "now+72h" is a time that long
+	// after the plan is carried out (RFC 3339, UTC, milliseconds).
 	Vars map[string]string `json:"vars,omitempty"`
 	// Replays are the customer's recorded answers the org gives to those
 	// requests (the seed post's 409), instead of what the documented API
@@ -133,6 +138,7 @@ func (s Scenario) Org() (*Org, error) {
 	}
 	org := NewOrg(ti, d)
 	org.SetReplays(s.Replays)
+	org.SetDirectory(s.Queues, s.Users)
 	if s.Access != "" {
 		b, err := scenarioFS.ReadFile("scenarios/access/" + s.Access)
 		if err != nil {

@@ -64,7 +64,7 @@ func TestScenariosLoad(t *testing.T) {
 		if sc.ConversationID() == "" || sc.Request.Method == "" || sc.Request.URL == "" || sc.Title == "" || sc.Story == "" {
 			t.Errorf("%s: incomplete scenario %+v", sc.Name, sc)
 		}
-		if !strings.Contains(sc.Request.URL, sc.ConversationID()) {
+		if !strings.Contains(sc.Request.URL, sc.ConversationID()) && !strings.Contains(sc.Request.Body, `"conversationId":"`+sc.ConversationID()+`"`) {
 			t.Errorf("%s: the request does not target the scenario's conversation", sc.Name)
 		}
 	}
@@ -423,4 +423,90 @@ func TestOperations(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestTransfersAndConsults: a blind transfer ends the transferring party
+// and adds the destination alerting; a consult adds the consulted party,
+// linked; speakTo changes who is held; cancelling ends the consulted
+// party; each refused with the documented code where §3 says so.
+func TestTransfersAndConsults(t *testing.T) {
+	queue := "8f2e6b4a-1c9d-4e7f-a3b5-2d8c6f1e9a47" // Support queue, in transfer-retry.json
+	base := "/api/v2/conversations/" + trConv + "/participants/" + trAgent
+	for _, tc := range []struct {
+		name, method, path, body string
+		status                   int
+		code                     string
+	}{
+		{"to a queue that exists", "POST", base + "/replace/queue", `{"queueId":"` + queue + `"}`, 202, ""},
+		{"to a queue that does not", "POST", base + "/replace/queue", `{"queueId":"00000000-0000-4000-8000-000000000000"}`, 400, "conversations.error.queue.not.found"},
+		{"the deprecated replace", "POST", base + "/replace", `{"queueId":"` + queue + `"}`, 202, ""},
+		{"the media replace", "POST", "/api/v2/conversations/calls/" + trConv + "/participants/" + trAgent + "/replace", `{"queueId":"` + queue + `"}`, 202, ""},
+		{"to an address", "POST", base + "/transfer", `{"address":"+13175550199"}`, 202, ""},
+		{"no destination", "POST", base + "/transfer", `{}`, 400, "conversations.error.transfer.destination.required"},
+		{"an ended leg", "POST", "/api/v2/conversations/" + trConv + "/participants/" + trOld + "/replace/queue", `{"queueId":"` + queue + `"}`, 400, "conversations.error.transfer.not.connected"},
+		{"to the user on the call", "POST", base + "/replace/agent", `{"userId":"a7d2c9e4-6b1f-4e3a-8d5c-2f9b7e1a4c63"}`, 400, "conversations.error.transfer.same.party"},
+		{"voicemail for an ACD call", "POST", base + "/replace/agent", `{"voicemail":true}`, 400, "conversations.error.transfer.usercall.voicemail"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, do, _ := simFor(t, "stale-leg", Options{})
+			resp, b := do(tc.method, tc.path, tc.body)
+			if resp.StatusCode != tc.status {
+				t.Fatalf("%d, want %d (%s)", resp.StatusCode, tc.status, b)
+			}
+			if tc.code != "" {
+				var eb genesys.ErrorBody
+				if json.Unmarshal(b, &eb) != nil || eb.Code != tc.code {
+					t.Errorf("code %q, want %s", eb.Code, tc.code)
+				}
+				return
+			}
+			_, cb := do("GET", "/api/v2/conversations/"+trConv, "")
+			var c genesys.Conversation
+			_ = json.Unmarshal(cb, &c)
+			last := c.Participants[len(c.Participants)-1]
+			if p := participantOf(t, do, trConv, trAgent); p.EndTime == "" || last.Calls[0].State != "alerting" || c.EndTime != "" {
+				t.Errorf("after the transfer: agent end %q, destination %+v, conversation end %q", p.EndTime, last, c.EndTime)
+			}
+		})
+	}
+
+	// The consult: start it, steer it, cancel it.
+	conv, customer, agent := "2e5a8c1f-4b7d-4e9a-8c2f-5b8d1e4a7c90", "4a7c0e31-6d9f-40bc-ae41-7daf306c9eb2", "6c9e2053-8fb1-42de-8063-9fc1528eb0d4"
+	_, do, _ := simFor(t, "consult", Options{})
+	consultPath := "/api/v2/conversations/calls/" + conv + "/participants/" + customer
+	if resp, b := do("PATCH", consultPath+"/consult", `{"speakTo":"CONFERENCE"}`); resp.StatusCode != 200 {
+		t.Fatalf("speakTo on the consult under way: %d %s", resp.StatusCode, b)
+	}
+	if resp, b := do("PATCH", consultPath+"/consult", `{"speakTo":"OBJECT"}`); resp.StatusCode != 404 || !strings.Contains(string(b), "pending.not.found") {
+		t.Errorf("speakTo after the consult ended: %d %s", resp.StatusCode, b)
+	}
+	// A consult on a conference (three parties live) is refused.
+	if resp, b := do("POST", consultPath+"/consult/queue", `{"speakTo":"DESTINATION","queueId":"q"}`); resp.StatusCode != 400 || !strings.Contains(string(b), "cannot.transfer.conference") {
+		t.Errorf("a consult on a conference: %d %s", resp.StatusCode, b)
+	}
+	_, do, _ = simFor(t, "stale-leg", Options{})
+	start := "/api/v2/conversations/calls/" + trConv + "/participants/1c7e4a2b-9d3f-4e5a-8c1b-6f2d9e4a7b10"
+	resp, b := do("POST", start+"/consult/queue", `{"speakTo":"DESTINATION","queueId":"`+queue+`"}`)
+	var cr struct {
+		Dest string `json:"destinationParticipantId"`
+	}
+	if resp.StatusCode != 200 || json.Unmarshal(b, &cr) != nil || cr.Dest == "" {
+		t.Fatalf("start a consult: %d %s", resp.StatusCode, b)
+	}
+	if p := participantOf(t, do, trConv, "1c7e4a2b-9d3f-4e5a-8c1b-6f2d9e4a7b10"); !p.Calls[0].Held {
+		t.Errorf("speakTo DESTINATION leaves the customer waiting: %+v", p.Calls[0])
+	}
+	if resp, _ := do("PATCH", start+"/consult", `{"speakTo":"OBJECT"}`); resp.StatusCode != 200 {
+		t.Errorf("speakTo OBJECT: %d", resp.StatusCode)
+	}
+	if p := participantOf(t, do, trConv, cr.Dest); !p.Calls[0].Held {
+		t.Errorf("speakTo OBJECT leaves the consulted party waiting: %+v", p.Calls[0])
+	}
+	if resp, _ := do("DELETE", start+"/consult", ""); resp.StatusCode/100 != 2 {
+		t.Errorf("cancel: %d", resp.StatusCode)
+	}
+	if p := participantOf(t, do, trConv, cr.Dest); p.EndTime == "" {
+		t.Errorf("the cancelled consult's party is still there: %+v", p)
+	}
+	_ = agent
 }

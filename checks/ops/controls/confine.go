@@ -18,8 +18,8 @@ func confine() *diagnose.Operation {
 // Conference is confine's own check: is the target a party of an ad-hoc
 // conference (more than two parties live)?
 var Conference = &diagnose.Check{
-	ID:       "conference",
-	Title:    "Conference",
+	ID:       "confine-conference",
+	Title:    "Conference to confine in",
 	Doc:      "Confining is for a party of an ad-hoc conference: are more than two parties (agents, customers, external parties) live on the call?",
 	Requires: []*diagnose.Check{checks.State},
 	Causes:   []*diagnose.CauseInfo{causeConfineNotConference},
@@ -29,7 +29,7 @@ var Conference = &diagnose.Check{
 var causeConfineNotConference = &diagnose.CauseInfo{ID: "confine.not-conference",
 	Title:     "Confine outside an ad-hoc conference",
 	Meaning:   "confined \"should only be used for ad-hoc conferences\": it puts one party of a conference on hold music while the others talk on. On a call of two parties there is no conference to confine a party from, and the server answers conversation.error.cannot.confine.party (\"The party cannot be confined\").",
-	Detection: "conference counts the call's live parties (agents, customers, external parties; not system legs) and reads the response's documented code.",
+	Detection: "confine-conference counts the call's live parties (agents, customers, external parties; not system legs) and reads the response's documented code.",
 	Remedy:    "To put the other side of a two-party call on hold, hold it ({\"held\": true}); confine only a party of a conference.",
 	Confirm:   "GET the conversation: more than two live parties; then the PATCH answers 202.",
 }

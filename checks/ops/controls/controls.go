@@ -32,8 +32,7 @@ func field(id diagnose.OpID, title, name string, def string, needs diagnose.Need
 // confine and answer list no permission of their own beyond the PATCH's
 // ANY-of list (reference participant-operations §5).
 var (
-	Hold = field(diagnose.OpHold, "put one participant on hold", "held", "true", diagnose.NeedConnected,
-		"PATCH .../participants/{participantId} with {\"held\": true}; the communication must be connected (conversation.error.hold.alerting). During a consult, who hears whom is steered with PATCH .../consult speakTo instead.")
+	Hold   = hold()
 	Unhold = field(diagnose.OpUnhold, "take one participant off hold", "held", "false", diagnose.NeedConnected,
 		"PATCH .../participants/{participantId} with {\"held\": false}.")
 	Mute = field(diagnose.OpMute, "mute one participant", "muted", "true", diagnose.NeedConnected,
@@ -45,6 +44,13 @@ var (
 	Answer  = answer()
 	Confine = confine()
 )
+
+func hold() *diagnose.Operation {
+	op := field(diagnose.OpHold, "put one participant on hold", "held", "true", diagnose.NeedConnected,
+		"PATCH .../participants/{participantId} with {\"held\": true}; the communication must be connected (conversation.error.hold.alerting). During a consult, who hears whom is steered with PATCH .../consult speakTo instead.")
+	op.Checks = []*diagnose.Check{ConsultLeg}
+	return op
+}
 
 func answer() *diagnose.Operation {
 	op := field(diagnose.OpAnswer, "answer an alerting communication", "state", `"connected"`, diagnose.NeedAlerting,

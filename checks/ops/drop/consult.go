@@ -3,7 +3,6 @@ package drop
 import (
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/convdiag/convdiag/checks"
 	"github.com/convdiag/convdiag/diagnose"
@@ -30,21 +29,6 @@ var causeParticipantConsultInProgress = &diagnose.CauseInfo{ID: "participant.con
 	SuppressedBy: []*diagnose.CauseInfo{checks.CauseConversationEnded},
 }
 
-// openTransfer are the recentTransfers states of a transfer still under
-// way (the enum: Pending, Active, Complete, Canceled, Failed, Timeout,
-// Unknown; reference participant-operations §1a).
-var openTransfer = []string{"pending", "active"}
-
-// consultLink is an unfinished consult transfer: the party being
-// transferred (object) and the target's other side.
-type consultLink struct {
-	object, other *diagnose.PView
-	// targetIsDestination is set when the target is the consulted party
-	// (it joined after the other side linked to the same object):
-	// cancelling the consult ends it.
-	targetIsDestination bool
-}
-
 func runConsult(p *diagnose.Pass) (any, error) {
 	sf, _ := diagnose.Result[*checks.StateFacts](p, checks.State)
 	switch {
@@ -56,46 +40,22 @@ func runConsult(p *diagnose.Pass) (any, error) {
 		return nil, nil
 	}
 	v, conv := sf.Target, sf.Conv
-	src, path := conv.Source(v)
-	var link *diagnose.PView
-	var refs []diagnose.Ref
-	if id := v.ConsultParticipantID(); id != "" {
-		refs = append(refs, p.Saw(src, path+".consultParticipantId", id))
-		if o := conv.ByID(id); o != nil && o.Live(conv) {
-			link = o
+	if cl := checks.FindConsult(p, conv, v); cl != nil {
+		other := cl.Other
+		if cl.Object != v {
+			other = cl.Object
 		}
-	}
-	if link == nil {
-		for _, o := range conv.Participants {
-			if o != v && strings.EqualFold(o.ConsultParticipantID(), v.ID) && o.Live(conv) {
-				osrc, opath := conv.Source(o)
-				refs = append(refs, p.Saw(osrc, opath+".consultParticipantId", v.ID))
-				link = o
-				break
-			}
-		}
-	}
-	if link != nil {
-		cl := &consultLink{object: consultObject(v, link)}
-		cl.other = otherOf(cl.object, v, link)
-		cl.targetIsDestination = cl.object != v && joinedAfterOtherSide(conv, v, cl.object)
-		p.Report(diagnose.Cause{Info: causeParticipantConsultInProgress, Likelihood: diagnose.Likely, Evidence: refs,
-			Explanation: fmt.Sprintf("Participant %s is one side of a consult transfer that is still under way: consultParticipantId links it to %s, which is live. Changing one side of an unfinished consult conflicts with the transfer.", v.ID, checks.Describe(conv, link)),
+		p.Report(diagnose.Cause{Info: causeParticipantConsultInProgress, Likelihood: diagnose.Likely, Evidence: cl.Refs,
+			Explanation: fmt.Sprintf("Participant %s is one side of a consult transfer that is still under way: consultParticipantId links it to %s, which is live. Changing one side of an unfinished consult conflicts with the transfer.", v.ID, checks.Describe(conv, other)),
 			Fix:         consultFix(p, conv, v, cl)})
 		p.Summary("participant %s is one side of an unfinished consult transfer", v.ID)
 		return nil, nil
 	}
-	if conv.Generic != nil {
-		for i, t := range conv.Generic.RecentTransfers {
-			attended := strings.EqualFold(t.TransferType, "Attended") || strings.Contains(strings.ToLower(t.TransferType), "consult")
-			if attended && containsFold(openTransfer, t.State) {
-				ref := p.Saw(conv.GenericSource, fmt.Sprintf("recentTransfers[%d].state", i), t.State)
-				p.Report(diagnose.Cause{Info: causeParticipantConsultInProgress, Likelihood: diagnose.Possible, Evidence: []diagnose.Ref{ref},
-					Explanation: fmt.Sprintf("recentTransfers[%d] is an %s transfer in state %q, but no participant is linked by consultParticipantId: that the target is one side of it is UNCONFIRMED.", i, t.TransferType, t.State),
-					Fix:         checks.NewFix("GET the conversation again; if a consult is still under way, finish or cancel it first")})
-				return nil, nil
-			}
-		}
+	if ref, what, ok := checks.OpenConsultTransfer(p, conv); ok {
+		p.Report(diagnose.Cause{Info: causeParticipantConsultInProgress, Likelihood: diagnose.Possible, Evidence: []diagnose.Ref{ref},
+			Explanation: fmt.Sprintf("%s, but no participant is linked by consultParticipantId: that the target is one side of it is UNCONFIRMED.", what),
+			Fix:         checks.NewFix("GET the conversation again; if a consult is still under way, finish or cancel it first")})
+		return nil, nil
 	}
 	p.RuleOut(causeParticipantConsultInProgress, "no live participant is linked to %s by consultParticipantId", v.ID)
 	p.Summary("participant %s is in no consult transfer", v.ID)
@@ -104,7 +64,7 @@ func runConsult(p *diagnose.Pass) (any, error) {
 
 // consultFix finishes the consult before the drop, or, when the target is
 // the consulted party, cancels the consult (which ends its leg) instead.
-func consultFix(p *diagnose.Pass, conv *diagnose.Conv, v *diagnose.PView, cl *consultLink) *diagnose.Fix {
+func consultFix(p *diagnose.Pass, conv *diagnose.Conv, v *diagnose.PView, cl *checks.ConsultLink) *diagnose.Fix {
 	rf := checks.Request(p)
 	convID, base := conv.ID, ""
 	if rf != nil {
@@ -114,10 +74,10 @@ func consultFix(p *diagnose.Pass, conv *diagnose.Conv, v *diagnose.PView, cl *co
 		}
 	}
 	var vars []diagnose.Var
-	ctx := &diagnose.FixContext{ConversationID: convID, ParticipantID: cl.object.ID, Segment: "calls"}
+	ctx := &diagnose.FixContext{ConversationID: convID, ParticipantID: cl.Object.ID, Segment: "calls"}
 	path := checks.ParticipantPath(ctx, &vars) + "/consult"
-	note := fmt.Sprintf("the reference does not say which side of a consult {participantId} names; convdiag uses %s, the party being transferred; if the server answers 404 use %s", cl.object.ID, cl.other.ID)
-	if cl.targetIsDestination {
+	note := fmt.Sprintf("the reference does not say which side of a consult {participantId} names; convdiag uses %s, the party being transferred; if the server answers 404 use %s", cl.Object.ID, cl.Other.ID)
+	if cl.TargetIsDestination {
 		f := checks.NewFix("Cancel the consult transfer (DELETE .../participants/{object}/consult): that ends the consulted participant's leg", note,
 			fmt.Sprintf("participant %s is the consulted party of a consult transfer under way: cancelling the consult is the request that ends its leg", v.ID))
 		f.Request = &diagnose.FixRequest{Method: "DELETE", BaseURL: base, Path: path, Vars: vars}
@@ -128,53 +88,4 @@ func consultFix(p *diagnose.Pass, conv *diagnose.Conv, v *diagnose.PView, cl *co
 	f.Steps = []diagnose.Step{{Kind: diagnose.StepRequest, Summary: "conference the consult in, so that it ends",
 		Request: &diagnose.FixRequest{Method: "PATCH", BaseURL: base, Path: path, Body: json.RawMessage(`{"speakTo":"CONFERENCE"}`), Vars: vars}}}
 	return f
-}
-
-// joinedAfterOtherSide reports whether v is the consulted party: another
-// live participant links to the same object and joined before v.
-func joinedAfterOtherSide(conv *diagnose.Conv, v, object *diagnose.PView) bool {
-	for _, o := range conv.Participants {
-		if o != v && o != object && o.Live(conv) && strings.EqualFold(o.ConsultParticipantID(), object.ID) && startOf(o) != "" && startOf(o) < startOf(v) {
-			return true
-		}
-	}
-	return false
-}
-
-func startOf(v *diagnose.PView) string {
-	if v.G != nil && v.G.StartTime != "" {
-		return v.G.StartTime
-	}
-	if v.C != nil {
-		return v.C.StartTime
-	}
-	return ""
-}
-
-// consultObject guesses the party being transferred among the two sides:
-// the customer or external side when there is one.
-func consultObject(a, b *diagnose.PView) *diagnose.PView {
-	for _, v := range []*diagnose.PView{a, b} {
-		switch strings.ToLower(v.Purpose()) {
-		case "customer", "external":
-			return v
-		}
-	}
-	return b
-}
-
-func otherOf(x, a, b *diagnose.PView) *diagnose.PView {
-	if x == a {
-		return b
-	}
-	return a
-}
-
-func containsFold(list []string, v string) bool {
-	for _, s := range list {
-		if strings.EqualFold(s, strings.TrimSpace(v)) {
-			return true
-		}
-	}
-	return false
 }
