@@ -267,14 +267,14 @@ func runCheck(ctx context.Context, e *env, o *checkOptions) error {
 	if o.Bundle != "" {
 		reproduce = bundle.Reproduce(o.Bundle)
 	}
-	return finish(e, ev, rep, o.Output, reproduce)
+	return finish(ctx, e, ev, rep, o.Output, reproduce)
 }
 
 // finish saves the bundle (if asked), writes the report, and returns the
 // exit the verdict implies; check and demo share it.
-func finish(e *env, ev *diagnose.Evidence, rep *diagnose.Report, out outputOptions, reproduce string) error {
+func finish(ctx context.Context, e *env, ev *diagnose.Evidence, rep *diagnose.Report, out outputOptions, reproduce string) error {
 	if out.SaveBundle != "" {
-		if err := bundle.Save(out.SaveBundle, ev, rep, bundle.Options{Version: e.Version, Now: e.Now, ShowSecrets: out.ShowSecrets}); err != nil {
+		if err := bundle.Save(out.SaveBundle, ev, rep, bundle.Options{Version: e.Version, Now: e.Now, ShowSecrets: out.ShowSecrets, Context: ctx}); err != nil {
 			return &exitError{code: 2, msg: fmt.Sprintf("--save-bundle %s: %v", out.SaveBundle, err)}
 		}
 		reproduce = bundle.Reproduce(out.SaveBundle)
