@@ -71,9 +71,9 @@ type Options struct {
 	// GETs from; HAREntry picks an entry (1-based; 0 picks the failing one).
 	HAR      string
 	HAREntry int
-	// OpenFile opens a (possibly large) file for streaming; nil means
-	// os.Open.
-	OpenFile func(name string) (io.ReadCloser, error)
+	// OpenFile opens a (possibly large) file for streaming (a HAR is read
+	// twice, so it seeks); nil means a regular file of at most MaxHAR.
+	OpenFile func(name string) (io.ReadSeekCloser, error)
 	// Warnf receives what the user should see at once, besides the report
 	// (an ambiguous HAR); nil drops it.
 	Warnf func(format string, args ...any)
@@ -429,7 +429,7 @@ func loadCurl(ev *diagnose.Evidence, o Options, readArg func(flag, name string, 
 func loadHAR(ev *diagnose.Evidence, o Options) error {
 	open := o.OpenFile
 	if open == nil {
-		open = func(name string) (io.ReadCloser, error) { return OpenRegular(name, MaxHAR) }
+		open = func(name string) (io.ReadSeekCloser, error) { return OpenRegular(name, MaxHAR) }
 	}
 	f, err := open(o.HAR)
 	if err != nil {
