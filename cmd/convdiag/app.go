@@ -44,8 +44,12 @@ func run(ctx context.Context, args []string, e *env) int {
 	if !containsArg(args, "--show-secrets") {
 		e.Stderr = e.redactor.Writer(e.Stderr)
 	}
+	out := watchStdout(e)
 	app := newApp(e)
 	err := app.RunContext(ctx, permuteArgs(app, args))
+	if out.err != nil && !isExitWithMessage(err) {
+		err = usageErr("write standard output: %v", out.err)
+	}
 	if err == nil {
 		return 0
 	}

@@ -144,6 +144,9 @@ func checkCommand(e *env) *cli.Command {
 
 // outputOptionsFrom reads and validates the report flags.
 func outputOptionsFrom(c *cli.Context) (outputOptions, error) {
+	if err := refuseEmpty(c); err != nil {
+		return outputOptions{}, err
+	}
 	o := outputOptions{OutputFile: c.String("output"), Color: c.String("color"), ShowSecrets: c.Bool("show-secrets"), Verbose: c.Bool("verbose"), SaveBundle: c.String("save-bundle")}
 	f, err := report.ParseFormat(c.String("format"))
 	if err != nil {

@@ -55,6 +55,9 @@ The first line on stdout is the base URL; it serves until interrupted, then exit
 				listScenarios(e.Stdout)
 				return nil
 			}
+			if err := refuseEmpty(c); err != nil {
+				return err
+			}
 			return runSim(c, e)
 		},
 	}
