@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/nyaruka/phonenumbers"
+
+	"github.com/convdiag/convdiag/diagnose/genesys"
 )
 
 // Personal numbers in free text. libphonenumber's Go port decides what is
@@ -349,4 +351,31 @@ func replaceSpans(s string, spans []textSpan, f func(string) string) string {
 	}
 	b.WriteString(s[last:])
 	return b.String()
+}
+
+// regionCountries are the countries Genesys Cloud regions are in: where
+// an org's customers' national numbers are most likely from.
+var regionCountries = map[string]string{
+	"us-east-1": "US", "us-east-2": "US", "us-west-2": "US", "ca-central-1": "CA", "sa-east-1": "BR", "mx-central-1": "MX",
+	"eu-west-1": "IE", "eu-west-2": "GB", "eu-central-1": "DE", "eu-central-2": "CH", "me-central-1": "AE", "ap-south-1": "IN",
+	"ap-northeast-1": "JP", "ap-northeast-2": "KR", "ap-northeast-3": "JP", "ap-southeast-1": "SG", "ap-southeast-2": "AU",
+}
+
+// PhoneRegion is the region national phone numbers are read in: flag (an
+// ISO 3166 code given by the user) when set, else the country of the
+// org's Genesys region (a key or a domain), else DefaultPhoneRegion.
+func PhoneRegion(flag, orgRegion string) string {
+	if flag != "" {
+		return strings.ToUpper(flag)
+	}
+	if r, err := genesys.LookupRegion(orgRegion); err == nil && regionCountries[r.Key] != "" {
+		return regionCountries[r.Key]
+	}
+	return DefaultPhoneRegion
+}
+
+// ValidPhoneRegion reports whether s is a region the phone-number parser
+// knows ("US", "gb").
+func ValidPhoneRegion(s string) bool {
+	return len(s) == 2 && phonenumbers.GetCountryCodeForRegion(strings.ToUpper(s)) != 0
 }

@@ -48,6 +48,9 @@ type outputOptions struct {
 	Verbose     bool
 	// SaveBundle writes the redacted evidence to a replay bundle.
 	SaveBundle string
+	// PhoneRegion is where national phone numbers are read when they are
+	// masked ("" for the org's region).
+	PhoneRegion string
 }
 
 func outputFlags() []cli.Flag {
@@ -57,6 +60,7 @@ func outputFlags() []cli.Flag {
 		&cli.StringFlag{Name: "color", Value: "auto", Usage: "colour: auto (only on a terminal, honours NO_COLOR), always or never"},
 		&cli.BoolFlag{Name: "show-secrets", Usage: "do not redact tokens, secrets, phone numbers and e-mail addresses (never the default)"},
 		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "show every check's evidence and notes; log requests to stderr"},
+		&cli.StringFlag{Name: "phone-region", Usage: "read national phone numbers (masked in every output) as numbers of country `CC` (ISO 3166, e.g. GB); default: the org's region's country, else US"},
 		&cli.StringFlag{Name: "save-bundle", Usage: "also write the redacted evidence, report.json and manifest.json to `DIR`, for another engineer to rerun with --bundle", TakesFile: true},
 	}
 }
@@ -147,7 +151,7 @@ func outputOptionsFrom(c *cli.Context) (outputOptions, error) {
 	if err := refuseEmpty(c); err != nil {
 		return outputOptions{}, err
 	}
-	o := outputOptions{OutputFile: c.String("output"), Color: c.String("color"), ShowSecrets: c.Bool("show-secrets"), Verbose: c.Bool("verbose"), SaveBundle: c.String("save-bundle")}
+	o := outputOptions{OutputFile: c.String("output"), Color: c.String("color"), ShowSecrets: c.Bool("show-secrets"), Verbose: c.Bool("verbose"), SaveBundle: c.String("save-bundle"), PhoneRegion: c.String("phone-region")}
 	f, err := report.ParseFormat(c.String("format"))
 	if err != nil {
 		return o, usageErr("--format: %v", err)
@@ -157,6 +161,9 @@ func outputOptionsFrom(c *cli.Context) (outputOptions, error) {
 	case "auto", "always", "never":
 	default:
 		return o, usageErr("--color %q: want auto, always or never", o.Color)
+	}
+	if o.PhoneRegion != "" && !report.ValidPhoneRegion(o.PhoneRegion) {
+		return o, usageErr("--phone-region %q: want a two-letter country code such as US, GB or DE", o.PhoneRegion)
 	}
 	return o, nil
 }
@@ -277,7 +284,7 @@ func runCheck(ctx context.Context, e *env, o *checkOptions) error {
 // exit the verdict implies; check and demo share it.
 func finish(ctx context.Context, e *env, ev *diagnose.Evidence, rep *diagnose.Report, out outputOptions, reproduce string) error {
 	if out.SaveBundle != "" {
-		if err := bundle.Save(out.SaveBundle, ev, rep, bundle.Options{Version: e.Version, Now: e.Now, ShowSecrets: out.ShowSecrets, Context: ctx}); err != nil {
+		if err := bundle.Save(out.SaveBundle, ev, rep, bundle.Options{Version: e.Version, Now: e.Now, ShowSecrets: out.ShowSecrets, Context: ctx, PhoneRegion: out.PhoneRegion}); err != nil {
 			return &exitError{code: 2, msg: fmt.Sprintf("--save-bundle %s: %v", out.SaveBundle, err)}
 		}
 		reproduce = bundle.Reproduce(out.SaveBundle)
@@ -369,7 +376,7 @@ func writeReport(e *env, rep *diagnose.Report, o outputOptions, reproduce string
 	}
 	tty := e.IsTerminal(w)
 	ro := report.Options{
-		Format: o.Format, Verbose: o.Verbose, ShowSecrets: o.ShowSecrets, Version: e.Version, Reproduce: reproduce,
+		Format: o.Format, Verbose: o.Verbose, ShowSecrets: o.ShowSecrets, Version: e.Version, Reproduce: reproduce, PhoneRegion: o.PhoneRegion,
 		Color:   decideColor(o.Color, tty, e.Getenv),
 		Unicode: tty && e.Getenv("TERM") != "dumb",
 		Width:   reportWidth(e, w, tty),

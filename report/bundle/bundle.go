@@ -80,6 +80,9 @@ type Options struct {
 	ShowSecrets bool
 	// Secrets are literal values to remove wherever they appear.
 	Secrets []string
+	// PhoneRegion is where national phone numbers are read (see
+	// report.PhoneRegion; "" for the org's region).
+	PhoneRegion string
 	// Context ends an unfinished save (an interrupt): nothing is put in
 	// place. Nil means never.
 	Context context.Context
@@ -140,6 +143,7 @@ func writeBundle(st *staging, dir string, ev *diagnose.Evidence, rep *diagnose.R
 		secrets = append(secrets, ev.Auth.Secrets...)
 	}
 	red := report.NewRedactor(secrets...)
+	red.SetPhoneRegion(report.PhoneRegion(o.PhoneRegion, ev.Region))
 	redactStruct := func(file string, v any) {
 		if !o.ShowSecrets {
 			red.WalkAt(file, v)
@@ -218,7 +222,7 @@ func writeBundle(st *staging, dir string, ev *diagnose.Evidence, rep *diagnose.R
 		}
 	}
 	var rj bytes.Buffer
-	if err := report.Render(&rj, rep, report.Options{Format: report.FormatJSON, Version: o.Version, ShowSecrets: o.ShowSecrets, Secrets: secrets, Reproduce: Reproduce(dir)}); err != nil {
+	if err := report.Render(&rj, rep, report.Options{Format: report.FormatJSON, Version: o.Version, ShowSecrets: o.ShowSecrets, Secrets: secrets, Reproduce: Reproduce(dir), PhoneRegion: o.PhoneRegion}); err != nil {
 		return fmt.Errorf("render report.json: %w", err)
 	}
 	if err := write(FileReport, "the report (JSON, format_version 1)", rj.Bytes()); err != nil {
