@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"io"
 	"errors"
 	"os"
 	"os/exec"
@@ -63,5 +65,33 @@ func TestStdoutWriteErrorFails(t *testing.T) {
 	c.Stdout = full
 	if err := c.Run(); err == nil {
 		t.Error("convdiag explain > /dev/full exited 0")
+	}
+}
+
+// TestSimOnEveryInterfaceWarns: `convdiag sim --addr 0.0.0.0:0` says it
+// can be reached from other machines and where it really listens; the
+// first stdout line is still a base URL this machine can use.
+func TestSimOnEveryInterfaceWarns(t *testing.T) {
+	pr, pw := io.Pipe()
+	e, _, errb := testEnv(nil, "")
+	e.Stdout = pw
+	ctx, cancel := context.WithCancel(context.Background())
+	exit := make(chan int, 1)
+	go func() {
+		exit <- run(ctx, []string{"convdiag", "sim", "--addr", "0.0.0.0:0"}, e)
+		pw.Close()
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	cancel()
+	if code := <-exit; code != 0 || err != nil {
+		t.Fatalf("exit %d, %v", code, err)
+	}
+	if !strings.HasPrefix(line, "http://127.0.0.1:") {
+		t.Errorf("first line %q", line)
+	}
+	port := strings.TrimSpace(line[strings.LastIndexByte(line, ':')+1:])
+	if s := errb.String(); !strings.Contains(s, "WARNING") || !strings.Contains(s, ":"+port+" (every network interface)") {
+		t.Errorf("stderr %q", s)
 	}
 }
