@@ -132,7 +132,7 @@ func isIDChar(c byte) bool { return isAlnum(c) || c == '_' }
 // likewise; a first group that starts none is skipped, and what follows
 // a skipped group must be a valid number (a prefix of a long id is not a
 // phone written in groups).
-func splitPhones(run string, at int, judge func(string) phoneVerdict) []textSpan {
+func splitPhones(run string, at int, judge func(string) phoneVerdict, valid func(string) bool) []textSpan {
 	var out []textSpan
 	shapeOK := true
 	for run != "" {
@@ -144,7 +144,7 @@ func splitPhones(run string, at int, judge func(string) phoneVerdict) []textSpan
 			if run[i] != ' ' || run[i-1] == ' ' {
 				continue
 			}
-			if part := run[:i]; countDigits(part) >= 7 && judge(part).valid {
+			if part := run[:i]; countDigits(part) >= 7 && valid(part) {
 				out = append(out, textSpan{at, at + len(part)})
 				found, shapeOK = i, true
 				break
@@ -182,12 +182,16 @@ type phoneVerdict struct {
 
 // judgePhone decides whether a candidate is a phone number:
 //   - an international number (+, 00, 011, tel:+) with 7 to 15 digits
-//     after its prefix;
+//     after its prefix, in the groups phone numbers are written in (its
+//     E.164 form is its digits: no parsing needed), or one the parser
+//     says is valid;
 //   - a national number written in groups (a space, dot, dash or
-//     brackets) with 9 to 15 digits, the way numbers are written, but
-//     not a date, an address or an SSN (123-45-6789);
+//     brackets) with 9 to 15 digits, but not a date, an address or an
+//     SSN (123-45-6789), or one the parser says is valid;
 //   - digits alone only when the parser says they are a valid number of
 //     the region (3175550142): ids and timestamps are digits alone too.
+//
+// valid, when set, is the parser's word that it is a valid number.
 func judgePhone(cand, region string) phoneVerdict {
 	t := cand
 	if len(t) > 4 && (strings.EqualFold(t[:4], "tel:") || strings.EqualFold(t[:4], "sip:")) {
@@ -200,8 +204,10 @@ func judgePhone(cand, region string) phoneVerdict {
 			break
 		}
 	}
+	if ssnRe.MatchString(t) || isoDateRe.MatchString(t) {
+		return phoneVerdict{}
+	}
 	digits := countDigits(t)
-	grouped := strings.ContainsAny(strings.TrimLeft(t, "+"), " .-()/")
 	dialled := onlyDigits(t)
 	switch {
 	case !intl && strings.HasPrefix(dialled, "00") && digits >= 9:
@@ -209,21 +215,32 @@ func judgePhone(cand, region string) phoneVerdict {
 	case !intl && strings.HasPrefix(dialled, "011") && digits >= 10:
 		intl, dialled = true, dialled[3:]
 	}
+	if intl && len(dialled) >= 7 && len(dialled) <= 15 && groupedLikeAPhone(t, true) && !strings.Contains(t, "(0)") {
+		return phoneVerdict{phone: true, key: "+" + dialled}
+	}
 	n, err := phonenumbers.Parse(map[bool]string{true: "+" + dialled, false: dialled}[intl], region)
 	key := dialled
 	if err == nil {
 		key = phonenumbers.Format(n, phonenumbers.E164)
 	}
-	valid := err == nil && phonenumbers.IsValidNumber(n)
-	switch {
-	case ssnRe.MatchString(t) || isoDateRe.MatchString(t):
-		return phoneVerdict{}
-	case intl:
-		return phoneVerdict{phone: valid || len(dialled) >= 7 && len(dialled) <= 15 && groupedLikeAPhone(t, true), valid: valid, key: key}
-	case grouped:
-		return phoneVerdict{phone: valid || digits >= 9 && digits <= 15 && groupedLikeAPhone(t, false), valid: valid, key: key}
+	valid := err == nil && phonenumbers.IsValidNumber(n) && (intl || digits >= 10)
+	grouped := strings.ContainsAny(strings.TrimLeft(t, "+"), " .-()/")
+	shaped := !intl && grouped && digits >= 9 && digits <= 15 && groupedLikeAPhone(t, false)
+	return phoneVerdict{phone: valid || shaped, valid: valid, key: key}
+}
+
+// validPhone reports whether the parser says a candidate is a valid
+// number (read in region when national).
+func validPhone(cand, region string) bool {
+	t := cand
+	if len(t) > 4 && (strings.EqualFold(t[:4], "tel:") || strings.EqualFold(t[:4], "sip:")) {
+		t = t[4:]
 	}
-	return phoneVerdict{phone: valid && digits >= 10, valid: valid && digits >= 10, key: key}
+	if strings.HasPrefix(t, "%2B") || strings.HasPrefix(t, "%2b") {
+		t = "+" + t[3:]
+	}
+	n, err := phonenumbers.Parse(t, region)
+	return err == nil && phonenumbers.IsValidNumber(n) && (strings.HasPrefix(t, "+") || countDigits(t) >= 10)
 }
 
 // groupedLikeAPhone reports whether a number's digit groups are the way

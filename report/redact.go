@@ -191,7 +191,7 @@ func (r *Redactor) applyNumbers(s string, digits int, add func(hit)) string {
 	}
 	var phones []textSpan
 	for _, sp := range phoneCandidates(s) {
-		phones = append(phones, splitPhones(s[sp.start:sp.end], sp.start, r.judge)...)
+		phones = append(phones, splitPhones(s[sp.start:sp.end], sp.start, r.judge, func(c string) bool { return validPhone(c, r.region) })...)
 	}
 	return replaceSpans(s, phones, func(m string) string { return mask("phone", FormPhone, r.judge(m).key) })
 }

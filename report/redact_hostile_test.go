@@ -28,6 +28,7 @@ func TestSecretsByName(t *testing.T) {
 		{`curl --proxy-user bob:PROXYPASS1 https://h/x`, "PROXYPASS1"},
 		{`curl -E client.pem:CERTPASS1 https://h/x`, "CERTPASS1"},
 		{`curl --pass KEYPASS1 https://h/x`, "KEYPASS1"},
+		{`curl -ubob:GLUEDPASS1 https://h/x`, "GLUEDPASS1"},
 		{`curl -x http://bob:XPASS1@proxy:8080 https://h/x`, "XPASS1"},
 		{`curl -x bob:XPASS2@proxy:8080 https://h/x`, "XPASS2"},
 		{"note: password: HEADERPASS1", "HEADERPASS1"},
@@ -49,7 +50,8 @@ func TestSecretsByName(t *testing.T) {
 		}
 	}
 	for _, keep := range []string{`{"dateTokenIdles":"2026-11-25T10:00:00Z","tokenType":"bearer","token_type":"bearer"}`, `{"code":"request.conflict","sessionId":"s-1"}`,
-		`https://h/api/v2/x?state=disconnected&pageSize=25`, `Authorization: Bearer $TOKEN`, `{"password":"<redacted>"}`, `{"password":null}`} {
+		`https://h/api/v2/x?state=disconnected&pageSize=25`, `Authorization: Bearer $TOKEN`, `{"password":"<redacted>"}`, `{"password":null}`,
+		"save it as UTF-8 (PowerShell: Out-File -Encoding utf8)", "curl -updated -bold"} {
 		if out := NewRedactor().String(keep); out != keep {
 			t.Errorf("%s -> %s: redacted what is no secret", keep, out)
 		}

@@ -30,7 +30,9 @@ var (
 	secretFlagRe = regexp.MustCompile(`((?:^|\s)--?([A-Za-z][A-Za-z0-9_-]*)(?:\s+|=))('[^']{4,}'|"[^"]{4,}"|[^\s'"-]\S{3,})`)
 	// curlCredRe is a curl option that carries credentials: -u user:pass,
 	// -b cookies, --oauth2-bearer, --proxy-user, -E cert:pass, --pass.
-	curlCredRe = regexp.MustCompile(`((?:^|\s)(?:-u|--user|-b|--cookie|--oauth2-bearer|--proxy-user|-U|-E|--cert|--pass|--proxy-pass)(?:\s+|=)?)('[^']*'|"[^"]*"|[^\s'"-][^\s'"]*)`)
+	curlCredRe = regexp.MustCompile(`((?:^|\s)(?:-u|--user|-b|--cookie|--oauth2-bearer|--proxy-user|-U|-E|--cert|--pass|--proxy-pass)(?:\s+|=))('[^']*'|"[^"]*"|[^\s'"-][^\s'"]*)`)
+	// curlGluedCredRe is -u or -b with its value glued on (-uuser:pass).
+	curlGluedCredRe = regexp.MustCompile(`((?:^|\s)-[ub])([^\s'"=-][^\s'"]*[:=][^\s'"]*)`)
 	// proxyUserRe is the user information of a curl proxy option
 	// (-x user:pass@host), with or without a scheme.
 	proxyUserRe = regexp.MustCompile(`((?:^|\s)(?:-x|--proxy)(?:\s+|=)['"]?(?:[a-zA-Z][a-zA-Z0-9+.-]*://)?)[^\s'"@/]+@`)
@@ -72,13 +74,15 @@ func (r *Redactor) applySecrets(s string, removed func(kind, form string)) strin
 		return sub[1] + sub[2] + Redacted
 	})
 	s = jwtRe.ReplaceAllStringFunc(s, func(string) string { removed("token", FormJWT); return Redacted })
-	s = replaceGroups(curlCredRe, s, func(sub []string) string {
-		if keepValue(sub[2]) {
-			return sub[0]
-		}
-		removed("secret", FormCurlCred)
-		return sub[1] + quoteLike(sub[2], Redacted)
-	})
+	for _, re := range []*regexp.Regexp{curlCredRe, curlGluedCredRe} {
+		s = replaceGroups(re, s, func(sub []string) string {
+			if keepValue(sub[2]) {
+				return sub[0]
+			}
+			removed("secret", FormCurlCred)
+			return sub[1] + quoteLike(sub[2], Redacted)
+		})
+	}
 	s = replaceGroups(proxyUserRe, s, func(sub []string) string {
 		removed("secret", FormCurlCred)
 		return sub[1] + Redacted + "@"

@@ -255,6 +255,7 @@ func runCheck(ctx context.Context, e *env, o *checkOptions) error {
 		}
 	default:
 		o.Input.Mode = diagnose.ModeOffline
+		o.Input.Context = ctx
 		if o.DryRun {
 			o.Input.Mode = diagnose.ModeDryRun
 		}

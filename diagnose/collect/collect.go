@@ -152,6 +152,10 @@ func collectRoles(ctx context.Context, c *genesys.Client, ev *diagnose.Evidence)
 		if ti == nil || ti.OAuthClient == nil || ti.OAuthClient.ID == "" || !strings.EqualFold(strings.ReplaceAll(ti.OAuthClient.AuthorizedGrantType, "_", "-"), "CLIENT-CREDENTIALS") {
 			return
 		}
+		if err := checkPathID("the OAuth client id of GET /api/v2/tokens/me", ti.OAuthClient.ID); err != nil {
+			ev.Notes = append(ev.Notes, err.Error())
+			return
+		}
 		getAll(ctx, c, ev, "", []read{{OAuthClientPath(ti.OAuthClient.ID), applyOAuthClient}})
 	}
 	if ev.OAuthClient == nil {
@@ -161,6 +165,10 @@ func collectRoles(ctx context.Context, c *genesys.Client, ev *diagnose.Evidence)
 	seen := map[string]bool{}
 	for _, rd := range ev.OAuthClient.RoleDivisions {
 		if rd.RoleID == "" || seen[rd.RoleID] {
+			continue
+		}
+		if err := checkPathID("a role id of GET /api/v2/oauth/clients/{id}", rd.RoleID); err != nil {
+			ev.Notes = append(ev.Notes, err.Error())
 			continue
 		}
 		seen[rd.RoleID] = true

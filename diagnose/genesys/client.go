@@ -116,7 +116,7 @@ func (t readOnlyTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		return nil, fmt.Errorf("%s %s: %w", req.Method, req.URL.Path, ErrNotReadOnly)
 	}
 	if t.record != nil {
-		t.record(req.Method + " " + req.URL.Path)
+		t.record(req.Method + " " + req.URL.EscapedPath()) // as it goes on the wire
 	}
 	return t.base.RoundTrip(req)
 }
@@ -424,10 +424,17 @@ func (e *GetError) Unwrap() error { return e.Err }
 // 502/503/504 are retried with jittered backoff within the context's budget;
 // a 401 fetches a new token once.
 func (c *Client) Get(ctx context.Context, path string) (*Result, error) {
+	// path arrives escaped (its ids path-escaped once): it is joined as
+	// it is, never escaped again.
 	u := *c.api
-	u.Path = strings.TrimSuffix(c.api.Path, "/") + path
+	u.RawPath = strings.TrimSuffix(c.api.EscapedPath(), "/") + path
+	if p, err := url.PathUnescape(u.RawPath); err == nil {
+		u.Path = p
+	} else {
+		u.Path = u.RawPath
+	}
 	full := u.String()
-	what := "GET " + u.Path
+	what := "GET " + u.EscapedPath()
 	defer c.cfg.progress(Progress{Kind: ProgressDone, What: what})
 	wait := func(attempt int, d time.Duration, status int) bool {
 		if !fits(ctx, d) {

@@ -310,7 +310,7 @@ func (l *entryLimit) mark() { l.read = 0 }
 
 func (l *entryLimit) Read(p []byte) (int, error) {
 	if l.read > l.limit {
-		return 0, fmt.Errorf("holds a value larger than %s, the most convdiag reads of one entry", humanBytes(l.limit))
+		return 0, &readStop{fmt.Sprintf("holds a value larger than %s, the most convdiag reads of one entry", humanBytes(l.limit))}
 	}
 	n, err := l.r.Read(p)
 	l.read += int64(n)
@@ -636,6 +636,10 @@ func skipValue(dec *json.Decoder) error {
 }
 
 func harErr(dec *json.Decoder, err error) error {
+	var stop *readStop
+	if errors.As(err, &stop) {
+		return fmt.Errorf("%s (near byte %d)", stop.msg, dec.InputOffset())
+	}
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return fmt.Errorf("is truncated: it ends at byte %d before the HAR is complete", dec.InputOffset())
 	}

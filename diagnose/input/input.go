@@ -7,6 +7,7 @@ package input
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -77,6 +78,10 @@ type Options struct {
 	// Warnf receives what the user should see at once, besides the report
 	// (an ambiguous HAR); nil drops it.
 	Warnf func(format string, args ...any)
+
+	// Context ends the reading of a large file (a HAR) when it is done
+	// (an interrupt); nil means never.
+	Context context.Context
 
 	// ReadFile reads a named file; nil means os.ReadFile with limits.
 	ReadFile func(name string, limit int64) ([]byte, error)
@@ -181,6 +186,29 @@ func humanBytes(n int64) string {
 	return fmt.Sprintf("%d bytes", n)
 }
 
+// readRaw reads a flag's file, or standard input for "-" (once).
+func readRaw(flag, name string, limit int64, read func(string, int64) ([]byte, error), stdin io.Reader, stdinUsed *bool) ([]byte, error) {
+	if name == "-" {
+		if *stdinUsed {
+			return nil, usagef("%s -: standard input is already used by another flag", flag)
+		}
+		*stdinUsed = true
+		if stdin == nil {
+			return nil, usagef("%s -: no standard input", flag)
+		}
+		b, err := readLimited(stdin, limit)
+		if err != nil {
+			return nil, usagef("%s -: standard input %v", flag, err)
+		}
+		return b, nil
+	}
+	b, err := read(name, limit)
+	if err != nil {
+		return nil, usagef("%s %s: %v", flag, name, err)
+	}
+	return b, nil
+}
+
 // Load builds the evidence of an offline or dry-run check.
 func Load(o Options) (*diagnose.Evidence, error) {
 	read := o.ReadFile
@@ -188,24 +216,15 @@ func Load(o Options) (*diagnose.Evidence, error) {
 		read = ReadFileLimited
 	}
 	stdinUsed := false
+	var decodedNotes []string
 	readArg := func(flag, name string, limit int64) ([]byte, error) {
-		if name == "-" {
-			if stdinUsed {
-				return nil, usagef("%s -: standard input is already used by another flag", flag)
-			}
-			stdinUsed = true
-			if o.Stdin == nil {
-				return nil, usagef("%s -: no standard input", flag)
-			}
-			b, err := readLimited(o.Stdin, limit)
-			if err != nil {
-				return nil, usagef("%s -: standard input %v", flag, err)
-			}
-			return b, nil
+		b, err := readRaw(flag, name, limit, read, o.Stdin, &stdinUsed)
+		if err != nil || flag == "--body" || flag == "curl @file" {
+			return b, err // a body is judged as the bytes sent
 		}
-		b, err := read(name, limit)
-		if err != nil {
-			return nil, usagef("%s %s: %v", flag, name, err)
+		if u, order, ok := fromUTF16(b); ok {
+			decodedNotes = append(decodedNotes, fmt.Sprintf("%s %s is %s text: read as UTF-8", flag, name, order))
+			return u, nil
 		}
 		return b, nil
 	}
@@ -297,6 +316,7 @@ func Load(o Options) (*diagnose.Evidence, error) {
 	if err := loadGrants(ev, o, readArg); err != nil {
 		return nil, err
 	}
+	ev.Notes = append(ev.Notes, decodedNotes...)
 	return ev, nil
 }
 
@@ -439,7 +459,7 @@ func loadHAR(ev *diagnose.Evidence, o Options) error {
 		return usagef("--har %s: %v", o.HAR, err)
 	}
 	defer f.Close()
-	h, err := ParseHAR(f, o.HAREntry)
+	h, err := ParseHAR(stopWith(o.Context, f), o.HAREntry)
 	if err != nil {
 		return usagef("--har %s %v", o.HAR, err)
 	}

@@ -1,7 +1,9 @@
 package input
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"strings"
 )
 
@@ -130,3 +132,33 @@ func (w *warnings) list() []string {
 	}
 	return out
 }
+
+// stopWith makes reading r fail once ctx is done, so that streaming a
+// large file ends within a moment of an interrupt (each read is a few
+// kilobytes). A nil ctx never stops it.
+func stopWith(ctx context.Context, r io.ReadSeeker) io.ReadSeeker {
+	if ctx == nil {
+		return r
+	}
+	return ctxReader{ctx, r}
+}
+
+type ctxReader struct {
+	ctx context.Context
+	r   io.ReadSeeker
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if c.ctx.Err() != nil {
+		return 0, &readStop{"was not read to its end: interrupted"}
+	}
+	return c.r.Read(p)
+}
+
+func (c ctxReader) Seek(off int64, whence int) (int64, error) { return c.r.Seek(off, whence) }
+
+// readStop is a read that convdiag itself stopped (an interrupt, a cap),
+// said as it is rather than as a JSON error.
+type readStop struct{ msg string }
+
+func (e *readStop) Error() string { return e.msg }

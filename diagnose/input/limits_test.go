@@ -2,6 +2,7 @@ package input
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -188,4 +189,51 @@ func peakHeap(t *testing.T, f func()) uint64 {
 		return 0
 	}
 	return peak - base
+}
+
+// TestUTF16FilesAreRead: a saved GET or a curl in UTF-16 (with or without
+// a byte order mark) is read as the text it is, with a note; a body stays
+// the bytes sent.
+func TestUTF16FilesAreRead(t *testing.T) {
+	utf16le := func(s string, bom bool) string {
+		var b []byte
+		if bom {
+			b = append(b, 0xFF, 0xFE)
+		}
+		for _, r := range s {
+			b = append(b, byte(r), byte(r>>8))
+		}
+		return string(b)
+	}
+	conv := `{"id":"c1","participants":[{"id":"p1","purpose":"customer","calls":[{"id":"k","state":"connected"}]}]}`
+	for _, bom := range []bool{true, false} {
+		ev, err := Load(Options{ConversationJSON: "c.json", ReadFile: files(map[string]string{"c.json": utf16le(conv, bom)})})
+		if err != nil || ev.Conversation == nil || ev.Conversation.ID != "c1" {
+			t.Fatalf("bom %v: %v", bom, err)
+		}
+		if !strings.Contains(strings.Join(ev.Notes, " "), "UTF-16LE") {
+			t.Errorf("no note: %v", ev.Notes)
+		}
+	}
+	ev, err := Load(Options{Curl: "-", Stdin: strings.NewReader(utf16le("curl -X PATCH https://api.mypurecloud.com/api/v2/conversations/c/participants/p -d '{}'", true))})
+	if err != nil || ev.Request.Method != "PATCH" {
+		t.Fatalf("curl: %v", err)
+	}
+	body := utf16le(`{"state":"disconnected"}`, true)
+	ev, err = Load(Options{Request: "PATCH /api/v2/conversations/c/participants/p", Body: "b.json", BodySet: true, ReadFile: files(map[string]string{"b.json": body})})
+	if err != nil || string(ev.Request.Body) != body {
+		t.Errorf("the body was changed: %v %q", err, ev.Request.Body)
+	}
+}
+
+// TestHARStopsWhenInterrupted: streaming a HAR ends at the next read once
+// the context is done, saying so.
+func TestHARStopsWhenInterrupted(t *testing.T) {
+	path := harOf(t, []string{harGet("https://api.mypurecloud.com/api/v2/conversations/c1", "2026-11-25T10:14:00Z", `{"id":"c1"}`)})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := Load(Options{HAR: path, Context: ctx})
+	if err == nil || !strings.Contains(err.Error(), "interrupted") {
+		t.Errorf("%v", err)
+	}
 }
