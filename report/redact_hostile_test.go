@@ -162,3 +162,32 @@ func FuzzRedactJSON(f *testing.F) {
 		}
 	})
 }
+
+// FuzzRedactText: whatever text surrounds them, a secret planted as a
+// query parameter, a header, a form field or a curl credential never
+// survives, and neither does a known secret.
+func FuzzRedactText(f *testing.F) {
+	for _, seed := range []string{"", "note: ", "curl -X PATCH https://h/x -H 'a: b' ", `{"a":"`, "Authorization", "?&=;:'\"\\"} {
+		f.Add(seed, "Pl4ntedValue9")
+	}
+	f.Fuzz(func(t *testing.T, around, secret string) {
+		if len(secret) < 8 || strings.IndexFunc(secret, func(c rune) bool { return c <= ' ' || c >= 0x7f }) >= 0 || strings.ContainsAny(secret, "'\"&;,=:#?<>{}[]()\\/%@$") || keepValue(secret) || strings.HasPrefix(secret, "-") || strings.Contains(around, secret) {
+			return
+		}
+		for _, planted := range []string{
+			"https://h/api/v2/x?access_token=" + secret + "&a=1",
+			"X-Api-Key: " + secret,
+			"password=" + secret,
+			`"clientSecret": "` + secret + `"`,
+			"--proxy-user bob:" + secret,
+		} {
+			in := around + " " + planted + " " + around
+			if out := NewRedactor().String(in); strings.Contains(out, secret) {
+				t.Fatalf("%q\n-> %q", in, out)
+			}
+		}
+		if out := NewRedactor(secret).String(around + secret + around); strings.Contains(out, secret) {
+			t.Fatalf("known secret survives: %q", out)
+		}
+	})
+}

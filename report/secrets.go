@@ -17,11 +17,6 @@ import (
 var (
 	authRe = regexp.MustCompile(`(?i)\b(bearer|basic|digest)(\s+)[A-Za-z0-9\-._~+/]{8,}=*`)
 	jwtRe  = regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*`)
-	// namedValueRe is a value given a name: "name": "value" (JSON, the
-	// whole string, escaped quotes and all, or what is left of it), name=value
-	// (a form, a query string, a config line), name: value. Group 1 is
-	// the name as written, 2 the separator, 3 the value.
-	namedValueRe = regexp.MustCompile(`("?[A-Za-z][A-Za-z0-9_.%\-]*"?)(\s*[:=]\s*)("(?:[^"\\]|\\.)*"?|'[^']*'?|[^\s&,;"'}\]<]+)`)
 	// headerLineRe is a header written as "Name: value" (a pasted curl, a
 	// note, a log line); the value runs to the end of the line.
 	headerLineRe = regexp.MustCompile(`(?i)\b([a-z][a-z0-9-]*)(\s*:\s*)([^'"\n\\]+)`)
@@ -94,26 +89,120 @@ func (r *Redactor) applySecrets(s string, removed func(kind, form string)) strin
 		removed("secret", FormFlag)
 		return sub[1] + quoteLike(sub[3], Redacted)
 	})
-	s = replaceNamed(headerLineRe, s, func(sub []string, before byte) (string, bool) { return r.redactHeaderLine(sub, removed) })
-	s = replaceNamed(namedValueRe, s, func(sub []string, before byte) (string, bool) {
-		name := strings.Trim(sub[1], `"`)
-		query := strings.IndexByte("?&;", before) >= 0 && before != 0 && strings.Contains(sub[2], "=")
-		if !(diagnose.SecretName(name) || query && diagnose.QuerySecretName(name)) || keepValue(sub[3]) || isAuthScheme(sub[3]) {
-			return "", false
-		}
-		form := FormKeyValue
-		if query {
-			form = FormQueryParam
-		}
-		removed("secret", form)
-		return sub[1] + sub[2] + quoteLike(sub[3], Redacted), true
-	})
+	s = replaceNamed(headerLineRe, s, func(sub []string) (string, bool) { return r.redactHeaderLine(sub, removed) })
+	s = scanNamedValues(s, removed)
 	s = userInfoURL.ReplaceAllStringFunc(s, func(m string) string {
 		removed("secret", FormURLUserInfo)
 		return userInfoURL.FindStringSubmatch(m)[1] + Redacted + "@"
 	})
 	return s
 }
+
+// scanNamedValues removes each value given a secret's name: "name":
+// "value" (JSON: the whole string, escaped quotes and all, or what is left
+// of it), name=value (a form, a query string, a config line), name: value.
+// It reads s once: after a name that is no secret it goes on right after
+// the name, so a value that is itself a name ("note: \"password\": ...")
+// is seen, and hostile text costs linear time.
+func scanNamedValues(s string, removed func(kind, form string)) string {
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(s); {
+		start, j := i, i
+		if s[j] == '"' {
+			j++
+		}
+		if j >= len(s) || !isLetter(s[j]) || start > 0 && isNameChar(s[start-1]) {
+			i++
+			continue
+		}
+		k := j
+		for k < len(s) && isNameChar(s[k]) {
+			k++
+		}
+		name, end := s[j:k], k
+		if s[start] == '"' {
+			if k >= len(s) || s[k] != '"' {
+				i = k
+				continue
+			}
+			end++
+		}
+		m := skipBlanks(s, end)
+		if m >= len(s) || s[m] != ':' && s[m] != '=' {
+			i = k
+			continue
+		}
+		sep := s[m]
+		m = skipBlanks(s, m+1)
+		var before byte
+		if start > 0 {
+			before = s[start-1]
+		}
+		query := sep == '=' && before != 0 && strings.IndexByte("?&;", before) >= 0
+		if !(diagnose.SecretName(name) || query && diagnose.QuerySecretName(name)) || m >= len(s) {
+			i = k
+			continue
+		}
+		vEnd := textValueEnd(s, m)
+		if v := s[m:vEnd]; v == "" || keepValue(v) || isAuthScheme(v) {
+			i = k
+			continue
+		}
+		form := FormKeyValue
+		if query {
+			form = FormQueryParam
+		}
+		removed("secret", form)
+		b.WriteString(s[last:m])
+		b.WriteString(quoteLike(s[m:vEnd], Redacted))
+		last, i = vEnd, vEnd
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// textValueEnd is where a value starting at i ends: a double-quoted
+// string at its closing quote (escapes skipped) or the end, a
+// single-quoted one at its quote, else at a blank or a delimiter.
+func textValueEnd(s string, i int) int {
+	switch s[i] {
+	case '"':
+		for j := i + 1; j < len(s); j++ {
+			switch s[j] {
+			case '\\':
+				j++
+			case '"':
+				return j + 1
+			}
+		}
+		return len(s)
+	case '\'':
+		if j := strings.IndexByte(s[i+1:], '\''); j >= 0 {
+			return i + j + 2
+		}
+		return len(s)
+	}
+	j := i
+	for j < len(s) && strings.IndexByte(" \t\r\n&,;\"'}]<", s[j]) < 0 {
+		j++
+	}
+	return j
+}
+
+func skipBlanks(s string, i int) int {
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
+		i++
+	}
+	return i
+}
+
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
+func isNameChar(c byte) bool { return isAlnum(c) || strings.IndexByte("_.%-", c) >= 0 }
 
 // redactHeaderLine removes the value of a "Name: value" header whose name
 // says it holds a credential, keeping an Authorization scheme word.
@@ -183,9 +272,8 @@ func quoteLike(v, repl string) string {
 // holds another name=value (the query string of
 // "https://host/x?apikey=..."), the search starts again after its name,
 // at most maxRescans times per string, so that hostile text costs linear
-// time. A match whose name starts inside a longer word is skipped. f gets
-// the byte before the match (0 at the start).
-func replaceNamed(re *regexp.Regexp, s string, f func(sub []string, before byte) (string, bool)) string {
+// time. A match whose name starts inside a longer word is skipped.
+func replaceNamed(re *regexp.Regexp, s string, f func(sub []string) (string, bool)) string {
 	var b strings.Builder
 	last, pos, rescans := 0, 0, 0
 	for pos < len(s) {
@@ -197,20 +285,15 @@ func replaceNamed(re *regexp.Regexp, s string, f func(sub []string, before byte)
 					loc[i] += base
 				}
 			}
-			var before byte
-			if loc[0] > 0 {
-				before = s[loc[0]-1]
-			}
 			sub := make([]string, len(loc)/2)
 			for i := range sub {
 				if loc[2*i] >= 0 {
 					sub[i] = s[loc[2*i]:loc[2*i+1]]
 				}
 			}
-			inWord := before != 0 && (isAlnum(before) || strings.IndexByte("_.%-", before) >= 0)
 			out, ok := "", false
-			if !inWord {
-				out, ok = f(sub, before)
+			if loc[0] == 0 || !isNameChar(s[loc[0]-1]) {
+				out, ok = f(sub)
 			}
 			if !ok {
 				if rescans < maxRescans && strings.ContainsAny(sub[len(sub)-1], ":=") {
