@@ -23,6 +23,7 @@ func TestSecretsByName(t *testing.T) {
 		{`https://h/api/v2/x?X-Amz-Signature=SIGVALUE1&X-Amz-Security-Token=STVALUE1&a=1`, "SIGVALUE1"},
 		{`https://h/api/v2/x?access%5Ftoken=PCTVALUE1`, "PCTVALUE1"},
 		{`https://h/cb?code=AUTHCODE1&state=ok`, "AUTHCODE1"},
+		{`query string "access_token=QUOTEDQ1" ignored`, "QUOTEDQ1"},
 		{`token=FORMTOKEN1&state=disconnected`, "FORMTOKEN1"},
 		{`curl -F 'password=FORMPASS1' https://h/x`, "FORMPASS1"},
 		{`curl --proxy-user bob:PROXYPASS1 https://h/x`, "PROXYPASS1"},

@@ -121,12 +121,8 @@ func scanNamedValues(s string, removed func(kind, form string)) string {
 			k++
 		}
 		name, end := s[j:k], k
-		if s[start] == '"' {
-			if k >= len(s) || s[k] != '"' {
-				i = k
-				continue
-			}
-			end++
+		if s[start] == '"' && k < len(s) && s[k] == '"' {
+			end++ // "name": a JSON key
 		}
 		m := skipBlanks(s, end)
 		if m >= len(s) || s[m] != ':' && s[m] != '=' {
