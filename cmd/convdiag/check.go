@@ -61,7 +61,7 @@ func outputFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "show-secrets", Usage: "do not redact tokens, secrets, phone numbers and e-mail addresses (never the default)"},
 		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "show every check's evidence and notes; log requests to stderr"},
 		&cli.StringFlag{Name: "phone-region", Usage: "read national phone numbers (masked in every output) as numbers of country `CC` (ISO 3166, e.g. GB); default: the org's region's country, else US"},
-		&cli.StringFlag{Name: "save-bundle", Usage: "also write the redacted evidence, report.json and manifest.json to `DIR`, for another engineer to rerun with --bundle", TakesFile: true},
+		&cli.StringFlag{Name: "save-bundle", Usage: "also write the redacted evidence, report.json and manifest.json to `DIR` (new, empty, or a bundle convdiag wrote, replaced whole; never a link or another folder's contents), for another engineer to rerun with --bundle", TakesFile: true},
 	}
 }
 
@@ -121,6 +121,11 @@ Mode: --dry-run judges the request only; saved GETs (--conversation-json, --call
 
 Credentials, highest precedence first: flags, then environment variables (GENESYSCLOUD_*),
 then --profile. Region: --region, GENESYSCLOUD_REGION, then the profile's environment.
+
+Untrusted input: secrets (found by name, such as password or x-api-key, and by shape) and
+personal data (e-mail addresses, phone numbers read in the org's country or --phone-region,
+card numbers, IBANs) are redacted in every output and bundle unless --show-secrets; a flag given
+an empty value is refused; a pasted curl is never run.
 
 Exit codes: 0 no confirmed or likely cause; 1 at least one; 2 usage or unreadable input;
 3 diagnosis incomplete (API unreachable, authentication failed, budget spent).`

@@ -25,6 +25,7 @@ POST /api/v2/conversations/{id}/disconnect (the undocumented participantId body 
 PATCH /api/v2/conversations[/MEDIA]/{id}/participants/{pid} and DELETE .../consult,
 answering with Genesys's documented error codes.
 The first line on stdout is the base URL; it serves until interrupted, then exits 0.
+An --addr other machines can reach (0.0.0.0:PORT) is served with a warning on stderr.
 
    convdiag sim --scenario stale-leg
    convdiag sim --conversation-json saved.json --token-info-json tokens-me.json \
