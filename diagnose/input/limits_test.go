@@ -44,8 +44,15 @@ func TestShellNestingLimit(t *testing.T) {
 			t.Errorf("%s: more than one line: %q", tc.name, err)
 		}
 	}
-	if _, err := ParseCurl(deep("(", ")", 250000)+" curl https://h/api/v2/conversations/c", nil); err == nil || !strings.Contains(err.Error(), "levels deep") {
-		t.Errorf("ParseCurl: %v", err)
+	var err error
+	peak := peakHeap(t, func() {
+		_, err = Load(Options{Curl: "-", Stdin: strings.NewReader(deep("(", ")", 250000) + " curl https://h/api/v2/conversations/c")})
+	})
+	if err == nil || !strings.Contains(err.Error(), "levels deep") {
+		t.Errorf("250,000 parentheses: %v", err)
+	}
+	if peak > 100<<20 {
+		t.Errorf("refusing 250,000 parentheses took %d MB", peak>>20)
 	}
 }
 
