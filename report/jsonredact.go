@@ -241,7 +241,9 @@ func valueEnd(doc []byte, i int) int {
 }
 
 // stringEnd returns the offset just past the JSON string starting at i.
-func stringEnd(doc []byte, i int) int {
+// (A string of text or a document's bytes: the text rules read quoted
+// values the same way.)
+func stringEnd[T string | []byte](doc T, i int) int {
 	for j := i + 1; j < len(doc); j++ {
 		switch doc[j] {
 		case '\\':

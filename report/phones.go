@@ -172,9 +172,8 @@ func startsNumber(s string) bool {
 
 // phoneVerdict is what the parser made of one candidate.
 type phoneVerdict struct {
-	// phone is set for a phone number, valid for one the parser says is
-	// valid (the rest are written as phone numbers are).
-	phone, valid bool
+	// phone is set for a phone number.
+	phone bool
 	// key is the number normalised (E.164 when the parser read it), so
 	// that every way of writing it gets one label.
 	key string
@@ -190,8 +189,6 @@ type phoneVerdict struct {
 //     SSN (123-45-6789), or one the parser says is valid;
 //   - digits alone only when the parser says they are a valid number of
 //     the region (3175550142): ids and timestamps are digits alone too.
-//
-// valid, when set, is the parser's word that it is a valid number.
 func judgePhone(cand, region string) phoneVerdict {
 	t := cand
 	if len(t) > 4 && (strings.EqualFold(t[:4], "tel:") || strings.EqualFold(t[:4], "sip:")) {
@@ -226,7 +223,7 @@ func judgePhone(cand, region string) phoneVerdict {
 	valid := err == nil && phonenumbers.IsValidNumber(n) && (intl || digits >= 10)
 	grouped := strings.ContainsAny(strings.TrimLeft(t, "+"), " .-()/")
 	shaped := !intl && grouped && digits >= 9 && digits <= 15 && groupedLikeAPhone(t, false)
-	return phoneVerdict{phone: valid || shaped, valid: valid, key: key}
+	return phoneVerdict{phone: valid || shaped, key: key}
 }
 
 // validPhone reports whether the parser says a candidate is a valid

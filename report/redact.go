@@ -17,15 +17,16 @@ import (
 // report or a bundle and the evidence stays diagnosable.
 type Redactor struct {
 	secrets []string
-	// region is where national phone numbers are read; judged caches
-	// each phone candidate's verdict.
-	region  string
-	judged  map[string]phoneVerdict
-	labels  map[string]string
-	counts  map[string]int
-	log     map[string]*Redaction
-	places  []*Where
-	placeAt map[placeKey]*Where
+	// region is where national phone numbers are read; judged and
+	// validated cache what was decided of each phone candidate.
+	region    string
+	judged    map[string]phoneVerdict
+	validated map[string]bool
+	labels    map[string]string
+	counts    map[string]int
+	log       map[string]*Redaction
+	places    []*Where
+	placeAt   map[placeKey]*Where
 }
 
 type placeKey struct{ file, path, kind, form, how string }
@@ -160,7 +161,7 @@ func (r *Redactor) apply(s string) (string, []hit) {
 	}
 	if strings.ContainsAny(s, "@%\\&") {
 		s = emailRe.ReplaceAllStringFunc(s, func(m string) string {
-			l := r.label("email", normalizePersonal("email", m))
+			l := r.label("email", normalizeEmail(m))
 			hits = append(hits, hit{"email", l, "masked", FormEmail})
 			return l
 		})
@@ -191,7 +192,7 @@ func (r *Redactor) applyNumbers(s string, digits int, add func(hit)) string {
 	}
 	var phones []textSpan
 	for _, sp := range phoneCandidates(s) {
-		phones = append(phones, splitPhones(s[sp.start:sp.end], sp.start, r.judge, func(c string) bool { return validPhone(c, r.region) })...)
+		phones = append(phones, splitPhones(s[sp.start:sp.end], sp.start, r.judge, r.valid)...)
 	}
 	return replaceSpans(s, phones, func(m string) string { return mask("phone", FormPhone, r.judge(m).key) })
 }
@@ -209,11 +210,24 @@ func (r *Redactor) judge(cand string) phoneVerdict {
 	return v
 }
 
+// valid is validPhone in the redactor's region, each candidate asked once.
+func (r *Redactor) valid(cand string) bool {
+	if v, ok := r.validated[cand]; ok {
+		return v
+	}
+	v := validPhone(cand, r.region)
+	if r.validated == nil {
+		r.validated = map[string]bool{}
+	}
+	r.validated[cand] = v
+	return v
+}
+
 // SetPhoneRegion sets the region national phone numbers are read in (an
 // ISO 3166 code such as "DE"; DefaultPhoneRegion when never set).
 func (r *Redactor) SetPhoneRegion(region string) {
 	if region = strings.ToUpper(strings.TrimSpace(region)); region != "" && region != r.region {
-		r.region, r.judged = region, nil
+		r.region, r.judged, r.validated = region, nil, nil
 	}
 }
 
@@ -245,7 +259,7 @@ func isHexDash(s string) bool {
 }
 
 // label returns the stable label of a personal value, given normalised
-// (normalizePersonal, or a phone verdict's key).
+// (normalizeEmail, a phone verdict's key, a card's digits).
 func (r *Redactor) label(kind, v string) string {
 	key := kind + "\x00" + v
 	l, ok := r.labels[key]
@@ -257,13 +271,9 @@ func (r *Redactor) label(kind, v string) string {
 	return l
 }
 
-// normalizePersonal makes "a%40b.com" the same e-mail address as
-// "a@b.com", and a phone number's digits one number however grouped.
-func normalizePersonal(kind, v string) string {
-	if kind == "email" {
-		return strings.NewReplacer("%40", "@", `\u0040`, "@", "&#64;", "@").Replace(strings.ToLower(v))
-	}
-	return onlyDigits(v)
+// normalizeEmail makes "a%40b.com" the same e-mail address as "a@b.com".
+func normalizeEmail(v string) string {
+	return strings.NewReplacer("%40", "@", `\u0040`, "@", "&#64;", "@").Replace(strings.ToLower(v))
 }
 
 func (r *Redactor) note(kind, repl, how string, n int) {
@@ -406,9 +416,7 @@ func (r *Redactor) walk(v reflect.Value, file, path string) {
 			r.walk(v.Elem(), file, path)
 		}
 	case reflect.Struct:
-		if r.namedSecret(v, file, path) {
-			return
-		}
+		r.namedSecret(v, file, path)
 		t := v.Type()
 		for i := 0; i < v.NumField(); i++ {
 			f := t.Field(i)
@@ -464,9 +472,8 @@ func (r *Redactor) walk(v reflect.Value, file, path string) {
 
 // namedSecret redacts a struct that pairs a name with a value (a header
 // {Name, Value}, a piece of evidence {Path, Value}) when the name says the
-// value is a secret: the value goes whole, whatever it looks like. It
-// reports whether it did.
-func (r *Redactor) namedSecret(v reflect.Value, file, path string) bool {
+// value is a secret: the value goes whole, whatever it looks like.
+func (r *Redactor) namedSecret(v reflect.Value, file, path string) {
 	t := v.Type()
 	name, value := -1, -1
 	for i := 0; i < t.NumField(); i++ {
@@ -482,11 +489,11 @@ func (r *Redactor) namedSecret(v reflect.Value, file, path string) bool {
 		}
 	}
 	if name < 0 || value < 0 || !v.Field(value).CanSet() {
-		return false
+		return
 	}
 	n, val := v.Field(name).String(), v.Field(value).String()
 	if !secretHeaderName(fieldName(n)) || keepValue(val) {
-		return false
+		return
 	}
 	out := Redacted
 	if f := strings.Fields(val); len(f) == 2 && strings.HasSuffix(strings.ToLower(n), "authorization") && len(f[0]) < 20 {
@@ -494,7 +501,6 @@ func (r *Redactor) namedSecret(v reflect.Value, file, path string) bool {
 	}
 	v.Field(value).SetString(out)
 	r.record(file, joinPath(path, "value"), []hit{{"secret", Redacted, "removed", FormSecretField}})
-	return true
 }
 
 // addressFields are the Genesys fields that hold a phone number or other

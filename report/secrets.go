@@ -167,15 +167,7 @@ func scanNamedValues(s string, removed func(kind, form string)) string {
 func textValueEnd(s string, i int) int {
 	switch s[i] {
 	case '"':
-		for j := i + 1; j < len(s); j++ {
-			switch s[j] {
-			case '\\':
-				j++
-			case '"':
-				return j + 1
-			}
-		}
-		return len(s)
+		return stringEnd(s, i)
 	case '\'':
 		if j := strings.IndexByte(s[i+1:], '\''); j >= 0 {
 			return i + j + 2
