@@ -495,7 +495,6 @@ func (c *Client) Get(ctx context.Context, path string) (*Result, error) {
 			// Retried up to MaxAttempts, each wait what Retry-After asks
 			// (at least minRetryWait: "Retry-After: 0" from a hostile or
 			// broken server is no reason to hammer it) within the budget.
-			c.bodies.release(len(res.Body))
 			if attempt >= c.cfg.MaxAttempts {
 				return res, nil
 			}
@@ -507,6 +506,7 @@ func (c *Client) Get(ctx context.Context, path string) (*Result, error) {
 				res.BudgetSpent = true
 				return res, nil
 			}
+			c.bodies.release(len(res.Body)) // dropped for the next answer
 			continue
 		}
 		return res, nil

@@ -211,3 +211,22 @@ func TestInvalidHeaderIsNotRetried(t *testing.T) {
 		}
 	}
 }
+
+// TestBudgetCountsWhatIsKept: the bodies of answers that were retried are
+// given back; those returned stay counted.
+func TestBudgetCountsWhatIsKept(t *testing.T) {
+	f := &fakeOrg{api: func(n int, w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "0")
+		w.WriteHeader(503)
+		_, _ = w.Write([]byte(strings.Repeat("z", 100)))
+	}}
+	c, _ := newFake(t, f)
+	before := c.bodies.left
+	res, err := c.Get(context.Background(), "/api/v2/x")
+	if err != nil || res.Status != 503 || res.Attempts != 4 {
+		t.Fatalf("%+v %v", res, err)
+	}
+	if used := before - c.bodies.left; used != 100 {
+		t.Errorf("the budget holds %d bytes for one 100-byte body kept", used)
+	}
+}
