@@ -508,7 +508,7 @@ func RedactURL(raw string) string {
 		q := u.Query()
 		changed := false
 		for k := range q {
-			if secretParams[strings.ToLower(k)] {
+			if secretParams[strings.ToLower(k)] || diagnose.QuerySecretName(k) {
 				q.Set(k, redactedValue)
 				changed = true
 			}

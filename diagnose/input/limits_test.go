@@ -244,3 +244,12 @@ func TestHARStopsWhenInterrupted(t *testing.T) {
 		t.Errorf("%v", err)
 	}
 }
+
+// TestRedactURLByName: the "to reproduce" line's URL loses every query
+// parameter whose name says secret.
+func TestRedactURLByName(t *testing.T) {
+	got := RedactURL("https://h/api/v2/x?X-Amz-Signature=SIGV&userPassword=PWV&pageSize=25")
+	if strings.Contains(got, "SIGV") || strings.Contains(got, "PWV") || !strings.Contains(got, "pageSize=25") {
+		t.Errorf("%s", got)
+	}
+}
