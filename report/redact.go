@@ -199,27 +199,24 @@ func (r *Redactor) applyNumbers(s string, digits int, add func(hit)) string {
 
 // judge is judgePhone in the redactor's region, each candidate judged once.
 func (r *Redactor) judge(cand string) phoneVerdict {
-	if v, ok := r.judged[cand]; ok {
-		return v
-	}
-	v := judgePhone(cand, r.region)
-	if r.judged == nil {
-		r.judged = map[string]phoneVerdict{}
-	}
-	r.judged[cand] = v
-	return v
+	return memo(&r.judged, cand, func(c string) phoneVerdict { return judgePhone(c, r.region) })
 }
 
 // valid is validPhone in the redactor's region, each candidate asked once.
 func (r *Redactor) valid(cand string) bool {
-	if v, ok := r.validated[cand]; ok {
+	return memo(&r.validated, cand, func(c string) bool { return validPhone(c, r.region) })
+}
+
+// memo returns f(k), computed once per key into *m.
+func memo[V any](m *map[string]V, k string, f func(string) V) V {
+	if v, ok := (*m)[k]; ok {
 		return v
 	}
-	v := validPhone(cand, r.region)
-	if r.validated == nil {
-		r.validated = map[string]bool{}
+	if *m == nil {
+		*m = map[string]V{}
 	}
-	r.validated[cand] = v
+	v := f(k)
+	(*m)[k] = v
 	return v
 }
 
