@@ -342,6 +342,9 @@ func missingBody(p *diagnose.Pass, ep *genesys.Endpoint, c *genesys.BodyContract
 			Fix:         newFix("Send the body " + actingBody(f, p.Operation.ID))})
 		return
 	}
+	if nothingActs(p, ep, c, nil, diagnose.Ref{Source: srcBody, Value: "(none)"}) {
+		return
+	}
 	if requiredMissing(p, c, map[string]bool{}, nil, diagnose.Ref{Source: srcBody, Value: "(none)"}) {
 		return
 	}
@@ -435,6 +438,8 @@ func judgeMembers(p *diagnose.Pass, rf *RequestFacts, ep *genesys.Endpoint, c *g
 			Explanation: fmt.Sprintf("The body has no %s: under %s the server then acts on %s, not on the participant meant.", t.Name, c.Basis, c.TargetFallback),
 			Fix:         newFix("Name the participant in the path of the participant PATCH")})
 	}
+	// No field that does anything, and nothing says what was meant.
+	nothingActs(p, ep, c, present, diagnose.Ref{Source: srcBody, Value: "no field that acts"})
 	// The field that does what was meant.
 	if fs := c.FieldsFor(p.Operation.ID); len(fs) > 0 && !fs[0].NotHere && !anyPresent(fs, present, misnamed) {
 		f := fs[0]
@@ -858,4 +863,34 @@ func sortedKeys(m map[string]int) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// nothingActs reports body.action-missing when the operation is unknown
+// and the body sets no field of a contract that acts through its fields
+// (an empty participant PATCH): whatever was meant, the request as sent
+// changes nothing. Which field to send depends on what was meant, so the
+// fix is no request until --operation says it.
+func nothingActs(p *diagnose.Pass, ep *genesys.Endpoint, c *genesys.BodyContract, present map[string]bool, ref diagnose.Ref) bool {
+	if p.Operation.Known() || ep.Op != "" || !c.Acting() {
+		return false
+	}
+	var acting []string
+	for _, f := range c.Fields {
+		if len(f.Acts) == 0 || f.NotHere {
+			continue
+		}
+		if present[f.Name] {
+			return false
+		}
+		acting = append(acting, f.Name)
+	}
+	what := "The body is empty"
+	if present != nil {
+		what = "The body sets no field that acts"
+	}
+	p.Report(diagnose.Cause{Info: causeBodyActionMissing, Likelihood: diagnose.Likely, Evidence: []diagnose.Ref{ref},
+		Explanation: fmt.Sprintf("%s: %s %s acts only through %s, and as sent it changes nothing, whatever it was meant to do.", what, ep.Method, ep.Path, quoteList(acting)),
+		Fix: noRequestFix("Send the field that does what was meant ({\"state\": \"disconnected\"} drops the participant, {\"held\": true} holds it, ...)",
+			"say what the request was for with --operation OP (convdiag check --help lists them) for the exact request")})
+	return true
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/convdiag/convdiag/diagnose"
 )
 
 // JSONAt redacts a JSON document in place, as bytes: every string value is
@@ -15,8 +17,37 @@ import (
 // A document that is not valid JSON is redacted as text.
 func (r *Redactor) JSONAt(file string, doc []byte) []byte {
 	if !json.Valid(doc) {
-		return r.BytesAt(file, doc)
+		out, hits := r.apply(string(doc))
+		r.record(file, "", hits)
+		return []byte(out)
 	}
+	return r.redactJSON(doc, func(path string, hits []hit) { r.record(file, path, hits) })
+}
+
+// jsonResult is a JSON document found in a string, redacted.
+type jsonResult struct {
+	out  string
+	hits []hit
+}
+
+// jsonText redacts s by its structure when it is a JSON object or array
+// (a request body, a double-encoded attribute); ok is false otherwise.
+func (r *Redactor) jsonText(s string) (jsonResult, bool) {
+	t := strings.TrimLeft(s, " \t\r\n")
+	if t == "" || t[0] != '{' && t[0] != '[' || !json.Valid([]byte(s)) {
+		return jsonResult{}, false
+	}
+	var res jsonResult
+	res.out = string(r.redactJSON([]byte(s), func(_ string, hits []hit) { res.hits = append(res.hits, hits...) }))
+	return res, true
+}
+
+// redactJSON redacts a valid JSON document where each value stands,
+// reporting each redaction with the JSON path pattern of its value. A
+// field whose name says it is a secret (diagnose.SecretName: "password",
+// "accessToken", "JSESSIONID") loses its whole value, whatever its type,
+// to the string "<redacted>": the document stays valid JSON.
+func (r *Redactor) redactJSON(doc []byte, report func(path string, hits []hit)) []byte {
 	var out bytes.Buffer
 	out.Grow(len(doc))
 	// stack holds one frame per open container: the key of the value
@@ -53,9 +84,13 @@ func (r *Redactor) JSONAt(file string, doc []byte) []byte {
 		}
 	}
 	pathString := func() string { return string(path) }
+	// secretValue is set when the value about to be read is a secret
+	// field's.
+	secretValue := false
 	type keyResult struct {
-		red  string
-		hits []hit
+		red    string
+		hits   []hit
+		secret bool
 	}
 	keys := map[string]keyResult{}
 	// currentKey is the name of the field whose value is being read (an
@@ -70,6 +105,16 @@ func (r *Redactor) JSONAt(file string, doc []byte) []byte {
 	}
 	for i := 0; i < len(doc); {
 		c := doc[i]
+		if secretValue && !isJSONSpace(c) && c != ':' {
+			secretValue = false
+			end := valueEnd(doc, i)
+			if v := doc[i:end]; !(v[0] == '"' && keepValue(unquoteJSON(v))) && string(v) != "null" {
+				report(pathString(), []hit{{"secret", Redacted, "removed", FormSecretField}})
+				writeJSONString(&out, Redacted)
+				i = end
+				continue
+			}
+		}
 		switch c {
 		case '{':
 			push(false)
@@ -109,14 +154,16 @@ func (r *Redactor) JSONAt(file string, doc []byte) []byte {
 				k, seen := keys[key]
 				if !seen {
 					k.red, k.hits = r.apply(key)
+					k.secret = diagnose.SecretName(key)
 					keys[key] = k
 				}
 				red, hits := k.red, k.hits
 				if len(stack) > 0 {
 					setKey(red)
 				}
+				secretValue = k.secret
 				if len(hits) > 0 {
-					r.record(file, pathString(), hits)
+					report(pathString(), hits)
 					writeJSONString(&out, red)
 					continue
 				}
@@ -126,11 +173,11 @@ func (r *Redactor) JSONAt(file string, doc []byte) []byte {
 			val := unquoteJSON(raw)
 			red, hits := r.apply(val)
 			if len(hits) == 0 && addressFields[currentKey(len(stack))] && countDigits(red) >= 7 {
-				l := r.label("phone", red)
+				l := r.label("phone", r.judge(red).key)
 				red, hits = l, []hit{{"phone", l, "masked", FormAddress}}
 			}
 			if len(hits) > 0 {
-				r.record(file, pathString(), hits)
+				report(pathString(), hits)
 			}
 			if len(hits) == 0 {
 				out.Write(raw)
@@ -147,8 +194,8 @@ func (r *Redactor) JSONAt(file string, doc []byte) []byte {
 			num := string(doc[i:j])
 			i = j
 			if addressFields[currentKey(len(stack))] && countDigits(num) >= 7 {
-				l := r.label("phone", num)
-				r.record(file, pathString(), []hit{{"phone", l, "masked", FormAddress}})
+				l := r.label("phone", r.judge(num).key)
+				report(pathString(), []hit{{"phone", l, "masked", FormAddress}})
 				writeJSONString(&out, l)
 				continue
 			}
@@ -161,8 +208,42 @@ func (r *Redactor) JSONAt(file string, doc []byte) []byte {
 	return out.Bytes()
 }
 
+func isJSONSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// valueEnd returns the offset just past the JSON value starting at i (of
+// a valid document): a string, an object or array (counted, not
+// recursed), or a literal.
+func valueEnd(doc []byte, i int) int {
+	switch doc[i] {
+	case '"':
+		return stringEnd(doc, i)
+	case '{', '[':
+		depth := 0
+		for j := i; j < len(doc); j++ {
+			switch doc[j] {
+			case '"':
+				j = stringEnd(doc, j) - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return j + 1
+				}
+			}
+		}
+		return len(doc)
+	}
+	j := i
+	for j < len(doc) && !isJSONSpace(doc[j]) && doc[j] != ',' && doc[j] != '}' && doc[j] != ']' {
+		j++
+	}
+	return j
+}
+
 // stringEnd returns the offset just past the JSON string starting at i.
-func stringEnd(doc []byte, i int) int {
+// (A string of text or a document's bytes: the text rules read quoted
+// values the same way.)
+func stringEnd[T string | []byte](doc T, i int) int {
 	for j := i + 1; j < len(doc); j++ {
 		switch doc[j] {
 		case '\\':

@@ -99,6 +99,13 @@ func (v *mdView) answer() {
 		if f := topFix(m); f != "" {
 			v.printf("**What to change:** %s\n\n", mdText(f))
 		}
+	case AnswerNone:
+		if f := foundFix(m); f != nil {
+			v.printf("### What to change\n\n%s\n\n", mdText(f.Summary))
+			for _, n := range f.Notes {
+				v.printf("> Note: %s\n\n", mdText(n))
+			}
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"reflect"
@@ -17,11 +18,16 @@ import (
 // report or a bundle and the evidence stays diagnosable.
 type Redactor struct {
 	secrets []string
-	labels  map[string]string
-	counts  map[string]int
-	log     map[string]*Redaction
-	places  []*Where
-	placeAt map[placeKey]*Where
+	// region is where national phone numbers are read; judged and
+	// validated cache what was decided of each phone candidate.
+	region    string
+	judged    map[string]phoneVerdict
+	validated map[string]bool
+	labels    map[string]string
+	counts    map[string]int
+	log       map[string]*Redaction
+	places    []*Where
+	placeAt   map[placeKey]*Where
 }
 
 type placeKey struct{ file, path, kind, form, how string }
@@ -44,56 +50,30 @@ const Redacted = "<redacted>"
 // NewRedactor returns a redactor that also removes the literal secrets
 // given (the token and client secret in use).
 func NewRedactor(secrets ...string) *Redactor {
-	r := &Redactor{labels: map[string]string{}, counts: map[string]int{}, log: map[string]*Redaction{}}
-	for _, s := range secrets {
-		if len(strings.TrimSpace(s)) >= 4 {
-			r.secrets = append(r.secrets, s)
-		}
-	}
-	// Longest first, so a secret containing another is removed whole.
-	sort.Slice(r.secrets, func(i, j int) bool { return len(r.secrets[i]) > len(r.secrets[j]) })
+	r := &Redactor{labels: map[string]string{}, counts: map[string]int{}, log: map[string]*Redaction{}, region: DefaultPhoneRegion}
+	r.AddSecret(secrets...)
 	return r
 }
 
-var (
-	authRe = regexp.MustCompile(`(?i)\b(bearer|basic|digest)(\s+)[A-Za-z0-9\-._~+/]{8,}=*`)
-	// secretKVRe is a secret as a key and value: JSON, a form, a query
-	// string, a config line.
-	secretKVRe = regexp.MustCompile(`(?i)((?:"(?:access_token|refresh_token|id_token|client_secret|clientsecret|password|passwd|secret|api_key|apikey|auth_token|session_token|sessionid|token)"\s*:\s*"?)|(?:\b(?:access_token|refresh_token|id_token|client_secret|clientsecret|client-secret|password|passwd|api_key|apikey|api-key|auth_token|session_token|sessionid)\s*[:=]\s*"?)|(?:[?&;](?:access_token|refresh_token|id_token|client_secret|api_key|apikey|password|token|secret|key|code|sig|signature|auth)=))([^"&\s,}'#]+)`)
-	// secretHeaderRe is a header whose name says it holds a credential,
-	// written as "Name: value" (a pasted curl, a note, a log line).
-	secretHeaderRe = regexp.MustCompile(`(?i)\b((?:proxy-)?authorization|cookie|set-cookie|x-[a-z0-9-]*(?:token|secret|key|auth|session|password|csrf)[a-z0-9-]*|[a-z0-9-]*(?:api-key|apikey|access-token|auth-token|session-id|csrf-token|xsrf-token))(\s*:\s*)([^'"\n\\]+)`)
-	// secretFlag is a credential flag of a command line, with one or two
-	// dashes.
-	secretFlag = regexp.MustCompile(`(?i)((?:^|\s)--?(?:client-secret|access-token|clientsecret|accesstoken|client_secret|access_token|token|password|secret)(?:\s+|=))('[^']{6,}'|"[^"]{6,}"|[^\s'"-]\S{5,})`)
-	jwtRe      = regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*`)
-	// curlCred is a credential option of a curl command line (a pasted
-	// curl in the "to reproduce" line): -u user:pass, -b cookies, a bearer.
-	curlCred    = regexp.MustCompile(`((?:^|\s)(?:-u|--user|-b|--cookie|--oauth2-bearer|--proxy-user|-U)(?:\s+|=)?)('[^']*[:=][^']*'|"[^"]*[:=][^"]*"|[^\s'":=-][^\s'"]*[:=][^\s'"]*|[^\s'":=-][^\s'"]{11,})`)
-	userInfoURL = regexp.MustCompile(`([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s:]+:[^/@\s]+@`)
-	// emailRe: plain, internationalised, and with the @ written as %40,
-	// \u0040 (JSON) or &#64;.
-	emailRe = regexp.MustCompile(`[\p{L}\p{N}._%+\-]+(?:@|%40|\\u0040|&#64;)[\p{L}\p{N}\-]+(?:\.[\p{L}\p{N}\-]+)*\.\p{L}{2,}`)
-	// phoneIntlRe is a number with a country code (+, %2B, \u002b) or a
-	// tel:/sip: scheme, in any grouping.
-	phoneIntlRe = regexp.MustCompile(`(?i)(?:(?:tel|sip):)?(?:\+|%2B|\\u002b)\d[\d\s().\-/]{5,}\d|(?i:tel|sip):\d[\d\s().\-]{5,}\d`)
-	// phoneNatRe is a national number written in groups: (317) 555-0199,
-	// 317 555 0111, 317.555.0111, 020 7946 0958, 0044 20 7946 0958.
-	phoneNatRe = regexp.MustCompile(`\(?\b\d{2,5}\)?(?:[ .\-]\d{2,8}){1,4}\b`)
-	isoDateRe  = regexp.MustCompile(`\d{4}-\d{2}-\d{2}|\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}`)
-)
-
-// secretWords make a string worth running the secret patterns over.
-var secretWords = []string{"bearer", "basic", "token", "digest", "eyj", "secret", "password", "passwd", "key", "auth", "cookie", "session", "csrf", "://", "-u", "--user", "-b", "--oauth2"}
+// emailRe: plain, internationalised, and with the @ written as %40,
+// \u0040 (JSON) or &#64;.
+var emailRe = regexp.MustCompile(`[\p{L}\p{N}._%+\-]+(?:@|%40|\\u0040|&#64;)[\p{L}\p{N}\-]+(?:\.[\p{L}\p{N}\-]+)*\.\p{L}{2,}`)
 
 // AddSecret makes the redactor remove a literal secret learnt later (a
-// client secret read from a profile).
+// client secret read from a profile), as written and as it travels
+// percent-encoded or in base64.
 func (r *Redactor) AddSecret(secrets ...string) {
 	for _, s := range secrets {
-		if len(strings.TrimSpace(s)) >= 4 && !containsString(r.secrets, s) {
-			r.secrets = append(r.secrets, s)
+		if len(strings.TrimSpace(s)) < 4 {
+			continue
+		}
+		for _, v := range secretVariants(s) {
+			if !containsString(r.secrets, v) {
+				r.secrets = append(r.secrets, v)
+			}
 		}
 	}
+	// Longest first, so a secret containing another is removed whole.
 	sort.Slice(r.secrets, func(i, j int) bool { return len(r.secrets[i]) > len(r.secrets[j]) })
 }
 
@@ -145,7 +125,10 @@ const (
 	FormURLUserInfo = "URL user information" // https://user:pass@host
 	FormPhone       = "phone number"
 	FormEmail       = "e-mail address"
-	FormAddress     = "address field" // a number in an address field, any format
+	FormAddress     = "address field"           // a number in an address field, any format
+	FormSecretField = "field named as a secret" // "password": …, whatever its value
+	FormCard        = "payment card number"
+	FormIBAN        = "IBAN"
 )
 
 // apply redacts s and says what it replaced. Cheap checks decide which
@@ -168,38 +151,82 @@ func (r *Redactor) apply(s string) (string, []hit) {
 	if looksLikeIDOrTime(s) {
 		return s, hits
 	}
+	if doc, ok := r.jsonText(s); ok {
+		// A JSON document in a string (a request body, a double-encoded
+		// attribute) is redacted by its structure: each secret field's
+		// value goes whole, and the document stays valid JSON.
+		return doc.out, append(hits, doc.hits...)
+	}
 	if mayHoldSecret(s) {
 		s = r.applySecrets(s, removed)
 	}
 	if strings.ContainsAny(s, "@%\\&") {
 		s = emailRe.ReplaceAllStringFunc(s, func(m string) string {
-			l := r.label("email", m)
+			l := r.label("email", normalizeEmail(m))
 			hits = append(hits, hit{"email", l, "masked", FormEmail})
 			return l
 		})
 	}
-	if countDigits(s) >= 7 {
-		mask := func(m string) string {
-			l := r.label("phone", m)
-			hits = append(hits, hit{"phone", l, "masked", FormPhone})
-			return l
-		}
-		if wholePhone(s) {
-			// The common case, an address field: the whole value is
-			// one number; no pattern needs to run.
-			return mask(s), hits
-		}
-		if strings.ContainsAny(s, "+:%\\") {
-			s = replaceBounded(phoneIntlRe, s, mask)
-		}
-		s = replaceBounded(phoneNatRe, s, func(m string) string {
-			if d := countDigits(m); d < 9 || d > 15 || isoDateRe.MatchString(m) {
-				return m
-			}
-			return mask(m)
-		})
+	if d := countDigits(s); d >= 7 {
+		s = r.applyNumbers(s, d, func(h hit) { hits = append(hits, h) })
 	}
 	return s, hits
+}
+
+// applyNumbers masks payment card numbers, IBANs and phone numbers.
+func (r *Redactor) applyNumbers(s string, digits int, add func(hit)) string {
+	mask := func(kind, form, key string) string {
+		l := r.label(kind, key)
+		add(hit{kind, l, "masked", form})
+		return l
+	}
+	if digits >= 13 {
+		s = replaceSpans(s, cardCandidates(s), func(m string) string { return mask("card", FormCard, onlyDigits(m)) })
+	}
+	if digits >= 10 && strings.IndexFunc(s, func(c rune) bool { return c >= 'A' && c <= 'Z' }) >= 0 {
+		s = ibanRe.ReplaceAllStringFunc(s, func(m string) string {
+			if !validIBAN(m) {
+				return m
+			}
+			return mask("iban", FormIBAN, strings.ReplaceAll(m, " ", ""))
+		})
+	}
+	var phones []textSpan
+	for _, sp := range phoneCandidates(s) {
+		phones = append(phones, splitPhones(s[sp.start:sp.end], sp.start, r.judge, r.valid)...)
+	}
+	return replaceSpans(s, phones, func(m string) string { return mask("phone", FormPhone, r.judge(m).key) })
+}
+
+// judge is judgePhone in the redactor's region, each candidate judged once.
+func (r *Redactor) judge(cand string) phoneVerdict {
+	return memo(&r.judged, cand, func(c string) phoneVerdict { return judgePhone(c, r.region) })
+}
+
+// valid is validPhone in the redactor's region, each candidate asked once.
+func (r *Redactor) valid(cand string) bool {
+	return memo(&r.validated, cand, func(c string) bool { return validPhone(c, r.region) })
+}
+
+// memo returns f(k), computed once per key into *m.
+func memo[V any](m *map[string]V, k string, f func(string) V) V {
+	if v, ok := (*m)[k]; ok {
+		return v
+	}
+	if *m == nil {
+		*m = map[string]V{}
+	}
+	v := f(k)
+	(*m)[k] = v
+	return v
+}
+
+// SetPhoneRegion sets the region national phone numbers are read in (an
+// ISO 3166 code such as "DE"; DefaultPhoneRegion when never set).
+func (r *Redactor) SetPhoneRegion(region string) {
+	if region = strings.ToUpper(strings.TrimSpace(region)); region != "" && region != r.region {
+		r.region, r.judged, r.validated = region, nil, nil
+	}
 }
 
 // looksLikeIDOrTime reports whether s is a Genesys id (a UUID) or an RFC
@@ -229,134 +256,10 @@ func isHexDash(s string) bool {
 	return true
 }
 
-func mayHoldSecret(s string) bool {
-	// strings.ToLower returns s itself when nothing is upper case, the
-	// usual case.
-	l := strings.ToLower(s)
-	for _, w := range secretWords {
-		if strings.Contains(l, w) {
-			return true
-		}
-	}
-	return false
-}
-
-// wholePhone reports whether s is one phone number and nothing else:
-// "tel:+13175550100", "+1 (317) 555-0100", "sip:+44207946095".
-func wholePhone(s string) bool {
-	t := s
-	if len(t) > 4 && (strings.EqualFold(t[:4], "tel:") || strings.EqualFold(t[:4], "sip:")) {
-		t = t[4:]
-	}
-	switch {
-	case strings.HasPrefix(t, "+"):
-		t = t[1:]
-	case len(t) > 3 && strings.EqualFold(t[:3], "%2B"):
-		t = t[3:]
-	default:
-		return false
-	}
-	if t == "" || t[0] < '0' || t[0] > '9' || t[len(t)-1] < '0' || t[len(t)-1] > '9' {
-		return false
-	}
-	digits := 0
-	for i := 0; i < len(t); i++ {
-		switch c := t[i]; {
-		case c >= '0' && c <= '9':
-			digits++
-		case strings.IndexByte(" ().-/", c) < 0:
-			return false
-		}
-	}
-	return digits >= 7 && digits <= 15
-}
-
-// applySecrets removes credentials found by their shape.
-func (r *Redactor) applySecrets(s string, removed func(kind, form string)) string {
-	keep := func(v string) bool {
-		v = strings.Trim(v, `'" `)
-		return v == Redacted || strings.HasPrefix(v, "$") || strings.HasPrefix(v, "<") || strings.HasPrefix(v, "{{") || strings.HasSuffix(v, Redacted)
-	}
-	s = authRe.ReplaceAllStringFunc(s, func(m string) string {
-		sub := authRe.FindStringSubmatch(m)
-		removed("token", FormAuthValue)
-		return sub[1] + sub[2] + Redacted
-	})
-	s = jwtRe.ReplaceAllStringFunc(s, func(string) string { removed("token", FormJWT); return Redacted })
-	for _, p := range []struct {
-		re   *regexp.Regexp
-		form string
-	}{{secretKVRe, FormKeyValue}, {secretFlag, FormFlag}, {curlCred, FormCurlCred}} {
-		p := p
-		s = p.re.ReplaceAllStringFunc(s, func(m string) string {
-			sub := p.re.FindStringSubmatch(m)
-			if keep(sub[2]) {
-				return m
-			}
-			form := p.form
-			if form == FormKeyValue && strings.ContainsAny(sub[1][:1], "?&;") {
-				form = FormQueryParam
-			}
-			removed("secret", form)
-			return sub[1] + Redacted
-		})
-	}
-	s = secretHeaderRe.ReplaceAllStringFunc(s, func(m string) string {
-		sub := secretHeaderRe.FindStringSubmatch(m)
-		v := strings.TrimSpace(sub[3])
-		if keep(v) || strings.HasPrefix(strings.ToLower(v), "bearer $") {
-			return m
-		}
-		form := FormHeader
-		if strings.Contains(strings.ToLower(sub[1]), "cookie") {
-			form = FormCookie
-		}
-		// Keep an Authorization scheme word; the value goes.
-		if f := strings.Fields(v); len(f) > 1 && len(f[0]) < 20 && strings.EqualFold(sub[1], "authorization") {
-			if keep(f[1]) {
-				return m
-			}
-			removed("secret", form)
-			return sub[1] + sub[2] + f[0] + " " + Redacted
-		}
-		removed("secret", form)
-		return sub[1] + sub[2] + Redacted
-	})
-	s = userInfoURL.ReplaceAllStringFunc(s, func(m string) string {
-		removed("secret", FormURLUserInfo)
-		return userInfoURL.FindStringSubmatch(m)[1] + Redacted + "@"
-	})
-	return s
-}
-
-// replaceBounded replaces matches that do not sit inside a longer word or
-// id (a UUID's digits, a timestamp).
-func replaceBounded(re *regexp.Regexp, s string, f func(string) string) string {
-	locs := re.FindAllStringIndex(s, -1)
-	if locs == nil {
-		return s
-	}
-	var b strings.Builder
-	last := 0
-	for _, l := range locs {
-		if l[0] > 0 && isIDChar(s[l[0]-1]) || l[1] < len(s) && isIDChar(s[l[1]]) {
-			continue
-		}
-		b.WriteString(s[last:l[0]])
-		b.WriteString(f(s[l[0]:l[1]]))
-		last = l[1]
-	}
-	b.WriteString(s[last:])
-	return b.String()
-}
-
-func isIDChar(c byte) bool {
-	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '-' || c == '_'
-}
-
-// label returns the stable label of a personal value.
+// label returns the stable label of a personal value, given normalised
+// (normalizeEmail, a phone verdict's key, a card's digits).
 func (r *Redactor) label(kind, v string) string {
-	key := kind + "\x00" + normalizePersonal(kind, v)
+	key := kind + "\x00" + v
 	l, ok := r.labels[key]
 	if !ok {
 		r.counts[kind]++
@@ -366,19 +269,9 @@ func (r *Redactor) label(kind, v string) string {
 	return l
 }
 
-// normalizePersonal makes "tel:+1 555-0100" and "+15550100" the same
-// value, and "a%40b.com" the same as "a@b.com".
-func normalizePersonal(kind, v string) string {
-	if kind == "email" {
-		return strings.NewReplacer("%40", "@", `\u0040`, "@", "&#64;", "@").Replace(strings.ToLower(v))
-	}
-	var b strings.Builder
-	for _, c := range v {
-		if c >= '0' && c <= '9' {
-			b.WriteRune(c)
-		}
-	}
-	return b.String()
+// normalizeEmail makes "a%40b.com" the same e-mail address as "a@b.com".
+func normalizeEmail(v string) string {
+	return strings.NewReplacer("%40", "@", `\u0040`, "@", "&#64;", "@").Replace(strings.ToLower(v))
 }
 
 func (r *Redactor) note(kind, repl, how string, n int) {
@@ -429,19 +322,17 @@ type Where struct {
 }
 
 // Walk redacts, in place, every string reachable from v (a pointer),
-// except json.RawMessage values convdiag built itself.
+// json.RawMessage values included (redacted by their JSON structure).
 func (r *Redactor) Walk(v any) { r.walk(reflect.ValueOf(v), "", "") }
 
 // WalkAt is Walk that also records where each redaction was made; file
 // names the document v is.
 func (r *Redactor) WalkAt(file string, v any) { r.walk(reflect.ValueOf(v), file, "") }
 
-// BytesAt redacts a document judged as text and records it under file.
-func (r *Redactor) BytesAt(file string, b []byte) []byte {
-	out, hits := r.apply(string(b))
-	r.record(file, "", hits)
-	return []byte(out)
-}
+// BytesAt redacts a document and records it under file: by its
+// structure when it is JSON (each redaction under its JSON path), as text
+// otherwise.
+func (r *Redactor) BytesAt(file string, b []byte) []byte { return r.JSONAt(file, b) }
 
 // Places lists the recorded redactions grouped by file, path pattern,
 // kind and form, in the order first made.
@@ -516,6 +407,8 @@ func pathPattern(path string) string {
 	return b.String()
 }
 
+var rawMessageType = reflect.TypeOf(json.RawMessage(nil))
+
 func (r *Redactor) walk(v reflect.Value, file, path string) {
 	switch v.Kind() {
 	case reflect.Pointer, reflect.Interface:
@@ -523,6 +416,7 @@ func (r *Redactor) walk(v reflect.Value, file, path string) {
 			r.walk(v.Elem(), file, path)
 		}
 	case reflect.Struct:
+		r.namedSecret(v, file, path)
 		t := v.Type()
 		for i := 0; i < v.NumField(); i++ {
 			f := t.Field(i)
@@ -540,6 +434,13 @@ func (r *Redactor) walk(v reflect.Value, file, path string) {
 		}
 	case reflect.Slice, reflect.Array:
 		if v.Type().Elem().Kind() == reflect.Uint8 {
+			// A JSON value the report holds (a fix's body, built from
+			// the body sent, so holding what the customer sent: a phone
+			// number to call, a secret in an attribute) is redacted by
+			// its structure and stays valid JSON; other bytes are left.
+			if v.Type() == rawMessageType && v.CanSet() && v.Len() > 0 {
+				v.SetBytes(r.JSONAt(file, v.Bytes()))
+			}
 			return
 		}
 		for i := 0; i < v.Len(); i++ {
@@ -567,7 +468,7 @@ func (r *Redactor) walk(v reflect.Value, file, path string) {
 			if addressFields[lastName(path)] && len(hits) == 0 && countDigits(out) >= 7 {
 				// An address field holds a number whatever its format
 				// ("3175550100", "0044 20 7946 0958"): mask it whole.
-				l := r.label("phone", out)
+				l := r.label("phone", r.judge(out).key)
 				out, hits = l, []hit{{"phone", l, "masked", FormAddress}}
 			}
 			r.record(file, path, hits)
@@ -576,9 +477,55 @@ func (r *Redactor) walk(v reflect.Value, file, path string) {
 	}
 }
 
+// namedSecret redacts a struct that pairs a name with a value (a header
+// {Name, Value}, a piece of evidence {Path, Value}) when the name says the
+// value is a secret: the value goes whole, whatever it looks like.
+func (r *Redactor) namedSecret(v reflect.Value, file, path string) {
+	t := v.Type()
+	name, value := -1, -1
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if f.Type.Kind() != reflect.String || !f.IsExported() {
+			continue
+		}
+		switch strings.ToLower(strings.Split(f.Tag.Get("json"), ",")[0]) {
+		case "name", "path", "key":
+			name = i
+		case "value":
+			value = i
+		}
+	}
+	if name < 0 || value < 0 || !v.Field(value).CanSet() {
+		return
+	}
+	n, val := v.Field(name).String(), v.Field(value).String()
+	if !secretHeaderName(fieldName(n)) || keepValue(val) {
+		return
+	}
+	out := Redacted
+	if f := strings.Fields(val); len(f) == 2 && strings.HasSuffix(strings.ToLower(n), "authorization") && len(f[0]) < 20 {
+		out = f[0] + " " + Redacted
+	}
+	v.Field(value).SetString(out)
+	r.record(file, joinPath(path, "value"), []hit{{"secret", Redacted, "removed", FormSecretField}})
+}
+
 // addressFields are the Genesys fields that hold a phone number or other
 // address of a person.
 var addressFields = map[string]bool{"address": true, "ani": true, "dnis": true, "addressNormalized": true, "addressRaw": true, "addressDisplayable": true}
+
+// fieldName is the name a JSON path ends with, without indexes:
+// "participants[0].attributes.password" is "password".
+func fieldName(path string) string {
+	for strings.HasSuffix(path, "]") {
+		i := strings.LastIndexByte(path, '[')
+		if i < 0 {
+			break
+		}
+		path = path[:i]
+	}
+	return lastName(path)
+}
 
 func lastName(path string) string {
 	if i := strings.LastIndexByte(path, '.'); i >= 0 {

@@ -53,6 +53,9 @@ type Options struct {
 	Secrets []string
 	// Reproduce is the command line that reruns the diagnosis.
 	Reproduce string
+	// PhoneRegion is where national phone numbers are read (an ISO 3166
+	// code; "" for the org's region, else DefaultPhoneRegion).
+	PhoneRegion string
 }
 
 // Renderer writes a model in one format.
@@ -82,12 +85,22 @@ func NewModel(rep *diagnose.Report, o Options) *Model {
 		if rep.Evidence != nil && rep.Evidence.Auth != nil {
 			secrets = append(secrets, rep.Evidence.Auth.Secrets...)
 		}
-		NewRedactor(secrets...).Walk(m)
+		red := NewRedactor(secrets...)
+		red.SetPhoneRegion(PhoneRegion(o.PhoneRegion, evidenceRegion(rep.Evidence)))
+		red.Walk(m)
 	}
 	if o.Format != FormatJSON {
 		termSafeWalk(reflect.ValueOf(m))
 	}
 	return m
+}
+
+// evidenceRegion is the org's region the evidence names ("" when none).
+func evidenceRegion(ev *diagnose.Evidence) string {
+	if ev == nil {
+		return ""
+	}
+	return ev.Region
 }
 
 // Render writes the report in the chosen format.

@@ -241,7 +241,25 @@ func (v *textView) answer() {
 		if f := topFix(m); f != "" {
 			v.para(f, "  what to change: ", "    ")
 		}
+	case AnswerNone:
+		// A cause whose fix is no request convdiag can build (what was
+		// meant is unknown): what to change, in words.
+		if f := foundFix(m); f != nil {
+			v.heading("What to change")
+			v.para(f.Summary, "  ", "  ")
+			for _, n := range f.Notes {
+				v.para(n, "  note: ", "        ")
+			}
+		}
 	}
+}
+
+// foundFix is the top cause's fix when it is confirmed or likely.
+func foundFix(m *Model) *Fix {
+	if len(m.Causes) == 0 || m.Causes[0].Fix == nil || m.Causes[0].Likelihood == diagnose.Possible.String() {
+		return nil
+	}
+	return m.Causes[0].Fix
 }
 
 // step writes one step of the plan before its request.

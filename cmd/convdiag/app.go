@@ -44,8 +44,12 @@ func run(ctx context.Context, args []string, e *env) int {
 	if !containsArg(args, "--show-secrets") {
 		e.Stderr = e.redactor.Writer(e.Stderr)
 	}
+	out := watchStdout(e)
 	app := newApp(e)
 	err := app.RunContext(ctx, permuteArgs(app, args))
+	if out.err != nil && !isExitWithMessage(err) {
+		err = usageErr("write standard output: %v", out.err)
+	}
 	if err == nil {
 		return 0
 	}
@@ -64,18 +68,23 @@ func run(ctx context.Context, args []string, e *env) int {
 // environment.
 func givenSecrets(args []string, getenv func(string) string) []string {
 	out := []string{getenv(collect.EnvClientSecret), getenv(collect.EnvAccessToken)}
+	id, secret := getenv(collect.EnvClientID), getenv(collect.EnvClientSecret)
 	for i, a := range args {
 		name, val, hasVal := strings.Cut(a, "=")
+		if !hasVal && i+1 < len(args) {
+			val = args[i+1]
+		}
 		switch strings.TrimLeft(name, "-") {
-		case "client-secret", "access-token":
-			if hasVal {
-				out = append(out, val)
-			} else if i+1 < len(args) {
-				out = append(out, args[i+1])
-			}
+		case "client-secret":
+			out, secret = append(out, val), val
+		case "access-token":
+			out = append(out, val)
+		case "client-id":
+			id = val
 		}
 	}
-	return out
+	// The Basic value the token request carries (id:secret in base64).
+	return append(out, report.BasicCredential(id, secret))
 }
 
 func containsArg(args []string, want string) bool {

@@ -48,6 +48,9 @@ type outputOptions struct {
 	Verbose     bool
 	// SaveBundle writes the redacted evidence to a replay bundle.
 	SaveBundle string
+	// PhoneRegion is where national phone numbers are read when they are
+	// masked ("" for the org's region).
+	PhoneRegion string
 }
 
 func outputFlags() []cli.Flag {
@@ -57,7 +60,8 @@ func outputFlags() []cli.Flag {
 		&cli.StringFlag{Name: "color", Value: "auto", Usage: "colour: auto (only on a terminal, honours NO_COLOR), always or never"},
 		&cli.BoolFlag{Name: "show-secrets", Usage: "do not redact tokens, secrets, phone numbers and e-mail addresses (never the default)"},
 		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "show every check's evidence and notes; log requests to stderr"},
-		&cli.StringFlag{Name: "save-bundle", Usage: "also write the redacted evidence, report.json and manifest.json to `DIR`, for another engineer to rerun with --bundle", TakesFile: true},
+		&cli.StringFlag{Name: "phone-region", Usage: "read national phone numbers (masked in every output) as numbers of country `CC` (ISO 3166, e.g. GB); default: the org's region's country, else US"},
+		&cli.StringFlag{Name: "save-bundle", Usage: "also write the redacted evidence, report.json and manifest.json to `DIR` (new, empty, or a bundle convdiag wrote, replaced whole; never a link or another folder's contents), for another engineer to rerun with --bundle", TakesFile: true},
 	}
 }
 
@@ -123,6 +127,11 @@ Mode: --dry-run judges the request only; saved GETs (--conversation-json, --call
 Credentials, highest precedence first: flags, then environment variables (GENESYSCLOUD_*),
 then --profile. Region: --region, GENESYSCLOUD_REGION, then the profile's environment.
 
+Untrusted input: secrets (found by name, such as password or x-api-key, and by shape) and
+personal data (e-mail addresses, phone numbers read in the org's country or --phone-region,
+card numbers, IBANs) are redacted in every output and bundle unless --show-secrets; a flag given
+an empty value is refused; a pasted curl is never run.
+
 Exit codes: 0 no confirmed or likely cause; 1 at least one; 2 usage or unreadable input;
 3 diagnosis incomplete (API unreachable, authentication failed, budget spent).`
 
@@ -149,7 +158,10 @@ func checkCommand(e *env) *cli.Command {
 
 // outputOptionsFrom reads and validates the report flags.
 func outputOptionsFrom(c *cli.Context) (outputOptions, error) {
-	o := outputOptions{OutputFile: c.String("output"), Color: c.String("color"), ShowSecrets: c.Bool("show-secrets"), Verbose: c.Bool("verbose"), SaveBundle: c.String("save-bundle")}
+	if err := refuseEmpty(c); err != nil {
+		return outputOptions{}, err
+	}
+	o := outputOptions{OutputFile: c.String("output"), Color: c.String("color"), ShowSecrets: c.Bool("show-secrets"), Verbose: c.Bool("verbose"), SaveBundle: c.String("save-bundle"), PhoneRegion: c.String("phone-region")}
 	f, err := report.ParseFormat(c.String("format"))
 	if err != nil {
 		return o, usageErr("--format: %v", err)
@@ -159,6 +171,9 @@ func outputOptionsFrom(c *cli.Context) (outputOptions, error) {
 	case "auto", "always", "never":
 	default:
 		return o, usageErr("--color %q: want auto, always or never", o.Color)
+	}
+	if o.PhoneRegion != "" && !report.ValidPhoneRegion(o.PhoneRegion) {
+		return o, usageErr("--phone-region %q: want a two-letter country code such as US, GB or DE", o.PhoneRegion)
 	}
 	return o, nil
 }
@@ -266,6 +281,7 @@ func runCheck(ctx context.Context, e *env, o *checkOptions) error {
 	default:
 		o.Input.Mode = diagnose.ModeOffline
 		o.Input.KeepRaw = o.Output.SaveBundle != "" // a bundle keeps the GETs' bytes
+		o.Input.Context = ctx
 		if o.DryRun {
 			o.Input.Mode = diagnose.ModeDryRun
 		}
@@ -288,14 +304,14 @@ func runCheck(ctx context.Context, e *env, o *checkOptions) error {
 	if o.Bundle != "" {
 		reproduce = bundle.Reproduce(o.Bundle)
 	}
-	return finish(e, ev, rep, o.Output, reproduce)
+	return finish(ctx, e, ev, rep, o.Output, reproduce)
 }
 
 // finish saves the bundle (if asked), writes the report, and returns the
 // exit the verdict implies; check and demo share it.
-func finish(e *env, ev *diagnose.Evidence, rep *diagnose.Report, out outputOptions, reproduce string) error {
+func finish(ctx context.Context, e *env, ev *diagnose.Evidence, rep *diagnose.Report, out outputOptions, reproduce string) error {
 	if out.SaveBundle != "" {
-		if err := bundle.Save(out.SaveBundle, ev, rep, bundle.Options{Version: e.Version, Now: e.Now, ShowSecrets: out.ShowSecrets}); err != nil {
+		if err := bundle.Save(out.SaveBundle, ev, rep, bundle.Options{Version: e.Version, Now: e.Now, ShowSecrets: out.ShowSecrets, Context: ctx, PhoneRegion: out.PhoneRegion}); err != nil {
 			return &exitError{code: 2, msg: fmt.Sprintf("--save-bundle %s: %v", out.SaveBundle, err)}
 		}
 		reproduce = bundle.Reproduce(out.SaveBundle)
@@ -378,7 +394,7 @@ func exitFor(rep *diagnose.Report) error {
 func writeReport(e *env, rep *diagnose.Report, o outputOptions, reproduce string) error {
 	return writeOutput(e, o.OutputFile, "report", rep.Verdict.Summary, func(w io.Writer, tty bool) error {
 		return report.Render(w, rep, report.Options{
-			Format: o.Format, Verbose: o.Verbose, ShowSecrets: o.ShowSecrets, Version: e.Version, Reproduce: reproduce,
+			Format: o.Format, Verbose: o.Verbose, ShowSecrets: o.ShowSecrets, Version: e.Version, Reproduce: reproduce, PhoneRegion: o.PhoneRegion,
 			Color:   decideColor(o.Color, tty, e.Getenv),
 			Unicode: tty && e.Getenv("TERM") != "dumb",
 			Width:   reportWidth(e, w, tty),

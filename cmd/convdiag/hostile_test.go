@@ -261,3 +261,35 @@ func TestInterruptEndsWithinASecond(t *testing.T) {
 		t.Fatal("convdiag ignored the interrupt")
 	}
 }
+
+// TestPlantedPIIInBodyNeverLeaves: personal data in the body sent is
+// redacted wherever the report repeats it, the fix's body and curl
+// included (a fix keeps everything valid the user sent).
+func TestPlantedPIIInBodyNeverLeaves(t *testing.T) {
+	const conv = "3f1c2a9e-5b7d-4c1e-9a3f-6d2b8e4c7a10"
+	for i, v := range plantedPII {
+		quoted, _ := json.Marshal(v)
+		for _, c := range []struct{ line, body string }{
+			{"POST https://api.mypurecloud.com/api/v2/conversations/calls/" + conv + "/participants", `{"participants":[{"address":` + string(quoted) + `}]}`},
+			{"PATCH https://api.mypurecloud.com/api/v2/conversations/" + conv + "/participants/5e2a8c4f-7d1b-4a6e-b3c9-8f4d2e6a1c57/attributes", `{"attributes":{"callback":` + string(quoted) + `,"n":1}}`},
+		} {
+			var all strings.Builder
+			for _, format := range []string{"text", "markdown", "json"} {
+				r := runCLI(t, nil, "", "check", "--request", c.line, "--body", c.body, "--status", "400",
+					"--conversation-json", "../../diagnose/sim/scenarios/conversations/conference.json", "--format", format, "-v")
+				if r.Code != 1 && r.Code != 0 {
+					t.Fatalf("%d: exit %d: %s", i, r.Code, r.Stderr)
+				}
+				all.WriteString(r.Stdout + r.Stderr)
+			}
+			if !strings.Contains(all.String(), "curl") {
+				t.Fatalf("no fix printed for %s %s: the test proves nothing", c.line, c.body)
+			}
+			for _, form := range []string{v, digitsOf(v), string(quoted)} {
+				if len(form) >= 6 && strings.Contains(all.String(), form) {
+					t.Errorf("%s: planted %q appears (as %q)", c.line, v, form)
+				}
+			}
+		}
+	}
+}

@@ -99,7 +99,7 @@ func gatherLive(ctx context.Context, e *env, budget time.Duration, verbose bool,
 		fmt.Fprintf(e.Stderr, "convdiag: live check of conversation %s at %s (%s from %s)\n", lv.ConvID, lv.Target.APIBase, lv.Target.Method, lv.Target.From)
 	}
 	collect.Collect(ctx, client, lv.Target, ev, lv.ConvID, e.Now)
-	ev.Auth.Secrets = append(ev.Auth.Secrets, cfg.ClientSecret, cfg.AccessToken)
+	ev.Auth.Secrets = append(ev.Auth.Secrets, cfg.ClientSecret, cfg.AccessToken, report.BasicCredential(cfg.ClientID, cfg.ClientSecret))
 	if tok := client.TokenValue(); tok != "" {
 		ev.Auth.Secrets = append(ev.Auth.Secrets, tok)
 	}

@@ -25,6 +25,7 @@ POST /api/v2/conversations/{id}/disconnect (the undocumented participantId body 
 PATCH /api/v2/conversations[/MEDIA]/{id}/participants/{pid} and DELETE .../consult,
 answering with Genesys's documented error codes.
 The first line on stdout is the base URL; it serves until interrupted, then exits 0.
+An --addr other machines can reach (0.0.0.0:PORT) is served with a warning on stderr.
 
    convdiag sim --scenario stale-leg
    convdiag sim --conversation-json saved.json --token-info-json tokens-me.json \
@@ -37,7 +38,7 @@ The first line on stdout is the base URL; it serves until interrupted, then exit
 			&cli.StringFlag{Name: "token-info-json", Usage: "serve this saved GET /api/v2/tokens/me `FILE`", TakesFile: true},
 			&cli.StringFlag{Name: "bundle", Usage: "serve the conversation and token info of a replay bundle `DIR` (from check --save-bundle)", TakesFile: true},
 			&cli.BoolFlag{Name: "bundle-modified-ok", Usage: "serve a bundle whose files no longer match its manifest's SHA-256"},
-			&cli.StringFlag{Name: "addr", Value: "127.0.0.1:0", Usage: "listen address"},
+			&cli.StringFlag{Name: "addr", Value: "127.0.0.1:0", Usage: "listen address (anything but loopback is reachable from other machines, and says so)"},
 			&cli.StringFlag{Name: "client-id", Usage: "accepted client id (default: any non-empty pair is accepted)"},
 			&cli.StringFlag{Name: "client-secret", Usage: "accepted client secret"},
 			&cli.StringSliceFlag{Name: "access-token", Usage: "also accept this bearer `TOKEN` (repeatable)"},
@@ -54,6 +55,9 @@ The first line on stdout is the base URL; it serves until interrupted, then exit
 			if c.Bool("list") {
 				listScenarios(e.Stdout)
 				return nil
+			}
+			if err := refuseEmpty(c); err != nil {
+				return err
 			}
 			return runSim(c, e)
 		},
@@ -160,13 +164,17 @@ func runSim(c *cli.Context, e *env) error {
 		defer f.Close()
 		opts.RequestLog = f
 	}
-	run, err := sim.Start(c.Context, c.String("addr"), sim.New(org, opts))
+	run, err := sim.StartWith(c.Context, c.String("addr"), sim.New(org, opts), sim.StartOptions{WriteTimeout: sim.DefaultWriteTimeout + opts.Latency})
 	if err != nil {
 		return usageErr("%v", err)
 	}
 	base := run.URL
 	fmt.Fprintln(e.Stdout, base)
 	fmt.Fprintf(e.Stderr, "convdiag sim: serving %s at %s\n", what, base)
+	if !run.Loopback {
+		fmt.Fprintf(e.Stderr, "convdiag sim: WARNING: listening on %s%s, which other machines can reach, not only this one: anyone who can reach it can read the conversations it serves%s\n",
+			run.Addr, map[bool]string{true: " (every network interface)", false: ""}[run.AllInterfaces], map[bool]string{true: " (and log in with any credentials)", false: ""}[opts.ClientID == ""])
+	}
 	creds := simHintCredentials(opts)
 	for _, id := range org.ConversationIDs() {
 		fmt.Fprintf(e.Stderr, "  conversation %s  (convdiag check --api-base %s %s --conversation %s ...)\n", id, base, creds, id)

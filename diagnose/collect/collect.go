@@ -257,6 +257,10 @@ func clientReads(ev *diagnose.Evidence) []read {
 	if ti == nil || ti.OAuthClient == nil || ti.OAuthClient.ID == "" || !strings.EqualFold(strings.ReplaceAll(ti.OAuthClient.AuthorizedGrantType, "_", "-"), "CLIENT-CREDENTIALS") {
 		return nil
 	}
+	if err := checkPathID("the OAuth client id of GET /api/v2/tokens/me", ti.OAuthClient.ID); err != nil {
+		ev.Notes = append(ev.Notes, err.Error())
+		return nil
+	}
 	return []read{{path: OAuthClientPath(ti.OAuthClient.ID), apply: applyOAuthClient}}
 }
 
@@ -273,6 +277,10 @@ func roleReads(ev *diagnose.Evidence, roles *roleListing) []read {
 	seen := map[string]bool{}
 	for _, rd := range ev.OAuthClient.RoleDivisions {
 		if rd.RoleID == "" || seen[rd.RoleID] {
+			continue
+		}
+		if err := checkPathID("a role id of GET /api/v2/oauth/clients/{id}", rd.RoleID); err != nil {
+			ev.Notes = append(ev.Notes, err.Error())
 			continue
 		}
 		seen[rd.RoleID] = true

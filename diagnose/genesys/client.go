@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -37,6 +36,10 @@ type ClientConfig struct {
 	MaxAttempts int
 	// MaxBody is the largest response body read (default 64 MiB).
 	MaxBody int64
+	// MaxTotalBody is the memory all the client's response bodies may
+	// take together (default twice MaxBody): the parallel reads share it,
+	// so six endless bodies cost one budget, not six.
+	MaxTotalBody int64
 	// Logf receives one line per attempt (verbose mode); nil for none.
 	Logf func(format string, args ...any)
 	// Progress receives an event when a request starts, ends, or waits
@@ -87,6 +90,8 @@ type Client struct {
 	api    *url.URL
 	http   *http.Client
 	source *tokenSource
+	// bodies is the memory the response bodies share.
+	bodies *bodyBudget
 	mu     sync.Mutex
 	sent   []string
 }
@@ -123,7 +128,7 @@ func (t readOnlyTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		}
 	}
 	if t.record != nil {
-		t.record(req.Method + " " + req.URL.Path)
+		t.record(req.Method + " " + req.URL.EscapedPath()) // as it goes on the wire
 	}
 	resp, err := t.base.RoundTrip(req)
 	if t.pace != nil {
@@ -162,10 +167,13 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = 64 << 20
 	}
+	if cfg.MaxTotalBody <= 0 {
+		cfg.MaxTotalBody = 2 * cfg.MaxBody
+	}
 	if cfg.Sleep == nil {
 		cfg.Sleep = sleepCtx
 	}
-	c := &Client{cfg: cfg, api: api}
+	c := &Client{cfg: cfg, api: api, bodies: &bodyBudget{left: cfg.MaxTotalBody}}
 	guard := readOnlyTransport{base: cfg.Transport, tokenURL: cfg.TokenURL, record: c.record, pace: cfg.Pace}
 	c.source = &tokenSource{cfg: cfg, httpc: &http.Client{Transport: guard, Timeout: cfg.AttemptTimeout, CheckRedirect: refuseRedirect}}
 	// One client for the API: explicit per-attempt timeout (set per
@@ -293,6 +301,13 @@ func (s *tokenSource) Token() (*oauth2.Token, error) {
 	if err != nil {
 		return nil, err
 	}
+	if !tok.Valid() {
+		// expires_in <= 0 (or within oauth2's ten-second margin): such a
+		// token would be fetched again for every read. It is used for
+		// this run; a 401 still fetches a new one, once.
+		tok.Expiry = time.Time{}
+		s.logf("the token endpoint gave a token that expires at once (expires_in <= 0): using it for this check")
+	}
 	s.tok = tok
 	return tok, nil
 }
@@ -335,14 +350,14 @@ func (s *tokenSource) fetch(ctx context.Context) (*oauth2.Token, error) {
 		}
 		s.logf("POST %s -> %s", s.cfg.TokenURL, te)
 		last = te
-		retryable := te.Redirect == nil && (te.Status == 429 || te.Status == 502 || te.Status == 503 || te.Status == 504 || te.Status == 0 && !te.Unreachable)
+		retryable := te.Redirect == nil && (te.Status == 429 || te.Status == 502 || te.Status == 503 || te.Status == 504 || te.Status == 0 && !te.Unreachable && transient(err))
 		if !retryable || attempt == s.cfg.MaxAttempts {
 			break
 		}
 		wait := backoff(attempt)
 		if re != nil && re.Response != nil {
 			if d, ok := retryAfter(re.Response.Header); ok {
-				wait = d
+				wait = max(d, minRetryWait)
 			}
 		}
 		if !fits(ctx, wait) {
@@ -429,11 +444,18 @@ func (e *GetError) Unwrap() error { return e.Err }
 // 502/503/504 are retried with jittered backoff within the context's budget;
 // a 401 fetches a new token once.
 func (c *Client) Get(ctx context.Context, path string) (*Result, error) {
+	// path arrives escaped (its ids path-escaped once): it is joined as
+	// it is, never escaped again.
 	u := *c.api
 	path, u.RawQuery, _ = strings.Cut(path, "?")
-	u.Path = strings.TrimSuffix(c.api.Path, "/") + path
+	u.RawPath = strings.TrimSuffix(c.api.EscapedPath(), "/") + path
+	if p, err := url.PathUnescape(u.RawPath); err == nil {
+		u.Path = p
+	} else {
+		u.Path = u.RawPath
+	}
 	full := u.String()
-	what := "GET " + u.Path
+	what := "GET " + u.EscapedPath()
 	defer c.cfg.progress(Progress{Kind: ProgressDone, What: what})
 	wait := func(attempt int, d time.Duration, status int) bool {
 		if !fits(ctx, d) {
@@ -462,12 +484,15 @@ func (c *Client) Get(ctx context.Context, path string) (*Result, error) {
 				return nil, ge
 			}
 			var re *RedirectError
-			if errors.As(err, &re) {
+			if errors.As(err, &re) || errors.Is(err, errBodyTooLarge) {
 				return nil, ge
 			}
 			var oe *net.OpError
 			ge.Unreachable = errors.As(err, &oe)
-			if ge.Unreachable || attempt >= c.cfg.MaxAttempts {
+			// Only what may pass (a timeout, a dropped connection) is
+			// tried again; a server that answers with invalid headers
+			// will answer so again.
+			if ge.Unreachable || !transient(err) || attempt >= c.cfg.MaxAttempts {
 				return nil, ge
 			}
 			if !wait(attempt, backoff(attempt), 0) {
@@ -484,13 +509,14 @@ func (c *Client) Get(ctx context.Context, path string) (*Result, error) {
 				return res, nil
 			}
 			refreshed = true
+			c.bodies.release(len(res.Body))
 			c.source.invalidate()
 			continue
 		case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-			// A 429 is retried for as long as the budget allows (what
-			// Retry-After asks for is a wait, not a failure); 5xx answers
-			// up to MaxAttempts.
-			if res.Status != http.StatusTooManyRequests && attempt >= c.cfg.MaxAttempts || attempt >= maxRateLimitedAttempts {
+			// Retried up to MaxAttempts, each wait what Retry-After asks
+			// (at least minRetryWait: "Retry-After: 0" from a hostile or
+			// broken server is no reason to hammer it) within the budget.
+			if attempt >= c.cfg.MaxAttempts {
 				return res, nil
 			}
 			d := backoff(attempt)
@@ -501,6 +527,7 @@ func (c *Client) Get(ctx context.Context, path string) (*Result, error) {
 				res.BudgetSpent = true
 				return res, nil
 			}
+			c.bodies.release(len(res.Body)) // dropped for the next answer
 			continue
 		}
 		return res, nil
@@ -527,12 +554,9 @@ func (c *Client) attempt(ctx context.Context, full string) (*Result, error) {
 		return nil, err
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, c.cfg.MaxBody+1))
+	body, err := c.bodies.read(resp.Body, resp.ContentLength, c.cfg.MaxBody)
 	if err != nil {
-		return nil, fmt.Errorf("read response body: %w", err)
-	}
-	if int64(len(body)) > c.cfg.MaxBody {
-		return nil, fmt.Errorf("response body larger than %d bytes", c.cfg.MaxBody)
+		return nil, err
 	}
 	c.logf("GET %s -> %d (%s, %d bytes, correlation id %s)", full, resp.StatusCode, time.Since(start).Round(time.Millisecond), len(body), resp.Header.Get("ININ-Correlation-Id"))
 	return &Result{URL: full, Status: resp.StatusCode, Body: body, Header: resp.Header}, nil
@@ -544,12 +568,8 @@ func (c *Client) logf(format string, args ...any) {
 	}
 }
 
-// maxRateLimitedAttempts bounds a server that answers 429 with a zero
-// Retry-After forever; minRetryWait is the least a Retry-After wait is.
-const (
-	maxRateLimitedAttempts = 100
-	minRetryWait           = 50 * time.Millisecond
-)
+// minRetryWait is the least a Retry-After wait is.
+const minRetryWait = 250 * time.Millisecond
 
 // backoff is the jittered exponential wait before attempt n+1: between half
 // and all of 250ms·2^(n-1), capped at 8s.
@@ -561,13 +581,19 @@ func backoff(n int) time.Duration {
 	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
 }
 
-// retryAfter reads Retry-After (seconds or an HTTP date).
+// retryAfter reads Retry-After (seconds or an HTTP date). A number of
+// seconds too large for a duration is "later than any budget"
+// (retryNever), not an overflow into a short or negative wait.
 func retryAfter(h http.Header) (time.Duration, bool) {
 	v := strings.TrimSpace(h.Get("Retry-After"))
 	if v == "" {
 		return 0, false
 	}
-	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+	if allDigits(v) {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n > int64(retryNever/time.Second) {
+			return retryNever, true
+		}
 		return time.Duration(n) * time.Second, true
 	}
 	if t, err := http.ParseTime(v); err == nil {
@@ -580,10 +606,22 @@ func retryAfter(h http.Header) (time.Duration, bool) {
 	return 0, false
 }
 
+// retryNever is a Retry-After beyond any budget.
+const retryNever = time.Duration(1<<63 - 1)
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
 // fits reports whether waiting d leaves budget for another attempt.
 func fits(ctx context.Context, d time.Duration) bool {
 	dl, ok := ctx.Deadline()
-	return !ok || time.Until(dl) > d
+	return d != retryNever && (!ok || time.Until(dl) > d)
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {

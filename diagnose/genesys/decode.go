@@ -80,6 +80,8 @@ func requireObject(data []byte, what string) error {
 		return decodeErr(data, int64(off), "is a JSON string, not %s (was the JSON encoded twice?)", what)
 	case b == '<':
 		return decodeErr(data, int64(off), "looks like HTML or XML, not %s", what)
+	case len(data) >= 2 && (data[0] == 0xFF && data[1] == 0xFE || data[0] == 0xFE && data[1] == 0xFF || data[0] == 0 || data[1] == 0):
+		return decodeErr(data, int64(off), "is UTF-16 text, not UTF-8: save it as UTF-8 (PowerShell: Out-File -Encoding utf8)")
 	case b < 0x20 || b >= 0x80 && !utf8.Valid(data[off:min(len(data), off+64)]):
 		return decodeErr(data, int64(off), "is binary data, not %s (byte 0x%02x)", what, b)
 	default:

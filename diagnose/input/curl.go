@@ -64,6 +64,9 @@ var curlOpts = map[string]curlOpt{
 	"--retry": {"ignore", true}, "--retry-delay": {"ignore", true}, "--retry-max-time": {"ignore", true}, "--cacert": {"ignore", true},
 	"--cert": {"ignore", true}, "--key": {"ignore", true}, "--resolve": {"ignore", true}, "--noproxy": {"ignore", true},
 	"--trace": {"ignore", true}, "--trace-ascii": {"ignore", true}, "--stderr": {"ignore", true},
+	// Credentials of the connection (proxy, client certificate): their values are never kept.
+	"-U": {"ignore", true}, "--proxy-user": {"ignore", true}, "-E": {"ignore", true}, "--pass": {"ignore", true}, "--proxy-pass": {"ignore", true},
+	"--proxy-cert": {"ignore", true}, "--proxy-key": {"ignore", true}, "--proxy-header": {"ignore", true}, "--cert-type": {"ignore", true}, "--key-type": {"ignore", true},
 }
 
 var (
@@ -83,6 +86,9 @@ func ParseCurl(cmd string, readFile func(string) ([]byte, error)) (*Curl, error)
 		return nil, errors.New("this is a PowerShell command (` line continuations); copy it as cURL (bash) instead")
 	}
 	text = strings.TrimPrefix(strings.TrimPrefix(text, "$ "), "> ")
+	if err := checkShellNesting(text); err != nil {
+		return nil, err
+	}
 	f, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(text), "")
 	if err != nil {
 		return nil, fmt.Errorf("not a shell command: %v", err)
@@ -197,6 +203,7 @@ func curlArgs(args []string, readFile func(string) ([]byte, error)) (*Curl, erro
 			return nil, err
 		}
 	}
+	p.c.Warnings = p.notes.list()
 	if p.c.URL == "" {
 		return nil, errors.New("the curl command has no URL")
 	}
@@ -214,11 +221,10 @@ type curlParser struct {
 	method   string
 	get      bool
 	head     bool
+	notes    warnings
 }
 
-func (p *curlParser) warn(format string, args ...any) {
-	p.c.Warnings = append(p.c.Warnings, fmt.Sprintf(format, args...))
-}
+func (p *curlParser) warn(format string, args ...any) { p.notes.add(format, args...) }
 
 // option splits one argument into an option name and its inline value
 // ("--data=x", "-XPATCH", "-sSX" whose X takes the next word). A word that
@@ -502,7 +508,7 @@ func RedactURL(raw string) string {
 		q := u.Query()
 		changed := false
 		for k := range q {
-			if secretParams[strings.ToLower(k)] {
+			if secretParams[strings.ToLower(k)] || diagnose.QuerySecretName(k) {
 				q.Set(k, redactedValue)
 				changed = true
 			}

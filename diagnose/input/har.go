@@ -112,7 +112,9 @@ func listCandidates(list []HARCandidate) string {
 	return "the candidates are " + strings.Join(s, "; ")
 }
 
-// keptGet is a successful GET the HAR recorded.
+// keptGet is a successful GET the HAR recorded. The first pass notes
+// where and when it is; only the few GETs a check uses have their body
+// read, in a second pass.
 type keptGet struct {
 	index int
 	at    time.Time
@@ -122,37 +124,59 @@ type keptGet struct {
 // ParseHAR reads a HAR 1.2 export (Chrome, Firefox, Postman) as a stream,
 // one entry at a time, and picks the failing entry: the last non-2xx
 // request on an /api/v2/conversations path, or entry number pick (1-based)
-// when pick > 0.
-func ParseHAR(r io.Reader, pick int) (*HAR, error) {
+// when pick > 0. The export is read twice: once to choose the entry and
+// note where the recorded GETs are, once more for the bodies of the few
+// GETs used (a HAR of many large GETs costs one entry's memory, not all
+// of them). An entry larger than MaxDocument, or nesting deeper than
+// MaxJSONNesting, is refused.
+func ParseHAR(r io.ReadSeeker, pick int) (*HAR, error) {
 	h := newHAR()
 	sc := newHARScan(pick, false)
-	if err := sc.read(r, h); err != nil {
+	if err := readEntries(r, h, sc.add); err != nil {
 		return nil, err
 	}
+	h.Candidates = sc.candidates
 	e, err := sc.choose(h)
 	if err != nil {
 		return nil, err
 	}
-	sc.build(h, e)
+	used := sc.build(h, e)
+	if err := readBodies(r, used.byIndex()); err != nil {
+		return nil, err
+	}
+	used.attach(h)
 	return h, nil
 }
 
-// ParseHARAll reads a HAR export once and returns every failing request on
-// an /api/v2/conversations path, in entry order, each exactly as ParseHAR
+// ParseHARAll reads a HAR export and returns every failing request on an
+// /api/v2/conversations path, in entry order, each exactly as ParseHAR
 // with that entry picked would (convdiag triage: every failing request of
-// a HAR is a ticket). A HAR without one returns none and no error.
-func ParseHARAll(r io.Reader) ([]*HAR, error) {
+// a HAR is a ticket). It reads the export twice, as ParseHAR does: the
+// second pass reads the bodies of the GETs any of them uses, once. A HAR
+// without one returns none and no error.
+func ParseHARAll(r io.ReadSeeker) ([]*HAR, error) {
 	head := newHAR()
 	sc := newHARScan(0, true)
-	if err := sc.read(r, head); err != nil {
+	if err := readEntries(r, head, sc.add); err != nil {
 		return nil, err
 	}
 	out := make([]*HAR, 0, len(sc.failing))
+	useds := make([]*usedGets, 0, len(sc.failing))
+	want := map[int][]*keptGet{}
 	for i, e := range sc.failing {
 		h := newHAR()
-		h.Creator, h.Entries, h.Candidates, h.Chosen = head.Creator, head.Entries, head.Candidates, head.Candidates[i].Index
-		sc.build(h, e)
-		out = append(out, h)
+		h.Creator, h.Entries, h.Candidates, h.Chosen = head.Creator, head.Entries, sc.candidates, sc.candidates[i].Index
+		used := sc.build(h, e)
+		for idx, gets := range used.byIndex() {
+			want[idx] = append(want[idx], gets...)
+		}
+		out, useds = append(out, h), append(useds, used)
+	}
+	if err := readBodies(r, want); err != nil {
+		return nil, err
+	}
+	for i, h := range out {
+		useds[i].attach(h)
 	}
 	return out, nil
 }
@@ -165,16 +189,17 @@ func newHARScan(pick int, all bool) *harScan {
 	return &harScan{pick: pick, all: all, convs: map[string][]keptGet{}, calls: map[string][]keptGet{}, analytics: map[string][]keptGet{}}
 }
 
-// build fills h from its chosen entry e: the request, the response, when
-// it failed, and the recorded GETs that go with it.
-func (sc *harScan) build(h *HAR, e *harEntry) {
+// build fills h from its chosen entry e: the request, the response and
+// when it failed; it returns the recorded GETs that go with it, their
+// bodies still to read.
+func (sc *harScan) build(h *HAR, e *harEntry) *usedGets {
 	h.Request = harRequest(e)
 	resp := harResponse(e)
 	if resp.Status != 0 {
 		h.Response = resp
 	}
 	h.Failure, h.Notes = harFailure(e, h.Chosen, resp)
-	sc.attachGets(h)
+	return sc.usedGets(h)
 }
 
 // harScan is what one pass over a HAR's entries keeps: the entry picked
@@ -182,24 +207,28 @@ func (sc *harScan) build(h *HAR, e *harEntry) {
 type harScan struct {
 	pick int
 	// all keeps every failing entry (ParseHARAll) in failing.
-	all       bool
-	failing   []*harEntry
-	chosen    *harEntry
-	last      *harEntry
-	lastIdx   int
-	eligible  []HARCandidate
-	convs     map[string][]keptGet
-	calls     map[string][]keptGet
-	analytics map[string][]keptGet
-	tokens    *keptGet
-	subject   *keptGet
+	all      bool
+	failing  []*harEntry
+	chosen   *harEntry
+	last     *harEntry
+	lastIdx  int
+	eligible []HARCandidate
+	// candidates are the failing conversation requests.
+	candidates []HARCandidate
+	convs      map[string][]keptGet
+	calls      map[string][]keptGet
+	analytics  map[string][]keptGet
+	tokens     *keptGet
+	subject    *keptGet
 }
 
-// read streams the file: entries are decoded one at a time, so a HAR of
-// any size costs one entry's memory.
-func (sc *harScan) read(r io.Reader, h *HAR) error {
+// readEntries streams the file: entries are decoded one at a time and
+// handed to each, so a HAR of any size costs one entry's memory; creator
+// is set on h, and h.Entries counts the entries.
+func readEntries(r io.Reader, h *HAR, each func(dec *json.Decoder, index int) error) error {
 	// Some tools save exports with a UTF-8 byte order mark.
-	br := bufio.NewReader(r)
+	lr := &entryLimit{r: r, limit: MaxDocument}
+	br := bufio.NewReader(lr)
 	if b, err := br.Peek(3); err == nil && string(b) == "\xef\xbb\xbf" {
 		_, _ = br.Discard(3)
 	}
@@ -213,6 +242,7 @@ func (sc *harScan) read(r io.Reader, h *HAR) error {
 		if err != nil {
 			return err
 		}
+		lr.mark()
 		if key != "log" {
 			if err := skipValue(dec); err != nil {
 				return err
@@ -220,7 +250,7 @@ func (sc *harScan) read(r io.Reader, h *HAR) error {
 			continue
 		}
 		foundLog = true
-		if err := sc.readLog(dec, h); err != nil {
+		if err := readLog(dec, lr, h, each); err != nil {
 			return err
 		}
 	}
@@ -231,15 +261,17 @@ func (sc *harScan) read(r io.Reader, h *HAR) error {
 }
 
 // readLog reads the "log" object: its creator and its entries.
-func (sc *harScan) readLog(dec *json.Decoder, h *HAR) error {
+func readLog(dec *json.Decoder, lr *entryLimit, h *HAR, each func(dec *json.Decoder, index int) error) error {
 	if err := expectDelim(dec, '{', `"log" as an object`); err != nil {
 		return err
 	}
+	h.Entries = 0
 	for dec.More() {
 		k, err := stringToken(dec)
 		if err != nil {
 			return err
 		}
+		lr.mark()
 		switch k {
 		case "creator":
 			var c struct {
@@ -255,12 +287,11 @@ func (sc *harScan) readLog(dec *json.Decoder, h *HAR) error {
 				return err
 			}
 			for dec.More() {
-				var e harEntry
-				if err := dec.Decode(&e); err != nil {
-					return harErr(dec, err)
-				}
+				lr.mark()
 				h.Entries++
-				sc.add(&e, h)
+				if err := each(dec, h.Entries); err != nil {
+					return err
+				}
 			}
 			if _, err := dec.Token(); err != nil {
 				return harErr(dec, err)
@@ -277,11 +308,73 @@ func (sc *harScan) readLog(dec *json.Decoder, h *HAR) error {
 	return nil
 }
 
-// add keeps what one entry offers: itself when picked or failing, and its
-// body when it is a successful GET of a conversation, a call, its
-// analytics, or the token.
-func (sc *harScan) add(e *harEntry, h *HAR) {
-	idx := h.Entries
+// errEnoughRead ends the second pass once every body wanted is read.
+var errEnoughRead = errors.New("every wanted body is read")
+
+// readBodies reads the HAR again, from its start, for the bodies of the
+// GETs used; every other entry is skipped without keeping anything.
+func readBodies(r io.ReadSeeker, want map[int][]*keptGet) error {
+	if len(want) == 0 {
+		return nil
+	}
+	if _, err := r.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("cannot be read a second time: %v", err)
+	}
+	left := len(want)
+	err := readEntries(r, &HAR{}, func(dec *json.Decoder, index int) error {
+		gets, ok := want[index]
+		if !ok {
+			var skip struct{}
+			if err := dec.Decode(&skip); err != nil {
+				return harErr(dec, err)
+			}
+			return nil
+		}
+		var e harEntry
+		if err := dec.Decode(&e); err != nil {
+			return harErr(dec, err)
+		}
+		for _, g := range gets {
+			g.body = harBody(&e)
+		}
+		if left--; left == 0 {
+			return errEnoughRead
+		}
+		return nil
+	})
+	if errors.Is(err, errEnoughRead) {
+		return nil
+	}
+	return err
+}
+
+// entryLimit fails a read once more than limit bytes were read since the
+// last mark (the start of a value): one entry of a HAR may not weigh more
+// than a saved GET.
+type entryLimit struct {
+	r           io.Reader
+	limit, read int64
+}
+
+func (l *entryLimit) mark() { l.read = 0 }
+
+func (l *entryLimit) Read(p []byte) (int, error) {
+	if l.read > l.limit {
+		return 0, &readStop{fmt.Sprintf("holds a value larger than %s, the most convdiag reads of one entry", humanBytes(l.limit))}
+	}
+	n, err := l.r.Read(p)
+	l.read += int64(n)
+	return n, err
+}
+
+// add decodes one entry and keeps what it offers: itself when picked or
+// failing, and where it is when it is a successful GET of a conversation,
+// a call, its analytics, the token or its grants.
+func (sc *harScan) add(dec *json.Decoder, idx int) error {
+	e := &harEntry{}
+	if err := dec.Decode(e); err != nil {
+		return harErr(dec, err)
+	}
 	path := urlPath(e.Request.URL)
 	status := e.Response.Status
 	if sc.pick == idx {
@@ -291,7 +384,7 @@ func (sc *harScan) add(e *harEntry, h *HAR) {
 		cand := HARCandidate{Index: idx, Method: e.Request.Method, URL: e.Request.URL, Status: status}
 		sc.eligible = append(sc.eligible, cand)
 		if status < 200 || status > 299 {
-			h.Candidates = append(h.Candidates, cand)
+			sc.candidates = append(sc.candidates, cand)
 			sc.last, sc.lastIdx = e, idx
 			if sc.all {
 				sc.failing = append(sc.failing, e)
@@ -299,9 +392,9 @@ func (sc *harScan) add(e *harEntry, h *HAR) {
 		}
 	}
 	if !strings.EqualFold(e.Request.Method, "GET") || status != 200 {
-		return
+		return nil
 	}
-	g := keptGet{idx, diagnose.ParseGenesysTime(e.StartedDateTime), harBody(e)}
+	g := keptGet{index: idx, at: diagnose.ParseGenesysTime(e.StartedDateTime)}
 	segs := genesys.SplitPath(path)
 	switch {
 	case len(segs) == 4 && segs[2] == "conversations":
@@ -318,6 +411,7 @@ func (sc *harScan) add(e *harEntry, h *HAR) {
 	case path == "/api/v2/authorization/subjects/me":
 		sc.subject = &g
 	}
+	return nil
 }
 
 // choose is the entry to judge: --har-entry's, which must change a
@@ -379,44 +473,87 @@ func harResponse(e *harEntry) *diagnose.Response {
 	return resp
 }
 
-// attachGets adds the web app's own GETs of the same conversation, if it
-// recorded them: the views nearest the failure, the analytics, the token.
-func (sc *harScan) attachGets(h *HAR) {
+// usedGets are the recorded GETs a check uses: the web app's own GETs of
+// the chosen request's conversation nearest the failure, its analytics,
+// the token and its grants.
+type usedGets struct {
+	id                                              string
+	conv, earlier, call, analytics, subject, tokens *keptGet
+}
+
+// usedGets picks, among the GETs the first pass noted, those a check uses.
+func (sc *harScan) usedGets(h *HAR) *usedGets {
+	u := &usedGets{subject: sc.subject, tokens: sc.tokens}
 	m := genesys.MatchRequest(h.Request.Method, urlPath(h.Request.URL))
-	if id := strings.ToLower(m.Params["conversationId"]); id != "" {
-		after, before := nearest(sc.convs[id], h.Failure)
-		if d := decodeKept(after, id, h, "conversation"); d != nil {
-			h.Conversation = d
-		}
+	if u.id = strings.ToLower(m.Params["conversationId"]); u.id != "" {
+		after, before := nearest(sc.convs[u.id], h.Failure)
+		u.conv = after
 		if before != nil && after != nil && before != after {
-			if d := decodeKept(before, id, h, "earlier"); d != nil && d.Conversation != nil {
-				h.Earlier = d
-			}
+			u.earlier = before
 		}
-		if after, _ := nearest(sc.calls[id], h.Failure); after != nil {
-			if d := decodeKept(after, id, h, "call"); d != nil && d.Call != nil {
-				h.Call = d
-			}
-		}
-		if a, _ := nearest(sc.analytics[id], h.Failure); a != nil {
-			if ad, err := genesys.DecodeAnalytics(a.body); err == nil {
-				h.Analytics = ad
-				h.Sources["analytics"], h.At["analytics"], h.Raw["analytics"] = fmt.Sprintf("HAR entry #%d", a.index), a.at, a.body
-			}
+		u.call, _ = nearest(sc.calls[u.id], h.Failure)
+		u.analytics, _ = nearest(sc.analytics[u.id], h.Failure)
+	}
+	return u
+}
+
+// byIndex lists the used GETs by entry number (one entry may serve twice).
+func (u *usedGets) byIndex() map[int][]*keptGet {
+	out := map[int][]*keptGet{}
+	for _, g := range []*keptGet{u.conv, u.earlier, u.call, u.analytics, u.subject, u.tokens} {
+		if g != nil {
+			out[g.index] = append(out[g.index], g)
 		}
 	}
-	if sj := sc.subject; sj != nil {
+	return out
+}
+
+// attach decodes the used GETs (their bodies read) into h; one that does
+// not decode is left out.
+func (u *usedGets) attach(h *HAR) {
+	if d := decodeKept(u.conv, u.id, h, "conversation"); d != nil {
+		h.Conversation = d
+	}
+	if d := decodeKept(u.earlier, u.id, h, "earlier"); d != nil && d.Conversation != nil {
+		h.Earlier = d
+	} else {
+		forget(h, "earlier")
+	}
+	if u.call != nil {
+		if d, err := genesys.DecodeConversation(u.call.body, u.id); err == nil && d.Call != nil {
+			h.Call = d
+			keep(h, "call", u.call)
+		}
+	}
+	if a := u.analytics; a != nil {
+		if ad, err := genesys.DecodeAnalytics(a.body); err == nil {
+			h.Analytics = ad
+			keep(h, "analytics", a)
+		}
+	}
+	if sj := u.subject; sj != nil {
 		if s, err := genesys.DecodeSubject(sj.body); err == nil {
 			h.Subject = s
-			h.Sources["subject"], h.At["subject"], h.Raw["subject"] = fmt.Sprintf("HAR entry #%d", sj.index), sj.at, sj.body
+			keep(h, "subject", sj)
 		}
 	}
-	if t := sc.tokens; t != nil {
+	if t := u.tokens; t != nil {
 		if ti, err := genesys.DecodeTokenInfo(t.body); err == nil {
 			h.TokenInfo = ti
-			h.Sources["token"], h.At["token"], h.Raw["token"] = fmt.Sprintf("HAR entry #%d", t.index), t.at, t.body
+			keep(h, "token", t)
 		}
 	}
+}
+
+// keep records which entry a kept GET came from, when, and its body.
+func keep(h *HAR, key string, g *keptGet) {
+	h.Sources[key], h.At[key], h.Raw[key] = fmt.Sprintf("HAR entry #%d", g.index), g.at, g.body
+}
+
+func forget(h *HAR, key string) {
+	delete(h.Sources, key)
+	delete(h.At, key)
+	delete(h.Raw, key)
 }
 
 // harFailure is when the chosen entry failed: its response's Date header,
@@ -482,7 +619,7 @@ func decodeKept(g *keptGet, id string, h *HAR, key string) *genesys.Decoded {
 	if err != nil {
 		return nil
 	}
-	h.Sources[key], h.At[key], h.Raw[key] = fmt.Sprintf("HAR entry #%d", g.index), g.at, g.body
+	keep(h, key, g)
 	return d
 }
 
@@ -542,6 +679,9 @@ func skipValue(dec *json.Decoder) error {
 				depth--
 			}
 		}
+		if depth > MaxJSONNesting {
+			return fmt.Errorf("nests objects or arrays more than %d levels deep near byte %d: no HAR export does; refused", MaxJSONNesting, dec.InputOffset())
+		}
 		if depth == 0 {
 			return nil
 		}
@@ -549,6 +689,10 @@ func skipValue(dec *json.Decoder) error {
 }
 
 func harErr(dec *json.Decoder, err error) error {
+	var stop *readStop
+	if errors.As(err, &stop) {
+		return fmt.Errorf("%s (near byte %d)", stop.msg, dec.InputOffset())
+	}
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return fmt.Errorf("is truncated: it ends at byte %d before the HAR is complete", dec.InputOffset())
 	}

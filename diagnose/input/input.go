@@ -7,6 +7,7 @@ package input
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -74,12 +75,16 @@ type Options struct {
 	// GETs from; HAREntry picks an entry (1-based; 0 picks the failing one).
 	HAR      string
 	HAREntry int
-	// OpenFile opens a (possibly large) file for streaming; nil means
-	// os.Open.
-	OpenFile func(name string) (io.ReadCloser, error)
+	// OpenFile opens a (possibly large) file for streaming (a HAR is read
+	// twice, so it seeks); nil means a regular file of at most MaxHAR.
+	OpenFile func(name string) (io.ReadSeekCloser, error)
 	// Warnf receives what the user should see at once, besides the report
 	// (an ambiguous HAR); nil drops it.
 	Warnf func(format string, args ...any)
+
+	// Context ends the reading of a large file (a HAR) when it is done
+	// (an interrupt); nil means never.
+	Context context.Context
 
 	// ReadFile reads a named file; nil means os.ReadFile with limits.
 	ReadFile func(name string, limit int64) ([]byte, error)
@@ -188,6 +193,29 @@ func humanBytes(n int64) string {
 	return fmt.Sprintf("%d bytes", n)
 }
 
+// readRaw reads a flag's file, or standard input for "-" (once).
+func readRaw(flag, name string, limit int64, read func(string, int64) ([]byte, error), stdin io.Reader, stdinUsed *bool) ([]byte, error) {
+	if name == "-" {
+		if *stdinUsed {
+			return nil, usagef("%s -: standard input is already used by another flag", flag)
+		}
+		*stdinUsed = true
+		if stdin == nil {
+			return nil, usagef("%s -: no standard input", flag)
+		}
+		b, err := readLimited(stdin, limit)
+		if err != nil {
+			return nil, usagef("%s -: standard input %v", flag, err)
+		}
+		return b, nil
+	}
+	b, err := read(name, limit)
+	if err != nil {
+		return nil, usagef("%s %s: %v", flag, name, err)
+	}
+	return b, nil
+}
+
 // Load builds the evidence of an offline or dry-run check.
 func Load(o Options) (*diagnose.Evidence, error) {
 	read := o.ReadFile
@@ -195,24 +223,15 @@ func Load(o Options) (*diagnose.Evidence, error) {
 		read = ReadFileLimited
 	}
 	stdinUsed := false
+	var decodedNotes []string
 	readArg := func(flag, name string, limit int64) ([]byte, error) {
-		if name == "-" {
-			if stdinUsed {
-				return nil, usagef("%s -: standard input is already used by another flag", flag)
-			}
-			stdinUsed = true
-			if o.Stdin == nil {
-				return nil, usagef("%s -: no standard input", flag)
-			}
-			b, err := readLimited(o.Stdin, limit)
-			if err != nil {
-				return nil, usagef("%s -: standard input %v", flag, err)
-			}
-			return b, nil
+		b, err := readRaw(flag, name, limit, read, o.Stdin, &stdinUsed)
+		if err != nil || flag == "--body" || flag == "curl @file" {
+			return b, err // a body is judged as the bytes sent
 		}
-		b, err := read(name, limit)
-		if err != nil {
-			return nil, usagef("%s %s: %v", flag, name, err)
+		if u, order, ok := fromUTF16(b); ok {
+			decodedNotes = append(decodedNotes, fmt.Sprintf("%s %s is %s text: read as UTF-8", flag, name, order))
+			return u, nil
 		}
 		return b, nil
 	}
@@ -329,6 +348,7 @@ func Load(o Options) (*diagnose.Evidence, error) {
 	if err := loadDocuments(ev, o, readArg); err != nil {
 		return nil, err
 	}
+	ev.Notes = append(ev.Notes, decodedNotes...)
 	return ev, nil
 }
 
@@ -484,7 +504,7 @@ func loadHAR(ev *diagnose.Evidence, o Options) error {
 		return err
 	}
 	defer f.Close()
-	h, err := ParseHAR(f, o.HAREntry)
+	h, err := ParseHAR(stopWith(o.Context, f), o.HAREntry)
 	if err != nil {
 		return usagef("--har %s %v", o.HAR, err)
 	}
@@ -508,7 +528,7 @@ func LoadHARAll(o Options) ([]HARTicket, error) {
 		return nil, err
 	}
 	defer f.Close()
-	all, err := ParseHARAll(f)
+	all, err := ParseHARAll(stopWith(o.Context, f))
 	if err != nil {
 		return nil, usagef("%s %v", o.HAR, err)
 	}
@@ -525,11 +545,11 @@ func LoadHARAll(o Options) ([]HARTicket, error) {
 	return out, nil
 }
 
-// openHARFile opens o.HAR for streaming.
-func openHARFile(o Options) (io.ReadCloser, error) {
+// openHARFile opens o.HAR for streaming (twice: it is read two times).
+func openHARFile(o Options) (io.ReadSeekCloser, error) {
 	open := o.OpenFile
 	if open == nil {
-		open = func(name string) (io.ReadCloser, error) { return OpenRegular(name, MaxHAR) }
+		open = func(name string) (io.ReadSeekCloser, error) { return OpenRegular(name, MaxHAR) }
 	}
 	f, err := open(o.HAR)
 	if err != nil {

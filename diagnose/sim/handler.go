@@ -55,6 +55,7 @@ type Server struct {
 	count  int
 	dice   *mrand.Rand
 	logMu  sync.Mutex
+	docs   docCache
 }
 
 // New returns the handler serving org.
@@ -320,7 +321,7 @@ func (s *Server) tokensMe(w http.ResponseWriter, r *http.Request) {
 func (s *Server) getConversation(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	if b, ok := s.org.conversationJSON(id); ok {
-		writeRaw(w, http.StatusOK, b)
+		s.docs.serve(w, "conversation "+id, b)
 		return
 	}
 	writeError(w, http.StatusNotFound, "not.found", fmt.Sprintf("Conversation %s not found", id))
@@ -329,7 +330,7 @@ func (s *Server) getConversation(w http.ResponseWriter, r *http.Request) {
 func (s *Server) getAnalytics(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	if b, ok := s.org.analyticsJSON(id); ok {
-		writeRaw(w, http.StatusOK, b)
+		s.docs.serve(w, "analytics "+id, b)
 		return
 	}
 	writeError(w, http.StatusNotFound, "not.found", fmt.Sprintf("Conversation %s not found", id))
@@ -340,12 +341,12 @@ func (s *Server) getMediaConversation(w http.ResponseWriter, r *http.Request) {
 	switch media {
 	case "calls":
 		if b, ok := s.org.callJSON(id); ok {
-			writeRaw(w, http.StatusOK, b)
+			s.docs.serve(w, "call "+id, b)
 			return
 		}
 	case "callbacks", "chats", "cobrowsesessions", "emails", "messages":
 		if b, ok := s.org.conversationJSON(id); ok && s.org.mediaIs(id, media) {
-			writeRaw(w, http.StatusOK, b)
+			s.docs.serve(w, "conversation "+id, b)
 			return
 		}
 	default:

@@ -8,6 +8,7 @@ package bundle
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -79,6 +80,12 @@ type Options struct {
 	ShowSecrets bool
 	// Secrets are literal values to remove wherever they appear.
 	Secrets []string
+	// PhoneRegion is where national phone numbers are read (see
+	// report.PhoneRegion; "" for the org's region).
+	PhoneRegion string
+	// Context ends an unfinished save (an interrupt): nothing is put in
+	// place. Nil means never.
+	Context context.Context
 }
 
 // Reproduce is the command line that reruns a bundle.
@@ -93,12 +100,40 @@ func shellQuote(s string) string {
 	return s
 }
 
-// Save writes the bundle into dir (created if needed; existing bundle files
-// are replaced).
+// Save writes the bundle into dir: a new path, an empty folder, or a
+// folder holding an earlier bundle convdiag wrote (replaced whole). The
+// files are written into a fresh private folder beside dir, each created
+// new (never through a link or onto another file), and that folder is
+// renamed into place when complete, so an interrupted save leaves dir as
+// it was. A symbolic link, another folder's contents, or the bundle being
+// replayed (ev.Replayed) is refused.
 func Save(dir string, ev *diagnose.Evidence, rep *diagnose.Report, o Options) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("create bundle directory: %w", err)
+	ctx := o.Context
+	if ctx == nil {
+		ctx = context.Background()
 	}
+	t, err := checkTarget(dir, ev.Replayed)
+	if err != nil {
+		return err
+	}
+	st, err := newStaging(ctx, t)
+	if err != nil {
+		return err
+	}
+	if err := writeBundle(st, dir, ev, rep, o); err != nil {
+		st.discard()
+		return err
+	}
+	if err := st.commit(t); err != nil {
+		st.discard()
+		return err
+	}
+	return nil
+}
+
+// writeBundle writes every file of the bundle into the staging folder,
+// the manifest last.
+func writeBundle(st *staging, dir string, ev *diagnose.Evidence, rep *diagnose.Report, o Options) error {
 	now := time.Now
 	if o.Now != nil {
 		now = o.Now
@@ -108,6 +143,7 @@ func Save(dir string, ev *diagnose.Evidence, rep *diagnose.Report, o Options) er
 		secrets = append(secrets, ev.Auth.Secrets...)
 	}
 	red := report.NewRedactor(secrets...)
+	red.SetPhoneRegion(report.PhoneRegion(o.PhoneRegion, ev.Region))
 	redactStruct := func(file string, v any) {
 		if !o.ShowSecrets {
 			red.WalkAt(file, v)
@@ -132,8 +168,8 @@ func Save(dir string, ev *diagnose.Evidence, rep *diagnose.Report, o Options) er
 	m := &Manifest{FormatVersion: FormatVersion, Tool: report.Tool{Name: "convdiag", Version: o.Version}, CreatedAt: now().UTC().Format(time.RFC3339),
 		Mode: string(ev.Mode), Reproduce: Reproduce(dir), Redacted: !o.ShowSecrets, Files: []File{}, Redactions: []report.Where{}}
 	write := func(name, what string, b []byte) error {
-		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
-			return fmt.Errorf("write %s: %w", name, err)
+		if err := st.create(name, b); err != nil {
+			return err
 		}
 		sum := sha256.Sum256(b)
 		m.Files = append(m.Files, File{Name: name, What: what, Bytes: len(b), SHA256: hex.EncodeToString(sum[:])})
@@ -186,7 +222,7 @@ func Save(dir string, ev *diagnose.Evidence, rep *diagnose.Report, o Options) er
 		}
 	}
 	var rj bytes.Buffer
-	if err := report.Render(&rj, rep, report.Options{Format: report.FormatJSON, Version: o.Version, ShowSecrets: o.ShowSecrets, Secrets: secrets, Reproduce: Reproduce(dir)}); err != nil {
+	if err := report.Render(&rj, rep, report.Options{Format: report.FormatJSON, Version: o.Version, ShowSecrets: o.ShowSecrets, Secrets: secrets, Reproduce: Reproduce(dir), PhoneRegion: o.PhoneRegion}); err != nil {
 		return fmt.Errorf("render report.json: %w", err)
 	}
 	if err := write(FileReport, "the report (JSON, format_version 1)", rj.Bytes()); err != nil {
@@ -198,7 +234,7 @@ func Save(dir string, ev *diagnose.Evidence, rep *diagnose.Report, o Options) er
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(dir, FileManifest), mb, 0o644)
+	return st.create(FileManifest, mb)
 }
 
 // document is one GET's result in a bundle.
@@ -331,27 +367,13 @@ func Load(dir string, o LoadOptions) (*diagnose.Evidence, error) {
 	if m.FormatVersion != FormatVersion {
 		return nil, fmt.Errorf("%s: bundle format %q, this convdiag reads %q", dir, m.FormatVersion, FormatVersion)
 	}
-	sums := map[string]string{}
-	for _, f := range m.Files {
-		sums[f.Name] = f.SHA256
+	files, modified, err := verifyFiles(dir, m, o)
+	if err != nil {
+		return nil, err
 	}
-	var modified []string
 	read := func(name string) ([]byte, bool, error) {
-		want, listed := sums[name]
-		if !listed {
-			return nil, false, nil
-		}
-		b, err := readBundleFile(dir, name, maxFile)
-		if err != nil {
-			return nil, false, err
-		}
-		if got := sha256.Sum256(b); hex.EncodeToString(got[:]) != want {
-			if !o.ModifiedOK {
-				return nil, false, fmt.Errorf("%s/%s does not match the SHA-256 the manifest records: it was changed after the bundle was saved (--bundle-modified-ok replays it anyway, and the report says so)", dir, name)
-			}
-			modified = append(modified, name)
-		}
-		return b, true, nil
+		b, ok := files[name]
+		return b, ok, nil
 	}
 	eb, ok, err := read(FileEvidence)
 	if err != nil || !ok {
@@ -427,6 +449,37 @@ func Load(dir string, o LoadOptions) (*diagnose.Evidence, error) {
 		ev.Modified = modified
 	}
 	return ev, nil
+}
+
+// verifyFiles reads every file the manifest lists, report.json included,
+// and checks each: a plain name inside the bundle, a regular file, its
+// SHA-256 as recorded (a mismatch is refused unless ModifiedOK, and then
+// listed in modified).
+func verifyFiles(dir string, m Manifest, o LoadOptions) (files map[string][]byte, modified []string, err error) {
+	files = map[string][]byte{}
+	for _, f := range m.Files {
+		if f.Name == "" || f.Name != filepath.Base(f.Name) || f.Name == "." || f.Name == ".." || strings.ContainsAny(f.Name, `/\`) {
+			return nil, nil, fmt.Errorf("%s/%s lists %q, which is not a file of the bundle folder: refused", dir, FileManifest, f.Name)
+		}
+		if _, dup := files[f.Name]; dup {
+			return nil, nil, fmt.Errorf("%s/%s lists %q twice", dir, FileManifest, f.Name)
+		}
+		b, err := readBundleFile(dir, f.Name, maxFile)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil, fmt.Errorf("%s/%s is listed in the manifest but missing", dir, f.Name)
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		if got := sha256.Sum256(b); hex.EncodeToString(got[:]) != f.SHA256 {
+			if !o.ModifiedOK {
+				return nil, nil, fmt.Errorf("%s/%s does not match the SHA-256 the manifest records: it was changed after the bundle was saved (--bundle-modified-ok replays it anyway, and the report says so)", dir, f.Name)
+			}
+			modified = append(modified, f.Name)
+		}
+		files[f.Name] = b
+	}
+	return files, modified, nil
 }
 
 var roleFileRe = regexp.MustCompile(`^role-[0-9]{1,4}\.json$`)
