@@ -37,6 +37,9 @@ type env struct {
 	// Sleep waits between a live check's retries (nil: a real timer); a
 	// test passes a fake clock's.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// ProgressClock drives a terminal's progress line (nil: the real
+	// clock); a test passes a fake one and ticks it by hand.
+	ProgressClock progressClock
 	// Version is the tool version.
 	Version string
 	// CreateFile opens an --output file.
