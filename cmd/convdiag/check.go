@@ -314,26 +314,19 @@ func reproduceLine(args []string) string {
 				i++
 			}
 		case strings.HasPrefix(name, "-") && flag == "curl" && hasVal && val != "-":
-			out = append(out, name+"="+shellWord(input.RedactCurl(val)))
+			out = append(out, name+"="+diagnose.ShellQuote(input.RedactCurl(val)))
 		case strings.HasPrefix(a, "-") && flag == "curl" && i+1 < len(args) && args[i+1] != "-":
-			out = append(out, a, shellWord(input.RedactCurl(args[i+1])))
+			out = append(out, a, diagnose.ShellQuote(input.RedactCurl(args[i+1])))
 			i++
 		case strings.Contains(a, "://"):
-			out = append(out, shellWord(input.RedactURL(a)))
+			out = append(out, diagnose.ShellQuote(input.RedactURL(a)))
 		default:
-			out = append(out, shellWord(a))
+			out = append(out, diagnose.ShellQuote(a))
 		}
 	}
 	return "convdiag " + strings.Join(out, " ")
 }
 
-// shellWord quotes a word for a POSIX shell when it needs it.
-func shellWord(s string) string {
-	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=,@%+") == "" {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
 
 func loadInput(e *env, o *checkOptions) (*diagnose.Evidence, error) {
 	o.Input.Stdin = e.Stdin

@@ -189,7 +189,7 @@ func runSim(c *cli.Context, e *env) error {
 func simHintCredentials(o sim.Options) string {
 	switch {
 	case o.ClientID != "":
-		return "--client-id " + shellWord(o.ClientID) + " --client-secret \"$SIM_CLIENT_SECRET\""
+		return "--client-id " + diagnose.ShellQuote(o.ClientID) + " --client-secret \"$SIM_CLIENT_SECRET\""
 	}
 	return "--client-id x --client-secret y"
 }

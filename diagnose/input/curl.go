@@ -548,11 +548,11 @@ func RedactCurl(cmd string) string {
 			h := shellUnquote(words[i+1])
 			if k, v, ok := strings.Cut(h, ":"); ok {
 				r := redactHeader(strings.TrimSpace(k), strings.TrimSpace(v))
-				words[i+1] = shellQuoteWord(r.Name + ": " + r.Value)
+				words[i+1] = diagnose.ShellQuote(r.Name + ": " + r.Value)
 			}
 			i++
 		case strings.Contains(lit, "://") || strings.Contains(lit, "?"):
-			words[i] = shellQuoteWord(RedactURL(lit))
+			words[i] = diagnose.ShellQuote(RedactURL(lit))
 		}
 	}
 	return strings.Join(words, " ")
@@ -591,11 +591,3 @@ func shellUnquote(w string) string {
 	return b.String()
 }
 
-// shellQuoteWord quotes a word for a POSIX shell with single quotes when it
-// needs quoting.
-func shellQuoteWord(s string) string {
-	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=,@%+") == "" {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}

@@ -82,16 +82,7 @@ type Options struct {
 }
 
 // Reproduce is the command line that reruns a bundle.
-func Reproduce(dir string) string { return "convdiag check --bundle " + shellQuote(dir) }
-
-func shellQuote(s string) string {
-	for _, r := range s {
-		if !(r == '/' || r == '.' || r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
-			return "'" + string(bytes.ReplaceAll([]byte(s), []byte("'"), []byte(`'\''`))) + "'"
-		}
-	}
-	return s
-}
+func Reproduce(dir string) string { return "convdiag check --bundle " + diagnose.ShellQuote(dir) }
 
 // Save writes the bundle into dir (created if needed; existing bundle files
 // are replaced).
