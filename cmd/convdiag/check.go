@@ -327,7 +327,6 @@ func reproduceLine(args []string) string {
 	return "convdiag " + strings.Join(out, " ")
 }
 
-
 func loadInput(e *env, o *checkOptions) (*diagnose.Evidence, error) {
 	o.Input.Stdin = e.Stdin
 	o.Input.Warnf = func(format string, args ...any) { fmt.Fprintf(e.Stderr, "convdiag: "+format+"\n", args...) }

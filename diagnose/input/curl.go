@@ -590,4 +590,3 @@ func shellUnquote(w string) string {
 	add(call.Args[1].Parts)
 	return b.String()
 }
-
