@@ -10,6 +10,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/convdiag/convdiag/diagnose"
 	"github.com/convdiag/convdiag/diagnose/collect"
 	"github.com/convdiag/convdiag/report"
 )
@@ -31,9 +32,12 @@ func usageErr(format string, args ...any) error {
 // Everything written to stderr goes through a redactor that knows the
 // secrets given on the command line and in the environment (and those read
 // later from a profile), so no progress line, -v line or error message
-// carries one.
+// carries one. A command interrupted (ctx cancelled with a
+// *diagnose.Interrupted cause) ends with the signal's exit code and one
+// line saying so.
 func run(ctx context.Context, args []string, e *env) int {
 	e.Args = args
+	e.Stdin = interruptible(ctx, e.Stdin)
 	if e.redactor == nil {
 		e.redactor = report.NewRedactor(givenSecrets(args, e.Getenv)...)
 	}
@@ -50,6 +54,14 @@ func run(ctx context.Context, args []string, e *env) int {
 		return 0
 	}
 	var ee *exitError
+	if in := diagnose.InterruptedBy(ctx); in != nil {
+		msg := in.Error()
+		if errors.As(err, &ee) && ee.code == in.Code && ee.msg != "" {
+			msg = ee.msg
+		}
+		fmt.Fprintf(e.Stderr, "convdiag: %s\n", msg)
+		return in.Code
+	}
 	if errors.As(err, &ee) {
 		if ee.msg != "" {
 			fmt.Fprintf(e.Stderr, "convdiag: %s\n", ee.msg)

@@ -119,7 +119,8 @@ Credentials, highest precedence first: flags, then environment variables (GENESY
 then --profile. Region: --region, GENESYSCLOUD_REGION, then the profile's environment.
 
 Exit codes: 0 no confirmed or likely cause; 1 at least one; 2 usage or unreadable input;
-3 diagnosis incomplete (API unreachable, authentication failed, budget spent).`
+3 diagnosis incomplete (API unreachable, authentication failed, budget spent); 130 interrupted
+(Ctrl-C), 143 terminated (SIGTERM): no report, one line saying so.`
 
 func checkCommand(e *env) *cli.Command {
 	return &cli.Command{
@@ -260,6 +261,9 @@ func runCheck(ctx context.Context, e *env, o *checkOptions) error {
 		if res.Live != nil {
 			ev.Mode = diagnose.ModeLive
 			ev = gatherLive(ctx, e, o.Timeout, o.Output.Verbose, res.Live, ev)
+			if err := stopIfInterrupted(ctx, "while reading the org at "+res.Live.Target.APIBase); err != nil {
+				return err
+			}
 		}
 	}
 	rep := checks.Diagnose(ev, diagnose.Options{Now: e.Now})
@@ -267,7 +271,16 @@ func runCheck(ctx context.Context, e *env, o *checkOptions) error {
 	if o.Bundle != "" {
 		reproduce = bundle.Reproduce(o.Bundle)
 	}
-	return finish(e, ev, rep, o.Output, reproduce)
+	return endedBy(ctx, finish(e, ev, rep, o.Output, reproduce))
+}
+
+// endedBy is err, or the interruption that came while the report was
+// written (SIGTERM to a pager): the exit code is then the signal's.
+func endedBy(ctx context.Context, err error) error {
+	if in := diagnose.InterruptedBy(ctx); in != nil {
+		return &exitError{code: in.Code, msg: in.Error()}
+	}
+	return err
 }
 
 // finish saves the bundle (if asked), writes the report, and returns the

@@ -46,6 +46,10 @@ type env struct {
 	CreateFile func(name string) (io.WriteCloser, error)
 	// Args is the command line (for the report's "to reproduce").
 	Args []string
+	// HoldInterrupts gives SIGINT to a pager until release is called
+	// (less uses Ctrl-C itself); nil when convdiag handles no signals (in
+	// tests).
+	HoldInterrupts func() (release func())
 	// redactor removes secrets from everything written to stderr; run
 	// builds it from the command line and the environment.
 	redactor *report.Redactor

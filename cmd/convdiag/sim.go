@@ -24,7 +24,8 @@ GET /api/v2/conversations/calls/{id}, the analytics details of a conversation,
 POST /api/v2/conversations/{id}/disconnect (the undocumented participantId body recipe),
 PATCH /api/v2/conversations[/MEDIA]/{id}/participants/{pid} and DELETE .../consult,
 answering with Genesys's documented error codes.
-The first line on stdout is the base URL; it serves until interrupted, then exits 0.
+The first line on stdout is the base URL; it serves until interrupted (Ctrl-C or SIGTERM),
+then exits 0.
 
    convdiag sim --scenario stale-leg
    convdiag sim --conversation-json saved.json --token-info-json tokens-me.json \
@@ -178,7 +179,11 @@ func runSim(c *cli.Context, e *env) error {
 	fmt.Fprintln(e.Stderr, "  interrupt (Ctrl-C) to stop")
 	<-c.Context.Done()
 	run.Close()
-	fmt.Fprintln(e.Stderr, "convdiag sim: stopped")
+	why := "stopped"
+	if in := diagnose.InterruptedBy(c.Context); in != nil {
+		why = in.Error() + ", stopped"
+	}
+	fmt.Fprintln(e.Stderr, "convdiag sim: "+why)
 	return nil
 }
 
