@@ -273,6 +273,9 @@ func ParseRequestLine(s string) (RequestLine, error) {
 	if len(f) == 0 {
 		return RequestLine{}, fmt.Errorf("empty request line; want 'METHOD URL-or-PATH'")
 	}
+	if len(f) == 1 && isMethod(strings.ToUpper(f[0])) {
+		return RequestLine{}, fmt.Errorf("request line %q has no URL; want '%s URL-or-PATH', the URL or path the request was sent to", s, strings.ToUpper(f[0]))
+	}
 	if len(f) == 1 {
 		return RequestLine{}, fmt.Errorf("request line %q has no method; want 'METHOD URL-or-PATH', e.g. 'PATCH /api/v2/conversations/calls/ID/participants/PID'", s)
 	}
@@ -280,13 +283,7 @@ func ParseRequestLine(s string) (RequestLine, error) {
 		return RequestLine{}, fmt.Errorf("request line %q has extra words; want 'METHOD URL-or-PATH' (quote it as one argument)", s)
 	}
 	method := strings.ToUpper(f[0])
-	known := false
-	for _, m := range knownMethods {
-		if m == method {
-			known = true
-		}
-	}
-	if !known {
+	if !isMethod(method) {
 		return RequestLine{}, fmt.Errorf("request line %q: %q is not an HTTP method", s, f[0])
 	}
 	raw := f[1]
@@ -306,6 +303,16 @@ func ParseRequestLine(s string) (RequestLine, error) {
 		rl.Path, rl.RawPath = "/", "/"
 	}
 	return rl, nil
+}
+
+// isMethod reports whether an upper-case word is an HTTP method.
+func isMethod(m string) bool {
+	for _, k := range knownMethods {
+		if k == m {
+			return true
+		}
+	}
+	return false
 }
 
 // Plural is "1 attempt", "3 attempts": reports never say "attempt(s)".

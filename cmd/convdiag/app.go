@@ -107,14 +107,6 @@ func firstLine(s string) string {
 	return s
 }
 
-func onUsageError(c *cli.Context, err error, _ bool) error {
-	cmd := "convdiag"
-	if c != nil && c.Command != nil && c.Command.Name != "" {
-		cmd += " " + c.Command.Name
-	}
-	return usageErr("%s (see %s --help)", firstLine(err.Error()), cmd)
-}
-
 // newApp builds the command-line app around an env.
 func newApp(e *env) *cli.App {
 	app := &cli.App{
@@ -129,7 +121,7 @@ func newApp(e *env) *cli.App {
 		// (withHelp) so that apps can run side by side.
 		HideHelp:        true,
 		HideHelpCommand: true,
-		Flags:           []cli.Flag{newHelpFlag()},
+		Flags:           []cli.Flag{newHelpFlag(), &cli.BoolFlag{Name: "version", Usage: "print the version and exit (the line convdiag version prints)"}},
 		Reader:          e.Stdin,
 		Writer:          e.Stdout,
 		ErrWriter:       e.Stderr,
@@ -144,12 +136,17 @@ func newApp(e *env) *cli.App {
 			withHelp(e, explainCommand(e)),
 			withHelp(e, versionCommand(e)),
 			withHelp(e, completionCommand(e)),
+			withHelp(e, helpCommand()),
 		},
 		EnableBashCompletion: true,
 		BashComplete:         completer(e, func(c *cli.Context) []cli.Flag { return c.App.Flags }, completeCommands),
 		Action: func(c *cli.Context) error {
 			if c.Bool("help") {
 				return cli.ShowAppHelp(c)
+			}
+			if c.Bool("version") {
+				fmt.Fprintln(e.Stdout, versionLine(e.Version, readBuildInfo()))
+				return nil
 			}
 			if c.Args().Len() > 0 {
 				return unknownCommand(c.App, c.Args().First())
@@ -181,7 +178,7 @@ func withHelp(e *env, cmd *cli.Command) *cli.Command {
 
 // positionalCompletion offers each command's positional words.
 var positionalCompletion = map[string]func(*cli.Context){
-	"demo": completeScenarios, "explain": completeCauses, "completion": completeShells,
+	"demo": completeScenarios, "explain": completeCauses, "completion": completeShells, "help": completeCommands,
 }
 
 // noArgs refuses positional arguments (a flag after one is not parsed by

@@ -146,6 +146,9 @@ func checkCommand(e *env) *cli.Command {
 // outputOptionsFrom reads and validates the report flags.
 func outputOptionsFrom(c *cli.Context) (outputOptions, error) {
 	o := outputOptions{OutputFile: c.String("output"), Color: c.String("color"), ShowSecrets: c.Bool("show-secrets"), Verbose: c.Bool("verbose"), SaveBundle: c.String("save-bundle")}
+	if err := checkOutputName(o.OutputFile); err != nil {
+		return o, err
+	}
 	f, err := report.ParseFormat(c.String("format"))
 	if err != nil {
 		return o, usageErr("--format: %v", err)
@@ -202,7 +205,7 @@ func checkOptionsFrom(c *cli.Context) (*checkOptions, error) {
 	if nothing {
 		return nil, usageErr("nothing to check: give the request (--request/--body, --curl or --har), a --conversation, saved GETs, or a --bundle; `convdiag demo` shows a whole diagnosis")
 	}
-	if o.Input.HAREntry < 0 {
+	if c.IsSet("har-entry") && o.Input.HAREntry < 1 {
 		return nil, usageErr("--har-entry %d: entries are numbered from 1", o.Input.HAREntry)
 	}
 	if o.Input.HAREntry > 0 && o.Input.HAR == "" {
@@ -346,6 +349,11 @@ func loadInput(e *env, o *checkOptions) (*diagnose.Evidence, error) {
 	ev, err := input.Load(o.Input)
 	if err != nil {
 		return nil, usageErr("%v", err)
+	}
+	if ev.Response != nil {
+		if w := responseWarning(o.Input.Response, ev.Response.Body); w != "" {
+			o.Input.Warnf("%s", w)
+		}
 	}
 	return ev, nil
 }

@@ -187,3 +187,47 @@ func TestSimHintUsesAcceptedCredentials(t *testing.T) {
 		t.Errorf("configured sim: %q", o)
 	}
 }
+
+// TestHelpCommandAndVersionFlag: `convdiag help [COMMAND]` is the help of
+// --help, and `convdiag --version` the line of `convdiag version`, as gh
+// and kubectl have them.
+func TestHelpCommandAndVersionFlag(t *testing.T) {
+	for _, tc := range [][2][]string{
+		{{"help"}, {"--help"}},
+		{{"help", "check"}, {"check", "--help"}},
+		{{"help", "sim"}, {"sim", "--help"}},
+		{{"--version"}, {"version"}},
+	} {
+		got, want := runCLI(t, nil, "", tc[0]...), runCLI(t, nil, "", tc[1]...)
+		if got.Code != 0 || got.Stdout == "" || got.Stdout != want.Stdout {
+			t.Errorf("%v: exit %d, stdout %.200q; want the output of %v: %.200q", tc[0], got.Code, got.Stdout, tc[1], want.Stdout)
+		}
+	}
+	if r := runCLI(t, nil, "", "help"); !strings.Contains(r.Stdout, "help ") {
+		t.Errorf("the command list lacks help: %s", r.Stdout)
+	}
+}
+
+// TestResponseThatIsAConversation: a --response holding a conversation
+// document, not an error body, is diagnosed with a warning naming the flag
+// it belongs to; an error body gets none.
+func TestResponseThatIsAConversation(t *testing.T) {
+	conv := "../../diagnose/sim/scenarios/conversations/transfer-retry.json"
+	line := "PATCH https://api.mypurecloud.com/api/v2/conversations/calls/" + trConv + "/participants/" + trAgent
+	r := runCLI(t, nil, "", "check", "--request", line, "--body", `{"state":"disconnected"}`, "--status", "409", "--response", conv, "--format", "json")
+	if r.Code == 2 || !strings.HasPrefix(r.Stdout, "{") {
+		t.Fatalf("exit %d: %s", r.Code, r.Stderr)
+	}
+	if !strings.Contains(r.Stderr, "--response "+conv+" holds a conversation") || !strings.Contains(r.Stderr, "give it as --conversation-json "+conv) {
+		t.Errorf("no warning for a conversation given as --response: %q", r.Stderr)
+	}
+	dir := t.TempDir()
+	eb := filepath.Join(dir, "error.json")
+	if err := os.WriteFile(eb, []byte(`{"message":"conflict","code":"request.conflict","status":409}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = runCLI(t, nil, "", "check", "--request", line, "--body", `{"state":"disconnected"}`, "--status", "409", "--response", eb, "--format", "json")
+	if strings.Contains(r.Stderr, "holds a conversation") {
+		t.Errorf("an error body called a conversation: %q", r.Stderr)
+	}
+}
