@@ -48,6 +48,8 @@ type outputOptions struct {
 	Verbose     bool
 	// SaveBundle writes the redacted evidence to a replay bundle.
 	SaveBundle string
+	// NoPager writes a report to a terminal without the pager.
+	NoPager bool
 }
 
 func outputFlags() []cli.Flag {
@@ -57,6 +59,7 @@ func outputFlags() []cli.Flag {
 		&cli.StringFlag{Name: "color", Value: "auto", Usage: "colour: auto (only on a terminal, honours NO_COLOR), always or never"},
 		&cli.BoolFlag{Name: "show-secrets", Usage: "do not redact tokens, secrets, phone numbers and e-mail addresses (never the default)"},
 		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "show every check's evidence and notes; log requests to stderr"},
+		&cli.BoolFlag{Name: "no-pager", Usage: "on a terminal, write a long report straight out instead of through the pager ($PAGER, default less -FRX; PAGER=cat turns it off too)"},
 		&cli.StringFlag{Name: "save-bundle", Usage: "also write the redacted evidence, report.json and manifest.json to `DIR`, for another engineer to rerun with --bundle", TakesFile: true},
 	}
 }
@@ -145,7 +148,7 @@ func checkCommand(e *env) *cli.Command {
 
 // outputOptionsFrom reads and validates the report flags.
 func outputOptionsFrom(c *cli.Context) (outputOptions, error) {
-	o := outputOptions{OutputFile: c.String("output"), Color: c.String("color"), ShowSecrets: c.Bool("show-secrets"), Verbose: c.Bool("verbose"), SaveBundle: c.String("save-bundle")}
+	o := outputOptions{OutputFile: c.String("output"), Color: c.String("color"), ShowSecrets: c.Bool("show-secrets"), Verbose: c.Bool("verbose"), SaveBundle: c.String("save-bundle"), NoPager: c.Bool("no-pager")}
 	if err := checkOutputName(o.OutputFile); err != nil {
 		return o, err
 	}
@@ -274,7 +277,7 @@ func runCheck(ctx context.Context, e *env, o *checkOptions) error {
 	if o.Bundle != "" {
 		reproduce = bundle.Reproduce(o.Bundle)
 	}
-	return endedBy(ctx, finish(e, ev, rep, o.Output, reproduce))
+	return endedBy(ctx, finish(ctx, e, ev, rep, o.Output, reproduce))
 }
 
 // endedBy is err, or the interruption that came while the report was
@@ -288,7 +291,7 @@ func endedBy(ctx context.Context, err error) error {
 
 // finish saves the bundle (if asked), writes the report, and returns the
 // exit the verdict implies; check and demo share it.
-func finish(e *env, ev *diagnose.Evidence, rep *diagnose.Report, out outputOptions, reproduce string) error {
+func finish(ctx context.Context, e *env, ev *diagnose.Evidence, rep *diagnose.Report, out outputOptions, reproduce string) error {
 	if out.SaveBundle != "" {
 		if err := bundle.Save(out.SaveBundle, ev, rep, bundle.Options{Version: e.Version, Now: e.Now, ShowSecrets: out.ShowSecrets}); err != nil {
 			return &exitError{code: 2, msg: fmt.Sprintf("--save-bundle %s: %v", out.SaveBundle, err)}
@@ -300,7 +303,7 @@ func finish(e *env, ev *diagnose.Evidence, rep *diagnose.Report, out outputOptio
 		}
 		fmt.Fprintf(e.Stderr, "convdiag: evidence saved to %s (%s); rerun it with: %s\n", out.SaveBundle, what, reproduce)
 	}
-	if err := writeReport(e, rep, out, reproduce); err != nil {
+	if err := writeReport(ctx, e, rep, out, reproduce); err != nil {
 		return err
 	}
 	return exitFor(rep)
@@ -366,8 +369,10 @@ func exitFor(rep *diagnose.Report) error {
 }
 
 // writeReport renders the report to stdout or --output, deciding colour
-// and glyphs for the writer actually used.
-func writeReport(e *env, rep *diagnose.Report, o outputOptions, reproduce string) error {
+// and glyphs for the writer actually used. A text or Markdown report to a
+// terminal goes through the pager (gh and git do the same), unless
+// --no-pager.
+func writeReport(ctx context.Context, e *env, rep *diagnose.Report, o outputOptions, reproduce string) error {
 	var w io.Writer = e.Stdout
 	var closer io.Closer
 	if o.OutputFile != "" && o.OutputFile != "-" {
@@ -384,7 +389,15 @@ func writeReport(e *env, rep *diagnose.Report, o outputOptions, reproduce string
 		Unicode: tty && e.Getenv("TERM") != "dumb",
 		Width:   reportWidth(e, w, tty),
 	}
-	err := report.Render(w, rep, ro)
+	var err error
+	if tty && closer == nil && o.Format != report.FormatJSON && !o.NoPager {
+		var b []byte
+		if b, err = rendered(func(w io.Writer) error { return report.Render(w, rep, ro) }); err == nil {
+			err = pageReport(ctx, e, b)
+		}
+	} else {
+		err = report.Render(w, rep, ro)
+	}
 	if closer != nil {
 		if cerr := closer.Close(); err == nil {
 			err = cerr

@@ -85,7 +85,7 @@ func runDemo(ctx context.Context, e *env, sc sim.Scenario, out outputOptions, bu
 			fmt.Fprintf(e.Stderr, "convdiag demo: try the fix against a simulated org that stays up:\n  %s\n", try)
 		}
 	}()
-	return endedBy(ctx, finish(e, d.rep.Evidence, d.rep, out, "convdiag demo "+sc.Name))
+	return endedBy(ctx, finish(ctx, e, d.rep.Evidence, d.rep, out, "convdiag demo "+sc.Name))
 }
 
 // Address and token of the one-liner that tries a demo's fix.
