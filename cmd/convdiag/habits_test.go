@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -229,5 +231,30 @@ func TestResponseThatIsAConversation(t *testing.T) {
 	r = runCLI(t, nil, "", "check", "--request", line, "--body", `{"state":"disconnected"}`, "--status", "409", "--response", eb, "--format", "json")
 	if strings.Contains(r.Stderr, "holds a conversation") {
 		t.Errorf("an error body called a conversation: %q", r.Stderr)
+	}
+}
+
+// TestExplainFitsTheWidth: the catalogue and each explanation fit the
+// terminal's width (or COLUMNS), down to a narrow 50 columns, and lose no
+// word doing so.
+func TestExplainFitsTheWidth(t *testing.T) {
+	wide := runCLI(t, map[string]string{"COLUMNS": "200"}, "", "explain")
+	for _, width := range []int{50, 72, 100} {
+		for _, args := range [][]string{{"explain"}, {"explain", "participant.stale-leg"}, {"explain", "endpoint.full-teardown"}} {
+			e, out, _ := testEnv(nil, "")
+			e.IsTerminal = func(w io.Writer) bool { return w == io.Writer(out) }
+			e.TermWidth = func(io.Writer) int { return width }
+			if code := run(context.Background(), append([]string{"convdiag"}, args...), e); code != 0 {
+				t.Fatalf("%v: exit %d", args, code)
+			}
+			for _, l := range strings.Split(out.String(), "\n") {
+				if n := len([]rune(l)); n > width && strings.Contains(strings.TrimSpace(l), " ") {
+					t.Errorf("%v at %d columns: a %d-column line %q", args, width, n, l)
+				}
+			}
+			if args[len(args)-1] == "explain" && strings.Join(strings.Fields(out.String()), " ") != strings.Join(strings.Fields(wide.Stdout), " ") {
+				t.Errorf("the catalogue at %d columns says something else than at 200", width)
+			}
+		}
 	}
 }
