@@ -142,12 +142,20 @@ func (p *progressLine) draw() {
 		}
 		return
 	}
-	line := []rune(p.text())
-	if len(line) > p.width-1 {
-		line = append(line[:p.width-2], '…')
-	}
-	fmt.Fprintf(p.w, "\r\x1b[K%s", string(line))
+	fmt.Fprintf(p.w, "\r\x1b[K%s", fitProgress(p.text(), p.width-1))
 	p.drawn = true
+}
+
+// fitProgress cuts the line to n columns, never wrapping it, and keeps
+// what informs: "reading the org (3.2s): " and the end, where the waits
+// and their Retry-After countdowns are; the names in between go first.
+func fitProgress(line string, n int) string {
+	head, rest, ok := strings.Cut(line, ": ")
+	head += ": "
+	if !ok || len([]rune(head))+12 > n {
+		return report.FitEnd(line, n, "…")
+	}
+	return head + report.FitEnd(rest, n-len([]rune(head)), "…")
 }
 
 // Stop ends the redrawing and erases the line.

@@ -46,16 +46,22 @@ func TestProgressLineText(t *testing.T) {
 	if !strings.HasSuffix(out.String(), "\r\x1b[K") {
 		t.Errorf("the line was not erased: %q", out.String())
 	}
-	// Narrow terminals get the line cut, never wrapped.
+	// Narrow terminals get the line cut, never wrapped; the cut keeps the
+	// elapsed time and the end, where the countdown is.
 	var narrow syncBuffer
-	q := startProgress(&narrow, 30, clock, 0, time.Hour)
+	q := startProgress(&narrow, 50, clock, 0, time.Hour)
 	q.Event(genesys.Progress{Kind: genesys.ProgressStart, What: "GET /api/v2/analytics/conversations/x/details", Attempt: 3})
+	q.Event(genesys.Progress{Kind: genesys.ProgressWait, What: "GET /api/v2/conversations/3f1c2a9e-5b7d-4c1e-9a3f-6d2b8e4c7a10", Attempt: 1, Wait: 4 * time.Second, Status: 429})
 	q.draw()
 	q.Stop()
-	for _, l := range strings.Split(strings.ReplaceAll(narrow.String(), "\r\x1b[K", "\n"), "\n") {
-		if len([]rune(l)) > 29 {
-			t.Errorf("a %d-rune progress line on a 30-column terminal: %q", len([]rune(l)), l)
+	drawn := strings.Split(strings.ReplaceAll(narrow.String(), "\r\x1b[K", "\n"), "\n")
+	for _, l := range drawn {
+		if len([]rune(l)) > 49 {
+			t.Errorf("a %d-rune progress line on a 50-column terminal: %q", len([]rune(l)), l)
 		}
+	}
+	if !strings.Contains(narrow.String(), "reading the org (0s): …") || !strings.Contains(narrow.String(), "(429; retry 2 in 4s)") {
+		t.Errorf("the cut lost the head or the countdown: %q", drawn)
 	}
 }
 
