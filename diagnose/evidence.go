@@ -137,7 +137,27 @@ type Request struct {
 	// AuthBare for a token without a scheme, AuthVariable for a shell
 	// variable; "" when no Authorization is known. The value is never kept.
 	AuthScheme string `json:"auth_scheme,omitempty"`
+	// Shell is the shell a pasted command was written for (--curl):
+	// ShellBash, ShellCmd (cmd.exe) or ShellPowerShell; "" for a request
+	// that was not pasted as a command.
+	Shell string `json:"shell,omitempty"`
+	// QuotesStripped is set when a PowerShell command hands its body to a
+	// native curl.exe and Windows PowerShell 5.1 would strip the body's
+	// inner double quotes on the way (curl.exe -d '{"state":"disconnected"}'
+	// reaches curl as {state:disconnected}). Body is then what 5.1 sends,
+	// the JSON that lost its quotes, and BodyAsWritten what PowerShell 7.3
+	// and later send (the body as written): the likely cause of a body the
+	// API could not read, not a certain one.
+	QuotesStripped bool   `json:"quotes_stripped,omitempty"`
+	BodyAsWritten  []byte `json:"-"`
 }
+
+// Shells a pasted command is read for (Request.Shell).
+const (
+	ShellBash       = "bash"
+	ShellCmd        = "cmd"
+	ShellPowerShell = "powershell"
+)
 
 // Authorization schemes that are not a scheme word.
 const (

@@ -81,7 +81,7 @@ func checkFlags() []cli.Flag {
 		&cli.StringFlag{Name: "oauth-client-json", Usage: "`FILE`: saved GET /api/v2/oauth/clients/{id} (a client-credentials client's roles and divisions)", TakesFile: true},
 		&cli.StringSliceFlag{Name: "role-json", Usage: "`FILE`: saved GET /api/v2/authorization/roles/{id} (a role's permissions; repeatable)", TakesFile: true},
 		&cli.StringFlag{Name: "at", Usage: "when the request failed: RFC 3339, a log time such as '2026-11-20 14:05:03' (UTC unless it has an offset), or epoch ms; default: the response's Date header, a HAR entry's time"},
-		&cli.StringFlag{Name: "curl", Usage: "the request as a pasted curl command (bash quoting; - reads it from stdin), instead of --request/--body"},
+		&cli.StringFlag{Name: "curl", Usage: "the request as a pasted command, instead of --request/--body: curl in bash, curl from cmd.exe, or PowerShell's curl.exe or Invoke-RestMethod / Invoke-WebRequest (- reads it from stdin)"},
 		&cli.StringFlag{Name: "har", Usage: "`FILE`: a HAR export (Chrome, Firefox, Postman); the failing conversation request, its response and any recorded GETs are taken from it", TakesFile: true},
 		&cli.IntFlag{Name: "har-entry", Usage: "judge HAR entry `N` (1-based) instead of the last failing one"},
 		&cli.StringFlag{Name: "bundle", Usage: "rerun a saved bundle `DIR` offline (it holds all the evidence)", TakesFile: true},
