@@ -266,15 +266,29 @@ func (p *psParser) command(start int) (*psCall, error) {
 		p.i++
 		p.skipBlank(false)
 	}
-	nameVal, err := p.argument()
+	call, err := p.call()
 	if err != nil {
 		return nil, err
 	}
-	call := &psCall{name: nameVal.text()}
+	p.skipToStatementEnd()
+	if p.i == start {
+		p.i++ // a stray character: never loop on it
+	}
+	return call, nil
+}
+
+// call reads a command name and its arguments, up to the statement's end
+// or a pipe.
+func (p *psParser) call() (*psCall, error) {
+	name, err := p.argument()
+	if err != nil {
+		return nil, err
+	}
+	call := &psCall{name: name.text()}
 	for {
 		p.skipBlank(false)
 		if p.atStatementEnd() {
-			break
+			return call, nil
 		}
 		before := p.i
 		a, err := p.commandArg()
@@ -284,11 +298,6 @@ func (p *psParser) command(start int) (*psCall, error) {
 		p.progress(before)
 		call.args = append(call.args, a)
 	}
-	p.skipToStatementEnd()
-	if p.i == start {
-		p.i++ // a stray character: never loop on it
-	}
-	return call, nil
 }
 
 // skipToStatementEnd skips a pipeline's rest and stray closers up to the
@@ -341,26 +350,16 @@ func (p *psParser) expression() (*psValue, error) {
 	for p.peek(0) == '|' {
 		p.i++
 		p.skipBlank(true)
-		cmd, err := p.argument()
+		cmd, err := p.call()
 		if err != nil {
 			return nil, err
 		}
-		compact := false
-		for {
-			p.skipBlank(false)
-			if p.atStatementEnd() {
-				break
-			}
-			before := p.i
-			a, err := p.commandArg()
-			if err != nil {
-				return nil, err
-			}
-			p.progress(before)
-			compact = compact || a.param && strings.HasPrefix("compress", strings.ToLower(a.name)) && len(a.name) >= 2
+		if !strings.EqualFold(cmd.name, "ConvertTo-Json") {
+			return &psValue{kind: psUnknown, raw: "(... | " + cmd.name + ")"}, nil
 		}
-		if !strings.EqualFold(cmd.text(), "ConvertTo-Json") {
-			return &psValue{kind: psUnknown, raw: "(... | " + cmd.text() + ")"}, nil
+		compact := false
+		for _, a := range cmd.args {
+			compact = compact || a.param && len(a.name) >= 2 && strings.HasPrefix("compress", strings.ToLower(a.name))
 		}
 		v = &psValue{kind: psString, s: v.json(compact)}
 	}
