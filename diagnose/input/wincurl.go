@@ -25,6 +25,7 @@ var (
 	curlExeRe   = regexp.MustCompile(`(?i)(^|[\s&"'\\/])curl\.exe\b`)
 	cmdCaretRe  = regexp.MustCompile(`\^\r?\n|\^"`)
 	psBacktickR = regexp.MustCompile("`\r?\n")
+	bashContRe  = regexp.MustCompile(`\\\r?\n`)
 )
 
 // windowsShell says which Windows shell a pasted command was written for:
@@ -36,13 +37,15 @@ func windowsShell(text string) string {
 		return diagnose.ShellPowerShell
 	case cmdCaretRe.MatchString(text):
 		return diagnose.ShellCmd
-	case curlExeRe.MatchString(text) && strings.Contains(text, "'"):
+	case !curlExeRe.MatchString(text) || bashContRe.MatchString(text):
+		// curl, or curl.exe with bash's \ continuations (Git Bash).
+		return ""
+	case strings.Contains(text, "'"):
 		// cmd.exe has no single quotes; PowerShell's curl.exe calls do.
 		return diagnose.ShellPowerShell
-	case curlExeRe.MatchString(text):
+	default:
 		return diagnose.ShellCmd
 	}
-	return ""
 }
 
 // parseWindowsCurl reads a cmd.exe or PowerShell command.

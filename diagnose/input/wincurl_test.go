@@ -106,6 +106,10 @@ func TestPowerShellQuirks(t *testing.T) {
 	if err != nil || c.Method != "DELETE" || c.URL != winURL {
 		t.Errorf("curl alias: %+v %v", c, err)
 	}
+	// curl.exe with bash's \ continuations is Git Bash's: read as bash.
+	if c, err := ParseCurl("curl.exe -X PATCH '"+winURL+"' \\\n  -d '"+winBody+"'", none); err != nil || c.Shell != diagnose.ShellBash || string(c.Body) != winBody {
+		t.Errorf("Git Bash curl.exe: %+v %v", c, err)
+	}
 	// cmd.exe: % escapes and variables, ' is not a quote.
 	c, err = ParseCurl(`curl.exe -X PATCH "https://x/api/v2/conversations/%CID%/participants/p?a=100%%" -d "{\"state\":\"disconnected\"}"`, none)
 	if err != nil || c.Shell != diagnose.ShellCmd || c.URL != "https://x/api/v2/conversations/%CID%/participants/p?a=100%" || string(c.Body) != winBody {
