@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -391,9 +392,9 @@ func writeReport(ctx context.Context, e *env, rep *diagnose.Report, o outputOpti
 	}
 	var err error
 	if tty && closer == nil && o.Format != report.FormatJSON && !o.NoPager {
-		var b []byte
-		if b, err = rendered(func(w io.Writer) error { return report.Render(w, rep, ro) }); err == nil {
-			err = pageReport(ctx, e, b)
+		var b bytes.Buffer
+		if err = report.Render(&b, rep, ro); err == nil {
+			err = pageReport(ctx, e, b.Bytes())
 		}
 	} else {
 		err = report.Render(w, rep, ro)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"strings"
@@ -98,11 +97,4 @@ func termHeight(e *env) int {
 		return 0
 	}
 	return e.TermHeight(e.Stdout)
-}
-
-// rendered is what render writes, for the pager.
-func rendered(render func(io.Writer) error) ([]byte, error) {
-	var b bytes.Buffer
-	err := render(&b)
-	return b.Bytes(), err
 }
