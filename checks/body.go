@@ -198,6 +198,17 @@ func judgeBody(p *diagnose.Pass) (*BodyFacts, error) {
 	// 1. Is it JSON at all? (Judged for every endpoint.)
 	if len(trimmed) > 0 {
 		if mf, bad := analyseMalformed(body); bad {
+			if req := ev.Request; req.QuotesStripped && json.Valid(req.BodyAsWritten) {
+				// The paste's own JSON was valid: PowerShell 5.1 took its
+				// quotes away on the way to curl.exe; 7.3 and later do not.
+				p.Report(diagnose.Cause{Info: causeBodyMalformedJSON, Likelihood: diagnose.Likely,
+					Evidence: []diagnose.Ref{{Source: srcBody, Path: "as Windows PowerShell 5.1 passes it to curl.exe", Value: excerpt(body, mf.Offset)},
+						{Source: srcBody, Path: "as written in the command", Value: excerpt(req.BodyAsWritten, 0)}},
+					Explanation: fmt.Sprintf("The command's JSON is valid as written, but it is handed to curl.exe, a native program: Windows PowerShell 5.1 strips the inner double quotes of such an argument, so the server gets %s, which is not JSON (%s). PowerShell 7.3 and later pass the quotes intact, so this holds only if the command ran in Windows PowerShell 5.1 (the one built into Windows).", clip(string(body), 60), mf.String()),
+					Fix: newFix("Send the body from a file (curl.exe ... --data-binary '@body.json'), or with Invoke-RestMethod -Body, or run the command in PowerShell 7.3 or later",
+						"in Windows PowerShell 5.1, escaping each inner quote (\\\") also works")})
+				return bf, nil
+			}
 			p.Report(diagnose.Cause{Info: causeBodyMalformedJSON, Likelihood: diagnose.Confirmed,
 				Evidence:    []diagnose.Ref{{Source: srcBody, Path: fmt.Sprintf("line %d, column %d", mf.Line, mf.Col), Value: excerpt(body, mf.Offset)}},
 				Explanation: "The body is not valid JSON, so the server cannot read any field of it: " + mf.String() + ".",

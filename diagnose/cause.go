@@ -194,7 +194,10 @@ func shellQuoteVars(s string) string {
 	return b.String()
 }
 
-// shellQuote quotes s for a POSIX shell with single quotes.
+// shellQuote quotes s for any POSIX shell with single quotes: a fix's curl
+// is pasted into sh, bash and zsh alike, and always reads the same
+// (ShellQuote picks bash's shortest form, for commands convdiag prints
+// about a bundle).
 func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -145,7 +145,27 @@ type Request struct {
 	// AuthBare for a token without a scheme, AuthVariable for a shell
 	// variable; "" when no Authorization is known. The value is never kept.
 	AuthScheme string `json:"auth_scheme,omitempty"`
+	// Shell is the shell a pasted command was written for (--curl):
+	// ShellBash, ShellCmd (cmd.exe) or ShellPowerShell; "" for a request
+	// that was not pasted as a command.
+	Shell string `json:"shell,omitempty"`
+	// QuotesStripped is set when a PowerShell command hands its body to a
+	// native curl.exe and Windows PowerShell 5.1 would strip the body's
+	// inner double quotes on the way (curl.exe -d '{"state":"disconnected"}'
+	// reaches curl as {state:disconnected}). Body is then what 5.1 sends,
+	// the JSON that lost its quotes, and BodyAsWritten what PowerShell 7.3
+	// and later send (the body as written): the likely cause of a body the
+	// API could not read, not a certain one.
+	QuotesStripped bool   `json:"quotes_stripped,omitempty"`
+	BodyAsWritten  []byte `json:"-"`
 }
+
+// Shells a pasted command is read for (Request.Shell).
+const (
+	ShellBash       = "bash"
+	ShellCmd        = "cmd"
+	ShellPowerShell = "powershell"
+)
 
 // Authorization schemes that are not a scheme word.
 const (
@@ -281,6 +301,9 @@ func ParseRequestLine(s string) (RequestLine, error) {
 	if len(f) == 0 {
 		return RequestLine{}, fmt.Errorf("empty request line; want 'METHOD URL-or-PATH'")
 	}
+	if len(f) == 1 && isMethod(strings.ToUpper(f[0])) {
+		return RequestLine{}, fmt.Errorf("request line %q has no URL; want '%s URL-or-PATH', the URL or path the request was sent to", s, strings.ToUpper(f[0]))
+	}
 	if len(f) == 1 {
 		return RequestLine{}, fmt.Errorf("request line %q has no method; want 'METHOD URL-or-PATH', e.g. 'PATCH /api/v2/conversations/calls/ID/participants/PID'", s)
 	}
@@ -288,13 +311,7 @@ func ParseRequestLine(s string) (RequestLine, error) {
 		return RequestLine{}, fmt.Errorf("request line %q has extra words; want 'METHOD URL-or-PATH' (quote it as one argument)", s)
 	}
 	method := strings.ToUpper(f[0])
-	known := false
-	for _, m := range knownMethods {
-		if m == method {
-			known = true
-		}
-	}
-	if !known {
+	if !isMethod(method) {
 		return RequestLine{}, fmt.Errorf("request line %q: %q is not an HTTP method", s, f[0])
 	}
 	raw := f[1]
@@ -314,6 +331,16 @@ func ParseRequestLine(s string) (RequestLine, error) {
 		rl.Path, rl.RawPath = "/", "/"
 	}
 	return rl, nil
+}
+
+// isMethod reports whether an upper-case word is an HTTP method.
+func isMethod(m string) bool {
+	for _, k := range knownMethods {
+		if k == m {
+			return true
+		}
+	}
+	return false
 }
 
 // Plural is "1 attempt", "3 attempts": reports never say "attempt(s)".

@@ -174,7 +174,7 @@ func (v *textView) clip(s string, n int) string {
 	if n < 2 {
 		return s
 	}
-	return clipTo(s, n, v.ellipse)
+	return fitLine(s, n, v.ellipse)
 }
 
 func (v *textView) header() {
@@ -703,14 +703,14 @@ func fitColumns(header []string, rows [][]string, width int, shrink []int, ellip
 		if over <= 0 {
 			break
 		}
-		floor := max(displayWidth(header[col]), 6)
+		floor := cellFloor(header[col], rows, col, ellipsis)
 		to := max(widths[col]-over, floor)
 		if to >= widths[col] {
 			continue
 		}
 		widths[col] = to
 		for _, r := range rows {
-			r[col] = clipTo(r[col], to, ellipsis)
+			r[col] = fitCell(r[col], to, ellipsis)
 		}
 	}
 }

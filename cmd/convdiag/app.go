@@ -10,6 +10,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/convdiag/convdiag/diagnose"
 	"github.com/convdiag/convdiag/diagnose/collect"
 	"github.com/convdiag/convdiag/report"
 )
@@ -31,9 +32,12 @@ func usageErr(format string, args ...any) error {
 // Everything written to stderr goes through a redactor that knows the
 // secrets given on the command line and in the environment (and those read
 // later from a profile), so no progress line, -v line or error message
-// carries one.
+// carries one. A command interrupted (ctx cancelled with a
+// *diagnose.Interrupted cause) ends with the signal's exit code and one
+// line saying so.
 func run(ctx context.Context, args []string, e *env) int {
 	e.Args = args
+	e.Stdin = interruptible(ctx, e.Stdin)
 	if e.redactor == nil {
 		e.redactor = report.NewRedactor(givenSecrets(args, e.Getenv)...)
 	}
@@ -54,6 +58,14 @@ func run(ctx context.Context, args []string, e *env) int {
 		return 0
 	}
 	var ee *exitError
+	if in := diagnose.InterruptedBy(ctx); in != nil {
+		msg := in.Error()
+		if errors.As(err, &ee) && ee.code == in.Code && ee.msg != "" {
+			msg = ee.msg
+		}
+		fmt.Fprintf(e.Stderr, "convdiag: %s\n", msg)
+		return in.Code
+	}
 	if errors.As(err, &ee) {
 		if ee.msg != "" {
 			fmt.Fprintf(e.Stderr, "convdiag: %s\n", ee.msg)
@@ -104,14 +116,6 @@ func firstLine(s string) string {
 	return s
 }
 
-func onUsageError(c *cli.Context, err error, _ bool) error {
-	cmd := "convdiag"
-	if c != nil && c.Command != nil && c.Command.Name != "" {
-		cmd += " " + c.Command.Name
-	}
-	return usageErr("%s (see %s --help)", firstLine(err.Error()), cmd)
-}
-
 // newApp builds the command-line app around an env.
 func newApp(e *env) *cli.App {
 	app := &cli.App{
@@ -126,7 +130,7 @@ func newApp(e *env) *cli.App {
 		// (withHelp) so that apps can run side by side.
 		HideHelp:        true,
 		HideHelpCommand: true,
-		Flags:           []cli.Flag{newHelpFlag()},
+		Flags:           []cli.Flag{newHelpFlag(), &cli.BoolFlag{Name: "version", Usage: "print the version and exit (the line convdiag version prints)"}},
 		Reader:          e.Stdin,
 		Writer:          e.Stdout,
 		ErrWriter:       e.Stderr,
@@ -142,12 +146,17 @@ func newApp(e *env) *cli.App {
 			withHelp(e, explainCommand(e)),
 			withHelp(e, versionCommand(e)),
 			withHelp(e, completionCommand(e)),
+			withHelp(e, helpCommand()),
 		},
 		EnableBashCompletion: true,
 		BashComplete:         completer(e, func(c *cli.Context) []cli.Flag { return c.App.Flags }, completeCommands),
 		Action: func(c *cli.Context) error {
 			if c.Bool("help") {
 				return cli.ShowAppHelp(c)
+			}
+			if c.Bool("version") {
+				fmt.Fprintln(e.Stdout, versionLine(e.Version, readBuildInfo()))
+				return nil
 			}
 			if c.Args().Len() > 0 {
 				return unknownCommand(c.App, c.Args().First())
@@ -179,7 +188,7 @@ func withHelp(e *env, cmd *cli.Command) *cli.Command {
 
 // positionalCompletion offers each command's positional words.
 var positionalCompletion = map[string]func(*cli.Context){
-	"demo": completeScenarios, "explain": completeCauses, "completion": completeShells,
+	"demo": completeScenarios, "explain": completeCauses, "completion": completeShells, "help": completeCommands,
 }
 
 // noArgs refuses positional arguments (a flag after one is not parsed by

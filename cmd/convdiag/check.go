@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -51,6 +52,8 @@ type outputOptions struct {
 	// PhoneRegion is where national phone numbers are read when they are
 	// masked ("" for the org's region).
 	PhoneRegion string
+	// NoPager writes a report to a terminal without the pager.
+	NoPager bool
 }
 
 func outputFlags() []cli.Flag {
@@ -61,6 +64,7 @@ func outputFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "show-secrets", Usage: "do not redact tokens, secrets, phone numbers and e-mail addresses (never the default)"},
 		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "show every check's evidence and notes; log requests to stderr"},
 		&cli.StringFlag{Name: "phone-region", Usage: "read national phone numbers (masked in every output) as numbers of country `CC` (ISO 3166, e.g. GB); default: the org's region's country, else US"},
+		&cli.BoolFlag{Name: "no-pager", Usage: "on a terminal, write a long report straight out instead of through the pager ($PAGER, default less -FRX; PAGER=cat turns it off too)"},
 		&cli.StringFlag{Name: "save-bundle", Usage: "also write the redacted evidence, report.json and manifest.json to `DIR` (new, empty, or a bundle convdiag wrote, replaced whole; never a link or another folder's contents), for another engineer to rerun with --bundle", TakesFile: true},
 	}
 }
@@ -87,7 +91,7 @@ func checkFlags() []cli.Flag {
 	}
 	fl = append(fl, []cli.Flag{
 		&cli.StringFlag{Name: "at", Usage: "when the request failed: RFC 3339, a log time such as '2026-11-20 14:05:03' (UTC unless it has an offset), or epoch ms; default: the response's Date header, a HAR entry's time"},
-		&cli.StringFlag{Name: "curl", Usage: "the request as a pasted curl command (bash quoting; - reads it from stdin), instead of --request/--body"},
+		&cli.StringFlag{Name: "curl", Usage: "the request as a pasted command, instead of --request/--body: curl in bash, curl from cmd.exe, or PowerShell's curl.exe or Invoke-RestMethod / Invoke-WebRequest (- reads it from stdin)"},
 		&cli.StringFlag{Name: "har", Usage: "`FILE`: a HAR export (Chrome, Firefox, Postman); the failing conversation request, its response and any recorded GETs are taken from it", TakesFile: true},
 		&cli.IntFlag{Name: "har-entry", Usage: "judge HAR entry `N` (1-based) instead of the last failing one"},
 		&cli.StringFlag{Name: "bundle", Usage: "rerun a saved bundle `DIR` offline (it holds all the evidence)", TakesFile: true},
@@ -133,7 +137,8 @@ card numbers, IBANs) are redacted in every output and bundle unless --show-secre
 an empty value is refused; a pasted curl is never run.
 
 Exit codes: 0 no confirmed or likely cause; 1 at least one; 2 usage or unreadable input;
-3 diagnosis incomplete (API unreachable, authentication failed, budget spent).`
+3 diagnosis incomplete (API unreachable, authentication failed, budget spent); 130 interrupted
+(Ctrl-C), 143 terminated (SIGTERM): no report, one line saying so.`
 
 func checkCommand(e *env) *cli.Command {
 	return &cli.Command{
@@ -161,7 +166,10 @@ func outputOptionsFrom(c *cli.Context) (outputOptions, error) {
 	if err := refuseEmpty(c); err != nil {
 		return outputOptions{}, err
 	}
-	o := outputOptions{OutputFile: c.String("output"), Color: c.String("color"), ShowSecrets: c.Bool("show-secrets"), Verbose: c.Bool("verbose"), SaveBundle: c.String("save-bundle"), PhoneRegion: c.String("phone-region")}
+	o := outputOptions{OutputFile: c.String("output"), Color: c.String("color"), ShowSecrets: c.Bool("show-secrets"), Verbose: c.Bool("verbose"), SaveBundle: c.String("save-bundle"), PhoneRegion: c.String("phone-region"), NoPager: c.Bool("no-pager")}
+	if err := checkOutputName(o.OutputFile); err != nil {
+		return o, err
+	}
 	f, err := report.ParseFormat(c.String("format"))
 	if err != nil {
 		return o, usageErr("--format: %v", err)
@@ -227,7 +235,7 @@ func checkOptionsFrom(c *cli.Context) (*checkOptions, error) {
 	if nothing {
 		return nil, usageErr("nothing to check: give the request (--request/--body, --curl or --har), a --conversation, saved GETs, or a --bundle; `convdiag demo` shows a whole diagnosis")
 	}
-	if o.Input.HAREntry < 0 {
+	if c.IsSet("har-entry") && o.Input.HAREntry < 1 {
 		return nil, usageErr("--har-entry %d: entries are numbered from 1", o.Input.HAREntry)
 	}
 	if o.Input.HAREntry > 0 && o.Input.HAR == "" {
@@ -297,6 +305,9 @@ func runCheck(ctx context.Context, e *env, o *checkOptions) error {
 		if res.Live != nil {
 			ev.Mode = diagnose.ModeLive
 			ev = gatherLive(ctx, e, o.Timeout, o.Output.Verbose, res.Live, ev)
+			if err := stopIfInterrupted(ctx, "while reading the org at "+res.Live.Target.APIBase); err != nil {
+				return err
+			}
 		}
 	}
 	rep := ops.Diagnose(ev, diagnose.Options{Now: e.Now})
@@ -304,7 +315,16 @@ func runCheck(ctx context.Context, e *env, o *checkOptions) error {
 	if o.Bundle != "" {
 		reproduce = bundle.Reproduce(o.Bundle)
 	}
-	return finish(ctx, e, ev, rep, o.Output, reproduce)
+	return endedBy(ctx, finish(ctx, e, ev, rep, o.Output, reproduce))
+}
+
+// endedBy is err, or the interruption that came while the report was
+// written (SIGTERM to a pager): the exit code is then the signal's.
+func endedBy(ctx context.Context, err error) error {
+	if in := diagnose.InterruptedBy(ctx); in != nil {
+		return &exitError{code: in.Code, msg: in.Error()}
+	}
+	return err
 }
 
 // finish saves the bundle (if asked), writes the report, and returns the
@@ -321,7 +341,7 @@ func finish(ctx context.Context, e *env, ev *diagnose.Evidence, rep *diagnose.Re
 		}
 		fmt.Fprintf(e.Stderr, "convdiag: evidence saved to %s (%s); rerun it with: %s\n", out.SaveBundle, what, reproduce)
 	}
-	if err := writeReport(e, rep, out, reproduce); err != nil {
+	if err := writeReport(ctx, e, rep, out, reproduce); err != nil {
 		return err
 	}
 	return exitFor(rep)
@@ -351,25 +371,17 @@ func reproduceLine(args []string) string {
 				i++
 			}
 		case strings.HasPrefix(name, "-") && flag == "curl" && hasVal && val != "-":
-			out = append(out, name+"="+shellWord(input.RedactCurl(val)))
+			out = append(out, name+"="+diagnose.ShellQuote(input.RedactCurl(val)))
 		case strings.HasPrefix(a, "-") && flag == "curl" && i+1 < len(args) && args[i+1] != "-":
-			out = append(out, a, shellWord(input.RedactCurl(args[i+1])))
+			out = append(out, a, diagnose.ShellQuote(input.RedactCurl(args[i+1])))
 			i++
 		case strings.Contains(a, "://"):
-			out = append(out, shellWord(input.RedactURL(a)))
+			out = append(out, diagnose.ShellQuote(input.RedactURL(a)))
 		default:
-			out = append(out, shellWord(a))
+			out = append(out, diagnose.ShellQuote(a))
 		}
 	}
 	return "convdiag " + strings.Join(out, " ")
-}
-
-// shellWord quotes a word for a POSIX shell when it needs it.
-func shellWord(s string) string {
-	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=,@%+") == "" {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 func loadInput(e *env, o *checkOptions) (*diagnose.Evidence, error) {
@@ -378,6 +390,11 @@ func loadInput(e *env, o *checkOptions) (*diagnose.Evidence, error) {
 	ev, err := input.Load(o.Input)
 	if err != nil {
 		return nil, usageErr("%v", err)
+	}
+	if ev.Response != nil {
+		if w := responseWarning(o.Input.Response, ev.Response.Body); w != "" {
+			o.Input.Warnf("%s", w)
+		}
 	}
 	return ev, nil
 }
@@ -390,9 +407,12 @@ func exitFor(rep *diagnose.Report) error {
 }
 
 // writeReport renders the report to stdout or --output, deciding colour
-// and glyphs for the writer actually used.
-func writeReport(e *env, rep *diagnose.Report, o outputOptions, reproduce string) error {
-	return writeOutput(e, o.OutputFile, "report", rep.Verdict.Summary, func(w io.Writer, tty bool) error {
+// and glyphs for the writer actually used. A text or Markdown report to a
+// terminal goes through the pager (gh and git do the same), unless
+// --no-pager.
+func writeReport(ctx context.Context, e *env, rep *diagnose.Report, o outputOptions, reproduce string) error {
+	pageable := o.Format != report.FormatJSON && !o.NoPager
+	return writeOutput(ctx, e, o.OutputFile, "report", rep.Verdict.Summary, pageable, func(w io.Writer, tty bool) error {
 		return report.Render(w, rep, report.Options{
 			Format: o.Format, Verbose: o.Verbose, ShowSecrets: o.ShowSecrets, Version: e.Version, Reproduce: reproduce, PhoneRegion: o.PhoneRegion,
 			Color:   decideColor(o.Color, tty, e.Getenv),
@@ -404,8 +424,9 @@ func writeReport(e *env, rep *diagnose.Report, o outputOptions, reproduce string
 
 // writeOutput runs render on stdout or the --output file (then closed, and
 // named on stderr with summary), telling it whether the writer is a
-// terminal; check and triage share it.
-func writeOutput(e *env, file, what, summary string, render func(w io.Writer, tty bool) error) error {
+// terminal; a pageable output to a terminal is rendered first, then shown
+// through the pager. check and triage share it.
+func writeOutput(ctx context.Context, e *env, file, what, summary string, pageable bool, render func(w io.Writer, tty bool) error) error {
 	var w io.Writer = e.Stdout
 	var closer io.Closer
 	if file != "" && file != "-" {
@@ -415,7 +436,16 @@ func writeOutput(e *env, file, what, summary string, render func(w io.Writer, tt
 		}
 		w, closer = f, f
 	}
-	err := render(w, e.IsTerminal(w))
+	tty := e.IsTerminal(w)
+	var err error
+	if tty && closer == nil && pageable {
+		var b bytes.Buffer
+		if err = render(&b, tty); err == nil {
+			err = pageReport(ctx, e, b.Bytes())
+		}
+	} else {
+		err = render(w, tty)
+	}
 	if closer != nil {
 		if cerr := closer.Close(); err == nil {
 			err = cerr

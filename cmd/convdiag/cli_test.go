@@ -54,7 +54,7 @@ func TestBadInput(t *testing.T) {
 		{"color purple", []string{"check", "--color", "purple"}, "--color"},
 		{"request without method", []string{"check", "--request", "/api/v2/conversations/c/disconnect"}, "no method"},
 		{"request with bad method", []string{"check", "--request", "YANK /api/v2/x"}, "not an HTTP method"},
-		{"unknown flag", []string{"check", "--participants", "x"}, "flag provided but not defined"},
+		{"unknown flag", []string{"check", "--participants", "x"}, "unknown flag --participants; did you mean --participant? (see convdiag check --help)"},
 		{"stray argument", []string{"check", "body.json"}, "unexpected argument"},
 		{"unknown command", []string{"chek"}, "unknown command"},
 		{"dry run with evidence", []string{"check", "--dry-run", "--conversation-json", trFixture}, "--dry-run"},
@@ -63,6 +63,12 @@ func TestBadInput(t *testing.T) {
 		{"unknown cause", []string{"explain", "full-teardown-x"}, "unknown cause"},
 		{"timeout", []string{"check", "--body", "{}", "--timeout", "-1s"}, "--timeout"},
 		{"nothing to check", []string{"check", "--format", "json"}, "nothing to check"},
+		{"misspelt flag", []string{"check", "--reqest", "PATCH /x"}, "unknown flag --reqest; did you mean --request?"},
+		{"unknown flag of convdiag", []string{"--bogus"}, "unknown flag --bogus (see convdiag --help)"},
+		{"a format as the output file", []string{"check", "-o", "json", "--body", "{}"}, "give --format json (to write a file called json, give --output ./json)"},
+		{"request without a URL", []string{"check", "--request", "POST"}, `request line "POST" has no URL`},
+		{"HAR entry 0", []string{"check", "--har", "x.har", "--har-entry", "0"}, "--har-entry 0: entries are numbered from 1"},
+		{"help for no command", []string{"help", "chek"}, `unknown command "chek"; did you mean "check"?`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := runCLI(t, nil, "{}", tc.args...)
@@ -75,6 +81,9 @@ func TestBadInput(t *testing.T) {
 			}
 			if !strings.Contains(r.Stderr, tc.want) {
 				t.Errorf("stderr %q does not mention %q", r.Stderr, tc.want)
+			}
+			if strings.Contains(r.Stderr, "convdiag convdiag") {
+				t.Errorf("the program is named twice: %q", r.Stderr)
 			}
 			if strings.Contains(r.Stderr, "panic") || strings.Contains(r.Stderr, "goroutine") {
 				t.Errorf("stack trace: %s", r.Stderr)
@@ -189,9 +198,11 @@ func TestExplain(t *testing.T) {
 	if r.Code != 0 {
 		t.Fatal(r.Stderr)
 	}
+	// Titles wrap within the width: compare the words.
+	words := strings.Join(strings.Fields(r.Stdout), " ")
 	for _, ci := range ops.Catalogue.Causes {
-		if !strings.Contains(r.Stdout, ci.ID) || !strings.Contains(r.Stdout, ci.Title) {
-			t.Errorf("catalogue listing lacks %s", ci.ID)
+		if !strings.Contains(words, ci.ID+" "+strings.Join(strings.Fields(ci.Title), " ")) {
+			t.Errorf("catalogue listing lacks %s with its title", ci.ID)
 		}
 	}
 	r = runCLI(t, nil, "", "explain", "participant.stale-leg")

@@ -85,7 +85,7 @@ func runDemo(ctx context.Context, e *env, sc sim.Scenario, out outputOptions, bu
 			fmt.Fprintf(e.Stderr, "convdiag demo: try the fix against a simulated org that stays up:\n  %s\n", try)
 		}
 	}()
-	return finish(ctx, e, d.rep.Evidence, d.rep, out, "convdiag demo "+sc.Name)
+	return endedBy(ctx, finish(ctx, e, d.rep.Evidence, d.rep, out, "convdiag demo "+sc.Name))
 }
 
 // Address and token of the one-liner that tries a demo's fix.
@@ -153,6 +153,9 @@ func demo(ctx context.Context, e *env, sc sim.Scenario, verbose bool, budget tim
 
 	ev := &diagnose.Evidence{Simulated: true, Operation: diagnose.OpID(sc.Operation), Request: diagnose.Request{Method: sc.Request.Method, URL: sc.Request.URL, Body: []byte(sc.Request.Body), HasBody: sc.Request.Body != "", Origin: "demo", AuthScheme: "Bearer"}}
 	resp, err := replay(ctx, e, base, sc.Request)
+	if err := stopIfInterrupted(ctx, "while replaying the scenario's request"); err != nil {
+		return nil, err
+	}
 	if err != nil {
 		return nil, fmt.Errorf("replay the scenario's request: %w", err)
 	}
@@ -168,6 +171,9 @@ func demo(ctx context.Context, e *env, sc sim.Scenario, verbose bool, budget tim
 		ConvID: sc.ConversationID(),
 	}
 	ev = gatherLive(ctx, e, budget, verbose, lv, ev)
+	if err := stopIfInterrupted(ctx, "while reading the simulated org"); err != nil {
+		return nil, err
+	}
 	rep := ops.Diagnose(ev, diagnose.Options{Now: e.Now})
 	return &demoRun{base: base, replayed: fmt.Sprintf("%s %s -> %d", sc.Request.Method, shortPath(sc.Request.URL), resp.Status), rep: rep}, nil
 }

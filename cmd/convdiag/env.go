@@ -30,6 +30,9 @@ type env struct {
 	IsTerminal func(io.Writer) bool
 	// TermWidth is a terminal's width in columns (0 when unknown).
 	TermWidth func(io.Writer) int
+	// TermHeight is a terminal's height in lines (0 when unknown): a
+	// report longer than that goes through the pager.
+	TermHeight func(io.Writer) int
 	// HomeDir finds the user's home (for ~/.gc/config.toml).
 	HomeDir func() (string, error)
 	// Transport is the base HTTP transport of live checks.
@@ -37,12 +40,19 @@ type env struct {
 	// Sleep waits between a live check's retries (nil: a real timer); a
 	// test passes a fake clock's.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// ProgressClock drives a terminal's progress line (nil: the real
+	// clock); a test passes a fake one and ticks it by hand.
+	ProgressClock progressClock
 	// Version is the tool version.
 	Version string
 	// CreateFile opens an --output file.
 	CreateFile func(name string) (io.WriteCloser, error)
 	// Args is the command line (for the report's "to reproduce").
 	Args []string
+	// HoldInterrupts gives SIGINT to a pager until release is called
+	// (less uses Ctrl-C itself); nil when convdiag handles no signals (in
+	// tests).
+	HoldInterrupts func() (release func())
 	// redactor removes secrets from everything written to stderr; run
 	// builds it from the command line and the environment.
 	redactor *report.Redactor
@@ -61,6 +71,7 @@ func systemEnv() *env {
 		Now:        time.Now,
 		IsTerminal: isTerminal,
 		TermWidth:  termWidth,
+		TermHeight: termRows,
 		HomeDir:    os.UserHomeDir,
 		Transport:  http.DefaultTransport.(*http.Transport).Clone(),
 		Version:    version(),
@@ -80,15 +91,26 @@ func isTerminal(w io.Writer) bool {
 
 // termWidth asks the terminal behind w for its width.
 func termWidth(w io.Writer) int {
+	cols, _ := termSize(w)
+	return cols
+}
+
+// termRows asks the terminal behind w for its height.
+func termRows(w io.Writer) int {
+	_, rows := termSize(w)
+	return rows
+}
+
+func termSize(w io.Writer) (cols, rows int) {
 	f, ok := w.(*os.File)
 	if !ok {
-		return 0
+		return 0, 0
 	}
-	cols, _, err := term.GetSize(int(f.Fd()))
+	cols, rows, err := term.GetSize(int(f.Fd()))
 	if err != nil {
-		return 0
+		return 0, 0
 	}
-	return cols
+	return cols, rows
 }
 
 // reportWidth is the text report's width: the terminal's, else COLUMNS,

@@ -31,16 +31,34 @@ func explainCommand(e *env) *cli.Command {
 	}
 }
 
+// explainWidth is the width explain fits: the terminal's, else COLUMNS,
+// else the report's default.
+func explainWidth(e *env) int {
+	return reportWidth(e, e.Stdout, e.IsTerminal(e.Stdout))
+}
+
+// listCatalogue lists the causes by check: ids in a column, titles wrapped
+// beside them within the width (under the id when the terminal is too
+// narrow for both).
 func listCatalogue(e *env) error {
-	w := e.Stdout
-	fmt.Fprintf(w, "Causes convdiag reports (stable ids; `convdiag explain ID` for details):\n\n")
+	w, width := e.Stdout, explainWidth(e)
+	fmt.Fprint(w, report.Wrap("Causes convdiag reports (stable ids; `convdiag explain ID` for details):", width, "", ""), "\n")
+	idW := 0
+	for _, ci := range ops.Catalogue.Causes {
+		idW = max(idW, len(ci.ID))
+	}
+	beside := width-idW-3 >= 30
 	last := ""
 	for _, ci := range ops.Catalogue.Causes {
 		if by := strings.Join(ops.Catalogue.Owners(ci), ", "); by != last {
 			fmt.Fprintf(w, "%s\n", by)
 			last = by
 		}
-		fmt.Fprintf(w, "  %-40s %s\n", ci.ID, ci.Title)
+		if beside {
+			fmt.Fprint(w, report.Wrap(ci.Title, width, fmt.Sprintf("  %-*s ", idW, ci.ID), strings.Repeat(" ", idW+3)))
+			continue
+		}
+		fmt.Fprintf(w, "  %s\n%s", ci.ID, report.Wrap(ci.Title, width, "    ", "    "))
 	}
 	return nil
 }
@@ -50,22 +68,22 @@ func explainOne(e *env, id string) error {
 	if !ok {
 		return usageErr("unknown cause %q%s; `convdiag explain` lists them", id, suggestCause(id))
 	}
-	w := e.Stdout
+	w, width := e.Stdout, explainWidth(e)
 	owners := ops.Catalogue.Owners(ci)
 	word := "check"
 	if len(owners) > 1 {
 		word = "checks"
 	}
-	fmt.Fprintf(w, "%s: %s\n(reported by the %s %s)\n\n", ci.ID, ci.Title, diagnose.JoinAnd(owners), word)
+	fmt.Fprintf(w, "%s(reported by the %s %s)\n\n", report.Wrap(ci.ID+": "+ci.Title, width, "", "  "), diagnose.JoinAnd(owners), word)
 	for _, s := range [][2]string{{"What it means", ci.Meaning}, {"How convdiag detects it", ci.Detection}, {"Fix", ci.Remedy}, {"How to confirm the fix", ci.Confirm}} {
-		fmt.Fprintf(w, "%s\n%s\n", s[0], report.Wrap(s[1], 96, "  ", "  "))
+		fmt.Fprintf(w, "%s\n%s\n", s[0], report.Wrap(s[1], width, "  ", "  "))
 	}
 	if len(ci.SuppressedBy) > 0 {
 		var roots []string
 		for _, r := range ci.SuppressedBy {
 			roots = append(roots, r.ID)
 		}
-		fmt.Fprintf(w, "Not listed on its own when one of these root causes is found: %s\n", strings.Join(roots, ", "))
+		fmt.Fprint(w, report.Wrap("Not listed on its own when one of these root causes is found: "+strings.Join(roots, ", "), width, "", "  "))
 	}
 	return nil
 }

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -107,7 +109,10 @@ func TestVersion(t *testing.T) {
 }
 
 // TestVersionOfBuiltBinary: a binary built from this checkout with VCS
-// stamping names the commit HEAD is at.
+// stamping names the commit HEAD is at. Go stamps only a checkout whose
+// .git is a directory (cmd/go's vcs.FromDir); in a git worktree, where
+// .git is a file, the binary must say the commit is unknown and how to
+// get it.
 func TestVersionOfBuiltBinary(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
@@ -116,6 +121,12 @@ func TestVersionOfBuiltBinary(t *testing.T) {
 	if err != nil {
 		t.Skip("not a git checkout")
 	}
+	top, err := exec.Command("git", "rev-parse", "--show-toplevel").Output()
+	if err != nil {
+		t.Skip("not a git checkout")
+	}
+	st, err := os.Stat(filepath.Join(strings.TrimSpace(string(top)), ".git"))
+	stamped := err == nil && st.IsDir()
 	bin := filepath.Join(t.TempDir(), "convdiag")
 	cmd := exec.Command("go", "build", "-buildvcs=true", "-o", bin, ".")
 	cmd.Env = append(os.Environ(), "GOFLAGS=")
@@ -126,8 +137,12 @@ func TestVersionOfBuiltBinary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "commit " + strings.TrimSpace(string(head))[:12]; !strings.Contains(string(out), want) {
-		t.Errorf("version %q does not name %s", out, want)
+	want := "commit " + strings.TrimSpace(string(head))[:12]
+	if !stamped {
+		want = "commit unknown: built without version control information"
+	}
+	if !strings.Contains(string(out), want) {
+		t.Errorf("version %q does not say %q (.git is a directory: %v)", out, want, stamped)
 	}
 }
 
@@ -172,5 +187,74 @@ func TestSimHintUsesAcceptedCredentials(t *testing.T) {
 	o = simHintCredentials(sim.Options{ClientID: "abc", ClientSecret: "shh"})
 	if !strings.Contains(o, "--client-id abc") || strings.Contains(o, "shh") || strings.Contains(o, " y") {
 		t.Errorf("configured sim: %q", o)
+	}
+}
+
+// TestHelpCommandAndVersionFlag: `convdiag help [COMMAND]` is the help of
+// --help, and `convdiag --version` the line of `convdiag version`, as gh
+// and kubectl have them.
+func TestHelpCommandAndVersionFlag(t *testing.T) {
+	for _, tc := range [][2][]string{
+		{{"help"}, {"--help"}},
+		{{"help", "check"}, {"check", "--help"}},
+		{{"help", "sim"}, {"sim", "--help"}},
+		{{"--version"}, {"version"}},
+	} {
+		got, want := runCLI(t, nil, "", tc[0]...), runCLI(t, nil, "", tc[1]...)
+		if got.Code != 0 || got.Stdout == "" || got.Stdout != want.Stdout {
+			t.Errorf("%v: exit %d, stdout %.200q; want the output of %v: %.200q", tc[0], got.Code, got.Stdout, tc[1], want.Stdout)
+		}
+	}
+	if r := runCLI(t, nil, "", "help"); !strings.Contains(r.Stdout, "help ") {
+		t.Errorf("the command list lacks help: %s", r.Stdout)
+	}
+}
+
+// TestResponseThatIsAConversation: a --response holding a conversation
+// document, not an error body, is diagnosed with a warning naming the flag
+// it belongs to; an error body gets none.
+func TestResponseThatIsAConversation(t *testing.T) {
+	conv := "../../diagnose/sim/scenarios/conversations/transfer-retry.json"
+	line := "PATCH https://api.mypurecloud.com/api/v2/conversations/calls/" + trConv + "/participants/" + trAgent
+	r := runCLI(t, nil, "", "check", "--request", line, "--body", `{"state":"disconnected"}`, "--status", "409", "--response", conv, "--format", "json")
+	if r.Code == 2 || !strings.HasPrefix(r.Stdout, "{") {
+		t.Fatalf("exit %d: %s", r.Code, r.Stderr)
+	}
+	if !strings.Contains(r.Stderr, "--response "+conv+" holds a conversation") || !strings.Contains(r.Stderr, "give it as --conversation-json "+conv) {
+		t.Errorf("no warning for a conversation given as --response: %q", r.Stderr)
+	}
+	dir := t.TempDir()
+	eb := filepath.Join(dir, "error.json")
+	if err := os.WriteFile(eb, []byte(`{"message":"conflict","code":"request.conflict","status":409}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = runCLI(t, nil, "", "check", "--request", line, "--body", `{"state":"disconnected"}`, "--status", "409", "--response", eb, "--format", "json")
+	if strings.Contains(r.Stderr, "holds a conversation") {
+		t.Errorf("an error body called a conversation: %q", r.Stderr)
+	}
+}
+
+// TestExplainFitsTheWidth: the catalogue and each explanation fit the
+// terminal's width (or COLUMNS), down to a narrow 50 columns, and lose no
+// word doing so.
+func TestExplainFitsTheWidth(t *testing.T) {
+	wide := runCLI(t, map[string]string{"COLUMNS": "200"}, "", "explain")
+	for _, width := range []int{50, 72, 100} {
+		for _, args := range [][]string{{"explain"}, {"explain", "participant.stale-leg"}, {"explain", "endpoint.full-teardown"}} {
+			e, out, _ := testEnv(nil, "")
+			e.IsTerminal = func(w io.Writer) bool { return w == io.Writer(out) }
+			e.TermWidth = func(io.Writer) int { return width }
+			if code := run(context.Background(), append([]string{"convdiag"}, args...), e); code != 0 {
+				t.Fatalf("%v: exit %d", args, code)
+			}
+			for _, l := range strings.Split(out.String(), "\n") {
+				if n := len([]rune(l)); n > width && strings.Contains(strings.TrimSpace(l), " ") {
+					t.Errorf("%v at %d columns: a %d-column line %q", args, width, n, l)
+				}
+			}
+			if args[len(args)-1] == "explain" && strings.Join(strings.Fields(out.String()), " ") != strings.Join(strings.Fields(wide.Stdout), " ") {
+				t.Errorf("the catalogue at %d columns says something else than at 200", width)
+			}
+		}
 	}
 }

@@ -2,10 +2,12 @@ package main
 
 import (
 	"encoding/json"
+	"hash/fnv"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"syscall"
 	"testing"
@@ -133,16 +135,22 @@ var plantedPII = []string{
 
 // TestPlantedPIINeverLeaves: personal data planted in random string fields
 // of every scenario's conversation (names, addresses, attributes, free
-// text) appears in no format and no bundle.
+// text) appears in no format and no bundle. Each scenario plants from its
+// own generator, seeded by its name, so the subtests run in parallel and
+// every run plants the same values in the same fields.
 func TestPlantedPIINeverLeaves(t *testing.T) {
-	rng := rand.New(rand.NewPCG(42, 7))
 	for _, dir := range scenarioDirs(t) {
 		args := scenarioArgs(t, dir)
 		i := indexOf(args, "--conversation-json")
 		if i < 0 {
 			continue
 		}
-		t.Run(filepath.Base(dir), func(t *testing.T) {
+		name := filepath.Base(dir)
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			seed := fnv.New64a()
+			seed.Write([]byte(name))
+			rng := rand.New(rand.NewPCG(42, seed.Sum64()))
 			var doc map[string]any
 			b, err := os.ReadFile(args[i+1])
 			if err != nil {
@@ -193,7 +201,14 @@ func TestPlantedPIINeverLeaves(t *testing.T) {
 func plant(v any, rng *rand.Rand, planted *[]string) {
 	switch x := v.(type) {
 	case map[string]any:
-		for k, val := range x {
+		// In key order: map order would plant differently on every run.
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			val := x[k]
 			if s, ok := val.(string); ok && k != "id" && !strings.HasSuffix(k, "Id") && !strings.HasSuffix(k, "Time") && k != "state" && k != "purpose" && rng.IntN(4) == 0 {
 				p := plantedPII[rng.IntN(len(plantedPII))]
 				x[k] = s + " " + p

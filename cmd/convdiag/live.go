@@ -80,7 +80,11 @@ func gatherLive(ctx context.Context, e *env, budget time.Duration, verbose bool,
 		if width <= 0 {
 			width = report.DefaultWidth
 		}
-		p := startProgress(e.Stderr, width, time.Now, progressDelay, progressTick)
+		clock := e.ProgressClock
+		if clock == nil {
+			clock = realClock{}
+		}
+		p := startProgress(e.Stderr, width, clock, progressDelay, progressTick)
 		cfg.Progress = p.Event
 		defer p.Stop()
 	}

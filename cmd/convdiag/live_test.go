@@ -183,20 +183,42 @@ func equalMaps(a, b map[string]string) bool {
 func TestLiveReadsInParallel(t *testing.T) {
 	sc, _ := sim.LookupScenario("stale-leg")
 	org, _ := sc.Org()
+	const gets = 7
 	var mu sync.Mutex
 	inFlight, peak := 0, 0
 	var order []string
-	h := sim.New(org, sim.Options{Latency: 50 * time.Millisecond})
+	// A barrier, not latency, makes the overlap: each GET waits until all
+	// seven are in flight (or a generous deadline passes, so that reads sent
+	// one after another fail the test instead of hanging it).
+	all := make(chan struct{})
+	deadline, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	h := sim.New(org, sim.Options{})
+	var once sync.Once
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		get := r.Method == http.MethodGet
 		mu.Lock()
-		inFlight++
-		peak = max(peak, inFlight)
 		order = append(order, r.Method+" "+r.URL.Path)
+		if get {
+			inFlight++
+			peak = max(peak, inFlight)
+			if inFlight == gets {
+				once.Do(func() { close(all) })
+			}
+		}
 		mu.Unlock()
+		if get {
+			select {
+			case <-all:
+			case <-deadline.Done():
+			}
+		}
 		h.ServeHTTP(w, r)
-		mu.Lock()
-		inFlight--
-		mu.Unlock()
+		if get {
+			mu.Lock()
+			inFlight--
+			mu.Unlock()
+		}
 	}))
 	defer srv.Close()
 	r := runCLI(t, nil, "", "check", "--api-base", srv.URL, "--client-id", "x", "--client-secret", "y", "--conversation", sc.ConversationID(),
@@ -214,8 +236,8 @@ func TestLiveReadsInParallel(t *testing.T) {
 	if strings.Join(rest, "|") != strings.Join(want, "|") {
 		t.Errorf("GETs %v, want %v", rest, want)
 	}
-	if peak != 7 {
-		t.Errorf("at most %d requests were in flight together, want the 7 GETs", peak)
+	if peak != gets {
+		t.Errorf("at most %d GETs were in flight together, want all %d", peak, gets)
 	}
 }
 

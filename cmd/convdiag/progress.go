@@ -41,19 +41,39 @@ type progressItem struct {
 	status    int
 }
 
-// startProgress starts redrawing every tick; Stop erases the line.
-func startProgress(w io.Writer, width int, now func() time.Time, delay, tick time.Duration) *progressLine {
-	p := &progressLine{w: w, width: max(width, 20), now: now, delay: delay, inflight: map[string]*progressItem{}, started: now(),
+// progressClock is where the progress line reads the time and its redraw
+// ticks from: the real clock in convdiag, a fake one in tests (so that no
+// test waits for a real slow read to see the line).
+type progressClock interface {
+	Now() time.Time
+	// Ticker ticks every d until stop is called.
+	Ticker(d time.Duration) (ticks <-chan time.Time, stop func())
+}
+
+// realClock is the wall clock.
+type realClock struct{}
+
+func (realClock) Now() time.Time { return time.Now() }
+
+func (realClock) Ticker(d time.Duration) (<-chan time.Time, func()) {
+	t := time.NewTicker(d)
+	return t.C, t.Stop
+}
+
+// startProgress starts redrawing on every tick of clock; Stop erases the
+// line.
+func startProgress(w io.Writer, width int, clock progressClock, delay, tick time.Duration) *progressLine {
+	p := &progressLine{w: w, width: max(width, 20), now: clock.Now, delay: delay, inflight: map[string]*progressItem{}, started: clock.Now(),
 		stop: make(chan struct{}), stopped: make(chan struct{})}
+	ticks, stopTicks := clock.Ticker(tick)
 	go func() {
 		defer close(p.stopped)
-		t := time.NewTicker(tick)
-		defer t.Stop()
+		defer stopTicks()
 		for {
 			select {
 			case <-p.stop:
 				return
-			case <-t.C:
+			case <-ticks:
 				p.draw()
 			}
 		}
@@ -122,12 +142,20 @@ func (p *progressLine) draw() {
 		}
 		return
 	}
-	line := []rune(p.text())
-	if len(line) > p.width-1 {
-		line = append(line[:p.width-2], '…')
-	}
-	fmt.Fprintf(p.w, "\r\x1b[K%s", string(line))
+	fmt.Fprintf(p.w, "\r\x1b[K%s", fitProgress(p.text(), p.width-1))
 	p.drawn = true
+}
+
+// fitProgress cuts the line to n columns, never wrapping it, and keeps
+// what informs: "reading the org (3.2s): " and the end, where the waits
+// and their Retry-After countdowns are; the names in between go first.
+func fitProgress(line string, n int) string {
+	head, rest, ok := strings.Cut(line, ": ")
+	head += ": "
+	if !ok || len([]rune(head))+12 > n {
+		return report.FitEnd(line, n, "…")
+	}
+	return head + report.FitEnd(rest, n-len([]rune(head)), "…")
 }
 
 // Stop ends the redrawing and erases the line.

@@ -24,8 +24,9 @@ GET /api/v2/conversations/calls/{id}, the analytics details of a conversation,
 POST /api/v2/conversations/{id}/disconnect (the undocumented participantId body recipe),
 PATCH /api/v2/conversations[/MEDIA]/{id}/participants/{pid} and DELETE .../consult,
 answering with Genesys's documented error codes.
-The first line on stdout is the base URL; it serves until interrupted, then exits 0.
-An --addr other machines can reach (0.0.0.0:PORT) is served with a warning on stderr.
+The first line on stdout is the base URL; it serves until interrupted (Ctrl-C or SIGTERM),
+then exits 0. An --addr other machines can reach (0.0.0.0:PORT) is served with a warning on
+stderr.
 
    convdiag sim --scenario stale-leg
    convdiag sim --conversation-json saved.json --token-info-json tokens-me.json \
@@ -186,7 +187,11 @@ func runSim(c *cli.Context, e *env) error {
 	fmt.Fprintln(e.Stderr, "  interrupt (Ctrl-C) to stop")
 	<-c.Context.Done()
 	run.Close()
-	fmt.Fprintln(e.Stderr, "convdiag sim: stopped")
+	why := "stopped"
+	if in := diagnose.InterruptedBy(c.Context); in != nil {
+		why = in.Error() + ", stopped"
+	}
+	fmt.Fprintln(e.Stderr, "convdiag sim: "+why)
 	return nil
 }
 
@@ -197,7 +202,7 @@ func runSim(c *cli.Context, e *env) error {
 func simHintCredentials(o sim.Options) string {
 	switch {
 	case o.ClientID != "":
-		return "--client-id " + shellWord(o.ClientID) + " --client-secret \"$SIM_CLIENT_SECRET\""
+		return "--client-id " + diagnose.ShellQuote(o.ClientID) + " --client-secret \"$SIM_CLIENT_SECRET\""
 	}
 	return "--client-id x --client-secret y"
 }

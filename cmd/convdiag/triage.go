@@ -166,13 +166,17 @@ func runTriage(ctx context.Context, e *env, o *triageOptions) error {
 	if progress != nil {
 		progress.stop() // before anything else is written
 	}
-	if err := writeTriage(e, res, o, secrets); err != nil {
+	if err := writeTriage(ctx, e, res, o, secrets); err != nil {
 		return err
 	}
 	switch {
 	case res.Interrupted:
 		fmt.Fprintf(e.Stderr, "convdiag: interrupted: %s triaged\n", diagnose.Plural(len(res.Tickets), "ticket", "tickets"))
-		return &exitError{code: interruptCode(ctx)}
+		code := 130
+		if in := diagnose.InterruptedBy(ctx); in != nil {
+			code = in.Code
+		}
+		return &exitError{code: code}
 	case res.Verdict.ExitCode == diagnose.ExitUsage:
 		return usageErr("%s", res.Verdict.Summary)
 	case res.Verdict.ExitCode != 0:
@@ -215,8 +219,8 @@ func triageSession(ctx context.Context, e *env, o *triageOptions, secrets *[]str
 }
 
 // writeTriage renders the report to stdout or --output.
-func writeTriage(e *env, res *triage.Result, o *triageOptions, secrets []string) error {
-	return writeOutput(e, o.OutputFile, "triage report", res.Verdict.Summary, func(w io.Writer, tty bool) error {
+func writeTriage(ctx context.Context, e *env, res *triage.Result, o *triageOptions, secrets []string) error {
+	return writeOutput(ctx, e, o.OutputFile, "triage report", res.Verdict.Summary, false, func(w io.Writer, tty bool) error {
 		return report.RenderTriage(w, res, report.TriageOptions{Now: e.Now(), Options: report.Options{
 			Format: o.Format, ShowSecrets: o.ShowSecrets, Version: e.Version, Secrets: secrets,
 			Color: decideColor(o.Color, tty, e.Getenv), Unicode: tty && e.Getenv("TERM") != "dumb", Width: reportWidth(e, w, tty)}})

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/convdiag/convdiag/diagnose"
 	"github.com/convdiag/convdiag/diagnose/genesys"
 	"github.com/convdiag/convdiag/diagnose/sim"
 	"github.com/convdiag/convdiag/diagnose/triage"
@@ -264,7 +265,7 @@ func TestTriageInterrupted(t *testing.T) {
 	_ = os.WriteFile(log, []byte(b.String()), 0o644)
 	e, out, errb := testEnv(nil, "")
 	ctx, cancel := context.WithCancelCause(context.Background())
-	cancel(interruption{os.Interrupt})
+	cancel(&diagnose.Interrupted{Signal: "SIGINT", Code: 130})
 	code := run(ctx, []string{"convdiag", "triage", log, "--format", "json"}, e)
 	rep := parseTriage(t, out.String())
 	if code != 130 || !rep.Interrupted || !strings.Contains(errb.String(), "interrupted") {

@@ -106,8 +106,14 @@ func TestRegions(t *testing.T) {
 	if _, err := LookupRegion("mars-north-1"); err == nil || !strings.Contains(err.Error(), "known regions") {
 		t.Errorf("unknown region: %v", err)
 	}
-	if len(RegionKeys()) != 17 {
-		t.Errorf("%d public regions, want the 17 of the reference", len(RegionKeys()))
+	// The public regions are the SDK's, each with the SDK's domain.
+	if len(RegionKeys()) != len(sdkRegionHosts) {
+		t.Errorf("%d public regions, want the %d of the SDK %s: %v", len(RegionKeys()), len(sdkRegionHosts), SDKVersion, RegionKeys())
+	}
+	for key, domain := range sdkRegionHosts {
+		if r, err := LookupRegion(key); err != nil || r.Domain != domain {
+			t.Errorf("the SDK's region %s (%s): LookupRegion gives %v, %v", key, domain, r, err)
+		}
 	}
 	r, _ := LookupRegion("eu-central-1")
 	if r.APIBase() != "https://api.mypurecloud.de" || r.TokenURL() != "https://login.mypurecloud.de/oauth/token" {
@@ -140,8 +146,8 @@ func TestEveryOperationMatchesItself(t *testing.T) {
 			t.Errorf("%s %s (%s) matched %+v", ep.Method, path, ep.ID, m.Endpoint)
 		}
 	}
-	if n != 313 {
-		t.Errorf("%d operations of the Conversations API, want the 313 of the SDK %s", n, SDKVersion)
+	if n != SDKConversationsOperations {
+		t.Errorf("%d operations of the Conversations API, want the %d of the SDK %s", n, SDKConversationsOperations, SDKVersion)
 	}
 	if ep := EndpointByID("patchConversationsCallParticipant"); ep.Op != "" || ep.Body != MediaParticipantRequest || !ep.NeedsUser {
 		t.Errorf("the calls participant PATCH: %+v", ep)

@@ -5,6 +5,32 @@ package genesys
 // SDKVersion is the version of the official SDK the operation table was generated from.
 const SDKVersion = "262.0.0"
 
+// SDKConversationsOperations is how many operations the SDK's ConversationsApi has: the
+// rows of sdkOperations that are not one of the other reads.
+const SDKConversationsOperations = 313
+
+// sdkRegionHosts are the regions the SDK knows (PureCloudRegionHosts.js), key to domain.
+var sdkRegionHosts = map[string]string{
+	"us-east-1":      "mypurecloud.com",
+	"eu-west-1":      "mypurecloud.ie",
+	"ap-southeast-2": "mypurecloud.com.au",
+	"ap-northeast-1": "mypurecloud.jp",
+	"eu-central-1":   "mypurecloud.de",
+	"us-west-2":      "usw2.pure.cloud",
+	"ca-central-1":   "cac1.pure.cloud",
+	"ap-northeast-2": "apne2.pure.cloud",
+	"eu-west-2":      "euw2.pure.cloud",
+	"ap-south-1":     "aps1.pure.cloud",
+	"us-east-2":      "use2.us-gov-pure.cloud",
+	"sa-east-1":      "sae1.pure.cloud",
+	"me-central-1":   "mec1.pure.cloud",
+	"ap-northeast-3": "apne3.pure.cloud",
+	"eu-central-2":   "euc2.pure.cloud",
+	"mx-central-1":   "mxc1.pure.cloud",
+	"ap-southeast-1": "apse1.pure.cloud",
+	"eusc-de-east-1": "edee1.eusc-pure.cloud",
+}
+
 // sdkOperations are the 319 operations of the Conversations API and the reads convdiag makes.
 var sdkOperations = []Operation{
 	{ID: "postAnalyticsConversationsActivityQuery", Method: "POST", Path: "/api/v2/analytics/conversations/activity/query", TakesBody: true, Deprecated: false,

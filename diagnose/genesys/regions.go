@@ -18,7 +18,8 @@ type Region struct {
 	Internal bool // Genesys-internal environments (dca, tca)
 }
 
-// Regions is the region table of the reference (§5), in its order.
+// Regions is the region table of the reference (§5), in its order, and
+// the regions the official SDK knows beyond it (sdkRegionHosts).
 var Regions = []Region{
 	{Key: "us-east-1", Label: "US East (Virginia)", Domain: "mypurecloud.com"},
 	{Key: "us-east-2", Label: "US East 2 (FedRAMP)", Domain: "use2.us-gov-pure.cloud"},
@@ -37,6 +38,8 @@ var Regions = []Region{
 	{Key: "ap-northeast-3", Label: "Osaka", Domain: "apne3.pure.cloud"},
 	{Key: "ap-southeast-1", Label: "Singapore/Jakarta (label UNCONFIRMED)", Domain: "apse1.pure.cloud"},
 	{Key: "ap-southeast-2", Label: "Sydney", Domain: "mypurecloud.com.au"},
+	// Not in the reference's table; the SDK's region hosts list it.
+	{Key: "eusc-de-east-1", Label: "EU Sovereign Cloud, Germany East (label UNCONFIRMED)", Domain: "edee1.eusc-pure.cloud"},
 	{Key: "dca", Label: "Genesys internal (dca)", Domain: "inindca.com", Internal: true},
 	{Key: "tca", Label: "Genesys internal (tca)", Domain: "inintca.com", Internal: true},
 }

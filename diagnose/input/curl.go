@@ -29,6 +29,13 @@ type Curl struct {
 	BodyUnread bool
 	// Warnings name the options convdiag did not act on.
 	Warnings []string
+	// Shell, QuotesStripped and BodyAsWritten: see diagnose.Request.
+	Shell          string
+	QuotesStripped bool
+	BodyAsWritten  []byte
+	// secrets are the credentials read, as written: a Windows command's
+	// "to reproduce" line is its text without them.
+	secrets []string
 }
 
 // curlOpt describes one curl option.
@@ -69,21 +76,15 @@ var curlOpts = map[string]curlOpt{
 	"--proxy-cert": {"ignore", true}, "--proxy-key": {"ignore", true}, "--proxy-header": {"ignore", true}, "--cert-type": {"ignore", true}, "--key-type": {"ignore", true},
 }
 
-var (
-	windowsContinuation    = regexp.MustCompile(`\^\r?\n`)
-	powershellContinuation = regexp.MustCompile("`\r?\n")
-)
-
 // ParseCurl reads a pasted curl command: bash quoting and line
 // continuations, -X, the URL, -H, -d/--data/--data-raw/--data-binary
-// (@file too), --json, -u, -G, -I. readFile reads @file arguments.
+// (@file too), --json, -u, -G, -I. readFile reads @file arguments. A
+// command written for cmd.exe or PowerShell is read by their rules
+// (wincurl.go).
 func ParseCurl(cmd string, readFile func(string) ([]byte, error)) (*Curl, error) {
 	text := strings.TrimSpace(cmd)
-	switch {
-	case windowsContinuation.MatchString(text) || strings.Contains(text, `^"`):
-		return nil, errors.New("this is a Windows cmd.exe command (^ line continuations and ^\" quotes); copy it as cURL (bash) instead")
-	case powershellContinuation.MatchString(text):
-		return nil, errors.New("this is a PowerShell command (` line continuations); copy it as cURL (bash) instead")
+	if shell := windowsShell(text); shell != "" {
+		return parseWindowsCurl(shell, text, readFile)
 	}
 	text = strings.TrimPrefix(strings.TrimPrefix(text, "$ "), "> ")
 	if err := checkShellNesting(text); err != nil {
@@ -120,7 +121,11 @@ func ParseCurl(cmd string, readFile func(string) ([]byte, error)) (*Curl, error)
 		}
 		args = append(args, s)
 	}
-	return curlArgs(args, readFile)
+	c, err := curlArgs(args, readFile)
+	if c != nil {
+		c.Shell = diagnose.ShellBash
+	}
+	return c, err
 }
 
 // refuseShellWork refuses what only running a shell could resolve: process
@@ -294,11 +299,14 @@ func (p *curlParser) apply(o curlOpt, name, a, val string) error {
 	case "user":
 		c.Headers = append(c.Headers, diagnose.Header{Name: "Authorization", Value: "Basic " + redactedValue})
 		c.AuthScheme = "Basic"
+		c.secrets = append(c.secrets, val)
 	case "bearer":
 		c.Headers = append(c.Headers, diagnose.Header{Name: "Authorization", Value: "Bearer " + redactedValue})
 		c.AuthScheme = "Bearer"
+		c.secrets = append(c.secrets, val)
 	case "cookie":
 		c.Headers = append(c.Headers, diagnose.Header{Name: "Cookie", Value: redactedValue})
+		c.secrets = append(c.secrets, val)
 	case "get":
 		p.get = true
 	case "head":
@@ -324,7 +332,11 @@ func (p *curlParser) header(val string) {
 		}
 		k, v = strings.TrimSuffix(val, ";"), ""
 	}
-	p.c.Headers = append(p.c.Headers, redactHeader(strings.TrimSpace(k), strings.TrimSpace(v)))
+	r := redactHeader(strings.TrimSpace(k), strings.TrimSpace(v))
+	if r.Value != strings.TrimSpace(v) {
+		p.c.secrets = append(p.c.secrets, credentialOf(strings.TrimSpace(v)))
+	}
+	p.c.Headers = append(p.c.Headers, r)
 	if strings.EqualFold(strings.TrimSpace(k), "Authorization") {
 		p.c.AuthScheme = AuthScheme(strings.TrimSpace(v))
 	}
@@ -525,6 +537,9 @@ func RedactURL(raw string) string {
 // and the secret query parameters of its URL. It is what the report's "to
 // reproduce" line shows; a command that does not parse is not shown.
 func RedactCurl(cmd string) string {
+	if shell := windowsShell(strings.TrimSpace(cmd)); shell != "" {
+		return redactWindowsCurl(shell, cmd)
+	}
 	f, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(strings.TrimSpace(cmd)), "")
 	if err != nil {
 		return "'<the curl command, not shown: it does not parse>'"
@@ -554,11 +569,11 @@ func RedactCurl(cmd string) string {
 			h := shellUnquote(words[i+1])
 			if k, v, ok := strings.Cut(h, ":"); ok {
 				r := redactHeader(strings.TrimSpace(k), strings.TrimSpace(v))
-				words[i+1] = shellQuoteWord(r.Name + ": " + r.Value)
+				words[i+1] = diagnose.ShellQuote(r.Name + ": " + r.Value)
 			}
 			i++
 		case strings.Contains(lit, "://") || strings.Contains(lit, "?"):
-			words[i] = shellQuoteWord(RedactURL(lit))
+			words[i] = diagnose.ShellQuote(RedactURL(lit))
 		}
 	}
 	return strings.Join(words, " ")
@@ -595,13 +610,4 @@ func shellUnquote(w string) string {
 	}
 	add(call.Args[1].Parts)
 	return b.String()
-}
-
-// shellQuoteWord quotes a word for a POSIX shell with single quotes when it
-// needs quoting.
-func shellQuoteWord(s string) string {
-	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=,@%+") == "" {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

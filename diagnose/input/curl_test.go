@@ -103,8 +103,6 @@ func TestParseCurl(t *testing.T) {
 
 func TestParseCurlRejects(t *testing.T) {
 	for _, tc := range []struct{ name, cmd, want string }{
-		{"windows cmd", "curl ^\"https://x/y^\" ^\n  -X ^\"PATCH^\" ^\n  --data-raw ^\"^{^\\^\"state^\\^\":^\\^\"disconnected^\\^\"^}^\"", "Windows cmd.exe"},
-		{"powershell", "curl.exe https://x/y `\n -X PATCH", "PowerShell"},
 		{"not curl", `wget https://x/y`, "no curl command"},
 		{"no url", `curl -X PATCH`, "no URL"},
 		{"unterminated quote", `curl 'https://x/y`, "not a shell command"},
@@ -128,6 +126,8 @@ func FuzzParseCurl(f *testing.F) {
 	for _, s := range []string{
 		`curl -X PATCH 'https://x/y' -H 'a: b' --data-raw '{}'`, `curl -sSLX PATCH https://x -d @f`, "curl ^\"x^\"", `curl --json @- https://x`,
 		`curl -u a:b -G https://x -d q=1`, `curl "$A/b" -d "$(x)"`, `curl -- -x`, `curl -H`, "curl 'a\n", `curl -XPOST -d a -d b --url u`,
+		"curl.exe -d '{\"a\":1}' https://x `\n -H 'b: c'", "$h = @{ a = \"$t\" }\nirm -Uri https://x -Headers $h -Body (@{x=@(1,'y')} | ConvertTo-Json)",
+		"Invoke-WebRequest @p -Body @'\n{}\n'@", `curl.exe "https://x" -d "{\"a\":\"%%b%%\"}"`,
 	} {
 		f.Add(s)
 	}
@@ -139,6 +139,7 @@ func FuzzParseCurl(f *testing.F) {
 		if c.Method == "" || c.URL == "" {
 			t.Fatalf("parsed without method or URL: %+v", c)
 		}
+		_ = RedactCurl(cmd)
 	})
 }
 

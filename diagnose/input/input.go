@@ -489,7 +489,8 @@ func loadCurl(ev *diagnose.Evidence, o Options, readArg func(flag, name string, 
 	if _, err := diagnose.ParseRequestLine(c.Method + " " + c.URL); err != nil {
 		return usagef("--curl: %v", err)
 	}
-	ev.Request = diagnose.Request{Method: c.Method, URL: c.URL, Body: c.Body, HasBody: c.HasBody, Origin: "curl", Headers: c.Headers, AuthScheme: c.AuthScheme, BodyUnknown: c.BodyUnread}
+	ev.Request = diagnose.Request{Method: c.Method, URL: c.URL, Body: c.Body, HasBody: c.HasBody, Origin: "curl", Headers: c.Headers, AuthScheme: c.AuthScheme, BodyUnknown: c.BodyUnread,
+		Shell: c.Shell, QuotesStripped: c.QuotesStripped, BodyAsWritten: c.BodyAsWritten}
 	for _, w := range c.Warnings {
 		ev.Notes = append(ev.Notes, "curl: "+w)
 	}

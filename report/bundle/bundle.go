@@ -34,17 +34,21 @@ const FormatVersion = "1"
 
 // File names in a bundle.
 const (
-	FileManifest     = "manifest.json"
-	FileEvidence     = "evidence.json"
-	FileRequestBody  = "request-body"
-	FileResponseBody = "response-body"
-	FileConversation = "conversation.json"
-	FileCall         = "call.json"
-	FileTokenInfo    = "tokeninfo.json"
-	FileAnalytics    = "analytics.json"
-	FileEarlier      = "conversation-before.json"
-	FileSubject      = "subject.json"
-	FileOAuthClient  = "oauth-client.json"
+	FileManifest    = "manifest.json"
+	FileEvidence    = "evidence.json"
+	FileRequestBody = "request-body"
+	// FileRequestBodyAsWritten is the body as a pasted PowerShell command
+	// wrote it, when Windows PowerShell 5.1 would have sent another
+	// (Request.QuotesStripped).
+	FileRequestBodyAsWritten = "request-body-as-written"
+	FileResponseBody         = "response-body"
+	FileConversation         = "conversation.json"
+	FileCall                 = "call.json"
+	FileTokenInfo            = "tokeninfo.json"
+	FileAnalytics            = "analytics.json"
+	FileEarlier              = "conversation-before.json"
+	FileSubject              = "subject.json"
+	FileOAuthClient          = "oauth-client.json"
 	// Roles are role-1.json, role-2.json, ...
 	fileRolePrefix = "role-"
 	FileReport     = "report.json"
@@ -89,16 +93,7 @@ type Options struct {
 }
 
 // Reproduce is the command line that reruns a bundle.
-func Reproduce(dir string) string { return "convdiag check --bundle " + shellQuote(dir) }
-
-func shellQuote(s string) string {
-	for _, r := range s {
-		if !(r == '/' || r == '.' || r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
-			return "'" + string(bytes.ReplaceAll([]byte(s), []byte("'"), []byte(`'\''`))) + "'"
-		}
-	}
-	return s
-}
+func Reproduce(dir string) string { return "convdiag check --bundle " + diagnose.ShellQuote(dir) }
 
 // Save writes the bundle into dir: a new path, an empty folder, or a
 // folder holding an earlier bundle convdiag wrote (replaced whole). The
@@ -205,6 +200,11 @@ func writeBundle(st *staging, dir string, ev *diagnose.Evidence, rep *diagnose.R
 	}
 	if ev.Request.HasBody {
 		if err := write(FileRequestBody, "the request body as sent (bytes)", redactBytes(FileRequestBody, ev.Request.Body)); err != nil {
+			return err
+		}
+	}
+	if ev.Request.QuotesStripped && len(ev.Request.BodyAsWritten) > 0 {
+		if err := write(FileRequestBodyAsWritten, "the request body as the pasted command wrote it, before Windows PowerShell 5.1 stripped its quotes (bytes)", redactBytes(FileRequestBodyAsWritten, ev.Request.BodyAsWritten)); err != nil {
 			return err
 		}
 	}
@@ -387,6 +387,11 @@ func Load(dir string, o LoadOptions) (*diagnose.Evidence, error) {
 		return nil, err
 	} else if ok {
 		ev.Request.Body, ev.Request.HasBody = b, true
+	}
+	if b, ok, err := read(FileRequestBodyAsWritten); err != nil {
+		return nil, err
+	} else if ok && ev.Request.QuotesStripped {
+		ev.Request.BodyAsWritten = b
 	}
 	if b, ok, err := read(FileResponseBody); err != nil {
 		return nil, err
