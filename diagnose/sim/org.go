@@ -20,6 +20,9 @@ type Org struct {
 	order  []string
 	// snapshot is the initial state, for Reset.
 	snapshot map[string][]byte
+	// live holds the change listeners and the scenario timers
+	// (changes.go).
+	live orgLive
 }
 
 // DefaultTokenInfo is the token info of an org built from conversations
@@ -63,6 +66,7 @@ func (o *Org) Reset() {
 		var c genesys.Conversation
 		_ = json.Unmarshal(b, &c)
 		o.convs[id] = &c
+		o.changed(id)
 	}
 }
 
@@ -237,6 +241,7 @@ func (o *Org) drop(convID, segment, pid string, now time.Time) *dropError {
 		}
 	}
 	endParticipant(c, p, "client", now)
+	o.changed(convID)
 	return nil
 }
 
@@ -298,6 +303,7 @@ func (o *Org) cancelConsult(convID, pid string, now time.Time) *dropError {
 	for _, q := range linked {
 		q.ConsultParticipantID = ""
 	}
+	o.changed(convID)
 	return nil
 }
 
@@ -317,6 +323,7 @@ func (o *Org) Connect(convID, pid string, now time.Time) bool {
 					cm.State, cm.ConnectedTime = genesys.StateConnected, now.UTC().Format("2006-01-02T15:04:05.000Z")
 				}
 			}
+			o.changed(convID)
 			return true
 		}
 	}

@@ -45,6 +45,9 @@ type Scenario struct {
 	// At is when the request failed (RFC 3339), for a scenario that
 	// happened at a known moment; the demo replays it then.
 	At string `json:"at,omitempty"`
+	// Timers are the scenario's timed changes (a ringing party answers
+	// after a delay), run from when the org is served.
+	Timers []Timer `json:"timers,omitempty"`
 }
 
 // SentRequest is a request as a user sent it.
@@ -128,6 +131,9 @@ func (s Scenario) Org() (*Org, error) {
 			return nil, fmt.Errorf("scenario %s: access %v", s.Name, err)
 		}
 		org.SetAccess(&a)
+	}
+	if err := org.SetTimers(s.Timers); err != nil {
+		return nil, fmt.Errorf("scenario %s: %w", s.Name, err)
 	}
 	return org, nil
 }
