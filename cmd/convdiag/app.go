@@ -129,6 +129,7 @@ func newApp(e *env) *cli.App {
 			withHelp(e, checkCommand(e)),
 			withHelp(e, demoCommand(e)),
 			withHelp(e, simCommand(e)),
+			withHelp(e, watchCommand(e)),
 			withHelp(e, explainCommand(e)),
 			withHelp(e, versionCommand(e)),
 			withHelp(e, completionCommand(e)),
