@@ -1,0 +1,420 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/convdiag/convdiag/diagnose/sim"
+)
+
+// The ringing scenario's ids.
+const (
+	ringConv     = "b8d1f3a5-7c9e-4b2d-9f4a-6e8c0a2d4f17"
+	ringAgent    = "a3c6e8fa-c1e3-4072-a49f-b3d15f729e6c"
+	ringCustomer = "c9e2a4b6-8daf-4c3e-a05b-7f9d1b3e5a28"
+)
+
+// manualTimers is the simulated org's clock in these tests: its timers
+// fire when the test says so.
+type manualTimers struct {
+	mu      sync.Mutex
+	pending map[time.Duration][]func()
+}
+
+func (m *manualTimers) AfterFunc(d time.Duration, f func()) func() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.pending == nil {
+		m.pending = map[time.Duration][]func(){}
+	}
+	m.pending[d] = append(m.pending[d], f)
+	return func() bool { return true }
+}
+
+// fire runs (once) the timers set for d.
+func (m *manualTimers) fire(d time.Duration) int {
+	m.mu.Lock()
+	fs := m.pending[d]
+	delete(m.pending, d)
+	m.mu.Unlock()
+	for _, f := range fs {
+		f()
+	}
+	return len(fs)
+}
+
+// liveOrg serves a scenario with manual timers (started), behind an
+// optional wrapper, and returns its base URL, request log and org.
+func liveOrg(t *testing.T, scenario string, live sim.LiveOptions, wrap func(http.Handler) http.Handler) (string, *syncBuffer, *sim.Org, *manualTimers) {
+	t.Helper()
+	sc, err := sim.LookupScenario(scenario)
+	if err != nil {
+		t.Fatal(err)
+	}
+	org, err := sc.Org()
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := &manualTimers{}
+	live.AfterFunc = clock.AfterFunc
+	log := &syncBuffer{}
+	s := sim.New(org, sim.Options{RequestLog: log, Live: live, AccessTokens: []string{"fix-token"}})
+	s.StartTimers()
+	var h http.Handler = s
+	if wrap != nil {
+		h = wrap(s)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(func() { s.Close(); srv.Close() })
+	return srv.URL, log, org, clock
+}
+
+// running is a convdiag command running in the background.
+type running struct {
+	stdout, stderr *syncBuffer
+	cancel         context.CancelFunc
+	done           chan int
+}
+
+func startCLI(t *testing.T, e *env, args ...string) *running {
+	t.Helper()
+	r := &running{stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan int, 1)}
+	e.Stdout, e.Stderr = r.stdout, r.stderr
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	r.cancel = cancel
+	go func() { r.done <- run(ctx, append([]string{"convdiag"}, args...), e) }()
+	t.Cleanup(cancel)
+	return r
+}
+
+func (r *running) wait(t *testing.T) int {
+	t.Helper()
+	select {
+	case code := <-r.done:
+		return code
+	case <-time.After(20 * time.Second):
+		t.Fatalf("still running; stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+	}
+	return -1
+}
+
+// eventually waits for cond, failing with what the command printed.
+func eventually(t *testing.T, r *running, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	t.Fatalf("never %s; stdout:\n%s\nstderr:\n%s", what, r.stdout, r.stderr)
+}
+
+// count counts the log lines with method and a path prefix.
+func count(log *syncBuffer, method, prefix string) int {
+	n := 0
+	for _, l := range log.lines() {
+		if l["method"] == method && strings.HasPrefix(l["path"].(string), prefix) {
+			n++
+		}
+	}
+	return n
+}
+
+// listening: the watch has its socket and has re-read the conversation
+// after connecting (sockets connected, and one more GET than sockets).
+func listening(log *syncBuffer, sockets int) func() bool {
+	return func() bool {
+		return count(log, "GET", "/channels/") == sockets && count(log, "GET", "/api/v2/conversations/") == sockets+1
+	}
+}
+
+// changeLines decodes the JSON Lines of a watch.
+func changeLines(t *testing.T, out string) []map[string]any {
+	t.Helper()
+	var lines []map[string]any
+	dec := json.NewDecoder(strings.NewReader(out))
+	for {
+		var v map[string]any
+		if err := dec.Decode(&v); err == io.EOF {
+			return lines
+		} else if err != nil {
+			t.Fatalf("not JSON Lines: %v\n%s", err, out)
+		}
+		lines = append(lines, v)
+	}
+}
+
+// assertWatchOnly fails if the log holds anything but the token, GETs,
+// the channel calls and the socket.
+func assertWatchOnly(t *testing.T, log *syncBuffer) {
+	t.Helper()
+	for _, l := range log.lines() {
+		m, p := l["method"], l["path"].(string)
+		ok := m == "GET" || m == "POST" && (p == "/oauth/token" || p == "/api/v2/notifications/channels" ||
+			strings.HasPrefix(p, "/api/v2/notifications/channels/") && strings.HasSuffix(p, "/subscriptions"))
+		if !ok {
+			t.Errorf("watch sent %v %v", m, p)
+		}
+	}
+}
+
+func watchArgs(base string, more ...string) []string {
+	return append([]string{"watch", "--api-base", base, "--client-id", "x", "--client-secret", "y", "--conversation", ringConv}, more...)
+}
+
+// TestWatchUntilConnected: the ringing scenario's agent is seen alerting,
+// then connected when the scenario's timer fires, from the topic; the
+// watch ends with until-met and exit 0, having sent only what watch may.
+func TestWatchUntilConnected(t *testing.T) {
+	base, log, _, clock := liveOrg(t, "ringing", sim.LiveOptions{}, nil)
+	e, _, _ := testEnv(nil, "")
+	r := startCLI(t, e, watchArgs(base, "--participant", ringAgent, "--until", "connected", "--format", "json")...)
+	eventually(t, r, "listening", listening(log, 1))
+	if clock.fire(3*time.Second) != 1 {
+		t.Fatal("the ringing scenario has no 3s timer")
+	}
+	if code := r.wait(t); code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, r.stderr)
+	}
+	lines := changeLines(t, r.stdout.String())
+	var agent []map[string]any
+	for _, l := range lines {
+		if l["participant_id"] == ringAgent {
+			agent = append(agent, l)
+		}
+	}
+	if len(agent) != 2 || agent[0]["state"] != "alerting" || agent[0]["previous_state"] != nil || agent[0]["source"] != "poll" ||
+		agent[1]["state"] != "connected" || agent[1]["previous_state"] != "alerting" || agent[1]["source"] != "topic" || agent[1]["event_time"] == nil {
+		t.Errorf("the agent's lines: %v", agent)
+	}
+	for _, k := range []string{"seen_at", "event_time", "participant_id", "communication_id", "media", "state", "previous_state", "held", "muted", "source"} {
+		if _, ok := lines[0][k]; !ok {
+			t.Errorf("a change line lacks %q: %v", k, lines[0])
+		}
+	}
+	if last := lines[len(lines)-1]; len(last) != 1 || last["result"] != "until-met" {
+		t.Errorf("last line: %v", last)
+	}
+	assertWatchOnly(t, log)
+}
+
+// TestWatchSeesAnotherClientsPatch: a PATCH sent by someone else while the
+// watch runs is a state change in its text output; an interrupt ends it
+// with 130 and says so.
+func TestWatchSeesAnotherClientsPatch(t *testing.T) {
+	base, log, _, _ := liveOrg(t, "ringing", sim.LiveOptions{}, nil)
+	e, _, _ := testEnv(nil, "")
+	r := startCLI(t, e, watchArgs(base)...)
+	eventually(t, r, "listening", listening(log, 1))
+	if got := sendTo(t, base, "PATCH", "/api/v2/conversations/"+ringConv+"/participants/"+ringCustomer, `{"state":"disconnected"}`); got != 202 {
+		t.Fatalf("PATCH: %d", got)
+	}
+	eventually(t, r, "seen the PATCH", func() bool { return strings.Contains(r.stdout.String(), "connected -> disconnected") })
+	line := ""
+	for _, l := range strings.Split(r.stdout.String(), "\n") {
+		if strings.Contains(l, "connected -> disconnected") {
+			line = l
+		}
+	}
+	if !strings.Contains(line, ringCustomer) || !strings.Contains(line, "topic") || !strings.Contains(line, "customer <phone-1>") || strings.Contains(r.stdout.String(), "+44") {
+		t.Errorf("the change line: %q", line)
+	}
+	r.cancel()
+	if code := r.wait(t); code != 130 || !strings.HasSuffix(r.stdout.String(), "interrupted\n") {
+		t.Errorf("exit %d; stdout:\n%s", code, r.stdout)
+	}
+}
+
+// TestWatchReconnectsAndRereads: after v2.system.socket_closing the watch
+// connects again, and a change made while it had no socket (the event is
+// lost, as on the real service) is found by the re-read.
+func TestWatchReconnectsAndRereads(t *testing.T) {
+	var dials atomic.Int32
+	dialing, release := make(chan struct{}), make(chan struct{})
+	hold := func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasPrefix(r.URL.Path, "/channels/") && dials.Add(1) == 2 {
+				close(dialing)
+				<-release
+			}
+			h.ServeHTTP(w, r)
+		})
+	}
+	base, log, org, clock := liveOrg(t, "ringing", sim.LiveOptions{SocketClosingAfter: 5 * time.Second}, hold)
+	e, _, _ := testEnv(nil, "")
+	r := startCLI(t, e, watchArgs(base, "--participant", ringAgent, "--until", "connected", "--format", "json")...)
+	eventually(t, r, "listening", listening(log, 1))
+	clock.fire(5 * time.Second)
+	<-dialing
+	org.Connect(ringConv, ringAgent, fixedNow) // while no socket is up
+	close(release)
+	if code := r.wait(t); code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, r.stderr)
+	}
+	if !strings.Contains(r.stderr.String(), "maintenance close (v2.system.socket_closing): reconnecting, then re-reading the conversation") {
+		t.Errorf("stderr does not say why it reconnected:\n%s", r.stderr)
+	}
+	var connected []map[string]any
+	for _, l := range changeLines(t, r.stdout.String()) {
+		if l["participant_id"] == ringAgent && l["state"] == "connected" {
+			connected = append(connected, l)
+		}
+	}
+	if len(connected) != 1 || connected[0]["source"] != "poll" || connected[0]["previous_state"] != "alerting" {
+		t.Errorf("the change made in the gap: %v\n%s", connected, r.stdout)
+	}
+	if n := count(log, "GET", "/channels/"); n != 2 {
+		t.Errorf("%d sockets, want 2 (one reconnect)", n)
+	}
+	assertWatchOnly(t, log)
+}
+
+// TestWatchRefusesAForeignConnectURI: a channel whose connectUri is not
+// on the org's own host is never dialled; the watch polls instead, says
+// so, and still sees the change.
+func TestWatchRefusesAForeignConnectURI(t *testing.T) {
+	for _, uri := range []string{"wss://streaming.mypurecloud.com.evil.example/channels/x", "ws://203.0.113.7/channels/x", "wss://user:pw@127.0.0.1/channels/x"} {
+		t.Run(uri, func(t *testing.T) {
+			rewrite := func(h http.Handler) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if r.Method != "POST" || r.URL.Path != "/api/v2/notifications/channels" {
+						h.ServeHTTP(w, r)
+						return
+					}
+					rec := httptest.NewRecorder()
+					h.ServeHTTP(rec, r)
+					var ch map[string]string
+					_ = json.Unmarshal(rec.Body.Bytes(), &ch)
+					ch["connectUri"] = uri
+					w.Header().Set("Content-Type", "application/json")
+					_ = json.NewEncoder(w).Encode(ch)
+				})
+			}
+			base, log, _, clock := liveOrg(t, "ringing", sim.LiveOptions{}, rewrite)
+			e, _, _ := testEnv(nil, "")
+			e.Sleep = func(ctx context.Context, d time.Duration) error { time.Sleep(10 * time.Millisecond); return ctx.Err() }
+			r := startCLI(t, e, watchArgs(base, "--participant", ringAgent, "--until", "connected", "--format", "json")...)
+			eventually(t, r, "polling", func() bool { return strings.Contains(r.stderr.String(), "polling GET") })
+			clock.fire(3 * time.Second)
+			if code := r.wait(t); code != 0 {
+				t.Fatalf("exit %d; stderr:\n%s", code, r.stderr)
+			}
+			if !strings.Contains(r.stderr.String(), "not connecting: connectUri") || strings.Contains(r.stderr.String(), "pw@") {
+				t.Errorf("stderr:\n%s", r.stderr)
+			}
+			if n := count(log, "GET", "/channels/"); n != 0 {
+				t.Errorf("dialled %d sockets", n)
+			}
+			if !strings.Contains(r.stdout.String(), `"state":"connected","previous_state":"alerting","held":false,"muted":false,"source":"poll"`) {
+				t.Errorf("stdout:\n%s", r.stdout)
+			}
+		})
+	}
+}
+
+// TestWatchRejectedTopicsArePolled: without the permission the topics
+// need, each rejected topic is named with its reason; the watch polls.
+func TestWatchRejectedTopicsArePolled(t *testing.T) {
+	base, log, org, clock := liveOrg(t, "ringing", sim.LiveOptions{}, nil)
+	org.SetAccess(&sim.Access{})
+	e, _, _ := testEnv(nil, "")
+	e.Sleep = func(ctx context.Context, d time.Duration) error { time.Sleep(10 * time.Millisecond); return ctx.Err() }
+	r := startCLI(t, e, watchArgs(base, "--participant", ringAgent, "--until", "gone", "--timeout", "1s")...)
+	eventually(t, r, "polling", func() bool { return strings.Contains(r.stderr.String(), "polling GET") })
+	clock.fire(3 * time.Second)
+	if code := r.wait(t); code != 3 {
+		t.Fatalf("exit %d, want 3 (the agent answered, it never left); stderr:\n%s", code, r.stderr)
+	}
+	for _, want := range []string{
+		"topic v2.routing.queues.0c3a5e7f-9b1d-4f3a-8c5e-7a9b1d3f5e60.conversations rejected: No divisioned permissions for this topic. (missing conversation:communication:view)",
+		"topic v2.users.5d7f9b1d-3f5a-4b7d-9f1b-3d5f7b9d1f3b.conversations rejected",
+		"no topic of the conversation could be subscribed: polling instead",
+	} {
+		if !strings.Contains(r.stderr.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+		}
+	}
+	if !strings.Contains(r.stdout.String(), "alerting -> connected") || !strings.Contains(r.stdout.String(), "timeout: 1s passed before participant "+ringAgent+" was gone") {
+		t.Errorf("stdout:\n%s", r.stdout)
+	}
+	assertWatchOnly(t, log)
+}
+
+func TestWatchBadInput(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"watch", "--api-base", "http://127.0.0.1:1", "--client-id", "x", "--client-secret", "y"}, "watch needs --conversation ID"},
+		{[]string{"watch", "--conversation", ringConv, "--until", "connected"}, "--until connected needs --participant ID"},
+		{[]string{"watch", "--conversation", ringConv, "--participant", ringAgent, "--until", "conected"}, `did you mean "connected"`},
+		{[]string{"watch", "--conversation", ringConv, "--format", "markdown"}, `--format "markdown": want text or json`},
+		{[]string{"watch", "--conversation", ringConv}, "watch needs the org: credentials"},
+	} {
+		r := runCLI(t, nil, "", tc.args...)
+		if r.Code != 2 || !strings.Contains(r.Stderr, tc.want) || strings.Count(strings.TrimSpace(r.Stderr), "\n") != 0 {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and one line with %q", tc.args, r.Code, r.Stderr, tc.want)
+		}
+	}
+	// A conversation the org does not have: exit 3 with the reason.
+	base, _, _, _ := liveOrg(t, "ringing", sim.LiveOptions{}, nil)
+	r := runCLI(t, nil, "", "watch", "--api-base", base, "--client-id", "x", "--client-secret", "y", "--conversation", "00000000-0000-4000-8000-000000000000")
+	if r.Code != 3 || !strings.Contains(r.Stderr, "answered 404") {
+		t.Errorf("unknown conversation: exit %d, stderr %q", r.Code, r.Stderr)
+	}
+}
+
+// sendTo sends a request as another client of the org would.
+func sendTo(t *testing.T, base, method, path, body string) int {
+	t.Helper()
+	req, err := http.NewRequest(method, base+path, bytes.NewReader([]byte(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer fix-token")
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode
+}
+
+// TestWatchNoticesASilentSocket: no heartbeat (the org's heartbeats never
+// fire here) and no pong: the socket is taken for dead and replaced; with
+// pings answered by pongs, it is kept.
+func TestWatchNoticesASilentSocket(t *testing.T) {
+	base, log, _, _ := liveOrg(t, "ringing", sim.LiveOptions{}, nil)
+	e, _, _ := testEnv(nil, "")
+	r := startCLI(t, e, watchArgs(base, "--ping-every", "1h", "--quiet-after", "100ms")...)
+	eventually(t, r, "reconnected", listening(log, 2))
+	if !strings.Contains(r.stderr.String(), "no heartbeat, pong or event for 100ms: reconnecting, then re-reading the conversation") {
+		t.Errorf("stderr:\n%s", r.stderr)
+	}
+	r.cancel()
+	r.wait(t)
+
+	base, log, _, _ = liveOrg(t, "ringing", sim.LiveOptions{}, nil)
+	e, _, _ = testEnv(nil, "")
+	r = startCLI(t, e, watchArgs(base, "--ping-every", "20ms", "--quiet-after", "400ms", "--timeout", "1500ms")...)
+	if code := r.wait(t); code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, r.stderr)
+	}
+	if n := count(log, "GET", "/channels/"); n != 1 || strings.Contains(r.stderr.String(), "no heartbeat") {
+		t.Errorf("%d sockets with pongs coming back; stderr:\n%s", n, r.stderr)
+	}
+	if !strings.HasSuffix(r.stdout.String(), "timeout: watched for 1.5s\n") {
+		t.Errorf("stdout:\n%s", r.stdout)
+	}
+}
