@@ -16,7 +16,7 @@ func TestCheckConnectURI(t *testing.T) {
 		{"https://api.mypurecloud.com", "wss://streaming.mypurecloud.com/channels/streaming-0-abc", true},
 		{"https://api.mypurecloud.de", "wss://streaming.mypurecloud.de:443/channels/streaming-0-abc", true},
 		{"https://api.mypurecloud.de", "wss://streaming.mypurecloud.com/channels/streaming-0-abc", false}, // another region
-		{"https://api.mypurecloud.com", "ws://streaming.mypurecloud.com/channels/x", false},                // not encrypted
+		{"https://api.mypurecloud.com", "ws://streaming.mypurecloud.com/channels/x", false},               // not encrypted
 		{"https://api.mypurecloud.com", "wss://streaming.mypurecloud.com.evil.example/channels/x", false},
 		{"https://api.mypurecloud.com", "wss://evil.example/streaming.mypurecloud.com/channels/x", false},
 		{"https://api.mypurecloud.com", "wss://streaming.mypurecloud.com:8443/channels/x", false},
