@@ -89,7 +89,7 @@ func TestUntil(t *testing.T) {
 		{Until{Participant: "a", State: Gone}, nil, true},
 		{Until{Participant: "b", Communication: "other", State: "connected"}, conv("connected", "connected"), false},
 	} {
-		if got := tc.u.holds(tc.c); got != tc.want {
+		if got := tc.u.Holds(tc.c); got != tc.want {
 			t.Errorf("%+v holds = %v, want %v", tc.u, got, tc.want)
 		}
 	}

@@ -144,9 +144,9 @@ func (u Until) String() string {
 	return u.State
 }
 
-// holds reports whether the condition holds in the conversation (nil: the
+// Holds reports whether the condition holds in the conversation (nil: the
 // conversation was not found).
-func (u Until) holds(c *genesys.Conversation) bool {
+func (u Until) Holds(c *genesys.Conversation) bool {
 	if c == nil {
 		return u.State == Gone
 	}

@@ -240,7 +240,7 @@ func (w *watcher) read(ctx context.Context, first bool) error {
 	switch res.Status {
 	case http.StatusOK:
 	case http.StatusNotFound:
-		if !first && w.opts.Until != nil && w.opts.Until.holds(nil) {
+		if !first && w.opts.Until != nil && w.opts.Until.Holds(nil) {
 			return errMet
 		}
 		fallthrough
@@ -273,7 +273,7 @@ func (w *watcher) observe(c *genesys.Conversation, src Source) error {
 	for _, ch := range w.track.observe(c, src, w.cfg.Now()) {
 		w.emit(ch)
 	}
-	if w.opts.Until != nil && w.opts.Until.holds(c) {
+	if w.opts.Until != nil && w.opts.Until.Holds(c) {
 		return errMet
 	}
 	w.noteTopics(c)
