@@ -51,7 +51,7 @@ func applyCommand(e *env) *cli.Command {
 	}
 	return &cli.Command{
 		Name:         "apply",
-		Usage:        "carry out a report's fix plan (waits, grants, the request) after showing it and asking",
+		Usage:        "carry out a report's fix plan after showing every step and asking",
 		UsageText:    "convdiag apply [flags] REPORT.json",
 		ArgsUsage:    "REPORT.json",
 		Description:  applyDescription,

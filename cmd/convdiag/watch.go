@@ -52,7 +52,7 @@ func watchCommand(e *env) *cli.Command {
 	}
 	return &cli.Command{
 		Name:         "watch",
-		Usage:        "watch a conversation's participants change state live (Notifications API; read-only)",
+		Usage:        "watch a conversation's participants change state, live and read-only",
 		UsageText:    "convdiag watch --conversation ID [--participant ID --until STATE] [flags]",
 		Description:  watchDescription,
 		Flags:        append(flags, credentialFlags()...),
