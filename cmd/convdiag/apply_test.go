@@ -2,14 +2,12 @@ package main
 
 import (
 	"encoding/json"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/convdiag/convdiag/diagnose/genesys"
 	"github.com/convdiag/convdiag/diagnose/sim"
 )
 
@@ -70,10 +68,10 @@ func changes(log *syncBuffer) []string {
 // timer), re-reads, sends the PATCH once, and the re-read shows the agent
 // gone.
 func TestApplyRingingPlan(t *testing.T) {
-	base, log, _, clock := liveOrg(t, "ringing", sim.LiveOptions{}, nil)
+	srv, log, _, clock := liveOrg(t, "ringing", sim.LiveOptions{}, nil)
 	e, _, _ := testEnv(nil, "y\n")
 	terminal(e)
-	r := startCLI(t, e, applyArgs(base, reportFile(t, "ringing.json", nil))...)
+	r := startCLI(t, e, applyArgs(srv.URL, reportFile(t, "ringing.json", nil))...)
 	eventually(t, r, "waiting on the socket", listening(log, 1))
 	if len(changes(log)) != 0 {
 		t.Fatalf("sent before the wait was over: %v", changes(log))
@@ -109,36 +107,9 @@ func TestApplyRingingPlan(t *testing.T) {
 			t.Errorf("the PATCH was not between two reads of the conversation: %v", lines)
 		}
 	}
-	if !participantGone(t, base, ringConv, ringAgent) {
+	if !participantEnded(t, srv, ringConv, ringAgent) {
 		t.Error("the org still has the agent")
 	}
-}
-
-// participantGone reads the conversation as another client would: the
-// participant has an endTime or only ended communications.
-func participantGone(t *testing.T, base, convID, pid string) bool {
-	t.Helper()
-	req, _ := http.NewRequest("GET", base+"/api/v2/conversations/"+convID, nil)
-	req.Header.Set("Authorization", "Bearer fix-token")
-	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var c genesys.Conversation
-	if err := json.NewDecoder(resp.Body).Decode(&c); err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range c.Participants {
-		if p.ID == pid {
-			live := false
-			for _, cm := range p.Comms() {
-				live = live || !genesys.Ended(cm.State)
-			}
-			return p.EndTime != "" || !live
-		}
-	}
-	return true
 }
 
 // TestApplyRefusals: each refusal is one line, exit 2, and nothing that
@@ -183,12 +154,12 @@ func TestApplyRefusals(t *testing.T) {
 		}, nil, true, "y\n", "is about conversation 7a4e1c9b-3d5f-4a2e-8b6c-0d9f2e5a7c31, not the report's"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			base, log, _, _ := liveOrg(t, "ringing", sim.LiveOptions{}, nil)
+			srv, log, _, _ := liveOrg(t, "ringing", sim.LiveOptions{}, nil)
 			e, _, _ := testEnv(tc.env, tc.stdin)
 			if tc.tty {
 				terminal(e)
 			}
-			r := startCLI(t, e, applyArgs(base, reportFile(t, "ringing.json", tc.edit))...)
+			r := startCLI(t, e, applyArgs(srv.URL, reportFile(t, "ringing.json", tc.edit))...)
 			code := r.wait(t)
 			stderr := strings.TrimSuffix(strings.TrimPrefix(r.stderr.String(), "Carry out these 2 steps? [y/N] "), "\n")
 			if code != 2 || !strings.Contains(stderr, tc.want) || strings.Contains(stderr, "\n") {
@@ -204,13 +175,13 @@ func TestApplyRefusals(t *testing.T) {
 // TestApplyNeedsAUser: the /calls/ PATCH lists not.a.user; with client
 // credentials it is refused before anything is sent.
 func TestApplyNeedsAUser(t *testing.T) {
-	base, log, _, _ := liveOrg(t, "missing-permission", sim.LiveOptions{}, nil)
+	srv, log, _, _ := liveOrg(t, "missing-permission", sim.LiveOptions{}, nil)
 	path := reportFile(t, "ringing.json", func(r map[string]any) {
 		r["target"].(map[string]any)["conversation_id"] = trConvID
 		r["plan"].(map[string]any)["steps"] = []any{step(r, 1)}
 		request(r, 0)["path"] = "/api/v2/conversations/calls/" + trConvID + "/participants/" + trAgentID
 	})
-	r := runCLI(t, nil, "", applyArgs(base, "--yes", path)...)
+	r := runCLI(t, nil, "", applyArgs(srv.URL, "--yes", path)...)
 	if r.Code != 2 || !strings.Contains(r.Stderr, "needs a user context (its definition lists not.a.user), and these are client credentials") {
 		t.Errorf("exit %d, stderr %q", r.Code, r.Stderr)
 	}
@@ -246,12 +217,12 @@ func TestApplyGrantIsAskedApart(t *testing.T) {
 		{"--yes --yes-grants", false, "", []string{"--yes", "--yes-grants"}, 0, "", 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			base, log, _, _ := liveOrg(t, "division-missing", sim.LiveOptions{}, nil)
+			srv, log, _, _ := liveOrg(t, "division-missing", sim.LiveOptions{}, nil)
 			e, _, _ := testEnv(vars, tc.stdin)
 			if tc.tty {
 				terminal(e)
 			}
-			r := startCLI(t, e, applyArgs(base, append(tc.flags, reportFile(t, "division-grant.json", nil))...)...)
+			r := startCLI(t, e, applyArgs(srv.URL, append(tc.flags, reportFile(t, "division-grant.json", nil))...)...)
 			code := r.wait(t)
 			if code != tc.code || !strings.Contains(r.stderr.String(), tc.want) {
 				t.Fatalf("exit %d, want %d with %q\nstdout:\n%s\nstderr:\n%s", code, tc.code, tc.want, r.stdout, r.stderr)
@@ -279,9 +250,9 @@ func TestApplyGrantIsAskedApart(t *testing.T) {
 // TestApplyWaitTimesOut: the agent never answers; nothing is sent after
 // the wait, and apply exits 3.
 func TestApplyWaitTimesOut(t *testing.T) {
-	base, log, _, _ := liveOrg(t, "ringing", sim.LiveOptions{}, nil)
+	srv, log, _, _ := liveOrg(t, "ringing", sim.LiveOptions{}, nil)
 	path := reportFile(t, "ringing.json", func(r map[string]any) { step(r, 0)["timeout_s"] = 0.3 })
-	r := runCLI(t, nil, "", applyArgs(base, "--yes", path)...)
+	r := runCLI(t, nil, "", applyArgs(srv.URL, "--yes", path)...)
 	if r.Code != 3 || !strings.Contains(r.Stderr, "step 1: participant "+ringAgent+" was not connected within 300ms") {
 		t.Errorf("exit %d, stderr %q", r.Code, r.Stderr)
 	}
@@ -293,16 +264,16 @@ func TestApplyWaitTimesOut(t *testing.T) {
 // TestApplyStateChangedSince: the agent hung up after the wait; the
 // re-read before the PATCH sees it and sends nothing.
 func TestApplyStateChangedSince(t *testing.T) {
-	base, log, org, _ := liveOrg(t, "ringing", sim.LiveOptions{}, nil)
+	srv, log, org, _ := liveOrg(t, "ringing", sim.LiveOptions{}, nil)
 	org.Connect(ringConv, ringAgent, fixedNow)
 	path := reportFile(t, "ringing.json", func(r map[string]any) {
 		// The wait is for the customer; meanwhile the agent is gone.
 		step(r, 0)["participant_id"], step(r, 0)["communication_id"] = ringCustomer, nil
 	})
-	if got := sendTo(t, base, "PATCH", "/api/v2/conversations/"+ringConv+"/participants/"+ringAgent, `{"state":"disconnected"}`); got != 202 {
+	if got := send(t, srv, "PATCH", "/api/v2/conversations/"+ringConv+"/participants/"+ringAgent, []byte(`{"state":"disconnected"}`)); got != 202 {
 		t.Fatal(got)
 	}
-	r := runCLI(t, nil, "", applyArgs(base, "--yes", path)...)
+	r := runCLI(t, nil, "", applyArgs(srv.URL, "--yes", path)...)
 	if r.Code != 1 || !strings.Contains(r.Stderr, "step 2: participant "+ringAgent+" has ended since: nothing was sent") {
 		t.Errorf("exit %d, stderr %q", r.Code, r.Stderr)
 	}

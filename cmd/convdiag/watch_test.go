@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -53,29 +52,14 @@ func (m *manualTimers) fire(d time.Duration) int {
 }
 
 // liveOrg serves a scenario with manual timers (started), behind an
-// optional wrapper, and returns its base URL, request log and org.
-func liveOrg(t *testing.T, scenario string, live sim.LiveOptions, wrap func(http.Handler) http.Handler) (string, *syncBuffer, *sim.Org, *manualTimers) {
+// optional wrapper.
+func liveOrg(t *testing.T, scenario string, live sim.LiveOptions, wrap func(http.Handler) http.Handler) (*httptest.Server, *syncBuffer, *sim.Org, *manualTimers) {
 	t.Helper()
-	sc, err := sim.LookupScenario(scenario)
-	if err != nil {
-		t.Fatal(err)
-	}
-	org, err := sc.Org()
-	if err != nil {
-		t.Fatal(err)
-	}
 	clock := &manualTimers{}
 	live.AfterFunc = clock.AfterFunc
-	log := &syncBuffer{}
-	s := sim.New(org, sim.Options{RequestLog: log, Live: live, AccessTokens: []string{"fix-token"}})
+	srv, log, org, s := serveScenario(t, scenario, sim.Options{Live: live, AccessTokens: []string{"fix-token"}}, wrap)
 	s.StartTimers()
-	var h http.Handler = s
-	if wrap != nil {
-		h = wrap(s)
-	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(func() { s.Close(); srv.Close() })
-	return srv.URL, log, org, clock
+	return srv, log, org, clock
 }
 
 // running is a convdiag command running in the background.
@@ -175,9 +159,9 @@ func watchArgs(base string, more ...string) []string {
 // then connected when the scenario's timer fires, from the topic; the
 // watch ends with until-met and exit 0, having sent only what watch may.
 func TestWatchUntilConnected(t *testing.T) {
-	base, log, _, clock := liveOrg(t, "ringing", sim.LiveOptions{}, nil)
+	srv, log, _, clock := liveOrg(t, "ringing", sim.LiveOptions{}, nil)
 	e, _, _ := testEnv(nil, "")
-	r := startCLI(t, e, watchArgs(base, "--participant", ringAgent, "--until", "connected", "--format", "json")...)
+	r := startCLI(t, e, watchArgs(srv.URL, "--participant", ringAgent, "--until", "connected", "--format", "json")...)
 	eventually(t, r, "listening", listening(log, 1))
 	if clock.fire(3*time.Second) != 1 {
 		t.Fatal("the ringing scenario has no 3s timer")
@@ -211,11 +195,11 @@ func TestWatchUntilConnected(t *testing.T) {
 // watch runs is a state change in its text output; an interrupt ends it
 // with 130 and says so.
 func TestWatchSeesAnotherClientsPatch(t *testing.T) {
-	base, log, _, _ := liveOrg(t, "ringing", sim.LiveOptions{}, nil)
+	srv, log, _, _ := liveOrg(t, "ringing", sim.LiveOptions{}, nil)
 	e, _, _ := testEnv(nil, "")
-	r := startCLI(t, e, watchArgs(base)...)
+	r := startCLI(t, e, watchArgs(srv.URL)...)
 	eventually(t, r, "listening", listening(log, 1))
-	if got := sendTo(t, base, "PATCH", "/api/v2/conversations/"+ringConv+"/participants/"+ringCustomer, `{"state":"disconnected"}`); got != 202 {
+	if got := send(t, srv, "PATCH", "/api/v2/conversations/"+ringConv+"/participants/"+ringCustomer, []byte(`{"state":"disconnected"}`)); got != 202 {
 		t.Fatalf("PATCH: %d", got)
 	}
 	eventually(t, r, "seen the PATCH", func() bool { return strings.Contains(r.stdout.String(), "connected -> disconnected") })
@@ -249,9 +233,9 @@ func TestWatchReconnectsAndRereads(t *testing.T) {
 			h.ServeHTTP(w, r)
 		})
 	}
-	base, log, org, clock := liveOrg(t, "ringing", sim.LiveOptions{SocketClosingAfter: 5 * time.Second}, hold)
+	srv, log, org, clock := liveOrg(t, "ringing", sim.LiveOptions{SocketClosingAfter: 5 * time.Second}, hold)
 	e, _, _ := testEnv(nil, "")
-	r := startCLI(t, e, watchArgs(base, "--participant", ringAgent, "--until", "connected", "--format", "json")...)
+	r := startCLI(t, e, watchArgs(srv.URL, "--participant", ringAgent, "--until", "connected", "--format", "json")...)
 	eventually(t, r, "listening", listening(log, 1))
 	clock.fire(5 * time.Second)
 	<-dialing
@@ -299,10 +283,10 @@ func TestWatchRefusesAForeignConnectURI(t *testing.T) {
 					_ = json.NewEncoder(w).Encode(ch)
 				})
 			}
-			base, log, _, clock := liveOrg(t, "ringing", sim.LiveOptions{}, rewrite)
+			srv, log, _, clock := liveOrg(t, "ringing", sim.LiveOptions{}, rewrite)
 			e, _, _ := testEnv(nil, "")
 			e.Sleep = func(ctx context.Context, d time.Duration) error { time.Sleep(10 * time.Millisecond); return ctx.Err() }
-			r := startCLI(t, e, watchArgs(base, "--participant", ringAgent, "--until", "connected", "--format", "json")...)
+			r := startCLI(t, e, watchArgs(srv.URL, "--participant", ringAgent, "--until", "connected", "--format", "json")...)
 			eventually(t, r, "polling", func() bool { return strings.Contains(r.stderr.String(), "polling GET") })
 			clock.fire(3 * time.Second)
 			if code := r.wait(t); code != 0 {
@@ -324,11 +308,11 @@ func TestWatchRefusesAForeignConnectURI(t *testing.T) {
 // TestWatchRejectedTopicsArePolled: without the permission the topics
 // need, each rejected topic is named with its reason; the watch polls.
 func TestWatchRejectedTopicsArePolled(t *testing.T) {
-	base, log, org, clock := liveOrg(t, "ringing", sim.LiveOptions{}, nil)
+	srv, log, org, clock := liveOrg(t, "ringing", sim.LiveOptions{}, nil)
 	org.SetAccess(&sim.Access{})
 	e, _, _ := testEnv(nil, "")
 	e.Sleep = func(ctx context.Context, d time.Duration) error { time.Sleep(10 * time.Millisecond); return ctx.Err() }
-	r := startCLI(t, e, watchArgs(base, "--participant", ringAgent, "--until", "gone", "--timeout", "1s")...)
+	r := startCLI(t, e, watchArgs(srv.URL, "--participant", ringAgent, "--until", "gone", "--timeout", "1s")...)
 	eventually(t, r, "polling", func() bool { return strings.Contains(r.stderr.String(), "polling GET") })
 	clock.fire(3 * time.Second)
 	if code := r.wait(t); code != 3 {
@@ -366,55 +350,9 @@ func TestWatchBadInput(t *testing.T) {
 		}
 	}
 	// A conversation the org does not have: exit 3 with the reason.
-	base, _, _, _ := liveOrg(t, "ringing", sim.LiveOptions{}, nil)
-	r := runCLI(t, nil, "", "watch", "--api-base", base, "--client-id", "x", "--client-secret", "y", "--conversation", "00000000-0000-4000-8000-000000000000")
+	srv, _, _, _ := liveOrg(t, "ringing", sim.LiveOptions{}, nil)
+	r := runCLI(t, nil, "", "watch", "--api-base", srv.URL, "--client-id", "x", "--client-secret", "y", "--conversation", "00000000-0000-4000-8000-000000000000")
 	if r.Code != 3 || !strings.Contains(r.Stderr, "answered 404") {
 		t.Errorf("unknown conversation: exit %d, stderr %q", r.Code, r.Stderr)
-	}
-}
-
-// sendTo sends a request as another client of the org would.
-func sendTo(t *testing.T, base, method, path, body string) int {
-	t.Helper()
-	req, err := http.NewRequest(method, base+path, bytes.NewReader([]byte(body)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer fix-token")
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, resp.Body)
-	return resp.StatusCode
-}
-
-// TestWatchNoticesASilentSocket: no heartbeat (the org's heartbeats never
-// fire here) and no pong: the socket is taken for dead and replaced; with
-// pings answered by pongs, it is kept.
-func TestWatchNoticesASilentSocket(t *testing.T) {
-	base, log, _, _ := liveOrg(t, "ringing", sim.LiveOptions{}, nil)
-	e, _, _ := testEnv(nil, "")
-	r := startCLI(t, e, watchArgs(base, "--ping-every", "1h", "--quiet-after", "100ms")...)
-	eventually(t, r, "reconnected", listening(log, 2))
-	if !strings.Contains(r.stderr.String(), "no heartbeat, pong or event for 100ms: reconnecting, then re-reading the conversation") {
-		t.Errorf("stderr:\n%s", r.stderr)
-	}
-	r.cancel()
-	r.wait(t)
-
-	base, log, _, _ = liveOrg(t, "ringing", sim.LiveOptions{}, nil)
-	e, _, _ = testEnv(nil, "")
-	r = startCLI(t, e, watchArgs(base, "--ping-every", "20ms", "--quiet-after", "400ms", "--timeout", "1500ms")...)
-	if code := r.wait(t); code != 0 {
-		t.Fatalf("exit %d; stderr:\n%s", code, r.stderr)
-	}
-	if n := count(log, "GET", "/channels/"); n != 1 || strings.Contains(r.stderr.String(), "no heartbeat") {
-		t.Errorf("%d sockets with pongs coming back; stderr:\n%s", n, r.stderr)
-	}
-	if !strings.HasSuffix(r.stdout.String(), "timeout: watched for 1.5s\n") {
-		t.Errorf("stdout:\n%s", r.stdout)
 	}
 }

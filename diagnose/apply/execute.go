@@ -137,16 +137,7 @@ func withDefaults(cfg Config) Config {
 		cfg.Logf = func(string, ...any) {}
 	}
 	if cfg.Sleep == nil {
-		cfg.Sleep = func(ctx context.Context, d time.Duration) error {
-			t := time.NewTimer(d)
-			defer t.Stop()
-			select {
-			case <-t.C:
-				return nil
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		}
+		cfg.Sleep = genesys.SleepContext
 	}
 	cfg.Watch.Reads, cfg.Watch.APIBase, cfg.Watch.Transport = cfg.Reads, cfg.APIBase, cfg.Transport
 	return cfg

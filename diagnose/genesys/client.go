@@ -143,7 +143,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		cfg.MaxBody = 64 << 20
 	}
 	if cfg.Sleep == nil {
-		cfg.Sleep = sleepCtx
+		cfg.Sleep = SleepContext
 	}
 	c := &Client{cfg: cfg, api: api}
 	guard := readOnlyTransport{base: cfg.Transport, tokenURL: cfg.TokenURL, record: c.record}
@@ -565,7 +565,8 @@ func fits(ctx context.Context, d time.Duration) bool {
 	return !ok || time.Until(dl) > d
 }
 
-func sleepCtx(ctx context.Context, d time.Duration) error {
+// SleepContext waits d, or until ctx ends (then it returns ctx.Err()).
+func SleepContext(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

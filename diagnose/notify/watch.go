@@ -147,7 +147,7 @@ func withDefaults(cfg Config) Config {
 		cfg.Now = time.Now
 	}
 	if cfg.Sleep == nil {
-		cfg.Sleep = sleepCtx
+		cfg.Sleep = genesys.SleepContext
 	}
 	if cfg.PingEvery <= 0 {
 		cfg.PingEvery = 20 * time.Second
@@ -162,17 +162,6 @@ func withDefaults(cfg Config) Config {
 		cfg.Logf = func(string, ...any) {}
 	}
 	return cfg
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // errMet ends the watch: the condition holds.
