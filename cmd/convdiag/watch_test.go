@@ -1,11 +1,16 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -354,5 +359,61 @@ func TestWatchBadInput(t *testing.T) {
 	r := runCLI(t, nil, "", "watch", "--api-base", srv.URL, "--client-id", "x", "--client-secret", "y", "--conversation", "00000000-0000-4000-8000-000000000000")
 	if r.Code != 3 || !strings.Contains(r.Stderr, "answered 404") {
 		t.Errorf("unknown conversation: exit %d, stderr %q", r.Code, r.Stderr)
+	}
+}
+
+// TestWatchAgainstTheSimCommand is the issue's acceptance as a user runs
+// it, with the built binary: `convdiag sim --scenario ringing
+// --socket-closing-after D` serves; `convdiag watch --until connected`
+// sees the agent alerting, keeps reconnecting as the sockets close, and
+// sees it connected when the scenario's timer fires (after 3s); exit 0.
+func TestWatchAgainstTheSimCommand(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and waits for the scenario's timer")
+	}
+	bin := testBinary(t)
+	logFile := filepath.Join(t.TempDir(), "requests.jsonl")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	simCmd := exec.CommandContext(ctx, bin, "sim", "--scenario", "ringing", "--socket-closing-after", "700ms", "--request-log", logFile)
+	stdout, err := simCmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := simCmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = simCmd.Process.Signal(os.Interrupt); _ = simCmd.Wait() }()
+	base, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	watch := exec.CommandContext(ctx, bin, watchArgs(strings.TrimSpace(base), "--participant", ringAgent, "--until", "connected", "--format", "json", "--timeout", "20s")...)
+	var out, errb bytes.Buffer
+	watch.Stdout, watch.Stderr = &out, &errb
+	if err := watch.Run(); err != nil {
+		t.Fatalf("watch: %v\nstdout:\n%s\nstderr:\n%s", err, out.String(), errb.String())
+	}
+	var states []string
+	for _, l := range changeLines(t, out.String()) {
+		if l["participant_id"] == ringAgent {
+			states = append(states, l["state"].(string))
+		}
+	}
+	if strings.Join(states, " ") != "alerting connected" {
+		t.Errorf("the agent's states: %v\n%s", states, out.String())
+	}
+	if n := strings.Count(errb.String(), "(v2.system.socket_closing): reconnecting"); n < 2 {
+		t.Errorf("%d reconnects in 3s with sockets closing every 700ms:\n%s", n, errb.String())
+	}
+	b, err := os.ReadFile(logFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := &syncBuffer{}
+	log.Write(b)
+	assertWatchOnly(t, log)
+	if count(log, "GET", "/channels/") < 3 {
+		t.Errorf("the request log shows too few sockets:\n%s", b)
 	}
 }
