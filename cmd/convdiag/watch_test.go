@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
+
 	"github.com/convdiag/convdiag/diagnose/sim"
 )
 
@@ -415,5 +417,52 @@ func TestWatchAgainstTheSimCommand(t *testing.T) {
 	assertWatchOnly(t, log)
 	if count(log, "GET", "/channels/") < 3 {
 		t.Errorf("the request log shows too few sockets:\n%s", b)
+	}
+}
+
+// TestWatchOpensANewChannel: a 21st channel of the same client replaces
+// the watch's (the oldest, all the others but the new one being
+// connected); its socket closes and its connectUri is gone, so the watch
+// opens a new channel (which replaces the unconnected 21st), subscribes
+// again and goes on.
+func TestWatchOpensANewChannel(t *testing.T) {
+	srv, log, _, clock := liveOrg(t, "ringing", sim.LiveOptions{}, nil)
+	e, _, _ := testEnv(nil, "")
+	r := startCLI(t, e, watchArgs(srv.URL, "--participant", ringAgent, "--until", "connected", "--format", "json")...)
+	eventually(t, r, "listening", listening(log, 1))
+	for i := range 20 {
+		req, _ := http.NewRequest("POST", srv.URL+"/api/v2/notifications/channels", nil)
+		req.Header.Set("Authorization", "Bearer fix-token")
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ch struct{ ConnectURI string }
+		_ = json.NewDecoder(resp.Body).Decode(&ch)
+		resp.Body.Close()
+		if i == 19 {
+			break
+		}
+		conn, _, err := websocket.Dial(context.Background(), ch.ConnectURI, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.CloseNow()
+	}
+	eventually(t, r, "on a new channel", func() bool {
+		return strings.Count(log.String(), `"path":"/api/v2/notifications/channels",`) == 22 && strings.Count(log.String(), "/subscriptions") == 2 &&
+			count(log, "GET", "/api/v2/conversations/") == 3
+	})
+	clock.fire(3 * time.Second)
+	if code := r.wait(t); code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, r.stderr)
+	}
+	for _, want := range []string{"the WebSocket dropped", "the channel's socket could not be reached", "opening a new channel"} {
+		if !strings.Contains(r.stderr.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+		}
+	}
+	if !strings.Contains(r.stdout.String(), `"state":"connected","previous_state":"alerting","held":false,"muted":false,"source":"topic"`) {
+		t.Errorf("stdout:\n%s", r.stdout)
 	}
 }

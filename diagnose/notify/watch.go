@@ -173,30 +173,38 @@ func (w *watcher) run(ctx context.Context) error {
 	if err := w.read(ctx, true); err != nil {
 		return metOr(err)
 	}
-	ch, err := w.ch.create(ctx)
+	ch, err := w.openChannel(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		w.cfg.Logf("no notification channel (%v): polling instead", err)
-		return metOr(w.poll(ctx))
-	}
-	if err := CheckConnectURI(w.cfg.APIBase, ch.ConnectURI); err != nil {
-		w.cfg.Logf("not connecting: %v; polling instead", err)
-		return metOr(w.poll(ctx))
-	}
-	if n, err := w.subscribe(ctx, ch.ID); err != nil || n == 0 {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if err != nil {
-			w.cfg.Logf("subscribing failed (%v): polling instead", err)
-		} else {
-			w.cfg.Logf("no topic of the conversation could be subscribed: polling instead")
-		}
+		w.cfg.Logf("%v: polling instead", err)
 		return metOr(w.poll(ctx))
 	}
 	return metOr(w.stream(ctx, ch))
+}
+
+// openChannel creates a channel, checks its connectUri, and subscribes
+// it to the conversation's topics; an error says why it cannot be used.
+func (w *watcher) openChannel(ctx context.Context) (Channel, error) {
+	ch, err := w.ch.create(ctx)
+	if err != nil {
+		return ch, fmt.Errorf("no notification channel (%w)", err)
+	}
+	if err := CheckConnectURI(w.cfg.APIBase, ch.ConnectURI); err != nil {
+		return ch, fmt.Errorf("not connecting: %w", err)
+	}
+	for t := range w.topics {
+		w.topics[t] = false // a new channel has none yet
+	}
+	n, err := w.subscribe(ctx, ch.ID)
+	switch {
+	case err != nil:
+		return ch, fmt.Errorf("subscribing failed (%w)", err)
+	case n == 0:
+		return ch, errors.New("no topic of the conversation could be subscribed")
+	}
+	return ch, nil
 }
 
 // metOr turns errMet into nil.
@@ -369,6 +377,17 @@ func (w *watcher) stream(ctx context.Context, ch Channel) error {
 				return ctx.Err()
 			}
 			failures++
+			if failures == 1 {
+				// The channel may be gone (expired, or replaced by a
+				// 21st): a new one brings a new connectUri.
+				w.cfg.Logf("the channel's socket could not be reached (%v): opening a new channel", err)
+				nch, oerr := w.openChannel(ctx)
+				if oerr == nil {
+					ch = nch
+					continue
+				}
+				w.cfg.Logf("%v", oerr)
+			}
 			if failures >= maxDialFailures {
 				w.cfg.Logf("the WebSocket could not be reached (%v): polling instead", err)
 				return w.poll(ctx)

@@ -11,19 +11,31 @@ import (
 // orgLive is what the org keeps for its live side: who hears of its
 // changes, and the scenario's timers.
 type orgLive struct {
-	listeners []func(*genesys.Conversation)
+	listeners map[int]func(*genesys.Conversation)
+	next      int
 	timers    []Timer
 }
 
-// onChange registers f to hear of every change of a conversation's state:
-// it receives a copy of the conversation after the change. f runs under
-// the org's lock, so it must not call the org.
-func (o *Org) onChange(f func(*genesys.Conversation)) {
+// onChange registers f to hear of every change of a conversation's state
+// (it hears the state of each conversation now, first): it receives a
+// copy of the conversation after the change. f runs under the org's lock,
+// so it must not call the org. remove unregisters it.
+func (o *Org) onChange(f func(*genesys.Conversation)) (remove func()) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.live.listeners = append(o.live.listeners, f)
-	for _, id := range o.order {
-		f(copyConversation(o.convs[id]))
+	if o.live.listeners == nil {
+		o.live.listeners = map[int]func(*genesys.Conversation){}
+	}
+	id := o.live.next
+	o.live.next++
+	o.live.listeners[id] = f
+	for _, cid := range o.order {
+		f(copyConversation(o.convs[cid]))
+	}
+	return func() {
+		o.mu.Lock()
+		delete(o.live.listeners, id)
+		o.mu.Unlock()
 	}
 }
 

@@ -77,7 +77,7 @@ func New(org *Org, opts Options) *Server {
 		s.issued[t] = time.Time{} // never expires
 	}
 	s.hub = newHub(opts.Live, opts.Now)
-	org.onChange(s.hub.conversationChanged)
+	s.hub.unlisten = org.onChange(s.hub.conversationChanged)
 	m := http.NewServeMux()
 	m.HandleFunc("POST /oauth/token", s.token)
 	m.HandleFunc("GET /api/v2/tokens/me", s.api(s.tokensMe))

@@ -69,6 +69,8 @@ type hub struct {
 	closed   bool
 	// timerStops stop the scenario timers not yet fired.
 	timerStops []func() bool
+	// unlisten stops the org's change events.
+	unlisten func()
 }
 
 type channel struct {
@@ -280,12 +282,12 @@ func (s *Server) postChannel(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, channelJSON{ID: id, ConnectURI: "ws://" + r.Host + "/channels/" + id, Expires: ch.expires.UTC().Format(time.RFC3339)})
 }
 
-// evictLocked keeps maxChannels: a 21st channel removes the oldest one,
-// those without a connection first (reference §4a).
+// evictLocked keeps maxChannels: a 21st channel removes the oldest other
+// one, those without a connection first (reference §4a).
 func (h *hub) evictLocked() {
 	for len(h.order) > maxChannels {
 		victim := 0
-		for i, id := range h.order {
+		for i, id := range h.order[:len(h.order)-1] {
 			if h.channels[id].sock == nil {
 				victim = i
 				break
@@ -339,7 +341,7 @@ func (s *Server) subscriptions(w http.ResponseWriter, r *http.Request) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	ch, ok := h.channels[id]
-	if !ok {
+	if !ok || !h.now().Before(ch.expires) {
 		writeError(w, http.StatusBadRequest, "notification.unable.to.get.channel.id", fmt.Sprintf("Channel %s does not exist (expired, or replaced by a newer channel)", id))
 		return
 	}
@@ -431,7 +433,7 @@ func (s *Server) streaming(w http.ResponseWriter, r *http.Request) {
 	h := s.hub
 	h.mu.Lock()
 	ch, ok := h.channels[id]
-	closed := h.closed
+	closed := h.closed || ok && !h.now().Before(ch.expires)
 	h.mu.Unlock()
 	if !ok || closed {
 		writeError(w, http.StatusNotFound, "not.found", fmt.Sprintf("Channel %s not found", id))
@@ -526,6 +528,7 @@ func (s *Server) readLoop(sock *socket) {
 // Close ends the org's sockets and scenario timers (a WebSocket outlives
 // http.Server.Shutdown, which does not wait for hijacked connections).
 func (s *Server) Close() {
+	s.hub.unlisten()
 	s.hub.close()
 	s.stopTimers()
 }
