@@ -14,7 +14,6 @@ import (
 	"github.com/convdiag/convdiag/diagnose/apply"
 	"github.com/convdiag/convdiag/diagnose/input"
 	"github.com/convdiag/convdiag/diagnose/notify"
-	"github.com/convdiag/convdiag/report"
 )
 
 const applyDescription = `Carries out the plan of a JSON report (convdiag check --format json): its waits, grants and
@@ -98,7 +97,7 @@ func runApply(ctx context.Context, e *env, c *cli.Context, o applyOptions) error
 	out := e.redactor.Writer(e.Stdout)
 	cfg := apply.Config{Reads: reads, APIBase: lv.Target.APIBase, Transport: e.Transport, Sleep: e.Sleep,
 		Watch: notify.Config{Now: e.Now, Sleep: e.Sleep, Logf: stderrLogf(e)},
-		Logf:  func(format string, args ...any) { fmt.Fprintf(out, "     "+format+"\n", args...) }}
+		Logf:  func(format string, args ...any) { fmt.Fprintln(out, "     "+oneLine(fmt.Sprintf(format, args...))) }}
 	if _, err := apply.Verify(ctx, cfg, p); err != nil {
 		return applyErr(err)
 	}
@@ -111,9 +110,9 @@ func runApply(ctx context.Context, e *env, c *cli.Context, o applyOptions) error
 	if err != nil {
 		return applyErr(err)
 	}
-	fmt.Fprintf(out, "done: %s\n", res.Summary)
+	fmt.Fprintln(out, oneLine("done: "+res.Summary))
 	if res.Known && !res.Achieved {
-		return &exitError{code: 1, msg: "the target is not as the operation meant: " + res.Summary}
+		return &exitError{code: 1, msg: oneLine("the target is not as the operation meant: " + res.Summary)}
 	}
 	return nil
 }
@@ -122,11 +121,11 @@ func runApply(ctx context.Context, e *env, c *cli.Context, o applyOptions) error
 func preparePlan(e *env, o applyOptions) (*apply.Prepared, error) {
 	b, err := input.ReadFileLimited(o.Path, 16<<20)
 	if err != nil {
-		return nil, usageErr("%s: %v", o.Path, err)
+		return nil, usageErr("%s", oneLine(fmt.Sprintf("%s: %v", o.Path, err)))
 	}
 	rep, err := apply.Parse(b)
 	if err != nil {
-		return nil, usageErr("%s: %v", o.Path, err)
+		return nil, usageErr("%s", oneLine(fmt.Sprintf("%s: %v", o.Path, err)))
 	}
 	p, err := apply.Prepare(rep, e.Now(), o.MaxAge, e.Getenv)
 	if err != nil {
@@ -158,32 +157,33 @@ func applyErr(err error) error {
 	var se *apply.StepError
 	switch {
 	case errors.As(err, &rf):
-		return usageErr("refused: %s", rf.Reason)
+		return usageErr("refused: %s", oneLine(rf.Reason))
 	case errors.Is(err, context.Canceled):
 		return &exitError{code: 130, msg: "interrupted: the steps before were carried out, none after"}
 	case errors.As(err, &se) && se.TimedOut:
-		return &exitError{code: 3, msg: se.Error()}
+		return &exitError{code: 3, msg: oneLine(se.Error())}
 	case errors.As(err, &se):
-		return &exitError{code: 1, msg: se.Error()}
+		return &exitError{code: 1, msg: oneLine(se.Error())}
 	}
-	return &exitError{code: 3, msg: err.Error()}
+	return &exitError{code: 3, msg: oneLine(err.Error())}
 }
 
 // showPlan lists every step, the grants marked as what they are.
 func showPlan(w io.Writer, p *apply.Prepared, path string, now time.Time) {
 	r := p.Report
-	fmt.Fprintf(w, "plan of %s: conversation %s, org %s; evidence read %s (%s ago)\n", report.TermSafe(path), r.Target.ConversationID, r.Target.OrgID,
+	line := func(format string, args ...any) { fmt.Fprintln(w, oneLine(fmt.Sprintf(format, args...))) }
+	line("plan of %s: conversation %s, org %s; evidence read %s (%s ago)", path, r.Target.ConversationID, r.Target.OrgID,
 		p.ReadAt.UTC().Format(time.RFC3339), now.Sub(p.ReadAt).Round(time.Second))
 	if op := r.Target.Operation; op != nil {
-		fmt.Fprintf(w, "operation: %s (%s)\n", op.ID, op.Source)
+		line("operation: %s (%s)", op.ID, op.Source)
 	}
 	for i, s := range p.Steps {
-		fmt.Fprintf(w, "  %d. %s\n", i+1, report.TermSafe(stepLine(s)))
+		line("  %d. %s", i+1, stepLine(s))
 		if s.Body != nil {
-			fmt.Fprintf(w, "     body: %s\n", report.TermSafe(string(s.Body)))
+			line("     body: %s", s.Body)
 		}
 		if s.Note != "" {
-			fmt.Fprintf(w, "     note: %s\n", report.TermSafe(s.Note))
+			line("     note: %s", s.Note)
 		}
 	}
 }
@@ -224,7 +224,7 @@ func confirm(e *env, p *apply.Prepared, o applyOptions) error {
 
 // ask prints a question on stderr and reads a yes.
 func ask(e *env, in *bufio.Reader, q string) bool {
-	fmt.Fprint(e.Stderr, q)
+	fmt.Fprint(e.Stderr, oneLine(q))
 	line, _ := in.ReadString('\n')
 	switch strings.ToLower(strings.TrimSpace(line)) {
 	case "y", "yes":

@@ -281,3 +281,26 @@ func TestApplyStateChangedSince(t *testing.T) {
 		t.Errorf("sent %v", got)
 	}
 }
+
+// TestApplyHostileReport: escape sequences and newlines from a report are
+// shown escaped, and a refusal stays one line.
+func TestApplyHostileReport(t *testing.T) {
+	srv, log, _, _ := liveOrg(t, "ringing", sim.LiveOptions{}, nil)
+	path := reportFile(t, "ringing.json", func(r map[string]any) {
+		r["target"].(map[string]any)["org_id"] = "\x1b]52;c;ZXZpbA==\x07\nsecond line"
+	})
+	r := runCLI(t, nil, "", applyArgs(srv.URL, "--yes", path)...)
+	if r.Code != 2 || strings.ContainsAny(r.Stderr, "\x1b\x07") || strings.Count(r.Stderr, "\n") != 1 || !strings.Contains(r.Stderr, `\x1b]52`) {
+		t.Errorf("exit %d, stderr %q", r.Code, r.Stderr)
+	}
+	path = reportFile(t, "ringing.json", func(r map[string]any) { step(r, 0)["note"] = "\x1b[2Jcleared" })
+	e, _, _ := testEnv(nil, "n\n")
+	terminal(e)
+	run := startCLI(t, e, applyArgs(srv.URL, path)...)
+	if code := run.wait(t); code != 2 || strings.Contains(run.stdout.String(), "\x1b") || !strings.Contains(run.stdout.String(), `note: \x1b[2Jcleared`) {
+		t.Errorf("exit %d, stdout %q", code, run.stdout)
+	}
+	if got := changes(log); len(got) != 0 {
+		t.Errorf("sent %v", got)
+	}
+}

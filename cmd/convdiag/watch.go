@@ -129,7 +129,7 @@ func runWatch(ctx context.Context, e *env, c *cli.Context, o *watchOptions) erro
 	fmt.Fprintf(e.Stderr, "convdiag: watching conversation %s at %s (Ctrl-C to stop)\n", o.Watch.ConversationID, lv.Target.APIBase)
 	res, err := notify.Watch(ctx, cfg, o.Watch, view.change)
 	if err != nil {
-		return &exitError{code: 3, msg: fmt.Sprintf("watch: %v", err)}
+		return &exitError{code: 3, msg: oneLine(fmt.Sprintf("watch: %v", err))}
 	}
 	view.result(res, o.Watch)
 	switch {
@@ -161,8 +161,18 @@ func readsClient(e *env, cfg genesys.ClientConfig, verbose bool) (*genesys.Clien
 	return reads, nil
 }
 
+// stderrLogf writes remarks to stderr, one line each, with what came from
+// the org or a report shown escaped.
 func stderrLogf(e *env) func(string, ...any) {
-	return func(format string, args ...any) { fmt.Fprintf(e.Stderr, "convdiag: "+format+"\n", args...) }
+	return func(format string, args ...any) {
+		fmt.Fprintf(e.Stderr, "convdiag: %s\n", oneLine(fmt.Sprintf(format, args...)))
+	}
+}
+
+// oneLine is a line for a terminal: control characters and bidi overrides
+// shown escaped (report.TermSafe), newlines too.
+func oneLine(s string) string {
+	return strings.ReplaceAll(report.TermSafe(s), "\n", `\n`)
 }
 
 // watchView prints the changes: a line per change (the participant's
@@ -219,8 +229,8 @@ func (v *watchView) change(ch notify.Change) {
 	if ch.EventTime != "" {
 		event = clock(ch.EventTime)
 	}
-	lane := report.TermSafe(strings.TrimSpace(ch.Purpose + " " + ch.Name))
-	fmt.Fprintf(v.w, "%s  %-36s  %-40s  %-5s  %s  (org time %s, %s)\n", clock(notify.FormatTime(ch.SeenAt)), ch.ParticipantID, lane, ch.Media, what, event, ch.Source)
+	lane := strings.TrimSpace(ch.Purpose + " " + ch.Name)
+	fmt.Fprintln(v.w, oneLine(fmt.Sprintf("%s  %-36s  %-40s  %-5s  %s  (org time %s, %s)", clock(notify.FormatTime(ch.SeenAt)), ch.ParticipantID, lane, ch.Media, what, event, ch.Source)))
 }
 
 // clock is the time of day of a watch time.
