@@ -175,16 +175,19 @@ func oneLine(s string) string {
 	return strings.ReplaceAll(report.TermSafe(s), "\n", `\n`)
 }
 
-// watchView prints the changes: a line per change (the participant's
-// lane, then what changed), or JSON Lines (DESIGN §2).
+// watchView prints the changes: in text a line per change with the
+// communication's lane so far (every state it went through, the newest
+// last), or JSON Lines (DESIGN §2).
 type watchView struct {
 	w    io.Writer
 	json bool
 	enc  *json.Encoder
+	// lanes are the states each communication went through.
+	lanes map[string][]string
 }
 
 func newWatchView(w io.Writer, asJSON bool) *watchView {
-	return &watchView{w: w, json: asJSON, enc: json.NewEncoder(w)}
+	return &watchView{w: w, json: asJSON, enc: json.NewEncoder(w), lanes: map[string][]string{}}
 }
 
 // changeLine is the wire shape of one change.
@@ -215,10 +218,13 @@ func (v *watchView) change(ch notify.Change) {
 			Held: ch.Held, Muted: ch.Muted, Source: string(ch.Source)})
 		return
 	}
-	what := ch.State
-	if ch.PreviousState != "" && ch.PreviousState != ch.State {
-		what = ch.PreviousState + " -> " + ch.State
+	key := ch.ParticipantID + "/" + ch.CommunicationID
+	lane := v.lanes[key]
+	if len(lane) == 0 || lane[len(lane)-1] != ch.State {
+		lane = append(lane, ch.State)
+		v.lanes[key] = lane
 	}
+	what := strings.Join(lane, " -> ")
 	if ch.Held {
 		what += " (held)"
 	}
@@ -229,8 +235,8 @@ func (v *watchView) change(ch notify.Change) {
 	if ch.EventTime != "" {
 		event = clock(ch.EventTime)
 	}
-	lane := strings.TrimSpace(ch.Purpose + " " + ch.Name)
-	fmt.Fprintln(v.w, oneLine(fmt.Sprintf("%s  %-36s  %-40s  %-5s  %s  (org time %s, %s)", clock(notify.FormatTime(ch.SeenAt)), ch.ParticipantID, lane, ch.Media, what, event, ch.Source)))
+	who := strings.TrimSpace(ch.Purpose + " " + ch.Name)
+	fmt.Fprintln(v.w, oneLine(fmt.Sprintf("%s  %-36s  %-32s  %-5s  %s  (org time %s, %s)", clock(notify.FormatTime(ch.SeenAt)), ch.ParticipantID, who, ch.Media, what, event, ch.Source)))
 }
 
 // clock is the time of day of a watch time.

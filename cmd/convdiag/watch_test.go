@@ -202,7 +202,7 @@ func TestWatchUntilConnected(t *testing.T) {
 // watch runs is a state change in its text output; an interrupt ends it
 // with 130 and says so.
 func TestWatchSeesAnotherClientsPatch(t *testing.T) {
-	srv, log, _, _ := liveOrg(t, "ringing", sim.LiveOptions{}, nil)
+	srv, log, org, _ := liveOrg(t, "ringing", sim.LiveOptions{}, nil)
 	e, _, _ := testEnv(nil, "")
 	r := startCLI(t, e, watchArgs(srv.URL)...)
 	eventually(t, r, "listening", listening(log, 1))
@@ -219,6 +219,19 @@ func TestWatchSeesAnotherClientsPatch(t *testing.T) {
 	if !strings.Contains(line, ringCustomer) || !strings.Contains(line, "topic") || !strings.Contains(line, "customer <phone-1>") || strings.Contains(r.stdout.String(), "+44") {
 		t.Errorf("the change line: %q", line)
 	}
+	// The agent's lane grows with each change.
+	org.Connect(ringConv, ringAgent, fixedNow)
+	if got := send(t, srv, "PATCH", "/api/v2/conversations/"+ringConv+"/participants/"+ringAgent, []byte(`{"state":"disconnected"}`)); got != 202 {
+		t.Fatalf("PATCH: %d", got)
+	}
+	eventually(t, r, "seen the agent's three states", func() bool {
+		for _, l := range strings.Split(r.stdout.String(), "\n") {
+			if strings.Contains(l, ringAgent+"  agent Sam Okafor ") && strings.Contains(l, " call   alerting -> connected -> disconnected  (org time ") {
+				return true
+			}
+		}
+		return false
+	})
 	r.cancel()
 	if code := r.wait(t); code != 130 || !strings.HasSuffix(r.stdout.String(), "interrupted\n") {
 		t.Errorf("exit %d; stdout:\n%s", code, r.stdout)

@@ -105,8 +105,9 @@ type watcher struct {
 	emit  func(Change)
 	track *tracker
 	ch    *channels
-	// topics are those asked for so far; pace is the poll interval the
-	// last read's rate-limit headers allow.
+	// topics maps each topic of the conversation to whether the current
+	// channel was asked for it; pace is the poll interval the last read's
+	// rate-limit headers allow.
 	topics map[string]bool
 	pace   time.Duration
 }
