@@ -140,10 +140,6 @@ type Until struct {
 	State string
 }
 
-func (u Until) String() string {
-	return u.State
-}
-
 // Holds reports whether the condition holds in the conversation (nil: the
 // conversation was not found).
 func (u Until) Holds(c *genesys.Conversation) bool {

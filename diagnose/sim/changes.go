@@ -90,9 +90,6 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// MarshalJSON writes the duration as "3s".
-func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
-
 // SetTimers gives the org timed changes (a scenario's), started by
 // Server.StartTimers.
 func (o *Org) SetTimers(ts []Timer) error {

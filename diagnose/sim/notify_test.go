@@ -293,3 +293,30 @@ func TestGrantCall(t *testing.T) {
 		t.Errorf("after the grant: %d", got)
 	}
 }
+
+func TestTimers(t *testing.T) {
+	s, do, clock, _ := liveSim(t, "ringing")
+	if err := s.org.SetTimers([]Timer{{After: Duration(time.Second), Participant: ringAgent, Action: "explode"}}); err == nil {
+		t.Error("an unknown action was accepted")
+	}
+	if err := s.org.SetTimers([]Timer{{After: Duration(time.Second), Participant: "nobody", Action: TimerAnswer}}); err == nil {
+		t.Error("a participant in no conversation was accepted")
+	}
+	if err := s.org.SetTimers([]Timer{{After: Duration(2 * time.Second), Participant: ringCust, Action: TimerHangUp}}); err != nil {
+		t.Fatal(err)
+	}
+	var d Duration
+	if err := json.Unmarshal([]byte(`"-3s"`), &d); err == nil {
+		t.Error("a negative duration was accepted")
+	}
+	conn, ch, _ := openChannel(t, do, "v2.routing.queues."+ringQueue+".conversations")
+	s.StartTimers()
+	clock.fire(2 * time.Second)
+	if m := readMessage(t, conn); !strings.Contains(string(m.EventBody), `"disconnectType":"peer"`) {
+		t.Errorf("the hang-up's event: %s", m.EventBody)
+	}
+	resp, b := do("GET", "/api/v2/notifications/channels/"+ch.ID+"/subscriptions", "")
+	if resp.StatusCode != 200 || string(b) != `{"entities":[{"id":"v2.routing.queues.`+ringQueue+`.conversations"}]}` {
+		t.Errorf("GET subscriptions: %d %s", resp.StatusCode, b)
+	}
+}
