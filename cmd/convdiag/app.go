@@ -143,6 +143,8 @@ func newApp(e *env) *cli.App {
 			withHelp(e, triageCommand(e)),
 			withHelp(e, demoCommand(e)),
 			withHelp(e, simCommand(e)),
+			withHelp(e, watchCommand(e)),
+			withHelp(e, applyCommand(e)),
 			withHelp(e, explainCommand(e)),
 			withHelp(e, versionCommand(e)),
 			withHelp(e, completionCommand(e)),

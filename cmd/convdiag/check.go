@@ -98,16 +98,9 @@ func checkFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "bundle-modified-ok", Usage: "replay a bundle whose files no longer match its manifest's SHA-256 (the report says so)"},
 		&cli.BoolFlag{Name: "offline", Usage: "no network: judge the files given (implied when there are no credentials and no --api-base, or when saved GETs are given)"},
 		&cli.BoolFlag{Name: "dry-run", Usage: "judge only the request line and body; nothing is fetched"},
-		&cli.StringFlag{Name: "region", Usage: "the org's region, key (eu-central-1) or domain (mypurecloud.de); live: where to look [$GENESYSCLOUD_REGION]"},
-		&cli.StringFlag{Name: "api-base", Usage: "live: explicit API base `URL` (simulator, gateway) [$GENESYSCLOUD_API_BASE]"},
-		&cli.StringFlag{Name: "login-base", Usage: "live: base `URL` of the token endpoint (default: login.<domain> for https://api.<domain>, else the API base)"},
-		&cli.StringFlag{Name: "client-id", Usage: "live: OAuth client id (client-credentials grant) [$GENESYSCLOUD_OAUTHCLIENT_ID]"},
-		&cli.StringFlag{Name: "client-secret", Usage: "live: OAuth client secret [$GENESYSCLOUD_OAUTHCLIENT_SECRET]"},
-		&cli.StringFlag{Name: "access-token", Usage: "live: an existing access token instead of client credentials [$GENESYSCLOUD_ACCESS_TOKEN]"},
-		&cli.StringFlag{Name: "profile", Usage: "live: read credentials and environment from profile `NAME` of the Genesys CLI's ~/.gc/config.toml"},
-		&cli.DurationFlag{Name: "timeout", Value: 30 * time.Second, Usage: "live: overall network budget"},
-		&cli.BoolFlag{Name: "insecure-http", Usage: "live: allow credentials over plain http to a host that is not this machine (a test gateway you trust)"},
 	}...)
+	fl = append(fl, credentialFlags()...)
+	fl = append(fl, &cli.DurationFlag{Name: "timeout", Value: 30 * time.Second, Usage: "live: overall network budget"})
 	return append(fl, outputFlags()...)
 }
 

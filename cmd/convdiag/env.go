@@ -28,6 +28,9 @@ type env struct {
 	Now func() time.Time
 	// IsTerminal reports whether a writer is a terminal.
 	IsTerminal func(io.Writer) bool
+	// StdinIsTerminal reports whether stdin is a terminal, where apply
+	// may ask (nil: it is not).
+	StdinIsTerminal func() bool
 	// TermWidth is a terminal's width in columns (0 when unknown).
 	TermWidth func(io.Writer) int
 	// TermHeight is a terminal's height in lines (0 when unknown): a
@@ -70,6 +73,10 @@ func systemEnv() *env {
 		Getenv:     os.Getenv,
 		Now:        time.Now,
 		IsTerminal: isTerminal,
+		StdinIsTerminal: func() bool {
+			fd := os.Stdin.Fd()
+			return isatty.IsTerminal(fd) || isatty.IsCygwinTerminal(fd)
+		},
 		TermWidth:  termWidth,
 		TermHeight: termRows,
 		HomeDir:    os.UserHomeDir,

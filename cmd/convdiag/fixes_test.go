@@ -59,6 +59,7 @@ type fixPlan struct {
 	When  string `json:"when"`
 	Steps []struct {
 		Kind          string      `json:"kind"`
+		Summary       string      `json:"summary"`
 		ParticipantID string      `json:"participant_id"`
 		Until         string      `json:"until"`
 		Request       *fixRequest `json:"request"`
@@ -153,7 +154,7 @@ func carryOut(t *testing.T, sc sim.Scenario, org *sim.Org, srv *httptest.Server,
 				t.Fatalf("step %d: cannot carry out a wait until %q for %s", i+1, st.Until, st.ParticipantID)
 			}
 		case "grant":
-			grant(t, org, st.Request)
+			grant(t, org, srv, st.Summary, st.Request)
 		case "request":
 			req := withVars(t, sc, st.Request)
 			if st := send(t, srv, req.Method, req.Path, req.Body); st/100 != 2 {
@@ -196,25 +197,38 @@ func withVars(t *testing.T, sc sim.Scenario, r *fixRequest) *fixRequest {
 	return &out
 }
 
-// grant carries out a plan's grant step as an admin would: the role in the
-// division, for the subject (a role the step names by a variable is one an
-// admin makes, carrying the permission).
-func grant(t *testing.T, org *sim.Org, r *fixRequest) {
+// grant carries out a plan's grant step as an admin would: a role the
+// step names by a variable is one the admin makes first, carrying the
+// permissions the step names; then the step's own request, the grant
+// call, is sent to the org.
+func grant(t *testing.T, org *sim.Org, srv *httptest.Server, summary string, r *fixRequest) {
 	t.Helper()
 	segs := genesys.SplitPath(strings.SplitN(r.Path, "?", 2)[0])
-	if len(segs) != 9 || segs[2] != "authorization" || segs[3] != "subjects" || segs[5] != "divisions" || segs[7] != "roles" {
+	if r.Method != "POST" || len(segs) != 9 || segs[2] != "authorization" || segs[3] != "subjects" || segs[5] != "divisions" || segs[7] != "roles" {
 		t.Fatalf("not the grant call: %s %s", r.Method, r.Path)
 	}
-	division, roleID := segs[6], segs[8]
-	if strings.HasPrefix(division, "$") {
+	if strings.HasPrefix(segs[6], "$") {
 		t.Fatalf("the grant names no division: %s", r.Path)
 	}
-	role := heldRoleByID(org, roleID)
-	if role.ID == "" {
-		role = genesys.DomainOrganizationRole{ID: "fix-role", Name: "Granted by the fix", Permissions: []string{"conversation:communication:disconnect"}}
+	path := r.Path
+	if strings.Contains(path, "$ROLE_ID") {
+		perms := permissionRe.FindAllString(summary, -1)
+		if len(perms) == 0 {
+			t.Fatalf("the grant step names no permission for the role to make: %q", summary)
+		}
+		org.AddRole(genesys.DomainOrganizationRole{ID: "fix-role", Name: "Made for the fix", Permissions: perms})
+		path = strings.ReplaceAll(path, "$ROLE_ID", "fix-role")
 	}
-	org.Grant(role, division)
+	if strings.Contains(path, "$") {
+		t.Fatalf("values left unknown in the grant: %s", path)
+	}
+	if st := send(t, srv, r.Method, path, r.Body); st/100 != 2 {
+		t.Fatalf("the grant %s %s answered %d", r.Method, path, st)
+	}
 }
+
+// permissionRe finds the permissions a step names.
+var permissionRe = regexp.MustCompile(`\b[a-z]+:[a-zA-Z]+:[a-zA-Z]+\b`)
 
 // assertOutcome reads the conversation again: the target is as the
 // operation meant.
@@ -510,13 +524,4 @@ func heldRoleName(t *testing.T, org *sim.Org) string {
 		t.Fatalf("want one role, have %d", len(a.Roles))
 	}
 	return a.Roles[0].Name
-}
-
-func heldRoleByID(org *sim.Org, id string) genesys.DomainOrganizationRole {
-	for _, r := range org.Access().Roles {
-		if r.ID == id {
-			return r
-		}
-	}
-	return genesys.DomainOrganizationRole{}
 }

@@ -18,7 +18,7 @@ import (
 // TestHelpFits: every help page fits 100 columns and does not print
 // "(default: false)" on every switch.
 func TestHelpFits(t *testing.T) {
-	for _, cmd := range [][]string{{"--help"}, {"check", "--help"}, {"demo", "--help"}, {"sim", "--help"}, {"explain", "--help"}, {"version", "--help"}, {"completion", "--help"}} {
+	for _, cmd := range [][]string{{"--help"}, {"check", "--help"}, {"demo", "--help"}, {"sim", "--help"}, {"watch", "--help"}, {"apply", "--help"}, {"explain", "--help"}, {"version", "--help"}, {"completion", "--help"}} {
 		r := runCLI(t, nil, "", cmd...)
 		if r.Code != 0 || !strings.Contains(r.Stdout, "USAGE") {
 			t.Errorf("%v: exit %d, %q", cmd, r.Code, r.Stderr)

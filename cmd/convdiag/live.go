@@ -8,12 +8,53 @@ import (
 	"strings"
 	"time"
 
+	"github.com/urfave/cli/v2"
+
 	"github.com/convdiag/convdiag/diagnose"
 	"github.com/convdiag/convdiag/diagnose/collect"
 	"github.com/convdiag/convdiag/diagnose/genesys"
 	"github.com/convdiag/convdiag/diagnose/input"
 	"github.com/convdiag/convdiag/report"
 )
+
+// credentialFlags say where the org is and how to log in to it (check,
+// watch and apply share them).
+func credentialFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "region", Usage: "the org's region, key (eu-central-1) or domain (mypurecloud.de); live: where to look [$GENESYSCLOUD_REGION]"},
+		&cli.StringFlag{Name: "api-base", Usage: "live: explicit API base `URL` (simulator, gateway) [$GENESYSCLOUD_API_BASE]"},
+		&cli.StringFlag{Name: "login-base", Usage: "live: base `URL` of the token endpoint (default: login.<domain> for https://api.<domain>, else the API base)"},
+		&cli.StringFlag{Name: "client-id", Usage: "live: OAuth client id (client-credentials grant) [$GENESYSCLOUD_OAUTHCLIENT_ID]"},
+		&cli.StringFlag{Name: "client-secret", Usage: "live: OAuth client secret [$GENESYSCLOUD_OAUTHCLIENT_SECRET]"},
+		&cli.StringFlag{Name: "access-token", Usage: "live: an existing access token instead of client credentials [$GENESYSCLOUD_ACCESS_TOKEN]"},
+		&cli.StringFlag{Name: "profile", Usage: "live: read credentials and environment from profile `NAME` of the Genesys CLI's ~/.gc/config.toml"},
+		&cli.BoolFlag{Name: "insecure-http", Usage: "live: allow credentials over plain http to a host that is not this machine (a test gateway you trust)"},
+	}
+}
+
+// liveSettings are the collector's settings from the credential flags,
+// for a command that must reach the org (watch, apply).
+func liveSettings(e *env, c *cli.Context, convID string) collect.Settings {
+	return collect.Settings{
+		ClientID: c.String("client-id"), ClientSecret: c.String("client-secret"), AccessToken: c.String("access-token"),
+		Region: c.String("region"), APIBase: c.String("api-base"), LoginBase: c.String("login-base"), Profile: c.String("profile"),
+		InsecureHTTP: c.Bool("insecure-http"), ConversationID: convID,
+		Getenv: e.Getenv, HomeDir: e.HomeDir, ReadFile: input.ReadFileLimited,
+	}
+}
+
+// resolveOrg resolves the settings of a command that must reach the org:
+// without credentials it is a usage error, not an offline run.
+func resolveOrg(e *env, s collect.Settings, cmd string) (*collect.Live, error) {
+	res, err := resolve(e, s)
+	if err != nil {
+		return nil, err
+	}
+	if res.Live == nil {
+		return nil, usageErr("%s needs the org: credentials (--client-id/--client-secret, --access-token, %s/%s, or --profile) and --region or --api-base", cmd, collect.EnvClientID, collect.EnvClientSecret)
+	}
+	return res.Live, nil
+}
 
 // resolveSettings maps the check's flags onto the collector's settings and
 // resolves them: the org's region (any mode) and, for a live check, the
@@ -29,12 +70,12 @@ func resolveSettings(e *env, o *checkOptions, ev *diagnose.Evidence) (*collect.R
 	if ev != nil {
 		s.Request = ev.Request
 	}
-	return resolveWith(e, s)
+	return resolve(e, s)
 }
 
-// resolveWith resolves the collector's settings for check and triage: the
-// warnings go to stderr, the credentials to the redactor.
-func resolveWith(e *env, s collect.Settings) (*collect.Resolved, error) {
+// resolve runs the collector's resolution and wires the result to the
+// environment: its transport, and its secrets into the redactor.
+func resolve(e *env, s collect.Settings) (*collect.Resolved, error) {
 	res, err := collect.Resolve(s)
 	if err != nil {
 		var ue *collect.UsageError

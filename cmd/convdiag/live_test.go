@@ -71,6 +71,14 @@ func assertReadOnly(t *testing.T, log *syncBuffer) {
 // testSim serves a scenario over loopback with a request log.
 func testSim(t *testing.T, scenario string, opts sim.Options) (*httptest.Server, *syncBuffer) {
 	t.Helper()
+	srv, log, _, _ := serveScenario(t, scenario, opts, nil)
+	return srv, log
+}
+
+// serveScenario serves a scenario, behind an optional wrapper, with a
+// request log; it returns the org and its handler too.
+func serveScenario(t *testing.T, scenario string, opts sim.Options, wrap func(http.Handler) http.Handler) (*httptest.Server, *syncBuffer, *sim.Org, *sim.Server) {
+	t.Helper()
 	sc, err := sim.LookupScenario(scenario)
 	if err != nil {
 		t.Fatal(err)
@@ -81,9 +89,14 @@ func testSim(t *testing.T, scenario string, opts sim.Options) (*httptest.Server,
 	}
 	log := &syncBuffer{}
 	opts.RequestLog = log
-	srv := httptest.NewServer(sim.New(org, opts))
-	t.Cleanup(srv.Close)
-	return srv, log
+	s := sim.New(org, opts)
+	var h http.Handler = s
+	if wrap != nil {
+		h = wrap(s)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(func() { s.Close(); srv.Close() })
+	return srv, log, org, s
 }
 
 // scenarioInputs writes what a user would attach for a scenario: the body

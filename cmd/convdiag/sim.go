@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -23,7 +24,12 @@ func simCommand(e *env) *cli.Command {
 GET /api/v2/conversations/calls/{id}, the analytics details of a conversation,
 POST /api/v2/conversations/{id}/disconnect (the undocumented participantId body recipe),
 PATCH /api/v2/conversations[/MEDIA]/{id}/participants/{pid} and DELETE .../consult,
-answering with Genesys's documented error codes.
+answering with Genesys's documented error codes; the grant call
+POST /api/v2/authorization/subjects/{id}/divisions/{id}/roles/{id}?subjectType=...; and the
+Notifications API: POST /api/v2/notifications/channels, POST|PUT|GET .../subscriptions (users'
+and queues' conversation topics) and the channel's WebSocket (its connectUri), which sends
+documented events for every state change, heartbeats and pongs. A scenario's timers (ringing:
+the agent answers after 3s) start when it is served.
 The first line on stdout is the base URL; it serves until interrupted (Ctrl-C or SIGTERM),
 then exits 0. An --addr other machines can reach (0.0.0.0:PORT) is served with a warning on
 stderr.
@@ -46,6 +52,8 @@ stderr.
 			&cli.DurationFlag{Name: "latency", Usage: "added to every response"},
 			&cli.IntFlag{Name: "rate-limit", Usage: "requests per second; past it 429 with Retry-After (0: none)"},
 			&cli.Float64Flag{Name: "fail-rate", Usage: "fraction of API responses that are 503 (0 to 1)"},
+			&cli.DurationFlag{Name: "socket-closing-after", Usage: "send v2.system.socket_closing on every notification socket open this long (tests reconnects)"},
+			&cli.DurationFlag{Name: "heartbeat-every", Value: 30 * time.Second, Usage: "how often a notification socket gets a heartbeat"},
 			&cli.StringFlag{Name: "request-log", Usage: "append one JSON line per request ({\"method\",\"path\",\"status\"}) to `FILE`", TakesFile: true},
 			&cli.Uint64Flag{Name: "seed", Usage: "seed of the simulated failures (0: random)", Hidden: true},
 		},
@@ -147,12 +155,16 @@ func runSim(c *cli.Context, e *env) error {
 	opts := sim.Options{
 		ClientID: c.String("client-id"), ClientSecret: c.String("client-secret"), AccessTokens: c.StringSlice("access-token"),
 		Latency: c.Duration("latency"), RateLimit: c.Int("rate-limit"), FailRate: c.Float64("fail-rate"), Seed: c.Uint64("seed"),
+		Live: sim.LiveOptions{SocketClosingAfter: c.Duration("socket-closing-after"), HeartbeatEvery: c.Duration("heartbeat-every")},
 	}
 	if opts.FailRate < 0 || opts.FailRate > 1 {
 		return usageErr("--fail-rate %v: want a fraction between 0 and 1", opts.FailRate)
 	}
-	if opts.RateLimit < 0 || opts.Latency < 0 {
-		return usageErr("--rate-limit and --latency cannot be negative")
+	if opts.RateLimit < 0 || opts.Latency < 0 || opts.Live.SocketClosingAfter < 0 {
+		return usageErr("--rate-limit, --latency and --socket-closing-after cannot be negative")
+	}
+	if opts.Live.HeartbeatEvery <= 0 {
+		return usageErr("--heartbeat-every %s: must be positive", opts.Live.HeartbeatEvery)
 	}
 	if (opts.ClientID == "") != (opts.ClientSecret == "") {
 		return usageErr("--client-id and --client-secret go together")
@@ -165,10 +177,12 @@ func runSim(c *cli.Context, e *env) error {
 		defer f.Close()
 		opts.RequestLog = f
 	}
-	run, err := sim.StartWith(c.Context, c.String("addr"), sim.New(org, opts), sim.StartOptions{WriteTimeout: sim.DefaultWriteTimeout + opts.Latency})
+	srv := sim.New(org, opts)
+	run, err := sim.StartWith(c.Context, c.String("addr"), srv, sim.StartOptions{WriteTimeout: sim.DefaultWriteTimeout + opts.Latency})
 	if err != nil {
 		return usageErr("%v", err)
 	}
+	srv.StartTimers()
 	base := run.URL
 	fmt.Fprintln(e.Stdout, base)
 	fmt.Fprintf(e.Stderr, "convdiag sim: serving %s at %s\n", what, base)

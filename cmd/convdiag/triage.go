@@ -188,7 +188,7 @@ func runTriage(ctx context.Context, e *env, o *triageOptions) error {
 // triageSession logs in to the org when the triage is live (nil offline);
 // every secret it learns goes to secrets and the stderr redactor.
 func triageSession(ctx context.Context, e *env, o *triageOptions, secrets *[]string) (*collect.Session, error) {
-	res, err := resolveWith(e, collect.Settings{
+	res, err := resolve(e, collect.Settings{
 		ClientID: o.ClientID, ClientSecret: o.ClientSecret, AccessToken: o.AccessToken,
 		Region: o.Region, APIBase: o.APIBase, LoginBase: o.LoginBase, Profile: o.Profile,
 		Offline: o.Offline, InsecureHTTP: o.InsecureHTTP, ManyConversations: true,

@@ -171,7 +171,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		cfg.MaxTotalBody = 2 * cfg.MaxBody
 	}
 	if cfg.Sleep == nil {
-		cfg.Sleep = sleepCtx
+		cfg.Sleep = SleepContext
 	}
 	c := &Client{cfg: cfg, api: api, bodies: &bodyBudget{left: cfg.MaxTotalBody}}
 	guard := readOnlyTransport{base: cfg.Transport, tokenURL: cfg.TokenURL, record: c.record, pace: cfg.Pace}
@@ -624,7 +624,8 @@ func fits(ctx context.Context, d time.Duration) bool {
 	return d != retryNever && (!ok || time.Until(dl) > d)
 }
 
-func sleepCtx(ctx context.Context, d time.Duration) error {
+// SleepContext waits d, or until ctx ends (then it returns ctx.Err()).
+func SleepContext(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

@@ -47,7 +47,7 @@ func NewRatePacer(now func() time.Time, sleep func(ctx context.Context, d time.D
 		now = time.Now
 	}
 	if sleep == nil {
-		sleep = sleepCtx
+		sleep = SleepContext
 	}
 	return &RatePacer{now: now, sleep: sleep, margin: 50 * time.Millisecond, changed: make(chan struct{})}
 }

@@ -225,6 +225,18 @@ func (s *Server) divisionsPermitted(w http.ResponseWriter, r *http.Request) {
 
 // Grant gives the org's token role in a division (a test applying a
 // permission fix, as an admin would).
+// AddRole adds a role to the org without granting it to anyone (an admin
+// making a role in the UI).
+func (o *Org) AddRole(role genesys.DomainOrganizationRole) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	a := *o.access
+	if a.role(role.ID) == nil {
+		a.Roles = append(append([]genesys.DomainOrganizationRole{}, a.Roles...), role)
+	}
+	o.access = &a
+}
+
 func (o *Org) Grant(role genesys.DomainOrganizationRole, divisionID string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()

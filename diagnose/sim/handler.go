@@ -40,6 +40,9 @@ type Options struct {
 	RequestLog io.Writer
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
+	// Live tunes the notification channels, WebSocket and scenario
+	// timers (notify.go).
+	Live LiveOptions
 }
 
 // Server is the simulated org's http.Handler.
@@ -56,6 +59,8 @@ type Server struct {
 	dice   *mrand.Rand
 	logMu  sync.Mutex
 	docs   docCache
+	// hub serves the notification channels (notify.go).
+	hub *hub
 }
 
 // New returns the handler serving org.
@@ -71,6 +76,8 @@ func New(org *Org, opts Options) *Server {
 	for _, t := range opts.AccessTokens {
 		s.issued[t] = time.Time{} // never expires
 	}
+	s.hub = newHub(opts.Live, opts.Now)
+	s.hub.unlisten = org.onChange(s.hub.conversationChanged)
 	m := http.NewServeMux()
 	m.HandleFunc("POST /oauth/token", s.token)
 	m.HandleFunc("GET /api/v2/tokens/me", s.api(s.tokensMe))
@@ -92,6 +99,12 @@ func New(org *Org, opts Options) *Server {
 	m.HandleFunc("PATCH /api/v2/conversations/{id}/recordingstate", s.api(s.recordingState))
 	m.HandleFunc("PUT /api/v2/conversations/{media}/{id}/recordingstate", s.api(s.recordingState))
 	m.HandleFunc("DELETE /api/v2/conversations/calls/{id}/participants/{pid}/consult", s.api(s.deleteConsult))
+	m.HandleFunc("POST /api/v2/notifications/channels", s.api(s.postChannel))
+	m.HandleFunc("POST /api/v2/notifications/channels/{channelId}/subscriptions", s.api(s.subscriptions))
+	m.HandleFunc("PUT /api/v2/notifications/channels/{channelId}/subscriptions", s.api(s.subscriptions))
+	m.HandleFunc("GET /api/v2/notifications/channels/{channelId}/subscriptions", s.api(s.getSubscriptions))
+	m.HandleFunc("GET /channels/{channelId}", s.streaming)
+	m.HandleFunc("POST /api/v2/authorization/subjects/{subjectId}/divisions/{divisionId}/roles/{roleId}", s.api(s.grant))
 	m.HandleFunc("/", s.api(s.fallback))
 	s.mux = m
 	return s

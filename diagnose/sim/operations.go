@@ -202,6 +202,7 @@ func (o *Org) updateParticipant(convID, segment, pid string, ops []partOp, now t
 	if drops {
 		endParticipant(c, p, "client", now)
 	}
+	o.changed(convID)
 	return nil
 }
 
@@ -401,6 +402,7 @@ func (o *Org) wrapUp(convID, segment, pid, commID string, wu genesys.Wrapup) *dr
 	if !wu.Provisional {
 		p.WrapupRequired = false
 	}
+	o.changed(convID)
 	return nil
 }
 
@@ -445,6 +447,7 @@ func (o *Org) setAttributes(convID, segment, pid string, keys []string, attrs ma
 	for _, k := range keys {
 		p.Attributes[k] = *attrs[k]
 	}
+	o.changed(convID)
 	return nil
 }
 
@@ -493,6 +496,7 @@ func (o *Org) setRecordingState(convID, segment, state string) *dropError {
 		return &dropError{http.StatusBadRequest, "conversation.error.conversation.disconnected", "Conversation is disconnected, cannot alter recordingState"}
 	}
 	c.RecordingState = state
+	o.changed(convID)
 	return nil
 }
 
@@ -537,6 +541,7 @@ func (o *Org) teardown(convID string, now time.Time) *dropError {
 			endParticipant(c, p, "client", now)
 		}
 	}
+	o.changed(convID)
 	return nil
 }
 

@@ -25,6 +25,9 @@ type Org struct {
 	queues, users map[string]string
 	// snapshot is the initial state, for Reset.
 	snapshot map[string][]byte
+	// live holds the change listeners and the scenario timers
+	// (changes.go).
+	live orgLive
 }
 
 // DefaultTokenInfo is the token info of an org built from conversations
@@ -97,6 +100,7 @@ func (o *Org) Reset() {
 		var c genesys.Conversation
 		_ = json.Unmarshal(b, &c)
 		o.convs[id] = &c
+		o.changed(id)
 	}
 }
 
@@ -282,6 +286,7 @@ func (o *Org) cancelConsult(convID, pid string, now time.Time) *dropError {
 	for _, q := range linked {
 		q.ConsultParticipantID = ""
 	}
+	o.changed(convID)
 	return nil
 }
 
@@ -301,6 +306,7 @@ func (o *Org) Connect(convID, pid string, now time.Time) bool {
 					cm.State, cm.ConnectedTime = genesys.StateConnected, now.UTC().Format("2006-01-02T15:04:05.000Z")
 				}
 			}
+			o.changed(convID)
 			return true
 		}
 	}

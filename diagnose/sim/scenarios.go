@@ -64,6 +64,9 @@ type Scenario struct {
 	// requests (the seed post's 409), instead of what the documented API
 	// would do.
 	Replays []Replay `json:"replays,omitempty"`
+	// Timers are the scenario's timed changes (a ringing party answers
+	// after a delay), run from when the org is served.
+	Timers []Timer `json:"timers,omitempty"`
 }
 
 // SentRequest is a request as a user sent it.
@@ -149,6 +152,9 @@ func (s Scenario) Org() (*Org, error) {
 			return nil, fmt.Errorf("scenario %s: access %v", s.Name, err)
 		}
 		org.SetAccess(&a)
+	}
+	if err := org.SetTimers(s.Timers); err != nil {
+		return nil, fmt.Errorf("scenario %s: %w", s.Name, err)
 	}
 	return org, nil
 }

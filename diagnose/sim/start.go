@@ -52,6 +52,10 @@ func StartWith(ctx context.Context, addr string, h http.Handler, o StartOptions)
 		return nil, fmt.Errorf("listen on %s: %w", addr, err)
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: o.WriteTimeout, IdleTimeout: 60 * time.Second}
+	if c, ok := h.(interface{ Close() }); ok {
+		// WebSockets are hijacked connections, which Shutdown leaves open.
+		srv.RegisterOnShutdown(c.Close)
+	}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			_ = err // the listener was closed under it; Close reports nothing more useful

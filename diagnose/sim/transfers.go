@@ -126,6 +126,7 @@ func (o *Org) transfer(convID, segment, pid string, tb transferBody, now time.Ti
 	endParticipant(c, p, "transfer", now)
 	c.EndTime = "" // the destination keeps the conversation up
 	c.Participants = append(c.Participants, dest)
+	o.changed(convID)
 	return nil
 }
 
@@ -213,6 +214,7 @@ func (o *Org) consult(convID, pid string, tb transferBody, now time.Time) (strin
 	agent.ConsultParticipantID = p.ID
 	setHeld(p, speakToHolds(tb.SpeakTo, "object"), ts)
 	c.Participants = append(c.Participants, dest)
+	o.changed(convID)
 	return dest.ID, nil
 }
 
@@ -281,6 +283,7 @@ func (o *Org) speakTo(convID, pid, speakTo string, now time.Time) *dropError {
 			q.ConsultParticipantID = ""
 		}
 	}
+	o.changed(convID)
 	return nil
 }
 
@@ -365,6 +368,7 @@ func (o *Org) addParty(convID, address string, now time.Time) *dropError {
 	ts := now.UTC().Format("2006-01-02T15:04:05.000Z")
 	c.Participants = append(c.Participants, genesys.Participant{ID: uuid.NewString(), Purpose: "external", Address: address, Name: address, StartTime: ts,
 		Calls: []genesys.Communication{{ID: uuid.NewString(), State: genesys.StateAlerting, StartAlerting: ts}}})
+	o.changed(convID)
 	return nil
 }
 
@@ -423,6 +427,7 @@ func (o *Org) reschedule(convID, at string) *dropError {
 			c.Participants[i].Callbacks[j].ScheduledTime = at
 		}
 	}
+	o.changed(convID)
 	return nil
 }
 

@@ -1,0 +1,457 @@
+package apply
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/convdiag/convdiag/diagnose/genesys"
+	"github.com/convdiag/convdiag/diagnose/notify"
+)
+
+// Config is what carrying out a plan needs from outside.
+type Config struct {
+	// Reads is the read-only client (token, GETs); its token also
+	// authorises the plan's changes.
+	Reads *genesys.Client
+	// APIBase is where the changes are sent: the org of the credentials
+	// (Verify has checked it is the report's).
+	APIBase string
+	// Transport is the base transport of the changes (nil: a clone of
+	// http.DefaultTransport).
+	Transport http.RoundTripper
+	// Watch configures the waits (its Reads, APIBase and Transport are
+	// taken from here).
+	Watch notify.Config
+	// Sleep waits between the final re-reads (nil: a timer).
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Logf receives progress lines (what each step did).
+	Logf func(format string, args ...any)
+}
+
+// Verify reads the credentials' token info and refuses a report of
+// another org, and an operation that needs a user context (not.a.user in
+// its definition) with client credentials. It returns the token info.
+func Verify(ctx context.Context, cfg Config, p *Prepared) (*genesys.TokenInfo, error) {
+	res, err := cfg.Reads.Get(ctx, "/api/v2/tokens/me")
+	if err != nil {
+		return nil, fmt.Errorf("read the credentials' org (GET /api/v2/tokens/me): %w", err)
+	}
+	if res.Status != http.StatusOK {
+		return nil, fmt.Errorf("read the credentials' org: GET /api/v2/tokens/me answered %d", res.Status)
+	}
+	ti, err := genesys.DecodeTokenInfo(res.Body)
+	if err != nil {
+		return nil, fmt.Errorf("read the credentials' org: %w", err)
+	}
+	org := ""
+	if ti.Organization != nil {
+		org = ti.Organization.ID
+	}
+	if !strings.EqualFold(org, p.Report.Target.OrgID) {
+		return nil, refuse("the report is from org %s, and these credentials are for org %s: a plan is only carried out in the org its evidence came from", p.Report.Target.OrgID, orNone(org))
+	}
+	if ti.IsClientCredentials() {
+		for i, s := range p.Steps {
+			if s.Endpoint != nil && s.Endpoint.NeedsUser {
+				return nil, refuse("step %d: %s %s needs a user context (its definition lists not.a.user), and these are client credentials: log in as the user on the call (--access-token of a user token)", i+1, s.Method, s.Endpoint.Path)
+			}
+		}
+	}
+	return ti, nil
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none named by GET /api/v2/tokens/me)"
+	}
+	return s
+}
+
+// Outcome is what a plan achieved.
+type Outcome struct {
+	// Achieved is true when the re-read shows the target as the
+	// operation meant, false when it shows otherwise; Known is false when
+	// the conversation cannot show it.
+	Achieved, Known bool
+	Summary         string
+}
+
+// StepError is a step that failed after the steps before it were carried
+// out.
+type StepError struct {
+	Step int
+	// TimedOut is set for a wait that timed out.
+	TimedOut bool
+	Err      error
+}
+
+func (e *StepError) Error() string { return fmt.Sprintf("step %d: %v", e.Step, e.Err) }
+
+func (e *StepError) Unwrap() error { return e.Err }
+
+// Execute carries out the plan's steps in order: a wait watches the
+// participant until the state holds; before a grant or a request the
+// conversation is read again to see that it still allows the change; the
+// changes go out through a transport that lets through exactly these
+// steps' requests, each once. At the end it reads the conversation again
+// and says whether the target is now as the operation meant.
+func Execute(ctx context.Context, cfg Config, p *Prepared) (*Outcome, error) {
+	cfg = withDefaults(cfg)
+	send, err := newSender(cfg, p.Steps)
+	if err != nil {
+		return nil, err
+	}
+	for i, s := range p.Steps {
+		n := i + 1
+		switch s.Kind {
+		case KindWait:
+			if err := wait(ctx, cfg, p, s); err != nil {
+				return nil, &StepError{Step: n, TimedOut: errors.Is(err, errWaitTimedOut), Err: err}
+			}
+		default:
+			if err := stillAllowed(ctx, cfg, p, s); err != nil {
+				return nil, &StepError{Step: n, Err: err}
+			}
+			if err := send.do(ctx, s); err != nil {
+				return nil, &StepError{Step: n, Err: err}
+			}
+		}
+	}
+	return outcome(ctx, cfg, p)
+}
+
+func withDefaults(cfg Config) Config {
+	if cfg.Transport == nil {
+		cfg.Transport = http.DefaultTransport.(*http.Transport).Clone()
+	}
+	if cfg.Logf == nil {
+		cfg.Logf = func(string, ...any) {}
+	}
+	if cfg.Sleep == nil {
+		cfg.Sleep = genesys.SleepContext
+	}
+	cfg.Watch.Reads, cfg.Watch.APIBase, cfg.Watch.Transport = cfg.Reads, cfg.APIBase, cfg.Transport
+	return cfg
+}
+
+var errWaitTimedOut = errors.New("wait timed out")
+
+// wait carries out a wait step with a watch.
+func wait(ctx context.Context, cfg Config, p *Prepared, s Prepared1) error {
+	opts := notify.Options{ConversationID: p.Report.Target.ConversationID, Timeout: s.Timeout,
+		Until: &notify.Until{Participant: s.ParticipantID, Communication: s.CommunicationID, State: s.Until}}
+	emit := func(ch notify.Change) {
+		if ch.ParticipantID == s.ParticipantID && ch.PreviousState != "" {
+			cfg.Logf("participant %s: %s -> %s (%s)", ch.ParticipantID, ch.PreviousState, ch.State, ch.Source)
+		}
+	}
+	res, err := notify.Watch(ctx, cfg.Watch, opts, emit)
+	switch {
+	case err != nil:
+		return fmt.Errorf("wait for participant %s to be %s: %w", s.ParticipantID, s.Until, err)
+	case res == notify.Interrupted:
+		return ctx.Err()
+	case res == notify.TimedOut:
+		return fmt.Errorf("participant %s was not %s within %s: %w; nothing after this step was sent", s.ParticipantID, s.Until, s.Timeout, errWaitTimedOut)
+	}
+	cfg.Logf("participant %s is %s", s.ParticipantID, s.Until)
+	return nil
+}
+
+// readConversation GETs the report's conversation (nil when it is not
+// found).
+func readConversation(ctx context.Context, cfg Config, convID string) (*genesys.Conversation, error) {
+	path := "/api/v2/conversations/" + url.PathEscape(convID)
+	res, err := cfg.Reads.Get(ctx, path)
+	if err != nil {
+		return nil, fmt.Errorf("re-read the conversation: %w", err)
+	}
+	switch res.Status {
+	case http.StatusOK:
+	case http.StatusNotFound:
+		return nil, nil
+	default:
+		return nil, fmt.Errorf("re-read the conversation: GET %s answered %d", path, res.Status)
+	}
+	var c genesys.Conversation
+	if err := json.Unmarshal(res.Body, &c); err != nil {
+		return nil, fmt.Errorf("re-read the conversation: %w", err)
+	}
+	return &c, nil
+}
+
+// target is the participant a step's request is about.
+func (s Prepared1) target(p *Prepared) string {
+	if s.Endpoint != nil {
+		if pid := genesys.MatchRequest(s.Method, strings.SplitN(s.Path, "?", 2)[0]).Params["participantId"]; pid != "" {
+			return pid
+		}
+	}
+	return p.Report.Target.ParticipantID
+}
+
+// operation is what the plan's request is for: the report's
+// target.operation, else what its body says.
+func (p *Prepared) operation() string {
+	if op := p.Report.Target.Operation; op != nil && op.ID != "" {
+		return op.ID
+	}
+	for _, s := range p.Steps {
+		if s.Kind != KindRequest {
+			continue
+		}
+		// What the endpoint and the body's acting fields do (the same
+		// reading the checks make).
+		for _, a := range s.Endpoint.Actions(s.Body) {
+			if !a.Unsupported && a.Op != "" {
+				return string(a.Op)
+			}
+		}
+	}
+	return ""
+}
+
+// stillAllowed re-reads the conversation before a change and refuses it
+// when the state no longer allows it (the conversation ended, the target
+// left, or is not in the state the operation needs).
+func stillAllowed(ctx context.Context, cfg Config, p *Prepared, s Prepared1) error {
+	c, err := readConversation(ctx, cfg, p.Report.Target.ConversationID)
+	if err != nil {
+		return err
+	}
+	op := p.operation()
+	if c == nil {
+		return fmt.Errorf("the conversation is no longer found: nothing was sent")
+	}
+	if c.EndTime != "" && op != "wrapup" {
+		return fmt.Errorf("the conversation ended at %s: nothing was sent", c.EndTime)
+	}
+	if s.Kind == KindGrant || op == "teardown" {
+		return nil
+	}
+	pid := s.target(p)
+	var tp *genesys.Participant
+	for i := range c.Participants {
+		if c.Participants[i].ID == pid {
+			tp = &c.Participants[i]
+		}
+	}
+	if pid == "" || tp == nil {
+		return fmt.Errorf("participant %s is not in the conversation: nothing was sent", orNone(pid))
+	}
+	var live, connected, alerting bool
+	for _, cm := range tp.Comms() {
+		live = live || !genesys.Ended(cm.State)
+		connected = connected || genesys.StateIs(cm.State, genesys.StateConnected)
+		alerting = alerting || genesys.NotYetConnected(cm.State)
+	}
+	switch {
+	case op == "wrapup":
+	case op == "answer" && !alerting:
+		return fmt.Errorf("participant %s is not alerting any more: there is nothing to answer; nothing was sent", pid)
+	case op == "answer":
+	case !live:
+		return fmt.Errorf("participant %s has ended since: nothing was sent", pid)
+	case needsConnected[op] && !connected:
+		return fmt.Errorf("participant %s is not connected (the %s needs it): nothing was sent", pid, op)
+	}
+	return nil
+}
+
+// needsConnected are the operations that need the target connected
+// (reference participant-operations.md §3).
+var needsConnected = map[string]bool{"disconnect": true, "hold": true, "unhold": true, "mute": true, "unmute": true,
+	"transfer": true, "consult": true, "confine": true, "recording": true}
+
+// outcome reads the conversation again (a few times: the operations
+// answer 202, the change may follow) and says whether the target is as
+// the operation meant.
+func outcome(ctx context.Context, cfg Config, p *Prepared) (*Outcome, error) {
+	op := p.operation()
+	pid := p.Report.Target.ParticipantID
+	for _, s := range p.Steps {
+		if s.Kind == KindRequest {
+			pid = s.target(p)
+		}
+	}
+	var last *Outcome
+	for attempt := 0; attempt < 5; attempt++ {
+		if attempt > 0 {
+			if err := cfg.Sleep(ctx, time.Second); err != nil {
+				return last, err
+			}
+		}
+		c, err := readConversation(ctx, cfg, p.Report.Target.ConversationID)
+		if err != nil {
+			return nil, err
+		}
+		last = judge(op, pid, c)
+		if last.Achieved || !last.Known {
+			return last, nil
+		}
+	}
+	return last, nil
+}
+
+// judge says whether the conversation shows the operation done.
+func judge(op, pid string, c *genesys.Conversation) *Outcome {
+	gone := notify.Until{Participant: pid, State: notify.Gone}
+	switch op {
+	case "teardown":
+		done := c == nil || c.EndTime != ""
+		return &Outcome{Achieved: done, Known: true, Summary: map[bool]string{true: "the conversation has ended", false: "the conversation has not ended"}[done]}
+	case "disconnect":
+		done := gone.Holds(c)
+		return &Outcome{Achieved: done, Known: true, Summary: map[bool]string{true: "participant " + pid + " is gone", false: "participant " + pid + " is still there"}[done]}
+	case "answer":
+		done := notify.Until{Participant: pid, State: genesys.StateConnected}.Holds(c)
+		return &Outcome{Achieved: done, Known: true, Summary: map[bool]string{true: "participant " + pid + " is connected", false: "participant " + pid + " is not connected"}[done]}
+	case "hold", "unhold", "mute", "unmute":
+		return flagOutcome(op, pid, c)
+	}
+	what := op
+	if what == "" {
+		what = "the request"
+	}
+	return &Outcome{Known: false, Summary: "the org accepted " + what + "; the conversation does not show whether it took effect"}
+}
+
+// flagOutcome judges hold and mute from the target's communications.
+func flagOutcome(op, pid string, c *genesys.Conversation) *Outcome {
+	want := op == "hold" || op == "mute"
+	word := map[string]string{"hold": "held", "unhold": "held", "mute": "muted", "unmute": "muted"}[op]
+	if c != nil {
+		for _, p := range c.Participants {
+			if p.ID != pid {
+				continue
+			}
+			for _, cm := range p.Comms() {
+				if genesys.Ended(cm.State) {
+					continue
+				}
+				got := cm.Held
+				if word == "muted" {
+					got = cm.Muted
+				}
+				not := map[bool]string{true: "", false: "not "}
+				return &Outcome{Achieved: got == want, Known: true, Summary: fmt.Sprintf("participant %s is %s%s", pid, not[got], word)}
+			}
+		}
+	}
+	return &Outcome{Known: true, Summary: "participant " + pid + " has no live communication to be " + word}
+}
+
+// sender sends the plan's changes: its transport lets through exactly the
+// prepared steps' requests (method, path and query), each once, to the
+// API host, and nothing else.
+type sender struct {
+	cfg  Config
+	api  *url.URL
+	http *http.Client
+}
+
+// ErrNotInPlan is returned, without sending anything, for a request that
+// is not one of the approved steps' (or is sent a second time).
+var ErrNotInPlan = errors.New("refused: convdiag apply sends only the approved steps of the plan, each once")
+
+type planTransport struct {
+	base http.RoundTripper
+	host string
+	mu   sync.Mutex
+	left map[string]int
+}
+
+func (t *planTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	key := req.Method + " " + req.URL.RequestURI()
+	t.mu.Lock()
+	ok := strings.EqualFold(req.URL.Host, t.host) && t.left[key] > 0
+	if ok {
+		t.left[key]--
+	}
+	t.mu.Unlock()
+	if !ok {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, fmt.Errorf("%s: %w", key, ErrNotInPlan)
+	}
+	return t.base.RoundTrip(req)
+}
+
+func newSender(cfg Config, steps []Prepared1) (*sender, error) {
+	api, err := url.Parse(strings.TrimSuffix(cfg.APIBase, "/"))
+	if err != nil || api.Host == "" {
+		return nil, fmt.Errorf("API base %q is not an absolute URL", cfg.APIBase)
+	}
+	s := &sender{cfg: cfg, api: api}
+	t := &planTransport{base: cfg.Transport, host: api.Host, left: map[string]int{}}
+	for _, st := range steps {
+		if st.Kind != KindWait {
+			t.left[st.Method+" "+s.url(st).RequestURI()]++
+		}
+	}
+	s.http = &http.Client{Transport: t, Timeout: 30 * time.Second, CheckRedirect: func(req *http.Request, _ []*http.Request) error {
+		return fmt.Errorf("a redirect to %s was refused: Genesys does not redirect API calls", req.URL.Redacted())
+	}}
+	return s, nil
+}
+
+func (s *sender) url(st Prepared1) *url.URL {
+	u := *s.api
+	path, query, _ := strings.Cut(st.Path, "?")
+	u.Path, u.RawQuery = strings.TrimSuffix(s.api.Path, "/")+path, query
+	return &u
+}
+
+// do sends one step's request; anything but 2xx is an error naming the
+// org's answer.
+func (s *sender) do(ctx context.Context, st Prepared1) error {
+	if err := s.cfg.Reads.Token(ctx); err != nil {
+		return fmt.Errorf("token: %w", err)
+	}
+	var body io.Reader
+	if st.Body != nil {
+		body = bytes.NewReader(st.Body)
+	}
+	u := s.url(st)
+	req, err := http.NewRequestWithContext(ctx, st.Method, u.String(), body)
+	if err != nil {
+		return fmt.Errorf("build %s %s: %w", st.Method, u.Path, err)
+	}
+	req.Header.Set("Authorization", "Bearer "+s.cfg.Reads.TokenValue())
+	req.Header.Set("Accept", "application/json")
+	if st.Body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("User-Agent", "convdiag apply")
+	line := st.Method + " " + u.Path
+	resp, err := s.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("%s: %w", line, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode/100 != 2 {
+		var eb genesys.ErrorBody
+		_ = json.Unmarshal(b, &eb)
+		msg := fmt.Sprintf("%s answered %d", line, resp.StatusCode)
+		if eb.Code != "" {
+			msg += " " + eb.Code
+		}
+		if eb.Message != "" {
+			msg += ": " + eb.Message
+		}
+		return errors.New(msg)
+	}
+	s.cfg.Logf("%s -> %d (correlation id %s)", line, resp.StatusCode, resp.Header.Get("ININ-Correlation-Id"))
+	return nil
+}
