@@ -120,10 +120,11 @@ func firstLine(s string) string {
 func newApp(e *env) *cli.App {
 	app := &cli.App{
 		Name:  "convdiag",
-		Usage: "explain why a Genesys Cloud request to drop a participant fails; print one that works",
-		Description: "convdiag runs a chain of checks (request line, body shape, token, conversation, participant\n" +
-			"provenance, participant state) over the evidence of a failed request, ranks the likely causes,\n" +
-			"and prints the corrected request. Start with `convdiag demo`.",
+		Usage: "explain why a Genesys Cloud participant request fails; print what works",
+		Description: "convdiag runs a chain of checks (request line, operation, body shape, token, conversation,\n" +
+			"participant provenance and state, the operation's own rules) over the evidence of a failed\n" +
+			"request, ranks the likely causes, and prints the plan that would have worked, for the same\n" +
+			"operation. Start with `convdiag demo`; `convdiag demo --list` shows a scenario per operation.",
 		HideVersion: true,
 		// urfave/cli's built-in help flag and command are package globals
 		// that every App mutates while it runs; each command gets its own

@@ -118,6 +118,18 @@ const checkDescription = `Examples:
    # live, against the org (read-only: only GETs, plus the token request)
    convdiag check --region eu-central-1 --conversation C --participant P --body body.json
 
+   # a hold, a transfer, a wrap-up...: what the request was for is inferred, or given
+   convdiag check --request 'POST /api/v2/conversations/C/participants/P/replace/queue' \
+     --body '{"queueId":"Q"}' --status 400 --response error.json --queue-json queue.json
+   convdiag check --operation wrapup --request 'PATCH /api/v2/conversations/C/participants/P' \
+     --body participant.json --status 400
+
+Operation: every check judges the request against what it was for (--operation, else
+inferred from the endpoint and the body's fields); the fix never changes it: a hold's fix
+holds. The fix is a plan: wait for a state, grant a role, then the request (JSON "plan";
+convdiag apply carries it out). Once the conversation has ended, a fix about the code
+is printed as the request to send next time.
+
 Mode: --dry-run judges the request only; saved GETs (--conversation-json, --call-json,
 --token-info-json) or --offline mean offline; otherwise credentials or --api-base mean live.
 
@@ -130,13 +142,14 @@ card numbers, IBANs) are redacted in every output and bundle unless --show-secre
 an empty value is refused; a pasted curl is never run.
 
 Exit codes: 0 no confirmed or likely cause; 1 at least one; 2 usage or unreadable input;
-3 diagnosis incomplete (API unreachable, authentication failed, budget spent); 130 interrupted
+3 diagnosis incomplete (API unreachable, authentication failed, budget spent, or a failure
+nothing given could judge); 130 interrupted
 (Ctrl-C), 143 terminated (SIGTERM): no report, one line saying so.`
 
 func checkCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:         "check",
-		Usage:        "diagnose a failed request to drop a participant (live, offline or dry run)",
+		Usage:        "diagnose a failed request on a participant: drop, hold, transfer, wrap-up, ...",
 		UsageText:    "convdiag check [flags]",
 		Description:  checkDescription,
 		Flags:        checkFlags(),

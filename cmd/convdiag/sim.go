@@ -75,7 +75,11 @@ stderr.
 
 func listScenarios(w io.Writer) {
 	for _, s := range sim.Scenarios() {
-		fmt.Fprintf(w, "%-22s %s\n", s.Name, s.Title)
+		op := s.OperationOf()
+		if op == "" {
+			op = "-" // the request alone does not say (a body that is not JSON)
+		}
+		fmt.Fprintf(w, "%-22s %-16s %s\n", s.Name, op, s.Title)
 	}
 }
 

@@ -13,14 +13,14 @@
 package sim
 
 import (
-	"github.com/convdiag/convdiag/diagnose/suggest"
-
 	"embed"
 	"encoding/json"
 	"fmt"
 	"strings"
 
+	"github.com/convdiag/convdiag/diagnose"
 	"github.com/convdiag/convdiag/diagnose/genesys"
+	"github.com/convdiag/convdiag/diagnose/suggest"
 )
 
 //go:embed scenarios
@@ -170,4 +170,23 @@ func (s Scenario) ConversationID() string {
 	}
 	_ = json.Unmarshal(conv, &v)
 	return v.ID
+}
+
+// OperationOf is what the scenario's request is for: its Operation, else
+// what the endpoint and the body's acting fields do (the first of them),
+// else "".
+func (s Scenario) OperationOf() string {
+	if s.Operation != "" {
+		return s.Operation
+	}
+	rl, err := diagnose.ParseRequestLine(s.Request.Method + " " + s.Request.URL)
+	if err != nil {
+		return ""
+	}
+	for _, a := range genesys.MatchRequest(rl.Method, rl.Path).Endpoint.Actions([]byte(s.Request.Body)) {
+		if !a.Unsupported {
+			return string(a.Op)
+		}
+	}
+	return ""
 }
