@@ -417,7 +417,12 @@ func (o outcome) nothingToSend() string {
 	case o.has(causeParticipantRaceWithHangup):
 		return fmt.Sprintf("%s ended just before the request was answered: the request raced the hang-up, and there is no one left to %s. Treat the failure as done.", orConversation(target, o.rf.ConversationID), w.Verb)
 	case o.has(causeConversationEnded):
-		return fmt.Sprintf("Conversation %s has ended: there is no one left to %s. If a participant still owes wrap-up, apply it instead.", o.rf.ConversationID, w.Verb)
+		now := ""
+		if o.cf != nil && o.cf.EndOrder == diagnose.OrderUnknown {
+			// Without a moment of failure, the GET tells only of now.
+			now = " (as the GET shows it now; whether it had when the request failed is unknown: --at would tell)"
+		}
+		return fmt.Sprintf("Conversation %s has ended%s: there is no one left to %s. If a participant still owes wrap-up, apply it instead.", o.rf.ConversationID, now, w.Verb)
 	case o.has(causeParticipantAlreadyEnded) && target != "":
 		s := target + " has already ended: there is nothing left to " + w.Verb + "."
 		if o.op.ID == diagnose.OpDisconnect {

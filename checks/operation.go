@@ -320,6 +320,9 @@ func unknownOperation(p *diagnose.Pass, of *OperationFacts, ep *genesys.Endpoint
 	what := "does none of the operations convdiag judges"
 	if ep != nil && ep.Reads() {
 		what = "only reads"
+	} else if ep != nil && ep.Body != nil && ep.Body.Acting() && p.Evidence.Request.BodyUnknown {
+		p.Set(diagnose.StatusSkip, "the body sent was not read, and on this endpoint only the body says what the request was for: give --body or --operation")
+		return
 	} else if ep != nil && ep.Body != nil && ep.Body.Acting() {
 		what = "has no field that acts (" + strings.Join(actingFields(ep.Body), ", ") + ")"
 	}

@@ -151,6 +151,8 @@ func (v *mdView) sent() {
 	if b := m.Target.Request.Body; b != nil {
 		v.printf("Body as sent (%d bytes%s):\n\n", m.Target.Request.BodyBytes, map[bool]string{true: ", truncated", false: ""}[m.Target.Request.BodyTruncated])
 		fence(v.ew, "json", strings.TrimRight(*b, "\r\n"))
+	} else if m.Target.Request.BodyUnknown {
+		v.printf("Body: sent, but not read (see the notes): give it with `--body`.\n\n")
 	}
 }
 

@@ -308,9 +308,12 @@ func (v *textView) sent() {
 		}
 		kv = append(kv, [2]string{"Headers", strings.Join(parts, "; ")})
 	}
-	if b := m.Target.Request.Body; b != nil {
+	switch b := m.Target.Request.Body; {
+	case b != nil:
 		kv = append(kv, [2]string{"Body", oneLine(*b, 300)})
-	} else {
+	case m.Target.Request.BodyUnknown:
+		kv = append(kv, [2]string{"Body", "sent, but not read (see the notes): give it with --body"})
+	default:
 		kv = append(kv, [2]string{"Body", "none sent"})
 	}
 	if r := m.Target.Response; r != nil {

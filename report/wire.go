@@ -133,6 +133,9 @@ type SentRequest struct {
 	BodyBytes     int     `json:"body_bytes"`
 	BodyTruncated bool    `json:"body_truncated,omitempty"`
 	Origin        string  `json:"origin,omitempty"`
+	// BodyUnknown: a body was sent but convdiag could not read it (a
+	// curl's -d @file that was not attached).
+	BodyUnknown bool `json:"body_unknown,omitempty"`
 	// Headers are the request headers when known (curl, HAR); secrets are
 	// never kept by the parsers.
 	Headers []Header `json:"headers,omitempty"`
@@ -285,7 +288,7 @@ func Build(rep *diagnose.Report, version string) *Model {
 	}
 	cl := rep.Conclusion
 	m.Target = Target{ConversationID: cl.ConversationID, ParticipantID: cl.ParticipantID,
-		Request: SentRequest{Method: ev.Request.Method, URL: ev.Request.URL, Origin: ev.Request.Origin, BodyBytes: len(ev.Request.Body)}}
+		Request: SentRequest{Method: ev.Request.Method, URL: ev.Request.URL, Origin: ev.Request.Origin, BodyBytes: len(ev.Request.Body), BodyUnknown: ev.Request.BodyUnknown}}
 	for _, h := range ev.Request.Headers {
 		m.Target.Request.Headers = append(m.Target.Request.Headers, Header{Name: h.Name, Value: h.Value})
 	}
