@@ -72,7 +72,7 @@ func (v *mdView) answer() {
 				v.printf("First: %s%s.\n\n", mdText(s.Summary), waitHint(v.m, s, func(c string) string { return "`" + c + "`" }))
 			default:
 				v.printf("First: %s:\n\n", mdText(orText(s.Summary, "send")))
-				fence(v.ew, "sh", s.Request.Curl)
+				v.command(s.Request)
 			}
 		}
 		req := m.Corrected
@@ -88,7 +88,7 @@ func (v *mdView) answer() {
 			fmt.Fprintf(&b, "Content-Type: application/json\n\n%s\n", string(req.Body))
 		}
 		fence(v.ew, "http", strings.TrimRight(b.String(), "\n"))
-		fence(v.ew, "sh", req.Curl)
+		v.command(req)
 		for _, n := range append(varNotes(req), req.Notes...) {
 			v.printf("> Note: %s\n\n", mdText(n))
 		}
@@ -209,14 +209,14 @@ func (v *mdView) fix(f *Fix) {
 	v.printf("**Fix:** %s\n\n", mdText(f.Summary))
 	for _, b := range f.Before {
 		v.printf("First:\n\n")
-		fence(v.ew, "sh", b.Curl)
+		v.command(b)
 	}
 	same := f.SameAsCorrected && len(f.Before) == 0
 	if f.Request != nil && !same {
 		if len(f.Before) > 0 {
 			v.printf("Then:\n\n")
 		}
-		fence(v.ew, "sh", f.Curl)
+		v.command(f.Request)
 	}
 	if same {
 		v.printf("The request is under \"The request that would have worked\" above.\n\n")
@@ -316,6 +316,13 @@ func verdictHeadline(m *Model) string {
 
 // fence writes a fenced code block whose fence is longer than any backtick
 // run inside.
+// command fences a request as the command to copy (curl, or PowerShell
+// for a request pasted from PowerShell).
+func (v *mdView) command(r *Request) {
+	lang, text := command(v.m, r)
+	fence(v.ew, lang, text)
+}
+
 func fence(w io.Writer, lang, body string) {
 	f := "```"
 	for strings.Contains(body, f) {

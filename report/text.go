@@ -288,7 +288,8 @@ func topFix(m *Model) string {
 // curl writes a request as its curl command (which holds the method, the
 // URL and the body), never shortened: it is for copying.
 func (v *textView) curl(r *Request, indent string) {
-	for _, line := range strings.Split(r.Curl, "\n") {
+	_, text := command(v.m, r)
+	for _, line := range strings.Split(text, "\n") {
 		v.printf("%s%s\n", indent, line)
 	}
 }

@@ -21,6 +21,9 @@ const FormatVersion = "1"
 // Model is the report as every format shows it; its JSON encoding is the
 // public schema (DESIGN §5). snake_case keys; lists are never null.
 type Model struct {
+	// Shell is the shell the request was pasted from (diagnose.Shell*):
+	// views print fixes for it. Not part of the JSON report.
+	Shell         string        `json:"-"`
 	FormatVersion string        `json:"format_version"`
 	Tool          Tool          `json:"tool"`
 	GeneratedAt   string        `json:"generated_at"`
@@ -287,6 +290,7 @@ func Build(rep *diagnose.Report, version string) *Model {
 		RequestsSent:  []string{},
 	}
 	cl := rep.Conclusion
+	m.Shell = ev.Request.Shell
 	m.Target = Target{ConversationID: cl.ConversationID, ParticipantID: cl.ParticipantID,
 		Request: SentRequest{Method: ev.Request.Method, URL: ev.Request.URL, Origin: ev.Request.Origin, BodyBytes: len(ev.Request.Body), BodyUnknown: ev.Request.BodyUnknown}}
 	for _, h := range ev.Request.Headers {
