@@ -436,6 +436,7 @@ func assertFirstScreen(t *testing.T, text, jsonOut string, width int) {
 		RuledOut  []struct{ ID string } `json:"ruled_out"`
 		Corrected *struct {
 			Curl string `json:"curl"`
+			URL  string `json:"url"`
 		} `json:"corrected_request"`
 		Answer        string                  `json:"answer"`
 		NothingToSend string                  `json:"nothing_to_send"`
@@ -462,6 +463,11 @@ func assertFirstScreen(t *testing.T, text, jsonOut string, width int) {
 			break // a plan of steps without a request (a grant alone)
 		}
 		first := strings.SplitN(rep.Corrected.Curl, "\n", 2)[0]
+		if strings.Contains(screen, "Invoke-RestMethod -Method ") {
+			// Pasted from PowerShell: the fix is printed for it, to the
+			// same URL.
+			first = rep.Corrected.URL
+		}
 		if !strings.Contains(screen, first) {
 			t.Errorf("the first screen lacks the request that would have worked (%s):\n%s", first, screen)
 		}
