@@ -195,14 +195,32 @@ func equalMaps(a, b map[string]string) bool {
 // and overlap of requests rather than by timing.
 func TestLiveReadsInParallel(t *testing.T) {
 	sc, _ := sim.LookupScenario("stale-leg")
+	assertOneRound(t, sc, []string{"GET /api/v2/analytics/conversations/" + sc.ConversationID() + "/details", "GET /api/v2/authorization/roles", "GET /api/v2/authorization/subjects/me", "GET /api/v2/conversations/" + sc.ConversationID(),
+		"GET /api/v2/conversations/calls/" + sc.ConversationID(), "GET /api/v2/oauth/clients/x", "GET /api/v2/tokens/me"})
+}
+
+// TestLiveDestinationReadInTheSameRound: a transfer's destination queue is
+// read beside the conversation, not after it (issue 15: the destination
+// read adds no round trip).
+func TestLiveDestinationReadInTheSameRound(t *testing.T) {
+	sc, _ := sim.LookupScenario("transfer-queue-missing")
+	assertOneRound(t, sc, []string{"GET /api/v2/analytics/conversations/" + sc.ConversationID() + "/details", "GET /api/v2/authorization/roles", "GET /api/v2/authorization/subjects/me", "GET /api/v2/conversations/" + sc.ConversationID(),
+		"GET /api/v2/conversations/calls/" + sc.ConversationID(), "GET /api/v2/oauth/clients/x", "GET /api/v2/routing/queues/0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6", "GET /api/v2/tokens/me"})
+}
+
+// assertOneRound runs a live check of the scenario and proves its GETs
+// (want, sorted) were all in flight together after the token request: two
+// round trips, by the order and overlap of requests rather than by timing.
+func assertOneRound(t *testing.T, sc sim.Scenario, want []string) {
+	t.Helper()
 	org, _ := sc.Org()
-	const gets = 7
+	gets := len(want)
 	var mu sync.Mutex
 	inFlight, peak := 0, 0
 	var order []string
 	// A barrier, not latency, makes the overlap: each GET waits until all
-	// seven are in flight (or a generous deadline passes, so that reads sent
-	// one after another fail the test instead of hanging it).
+	// are in flight (or a generous deadline passes, so that reads sent one
+	// after another fail the test instead of hanging it).
 	all := make(chan struct{})
 	deadline, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -239,13 +257,11 @@ func TestLiveReadsInParallel(t *testing.T) {
 	if r.Code != 1 {
 		t.Fatalf("exit %d: %s", r.Code, r.Stderr)
 	}
-	if len(order) != 8 || order[0] != "POST /oauth/token" {
-		t.Fatalf("requests %v: want the token request, then seven GETs", order)
+	if len(order) != gets+1 || order[0] != "POST /oauth/token" {
+		t.Fatalf("requests %v: want the token request, then %d GETs", order, gets)
 	}
 	rest := append([]string(nil), order[1:]...)
 	sort.Strings(rest)
-	want := []string{"GET /api/v2/analytics/conversations/" + sc.ConversationID() + "/details", "GET /api/v2/authorization/roles", "GET /api/v2/authorization/subjects/me", "GET /api/v2/conversations/" + sc.ConversationID(),
-		"GET /api/v2/conversations/calls/" + sc.ConversationID(), "GET /api/v2/oauth/clients/x", "GET /api/v2/tokens/me"}
 	if strings.Join(rest, "|") != strings.Join(want, "|") {
 		t.Errorf("GETs %v, want %v", rest, want)
 	}
