@@ -72,22 +72,61 @@ func mdExamples(list []string) string {
 	return strings.Join(parts, ", ")
 }
 
+// maxPieSlices is how many clusters the pie names; the rest is one slice.
+const maxPieSlices = 11
+
 // triagePie is a Mermaid pie of the tickets by cluster, plus those with no
-// cause and the incomplete ones. Labels are quoted strings: a double quote
-// in one would end it, so it is replaced; a colon is fine inside quotes.
+// cause and the incomplete ones. A pie of many small slices is unreadable,
+// and Mermaid hides slices under 1% of the whole: the largest clusters are
+// named, the rest is one "other causes" slice (the table above lists them
+// all). Labels are quoted strings: a double quote in one would end it, so
+// it is replaced; a colon is fine inside quotes.
 func triagePie(m *TriageModel) string {
+	total := m.Counts.Tickets
+	shows := func(n int) bool { return n > 0 && n*100 >= total }
+	type slice struct {
+		label string
+		n     int
+	}
+	var slices []slice
+	other, others := 0, 0
+	for i, c := range m.Clusters {
+		op := c.Operation
+		if op == "" {
+			op = "operation unknown"
+		}
+		if i < maxPieSlices && shows(c.Count) {
+			slices = append(slices, slice{c.Cause + " (" + op + ")", c.Count})
+			continue
+		}
+		other, others = other+c.Count, others+1
+	}
+	for _, s := range []slice{{"no cause found", m.Counts.NoCauseFound}, {"incomplete", m.Counts.Incomplete}} {
+		if shows(s.n) {
+			slices = append(slices, s)
+		} else {
+			other, others = other+s.n, others+boolInt(s.n > 0)
+		}
+	}
+	title := fmt.Sprintf("Root causes of %s", plural(total, "ticket", "tickets"))
+	if shows(other) {
+		slices = append(slices, slice{fmt.Sprintf("other causes (%d groups)", others), other})
+	} else if other > 0 {
+		title += fmt.Sprintf(" (%d under 1%% not drawn)", other)
+	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "pie showData\n    title %s\n", pieText(fmt.Sprintf("Root causes of %s", plural(m.Counts.Tickets, "ticket", "tickets"))))
-	for _, c := range m.Clusters {
-		fmt.Fprintf(&b, "    \"%s\" : %d\n", pieText(c.Cause+" ("+c.Operation+")"), c.Count)
-	}
-	if n := m.Counts.NoCauseFound; n > 0 {
-		fmt.Fprintf(&b, "    \"no cause found\" : %d\n", n)
-	}
-	if n := m.Counts.Incomplete; n > 0 {
-		fmt.Fprintf(&b, "    \"incomplete\" : %d\n", n)
+	fmt.Fprintf(&b, "pie showData\n    title %s\n", pieText(title))
+	for _, s := range slices {
+		fmt.Fprintf(&b, "    \"%s\" : %d\n", pieText(s.label), s.n)
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // pieText keeps a pie label or title to plain characters Mermaid's pie
