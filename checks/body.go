@@ -19,7 +19,7 @@ var BodyShape = &diagnose.Check{
 	Doc:      "Is the body JSON (where and why not)? Does it name its target under the field the contract expects? Misnamed fields, wrong types, state values, unknown fields.",
 	Requires: []*diagnose.Check{RequestLine, OperationCheck},
 	Causes: []*diagnose.CauseInfo{causeBodyMalformedJSON, causeBodyContentType, causeBodyNotAnObject, causeBodyTargetMissing, causeBodyTargetMisnamed,
-		causeBodyTargetWrongType, causeBodyTargetMismatch, causeBodyStateValue, causeBodyActionMissing, causeBodyRequiredMissing, causeBodyFieldType, causeBodyUnknownField, causeBodyWrapupRequired},
+		causeBodyTargetWrongType, causeBodyTargetMismatch, causeBodyStateValue, causeBodyActionMissing, causeBodyRequiredMissing, causeBodyFieldType, causeBodyFieldValue, causeBodyUnknownField, causeBodyWrapupRequired},
 	Run: runBodyShape,
 }
 
@@ -106,6 +106,14 @@ var (
 		Remedy:       "Send {\"state\":\"disconnected\"} to drop (or {\"state\":\"connected\"} to answer).",
 		Confirm:      "`convdiag check --dry-run` passes the body.",
 		SuppressedBy: []*diagnose.CauseInfo{causeBodyMalformedJSON, causeBodyNotAnObject, causeEndpointWrongOperation},
+	}
+	causeBodyFieldValue = &diagnose.CauseInfo{ID: "body.field-value",
+		Title:        "A documented field has a value it does not take",
+		Meaning:      "A field whose values the API definition lists (an enum) is sent with another: speakTo \"customer\" (DESTINATION, OBJECT, BOTH, CONFERENCE), transferType \"attended\" (Attended, Unattended), recordingState \"paused\" (ACTIVE, PAUSED, NONE), phoneType \"Mobile\". The server refuses such a value (invalid.value \"Value [X] is not valid for field type Y\"); whether it accepts one in other letter case is UNCONFIRMED.",
+		Detection:    "body-shape compares each enum field's value with the values the contract lists, with a did-you-mean, and reads the response's invalid.value message.",
+		Remedy:       "Send one of the values the contract lists, exactly as it is written there.",
+		Confirm:      "`convdiag check --dry-run` passes the body.",
+		SuppressedBy: []*diagnose.CauseInfo{causeBodyMalformedJSON, causeBodyNotAnObject},
 	}
 	causeBodyFieldType = &diagnose.CauseInfo{ID: "body.field-type",
 		Title:        "A documented field has the wrong JSON type",
@@ -522,13 +530,56 @@ func judgeField(p *diagnose.Pass, ep *genesys.Endpoint, c *genesys.BodyContract,
 			Fix:         newFix(fmt.Sprintf("Send %s as a %s, or leave it out", f.Name, f.Type))})
 		return
 	}
-	if len(f.Values) > 0 && kind == "string" {
-		var v string
-		_ = json.Unmarshal(m.Value, &v)
-		if !containsExact(f.Values, v) {
-			p.Detail("%s = %q is not one of %s", f.Name, v, quoteList(f.Values))
-		}
+	if len(f.Values) > 0 && kind == "string" && f.Name != "state" {
+		judgeValue(p, c, f, m, ref)
 	}
+}
+
+// judgeValue judges an enum field's value against the values the contract
+// lists: another letter case is possible (whether the server folds case
+// is UNCONFIRMED), another value likely, and confirmed when the response's
+// message quotes it. The fix sends the value meant (keptMembers does the
+// same for the corrected request).
+func judgeValue(p *diagnose.Pass, c *genesys.BodyContract, f *genesys.Field, m member, ref diagnose.Ref) {
+	var v string
+	_ = json.Unmarshal(m.Value, &v)
+	if containsExact(f.Values, v) {
+		p.RuleOut(causeBodyFieldValue, "%s is %q, a value %s lists", f.Name, v, c.Model)
+		return
+	}
+	meant := closestValue(v, f.Values)
+	fix := newFix(fmt.Sprintf("Send %s as one of %s", f.Name, quoteList(f.Values)))
+	if meant != "" {
+		fix = newFix(fmt.Sprintf("Send %q: %q", f.Name, meant))
+	}
+	l, why := diagnose.Likely, ""
+	if strings.EqualFold(strings.TrimSpace(v), meant) {
+		l, why = diagnose.Possible, fmt.Sprintf(" The documented value is %q; whether the server accepts another letter case is UNCONFIRMED.", meant)
+	} else if meant != "" {
+		why = fmt.Sprintf(" Did you mean %q?", meant)
+	}
+	if ec := responseCode(p.Evidence); ec != nil && ec.Row.Code == "invalid.value" && strings.EqualFold(ec.Quoted, v) {
+		l, why = diagnose.Confirmed, why+fmt.Sprintf(" The server answered invalid.value quoting %q.", v)
+	}
+	p.Report(diagnose.Cause{Info: causeBodyFieldValue, Likelihood: l, Evidence: []diagnose.Ref{ref},
+		Explanation: fmt.Sprintf("%s is %q; %s takes only %s.%s", f.Name, v, c.Model, quoteList(f.Values), why),
+		Fix:         fix})
+}
+
+// meantValue is the enum value a wrong one stands for in a corrected
+// request: the same in the documented letter case, or the close one a
+// did-you-mean finds; "" when none is close (the field is then left out).
+func meantValue(f *genesys.Field, raw json.RawMessage) (json.RawMessage, bool) {
+	var v string
+	if len(f.Values) == 0 || f.Name == "state" || json.Unmarshal(raw, &v) != nil || containsExact(f.Values, v) {
+		return raw, true
+	}
+	meant := closestValue(v, f.Values)
+	if meant == "" {
+		return nil, false
+	}
+	b, _ := json.Marshal(meant)
+	return b, true
 }
 
 // judgeState judges the state field against the operation meant: the one
@@ -857,12 +908,16 @@ func keptMembers(body []byte, c *genesys.BodyContract) []diagnose.Member {
 		if f == nil || f.Target || f.NotHere || !kindFits(jsonKind(m.Value), f.Type) {
 			continue
 		}
+		value, ok := meantValue(f, m.Value)
+		if !ok {
+			continue // an enum value nothing close to: left out
+		}
 		if i, dup := have[f.Name]; dup {
-			kept[i].Value = m.Value // the server reads the last of duplicate keys
+			kept[i].Value = value // the server reads the last of duplicate keys
 			continue
 		}
 		have[f.Name] = len(kept)
-		kept = append(kept, diagnose.Member{Key: f.Name, Value: m.Value})
+		kept = append(kept, diagnose.Member{Key: f.Name, Value: value})
 	}
 	return kept
 }

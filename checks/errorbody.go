@@ -40,6 +40,8 @@ func responseCode(ev *diagnose.Evidence) *errorCode {
 	}
 	if row.Code == "invalid.value" && strings.EqualFold(ec.QuotedAt, "state") {
 		ec.Cause = causeBodyStateValue.ID
+	} else if row.Code == "invalid.value" && enumField(ev, ec.QuotedAt) {
+		ec.Cause = causeBodyFieldValue.ID
 	}
 	return ec
 }
@@ -194,4 +196,23 @@ func requestParticipant(ev *diagnose.Evidence) string {
 		}
 	}
 	return ev.ParticipantID
+}
+
+// enumField reports whether the request's body contract lists the values
+// of field name (an enum): invalid.value quoting it is about its value,
+// not its JSON type.
+func enumField(ev *diagnose.Evidence, name string) bool {
+	if name == "" || !ev.Request.Known() {
+		return false
+	}
+	rl, err := diagnose.ParseRequestLine(ev.Request.Method + " " + ev.Request.URL)
+	if err != nil {
+		return false
+	}
+	ep := genesys.MatchRequest(rl.Method, rl.Path).Endpoint
+	if ep == nil || ep.Body == nil {
+		return false
+	}
+	f := ep.Body.Field(name)
+	return f != nil && len(f.Values) > 0
 }

@@ -2,6 +2,9 @@ package checks
 
 import (
 	"encoding/json"
+	"strconv"
+	"strings"
+	"unicode"
 
 	"github.com/convdiag/convdiag/diagnose"
 	"github.com/convdiag/convdiag/diagnose/genesys"
@@ -136,3 +139,46 @@ func Compact(raw []byte) json.RawMessage { return compactJSON(raw) }
 // CauseTokenNotParty is token.not-party, which the consults' own check
 // reports too (the token's user is not on the call).
 var CauseTokenNotParty = causeTokenNotParty
+
+// EnumValue is the value a fix sends for an enum field the operation needs
+// (speakTo, recordingState): the one sent when the contract lists it, the
+// close one a did-you-mean finds for a misspelt or mis-cased one, def when
+// none was sent, and a shell variable (returned, for the request's Vars)
+// when what was sent is nothing like any value: the fix never guesses what
+// was meant.
+func EnumValue(ctx *diagnose.FixContext, f *genesys.Field, def string) (json.RawMessage, *diagnose.Var) {
+	for _, m := range genesys.TopMembers(ctx.Evidence.Request.Body) {
+		if m.Key != f.Name {
+			continue
+		}
+		var s string
+		if json.Unmarshal(m.Value, &s) != nil || strings.TrimSpace(s) == "" {
+			break
+		}
+		if meant := closestValue(s, f.Values); meant != "" {
+			b, _ := json.Marshal(meant)
+			return b, nil
+		}
+		v := &diagnose.Var{Name: varName(f.Name), Set: "what " + f.Name + " should be: one of " + quoteList(f.Values) + " (" + strconv.Quote(s) + " is none)"}
+		return json.RawMessage(`"$` + v.Name + `"`), v
+	}
+	b, _ := json.Marshal(def)
+	return b, nil
+}
+
+// varName is a field's name as a shell variable: speakTo -> SPEAK_TO.
+func varName(field string) string {
+	var b strings.Builder
+	for i, r := range field {
+		if i > 0 && r >= 'A' && r <= 'Z' {
+			b.WriteByte('_')
+		}
+		b.WriteRune(unicode.ToUpper(r))
+	}
+	return b.String()
+}
+
+// MeantValue is an enum field's value as a corrected request sends it (the
+// documented one a did-you-mean finds); ok is false when nothing is close
+// (the field is then left out).
+func MeantValue(f *genesys.Field, raw json.RawMessage) (json.RawMessage, bool) { return meantValue(f, raw) }

@@ -3,8 +3,6 @@
 package recording
 
 import (
-	"encoding/json"
-	"strings"
 
 	"github.com/convdiag/convdiag/checks"
 	"github.com/convdiag/convdiag/diagnose"
@@ -27,17 +25,12 @@ var State = &diagnose.Operation{
 // token may use it; with a client-credentials token it is the media
 // variant's PUT, which does not list not.a.user.
 func build(ctx *diagnose.FixContext) (*diagnose.FixRequest, []string) {
-	value := json.RawMessage(`"PAUSED"`)
-	for _, m := range genesys.TopMembers(ctx.Evidence.Request.Body) {
-		if m.Key == "recordingState" {
-			var s string
-			if json.Unmarshal(m.Value, &s) == nil && s != "" {
-				value, _ = json.Marshal(strings.ToUpper(strings.TrimSpace(s)))
-			}
-		}
-	}
+	value, unknown := checks.EnumValue(ctx, genesys.EndpointByID("patchConversationRecordingstate").Body.Field("recordingState"), "PAUSED")
 	body := checks.Object([]diagnose.Member{{Key: "recordingState", Value: value}})
 	var vars []diagnose.Var
+	if unknown != nil {
+		vars = append(vars, *unknown)
+	}
 	userless := ctx.ClientCredentials || checks.Declared(ctx, checks.CauseTokenNoUserContext)
 	if ctx.Sent != nil && ctx.Sent.Method == "PUT" && ctx.Sent.Op == diagnose.OpRecordingState || userless {
 		segment := "calls"

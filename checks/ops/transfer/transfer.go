@@ -198,7 +198,9 @@ func buildDestined(ctx *diagnose.FixContext, op diagnose.OpID) (*diagnose.FixReq
 	for _, m := range d.members {
 		switch f := ep.Body.Field(m.Key); {
 		case f != nil && (f.Destination == "" || ok && m.Key == d.field):
-			members = append(members, diagnose.Member{Key: m.Key, Value: m.Value})
+			if v, fits := checks.MeantValue(f, m.Value); fits {
+				members = append(members, diagnose.Member{Key: m.Key, Value: v})
+			}
 		}
 	}
 	var notes []string
@@ -280,17 +282,18 @@ func hasMember(ms []diagnose.Member, key string) bool {
 // buildSpeakTo is the speak-to PATCH with the speakTo sent (upper case),
 // else DESTINATION.
 func buildSpeakTo(ctx *diagnose.FixContext) (*diagnose.FixRequest, []string) {
-	speakTo := "DESTINATION"
-	for _, m := range genesys.TopMembers(ctx.Evidence.Request.Body) {
-		var s string
-		if m.Key == "speakTo" && json.Unmarshal(m.Value, &s) == nil && s != "" {
-			speakTo = strings.ToUpper(strings.TrimSpace(s))
-		}
-	}
-	v, _ := json.Marshal(speakTo)
+	v, unknown := checks.EnumValue(ctx, speakToField(), "DESTINATION")
 	req := consultRequest(ctx, "PATCH")
 	req.Body = checks.Object([]diagnose.Member{{Key: "speakTo", Value: v}})
+	if unknown != nil {
+		req.Vars = append(req.Vars, *unknown)
+	}
 	return req, nil
+}
+
+// speakToField is the speak-to PATCH's speakTo field.
+func speakToField() *genesys.Field {
+	return genesys.EndpointByID("patchConversationsCallParticipantConsult").Body.Field("speakTo")
 }
 
 func buildCancel(ctx *diagnose.FixContext) (*diagnose.FixRequest, []string) {
