@@ -440,6 +440,13 @@ func judgeMembers(p *diagnose.Pass, rf *RequestFacts, ep *genesys.Endpoint, c *g
 			p.Detail("%q is not a field of %s; it is a field of %s, which the corrected request uses", m.Key, c.Model, oc.Model)
 			continue
 		}
+		if f := genesys.TransferRequest.Field(m.Key); f != nil && f.Destination != "" && len(c.DestinationFields()) > 0 {
+			// A destination of another kind than this endpoint takes (a
+			// queueId sent to .../transfer): the endpoint for that kind is
+			// the fix, the destination kept.
+			p.Detail("%q names a %s, which %s does not take; the corrected request uses the endpoint that transfers to a %s by it", m.Key, f.Destination, c.Model, f.Destination)
+			continue
+		}
 		unknown = append(unknown, m)
 		unknownRefs = append(unknownRefs, ref)
 	}

@@ -81,6 +81,7 @@ func conclude(rep *diagnose.Report, res *diagnose.Results) diagnose.Conclusion {
 	}
 	if o.op.Known() && o.op.Build != nil {
 		req, notes = o.op.Build(o.fixContext())
+		notes = append(notes, fillRequired(req)...)
 	}
 	when := diagnose.PlanNow
 	if why := o.goneSince(); why != "" {
@@ -108,7 +109,10 @@ func conclude(rep *diagnose.Report, res *diagnose.Results) diagnose.Conclusion {
 	c.CorrectedNotes = uniqueNotes(append(notes, contributed...), c.Corrected)
 	o.causePlans(&c, c.Corrected, when)
 	found := o.found()
-	c.RequestOK = found && len(c.Before) == 0 && sameAsSent(o.ev, c.Corrected)
+	// The request as sent is right only when no cause about the request
+	// itself was found: a body cause with the body unchanged is a fix that
+	// does not fix, not a right request.
+	c.RequestOK = found && len(c.Before) == 0 && sameAsSent(o.ev, c.Corrected) && !o.shapeCauseFound()
 	switch {
 	case c.Corrected == nil && !found:
 		c.Plan = nil
@@ -370,6 +374,18 @@ func (o outcome) timingCauseFound() bool {
 	return false
 }
 
+// shapeCauseFound reports whether a likely or confirmed cause is about the
+// request's endpoint, ids or body (not its token, which may be right to
+// keep while another token is used).
+func (o outcome) shapeCauseFound() bool {
+	for _, cs := range o.rep.Causes {
+		if cs.Likelihood >= diagnose.Likely && requestCauses[cs.Check] && cs.Check != Token.ID {
+			return true
+		}
+	}
+	return false
+}
+
 // found reports whether the report stands behind a corrected request:
 // a confirmed or likely cause, or a dry run that found anything.
 func (o outcome) found() bool {
@@ -529,4 +545,59 @@ func sameAsSent(ev *diagnose.Evidence, c *diagnose.FixRequest) bool {
 	ab, _ := json.Marshal(a)
 	bb, _ := json.Marshal(b)
 	return string(ab) == string(bb)
+}
+
+// fillRequired adds to a fix's body the fields its endpoint's contract
+// requires that it lacks (a callback's callbackNumbers, an external
+// contact's contactId and phoneType), each as a shell variable to set: a
+// fix that leaves out what the contract requires does not work.
+func fillRequired(req *diagnose.FixRequest) []string {
+	if req == nil {
+		return nil
+	}
+	ep := genesys.MatchRequest(req.Method, strings.SplitN(req.Path, "?", 2)[0]).Endpoint
+	if ep == nil || ep.Body == nil || len(req.Body) > 0 && jsonKind(req.Body) != "object" {
+		return nil
+	}
+	var members []diagnose.Member
+	present := map[string]bool{}
+	for _, m := range genesys.TopMembers(req.Body) {
+		members = append(members, diagnose.Member{Key: m.Key, Value: m.Value})
+		present[m.Key] = true
+	}
+	added := 0
+	for _, f := range ep.Body.Fields {
+		if !f.Required || f.Target || len(f.Acts) > 0 || present[f.Name] {
+			continue
+		}
+		v := diagnose.Var{Name: varName(f.Name), Set: requiredMeaning(ep.Body, &f)}
+		var value string
+		switch f.Type {
+		case genesys.TypeArray:
+			value = `["$` + v.Name + `"]`
+		case genesys.TypeString, genesys.TypeDateTime:
+			value = `"$` + v.Name + `"`
+		default:
+			continue // an object or a number: nothing a variable stands for
+		}
+		members = append(members, diagnose.Member{Key: f.Name, Value: json.RawMessage(value)})
+		req.Vars = append(req.Vars, v)
+		added++
+	}
+	if added > 0 {
+		req.Body = Object(members) // each variable says what to set it to
+	}
+	return nil
+}
+
+// requiredMeaning says what to set a required field's variable to.
+func requiredMeaning(c *genesys.BodyContract, f *genesys.Field) string {
+	s := "the " + f.Name + " " + c.Model + " requires"
+	if f.Doc != "" {
+		s += " (" + f.Doc + ")"
+	}
+	if len(f.Values) > 0 {
+		s += ": one of " + quoteList(f.Values)
+	}
+	return s
 }

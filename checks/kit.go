@@ -182,3 +182,7 @@ func varName(field string) string {
 // documented one a did-you-mean finds); ok is false when nothing is close
 // (the field is then left out).
 func MeantValue(f *genesys.Field, raw json.RawMessage) (json.RawMessage, bool) { return meantValue(f, raw) }
+
+// CauseBodyRequiredMissing is body.required-missing, which the operations'
+// fixes answer by adding the field.
+var CauseBodyRequiredMissing = causeBodyRequiredMissing

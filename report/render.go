@@ -88,6 +88,7 @@ func NewModel(rep *diagnose.Report, o Options) *Model {
 		red := NewRedactor(secrets...)
 		red.SetPhoneRegion(PhoneRegion(o.PhoneRegion, evidenceRegion(rep.Evidence)))
 		red.Walk(m)
+		labelsToVars(m)
 	}
 	if o.Format != FormatJSON {
 		termSafeWalk(reflect.ValueOf(m))

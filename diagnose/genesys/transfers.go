@@ -38,7 +38,7 @@ var (
 		Field{Name: "queueId", Type: TypeString, Destination: DestQueue}, Field{Name: "queueName", Type: TypeString, Destination: DestQueue})
 	TransferToExternalContactRequest = transferBody("TransferToExternalContactRequest",
 		Field{Name: "contactId", Type: TypeString, Required: true, Destination: DestContact},
-		Field{Name: "phoneType", Type: TypeString, Values: []string{"WorkPhone", "CellPhone", "HomePhone", "OtherPhone"}})
+		Field{Name: "phoneType", Type: TypeString, Required: true, Values: []string{"WorkPhone", "CellPhone", "HomePhone", "OtherPhone"}})
 	TransferToExternalRequest = transferBody("TransferToExternalRequest",
 		Field{Name: "address", Type: TypeString, Destination: DestAddress})
 	// TransferRequest is the body of the generic replace (deprecated) and
@@ -68,7 +68,7 @@ var (
 		Field{Name: "queueName", Type: TypeString, Destination: DestQueue})
 	ConsultTransferToExternalContact = consultBody("ConsultTransferToExternalContact",
 		Field{Name: "contactId", Type: TypeString, Required: true, Destination: DestContact},
-		Field{Name: "phoneType", Type: TypeString, Values: []string{"WorkPhone", "CellPhone", "HomePhone", "OtherPhone"}})
+		Field{Name: "phoneType", Type: TypeString, Required: true, Values: []string{"WorkPhone", "CellPhone", "HomePhone", "OtherPhone"}})
 	ConsultTransferToExternal = consultBody("ConsultTransferToExternal", Field{Name: "address", Type: TypeString, Destination: DestAddress})
 	// ConsultTransfer is the deprecated plain consult POST's body.
 	ConsultTransfer = consultBody("ConsultTransfer", Field{Name: "destination", Type: TypeObject, Required: true,
@@ -125,6 +125,7 @@ var transferOverlays = map[string]overlay{
 	"postConversationParticipantCallbacks":                   {Body: CreateCallbackOnConversationCommand, Permissions: []string{"conversation:callback:create"}, Success: 201},
 	"patchConversationsCallbacks":                            {Body: PatchCallbackRequest, Permissions: []string{"conversation:callback:edit"}, Success: 200},
 	"postConversationsCallParticipants":                      {Body: AddPartyConversation, NeedsUser: true, Success: 200, Summary: "add a party to the call (a conference)"},
+	"postConversationsCallParticipantsUserUserId":            {Body: AddPartyConversation, Success: 200, Permissions: []string{"conversation:agentlessCall:add"}, Summary: "add a party to the call on behalf of a user (no user token needed)"},
 	"patchConversationsCallConference":                       {NeedsUser: true},
 }
 

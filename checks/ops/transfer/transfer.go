@@ -81,10 +81,9 @@ var ConferenceAdd = &diagnose.Operation{
 	ID:         diagnose.OpConferenceAdd,
 	Title:      "add a party to a call, or merge calls into a conference",
 	Words:      diagnose.WordsOf(diagnose.OpConferenceAdd),
-	Doc:        "POST /api/v2/conversations/calls/{conversationId}/participants (add a party; its body's field use is UNCONFIRMED), PATCH /api/v2/conversations/calls/{conversationId}/conference (conversationIds); a user with a station, from a connected call that is not ACD, IVR, group ring or monitored.",
-	Endpoints:  []string{"postConversationsCallParticipants", "patchConversationsCallConference"},
+	Doc:        "POST /api/v2/conversations/calls/{conversationId}/participants (add a party; its body's field use is UNCONFIRMED), PATCH /api/v2/conversations/calls/{conversationId}/conference (conversationIds), both with a user token; POST .../participants/user/{userId} adds a party on behalf of a user, for a token without one (conversation:agentlessCall:add); a user with a station, from a connected call that is not ACD, IVR, group ring or monitored.",
+	Endpoints:  []string{"postConversationsCallParticipants", "patchConversationsCallConference", "postConversationsCallParticipantsUserUserId"},
 	Needs:      diagnose.NeedConversation,
-	UserOnly:   true,
 	Permission: "conversation:conference:add",
 	Checks:     []*diagnose.Check{Conference},
 	Build:      buildSame,
@@ -135,7 +134,21 @@ var (
 	varQueue   = diagnose.Var{Name: "QUEUE_ID", Set: "the id of the destination queue, in the token's org (GET /api/v2/routing/queues lists them)"}
 	varAddress = diagnose.Var{Name: "DESTINATION", Set: "the destination: a user's or queue's name, an address or a phone number"}
 	varUser    = diagnose.Var{Name: "USER_ID", Set: "the id of the destination user, in the token's org (GET /api/v2/users lists them)"}
+	varContact = diagnose.Var{Name: "CONTACT_ID", Set: "the id of the external contact (GET /api/v2/externalcontacts/contacts lists them)"}
 )
+
+// destinationVar is the variable a fix names a destination of a kind by.
+func destinationVar(kind string) diagnose.Var {
+	switch kind {
+	case genesys.DestUser:
+		return varUser
+	case genesys.DestAddress:
+		return varAddress
+	case genesys.DestContact:
+		return varContact
+	}
+	return varQueue
+}
 
 // withoutDestinations drops the members that name a destination.
 func withoutDestinations(ms []diagnose.Member, ep *genesys.Endpoint) []diagnose.Member {
@@ -177,6 +190,15 @@ func buildDestined(ctx *diagnose.FixContext, op diagnose.OpID) (*diagnose.FixReq
 	body := ctx.Evidence.Request.Body
 	d, ok := sentDestination(ctx.Sent, body)
 	sentOK := ctx.Sent != nil && ctx.Sent.Op == op && !ctx.Sent.Deprecated
+	if !ok {
+		// A destination named by a field of another transfer's contract
+		// (a queueId sent to .../transfer, which takes only an address):
+		// the endpoint that takes it is the fix, the destination kept
+		// (reference §5: a queue by id goes to .../replace/queue).
+		if d, ok = sentDestination(genesys.EndpointByID("postConversationParticipantReplace"), body); ok {
+			sentOK = false
+		}
+	}
 	id := ""
 	switch {
 	case sentOK:
@@ -210,10 +232,7 @@ func buildDestined(ctx *diagnose.FixContext, op diagnose.OpID) (*diagnose.FixReq
 		// call: the fix names one to choose.
 		members = withoutDestinations(members, ep)
 		f := destinationField(ep, d.kind)
-		v := varQueue
-		if d.kind == genesys.DestUser {
-			v = varUser
-		}
+		v := destinationVar(d.kind)
 		vars = append(vars, v)
 		members = append(members, diagnose.Member{Key: f, Value: json.RawMessage(`"$` + v.Name + `"`)})
 	case ok && !hasMember(members, d.field):
@@ -229,10 +248,7 @@ func buildDestined(ctx *diagnose.FixContext, op diagnose.OpID) (*diagnose.FixReq
 		}
 	case !ok:
 		f := ep.Body.DestinationFields()[0]
-		v := varQueue
-		if f.Destination == genesys.DestAddress {
-			v = varAddress
-		}
+		v := destinationVar(f.Destination)
 		vars = append(vars, v)
 		members = append(members, diagnose.Member{Key: f.Name, Value: json.RawMessage(`"$` + v.Name + `"`)})
 		notes = append(notes, "the request named no destination: set $"+v.Name)
@@ -310,6 +326,7 @@ func consultRequest(ctx *diagnose.FixContext, method string) *diagnose.FixReques
 // Shell variables of the conference's and callback's fixes.
 var (
 	varOtherCall = diagnose.Var{Name: "OTHER_CONVERSATION_ID", Set: "the id of the other call to merge into this one (connected, not ACD, IVR or group ring)"}
+	varOnBehalf  = diagnose.Var{Name: "USER_ID", Set: "the id of the user on whose behalf the party is added (the agent on the call; needs conversation:agentlessCall:add)"}
 	varSchedule  = diagnose.Var{Name: "SCHEDULED_TIME", Set: "when the callback should dial, at most 30 days from now (ISO-8601 UTC, e.g. 2026-12-20T09:00:00.000Z)"}
 )
 
@@ -320,7 +337,15 @@ var (
 // a callback's time too far ahead.
 func buildSame(ctx *diagnose.FixContext) (*diagnose.FixRequest, []string) {
 	req, notes := sentAsIs(ctx)
-	if req == nil || len(ctx.Members) == 0 {
+	if req == nil {
+		return req, notes
+	}
+	if ctx.Sent.ID == "postConversationsCallParticipants" && (ctx.ClientCredentials || checks.Declared(ctx, checks.CauseTokenNoUserContext)) {
+		// A token without a user adds the party on behalf of one.
+		req.Path += "/user/$" + varOnBehalf.Name
+		req.Vars = append(req.Vars, varOnBehalf)
+	}
+	if len(ctx.Members) == 0 {
 		return req, notes
 	}
 	set := func(key, value string, v diagnose.Var) {
@@ -333,6 +358,10 @@ func buildSame(ctx *diagnose.FixContext) (*diagnose.FixRequest, []string) {
 		set("conversationIds", `["$`+varOtherCall.Name+`"]`, varOtherCall)
 	case checks.Declared(ctx, causeCallbackNotAllowed) && hasMember(ctx.Members, "callbackScheduledTime"):
 		set("callbackScheduledTime", `"$`+varSchedule.Name+`"`, varSchedule)
+	case checks.Declared(ctx, checks.CauseBodyRequiredMissing) && ctx.Sent.ID == "postConversationParticipantCallbacks" && !hasMember(ctx.Members, "queueId"):
+		// A callback needs its queue (queueId, or routingData.queueId).
+		req.Body = checks.Object(append(append([]diagnose.Member(nil), ctx.Members...), diagnose.Member{Key: "queueId", Value: json.RawMessage(`"$` + varQueue.Name + `"`)}))
+		req.Vars = append(req.Vars, varQueue)
 	case checks.Declared(ctx, causeNoStation):
 		notes = append(notes, "associate a station (the agent's phone, on an edge that is up) with the user first; the request itself can stay as sent")
 	}

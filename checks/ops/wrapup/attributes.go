@@ -78,8 +78,15 @@ func sentAttributes(body []byte) ([]genesys.RawMember, bool) {
 // buildAttributes is the attributes PATCH with every value a string (a
 // wrap-up written into them is left out: it is the wrap-up's request).
 func buildAttributes(ctx *diagnose.FixContext) (*diagnose.FixRequest, []string) {
-	attrs, _ := sentAttributes(ctx.Evidence.Request.Body)
+	attrs, wrapped := sentAttributes(ctx.Evidence.Request.Body)
 	var notes []string
+	if !wrapped {
+		// A flat map ({"priority": "5"}) is the attributes themselves,
+		// sent without their wrapper.
+		if attrs = genesys.TopMembers(ctx.Evidence.Request.Body); len(attrs) > 0 {
+			notes = append(notes, `the body's fields were the attributes themselves: sent inside "attributes"`)
+		}
+	}
 	fixed := map[string]string{}
 	for _, a := range attrs {
 		var s string
