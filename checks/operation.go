@@ -111,11 +111,45 @@ func Infer(ev *diagnose.Evidence) Inference {
 		if op := opOfCode(ev, ops); op != "" {
 			inf.Op, inf.Why = op, "the response's code belongs to it"
 		}
+	case len(ops) == 0:
+		if op, field := misspeltAction(ep, ev.Request.Body); op != "" {
+			inf.Op, inf.Why = op, fmt.Sprintf("the body's %q is a misspelt %q", field[0], field[1])
+		}
 	}
 	if inf.Op == "" {
 		inf.Source = ""
 	}
 	return inf
+}
+
+// misspeltAction is the operation a body that no field acts in was meant
+// for, when exactly one of its keys is a misspelling of a field that acts
+// ("mute" for muted, "hold" for held): the most common slip on these
+// tickets. field is the key sent and the field meant.
+func misspeltAction(ep *genesys.Endpoint, body []byte) (diagnose.OpID, [2]string) {
+	if ep == nil || ep.Body == nil || !ep.Body.Acting() {
+		return "", [2]string{}
+	}
+	var op diagnose.OpID
+	var field [2]string
+	for _, m := range genesys.TopMembers(body) {
+		if ep.Body.Field(m.Key) != nil {
+			continue
+		}
+		fm := closestField(m.Key, ep.Body)
+		if fm == nil || len(fm.Field.Acts) == 0 {
+			continue
+		}
+		a, ok := fm.Field.Does(m.Value)
+		if !ok || a.Invalid {
+			continue
+		}
+		if op != "" && op != a.Op {
+			return "", [2]string{} // several: what was meant is not known
+		}
+		op, field = a.Op, [2]string{m.Key, fm.Field.Name}
+	}
+	return op, field
 }
 
 // endpointOf matches the request line: the row (documented or a forum
