@@ -165,6 +165,11 @@ func endpointOf(ev *diagnose.Evidence) (*genesys.Endpoint, bool) {
 	for _, mb := range genesys.TopMembers(ev.Request.Body) {
 		named = named || targetLike[normKey(mb.Key)]
 	}
+	if m.Endpoint == nil && len(m.OtherMethods) == 1 {
+		// A documented path with the wrong method (PATCH where only PUT
+		// is): what the path's one operation does is what was meant.
+		return m.OtherMethods[0], named
+	}
 	if m.Endpoint == nil && strings.Contains(rl.Path, "/participants/") {
 		// A path Genesys does not have, on a participant: its body says
 		// what it was meant to do, as the participant PATCH reads it.

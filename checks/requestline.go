@@ -238,9 +238,13 @@ func endpointJudgement(p *diagnose.Pass, rf *RequestFacts) {
 		for _, o := range m.OtherMethods {
 			ms = append(ms, o.Method)
 		}
+		f := fix()
+		if len(m.OtherMethods) == 1 {
+			f = newFix(fmt.Sprintf("Send it as %s %s", m.OtherMethods[0].Method, m.OtherMethods[0].Path))
+		}
 		p.Report(diagnose.Cause{Info: causeEndpointUnknown, Likelihood: diagnose.Confirmed, Evidence: []diagnose.Ref{ref},
 			Explanation: fmt.Sprintf("%s does not take %s; the API definition has only %s on this path (%s).", m.OtherMethods[0].Path, rf.Line.Method, strings.Join(ms, ", "), m.OtherMethods[0].Summary),
-			Fix:         fix()})
+			Fix:         f})
 		return
 	case rf.Endpoint == nil:
 		unknownPath(p, rf, ref)

@@ -32,10 +32,20 @@ func build(ctx *diagnose.FixContext) (*diagnose.FixRequest, []string) {
 		vars = append(vars, *unknown)
 	}
 	userless := ctx.ClientCredentials || checks.Declared(ctx, checks.CauseTokenNoUserContext)
-	if ctx.Sent != nil && ctx.Sent.Method == "PUT" && ctx.Sent.Op == diagnose.OpRecordingState || userless {
+	sent := ctx.Sent
+	if sent == nil {
+		// A media path sent with the wrong method (PATCH where only the
+		// PUT is): the PUT it meant.
+		if rl, err := diagnose.ParseRequestLine(ctx.Evidence.Request.Method + " " + ctx.Evidence.Request.URL); err == nil {
+			if m := genesys.MatchRequest(rl.Method, rl.Path); len(m.OtherMethods) == 1 && m.OtherMethods[0].Op == diagnose.OpRecordingState {
+				sent = m.OtherMethods[0]
+			}
+		}
+	}
+	if sent != nil && sent.Method == "PUT" && sent.Op == diagnose.OpRecordingState || userless {
 		segment := "calls"
-		if ctx.Sent != nil && ctx.Sent.Segment() != "" {
-			segment = ctx.Sent.Segment()
+		if sent != nil && sent.Segment() != "" {
+			segment = sent.Segment()
 		} else if ctx.Conv != nil && ctx.Conv.Segment != "" {
 			segment = ctx.Conv.Segment
 		}
