@@ -265,11 +265,38 @@ func endpointJudgement(p *diagnose.Pass, rf *RequestFacts) {
 	if len(succ) > 0 {
 		expl += " Its successors: " + strings.Join(succ, ", ") + "."
 	}
-	expl += " Genesys keeps deprecated operations while they have usage, so this alone is unlikely to be why it failed; new code should use the successor."
-	p.Report(diagnose.Cause{Info: causeEndpointDeprecated, Likelihood: diagnose.Possible,
-		Evidence:    []diagnose.Ref{ref, {Source: "endpoint table", Path: ep.ID, Value: "deprecated"}},
+	l := diagnose.Possible
+	refs := []diagnose.Ref{ref, {Source: "endpoint table", Path: ep.ID, Value: "deprecated"}}
+	if gone(p.Evidence) {
+		// The server says the operation is not there: a deprecated one
+		// removed (DESIGN §4: possible unless the response says so).
+		l = diagnose.Likely
+		expl += " The server answered 404 that the operation was not found: it is gone for this org; use the successor."
+		refs = append(refs, diagnose.Ref{Source: "response", Path: "status", Value: "404"})
+	} else {
+		expl += " Genesys keeps deprecated operations while they have usage, so this alone is unlikely to be why it failed; new code should use the successor."
+	}
+	p.Report(diagnose.Cause{Info: causeEndpointDeprecated, Likelihood: l,
+		Evidence:    refs,
 		Explanation: expl,
 		Fix:         newFix("Use the successor operation, with the same destination")})
+}
+
+// gone reports whether the response says the operation itself was not
+// found: a 404 whose error is about the resource (not.found "The requested
+// operation was not found"), not about a conversation or participant.
+func gone(ev *diagnose.Evidence) bool {
+	r := ev.Response
+	if r == nil || r.Status != 404 {
+		return false
+	}
+	eb := r.ErrorBody()
+	if eb == nil {
+		return false
+	}
+	code, msg := strings.ToLower(eb.Code), strings.ToLower(eb.Message)
+	return (code == "not.found" || code == "resource.not.found" || code == "general.resource.not.found") && strings.Contains(msg, "operation") ||
+		strings.Contains(msg, "requested operation was not found")
 }
 
 // unknownPath judges a path that matched no row.
