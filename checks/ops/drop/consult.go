@@ -79,7 +79,7 @@ func consultFix(p *diagnose.Pass, conv *diagnose.Conv, v *diagnose.PView, cl *ch
 	note := fmt.Sprintf("the reference does not say which side of a consult {participantId} names; convdiag uses %s, the party being transferred; if the server answers 404 use %s", cl.Object.ID, cl.Other.ID)
 	if cl.TargetIsDestination {
 		f := checks.NewFix("Cancel the consult transfer (DELETE .../participants/{object}/consult): that ends the consulted participant's leg", note,
-			fmt.Sprintf("participant %s is the consulted party of a consult transfer under way: cancelling the consult is the request that ends its leg", v.ID))
+			fmt.Sprintf("participant %s is the consulted party of a consult transfer under way: cancelling the consult ends its leg in the simulated org, but the reference says only that the DELETE cancels the transfer (that it ends the consulted leg is UNCONFIRMED): GET the conversation after it, and if the leg is still up, drop it then with the participant PATCH", v.ID))
 		f.Request = &diagnose.FixRequest{Method: "DELETE", BaseURL: base, Path: path, Vars: vars}
 		return f
 	}
