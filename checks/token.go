@@ -464,8 +464,8 @@ func (t *tokenPass) judgeUserContext() {
 	switch {
 	case op.Known() && op.UserOnly:
 		l := diagnose.Likely
-		if t.status == 400 {
-			l = diagnose.Confirmed
+		if eb := t.ev.Response.ErrorBody(); t.status == 400 && eb != nil && eb.Code == "not.a.user" {
+			l = diagnose.Confirmed // a generic 400 does not say why
 		}
 		why := fmt.Sprintf("A client-credentials token has no user, and %s needs one on every endpoint", op.Words.Gerund+" "+op.Words.Object)
 		if op.ID == diagnose.OpAnswer {

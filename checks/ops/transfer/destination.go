@@ -101,7 +101,11 @@ func judgeSameParty(p *diagnose.Pass, d destination, ref diagnose.Ref) {
 	for _, v := range sf.Conv.Participants {
 		if v.Live(sf.Conv) && strings.EqualFold(v.UserID(), d.value) {
 			src, path := sf.Conv.Source(v)
-			p.Report(diagnose.Cause{Info: causeSameParty, Likelihood: diagnose.Likely,
+			l := diagnose.Likely
+			if eb := p.Evidence.Response.ErrorBody(); eb != nil && (eb.Code == "conversations.error.transfer.same.party" || eb.Code == "conversation.error.cannot.transfer.to.self") {
+				l = diagnose.Confirmed // the code, and the GET shows the condition
+			}
+			p.Report(diagnose.Cause{Info: causeSameParty, Likelihood: l,
 				Evidence:    []diagnose.Ref{ref, {Source: src, Path: path + ".userId", Value: v.UserID()}},
 				Explanation: fmt.Sprintf("The destination user %s is already on the call as %s: a transfer to the party already there is refused (conversations.error.transfer.same.party).", d.value, checks.Describe(sf.Conv, v)),
 				Fix:         checks.NewFix("Transfer to another user or queue than the one on the call")})
