@@ -439,5 +439,8 @@ func permissionDoes(p *diagnose.Pass) string {
 	}
 	w := p.Operation.Words
 	obj := strings.TrimPrefix(strings.TrimPrefix(w.Object, "the whole "), "the ")
+	if strings.HasSuffix(obj, "y") && !strings.HasSuffix(obj, "ay") && !strings.HasSuffix(obj, "ey") {
+		return w.Verb + " " + strings.TrimSuffix(obj, "y") + "ies" // party -> parties
+	}
 	return w.Verb + " " + obj + "s"
 }

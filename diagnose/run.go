@@ -309,9 +309,11 @@ func defaultSummary(s Status, causes []Cause) string {
 	if len(causes) == 0 {
 		return string(s)
 	}
-	ids := make([]string, len(causes))
-	for i, c := range causes {
-		ids[i] = c.ID
+	var ids []string
+	for _, c := range causes {
+		if !containsString(ids, c.ID) { // a cause reported twice (by a check and by its code) is one
+			ids = append(ids, c.ID)
+		}
 	}
 	return strings.Join(ids, ", ")
 }

@@ -37,7 +37,7 @@ func triageMarkdown(w io.Writer, m *TriageModel) error {
 		p("## Fixes\n\n")
 	}
 	for i, c := range m.Clusters {
-		p("### %d. %s on %s (%d)\n\n", i+1, mdCode(c.Cause), mdCode(c.Operation), c.Count)
+		p("### %d. %s on %s (%d)\n\n", i+1, mdCode(c.Cause), mdCode(orText(c.Operation, "operation unknown")), c.Count)
 		if c.Title != "" {
 			p("%s.\n\n", mdText(strings.TrimSuffix(c.Title, ".")))
 		}

@@ -31,7 +31,7 @@ func triageText(w io.Writer, m *TriageModel, o Options) error {
 	p("%s", wrap(m.countsLine(), width, "", "  "))
 	triageTable(ew, m, width, o.Unicode, ellipsis)
 	for i, c := range m.Clusters {
-		p("\n%s", wrap(fmt.Sprintf("%d. %s on %s: %s, %s", i+1, c.Cause, c.Operation, plural(c.Count, "ticket", "tickets"), percent(c.Share)), width, "", "   "))
+		p("\n%s", wrap(fmt.Sprintf("%d. %s on %s: %s, %s", i+1, c.Cause, orText(c.Operation, "an unknown operation"), plural(c.Count, "ticket", "tickets"), percent(c.Share)), width, "", "   "))
 		if s := c.seen(); s != "" {
 			p("   %s\n", clipTo("seen "+s, width-3, ellipsis))
 		}

@@ -71,7 +71,7 @@ func runCode(p *diagnose.Pass) (any, error) {
 		p.Summary("a provisional wrap-up, without a code")
 	default:
 		p.Report(diagnose.Cause{Info: checks.CauseBodyWrapupRequired, Likelihood: diagnose.Confirmed, Evidence: []diagnose.Ref{ref},
-			Explanation: fmt.Sprintf("The wrap-up sent (%s) has no code and is not provisional: the definitions say a code is required for a wrap-up that is not provisional (missing.wrapup.code \"Wrapup code is required for non-provisional wrapup\"; conversation.error.wrapup.code.required on the participant PATCH).", where),
+			Explanation: fmt.Sprintf("The wrap-up sent (%s) has no code and is not provisional: the definitions say a code is required for a wrap-up that is not provisional (missing.wrapup.code \"Wrapup code is required for non-provisional wrapup\"; conversation.error.wrapup.code.required on the participant PATCH).", strings.Trim(where, "()")),
 			Fix:         checks.NewFix("Send the wrap-up with the id of a wrap-up code of the participant's queue", provisionalNote)})
 		p.Summary("the wrap-up has no code")
 	}
