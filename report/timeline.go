@@ -203,10 +203,14 @@ func writeTextTimeline(w io.Writer, m *Model, width int) {
 		fmt.Fprintf(w, "  %s  %s\n", padRunes(labels[i], labelW), strings.TrimRight(string(lane), " "))
 	}
 	if fcol >= 0 {
-		mark := fmt.Sprintf("^ request failed %s", m.failure.UTC().Format("15:04:05.000"))
+		what := "request failed"
+		if r := m.Target.Response; r != nil && r.Status/100 == 2 {
+			what = "request answered"
+		}
+		mark := fmt.Sprintf("^ %s %s", what, m.failure.UTC().Format("15:04:05.000"))
 		pad := fcol
 		if fcol+len(mark) > chartW {
-			mark = fmt.Sprintf("request failed %s ^", m.failure.UTC().Format("15:04:05.000"))
+			mark = fmt.Sprintf("%s %s ^", what, m.failure.UTC().Format("15:04:05.000"))
 			pad = max(fcol-len(mark)+1, 0)
 		}
 		fmt.Fprintf(w, "  %-*s  %s%s\n", labelW, "", strings.Repeat(" ", pad), mark)

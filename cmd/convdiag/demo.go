@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -143,6 +144,13 @@ func demo(ctx context.Context, e *env, sc sim.Scenario, verbose bool, budget tim
 	clock := &replayClock{}
 	if t := diagnose.ParseGenesysTime(sc.At); !t.IsZero() {
 		clock.set(t)
+	} else if conv, _, err := sc.Files(); err == nil {
+		// Without a moment of its own, the scenario happens half a minute
+		// after its conversation's last recorded change (not days later,
+		// now): its timeline is drawn at the scale of the call.
+		if t := newestTime(conv); !t.IsZero() {
+			clock.set(t.Add(30 * time.Second))
+		}
 	}
 	run, err := sim.Start(ctx, "127.0.0.1:0", sim.New(org, sim.Options{ClientID: demoClientID, ClientSecret: demoClientSecret, Now: clock.now}))
 	if err != nil {
@@ -278,4 +286,35 @@ func sentSummary(rep *diagnose.Report) string {
 		rest = diagnose.Plural(other, "other request", "other requests")
 	}
 	return fmt.Sprintf("%s, then %s %s, %s; verdict %s", diagnose.Plural(posts, "token request", "token requests"), diagnose.Plural(gets, "GET", "GETs"), rounds, rest, rep.Verdict.Status)
+}
+
+// newestTime is the latest timestamp a saved conversation holds (zero for
+// none).
+func newestTime(doc []byte) time.Time {
+	var v any
+	if json.Unmarshal(doc, &v) != nil {
+		return time.Time{}
+	}
+	var newest time.Time
+	var walk func(any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			for _, e := range x {
+				walk(e)
+			}
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		case string:
+			if len(x) >= 20 && len(x) <= 35 && x[4] == '-' && x[10] == 'T' {
+				if t := diagnose.ParseGenesysTime(x); t.After(newest) {
+					newest = t
+				}
+			}
+		}
+	}
+	walk(v)
+	return newest
 }
