@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/convdiag/convdiag/diagnose/genesys"
 )
 
 const harDir = "../../testdata/har/"
@@ -53,8 +55,9 @@ func TestParseHARProducers(t *testing.T) {
 			if h.Response == nil || h.Response.Status != tc.status || h.Response.CorrelationID != tc.corr || !bytes.HasPrefix(h.Response.Body, []byte(tc.bodyPrefix)) {
 				t.Errorf("response %+v body %q", h.Response, h.Response.Body)
 			}
-			if (h.Conversation != nil) != tc.conv || (h.Call != nil) != tc.call || (h.TokenInfo != nil) != tc.tok {
-				t.Errorf("recorded GETs: conversation %v call %v token %v", h.Conversation != nil, h.Call != nil, h.TokenInfo != nil)
+			conv, call, tok := h.Recorded("conversation") != nil, h.Recorded("call") != nil, h.Recorded("token") != nil
+			if conv != tc.conv || call != tc.call || tok != tc.tok {
+				t.Errorf("recorded GETs: conversation %v call %v token %v", conv, call, tok)
 			}
 			if !h.Request.HasBody {
 				t.Error("the request body was not kept")
@@ -234,7 +237,12 @@ func TestParseHARKeepsSubject(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if h.Subject == nil || len(h.Subject.Grants) != 1 || h.Subject.Grants[0].Division.Name != "Sales" || h.Sources["subject"] != "HAR entry #1" || len(h.Raw["subject"]) == 0 {
-		t.Errorf("subject %+v sources %v", h.Subject, h.Sources)
+	r := h.Recorded("subject")
+	if r == nil {
+		t.Fatalf("the subject was not taken: %+v", h.Docs)
+	}
+	s, _ := r.Value.(*genesys.AuthzSubject)
+	if s == nil || len(s.Grants) != 1 || s.Grants[0].Division.Name != "Sales" || r.Entry != 1 || len(r.Raw) == 0 {
+		t.Errorf("subject %+v entry %d", s, r.Entry)
 	}
 }
