@@ -180,9 +180,8 @@ func checkOptionsFrom(c *cli.Context) (*checkOptions, error) {
 		Input: input.Options{
 			ConversationID: c.String("conversation"), ParticipantID: strings.TrimSpace(c.String("participant")),
 			Request: c.String("request"), Body: c.String("body"), BodySet: c.IsSet("body"),
-			Status: c.String("status"), Response: c.String("response"), At: c.String("at"),
-			Documents: documentFiles(c),
-			Curl:      c.String("curl"), HAR: c.String("har"), HAREntry: c.Int("har-entry"),
+			Status: c.String("status"), Response: c.String("response"), At: c.String("at"), Documents: documentFiles(c),
+			Curl: c.String("curl"), HAR: c.String("har"), HAREntry: c.Int("har-entry"),
 		},
 		Bundle: c.String("bundle"), BundleModifiedOK: c.Bool("bundle-modified-ok"),
 		Offline: c.Bool("offline"), DryRun: c.Bool("dry-run"),
