@@ -258,15 +258,16 @@ func documentFlagNames() []string {
 }
 
 // documentFiles are the saved GETs the document flags of c give, by
-// document name.
+// document name (a flag that takes several files, several).
 func documentFiles(c *cli.Context) map[string][]string {
 	out := map[string][]string{}
 	for _, d := range diagnose.Documents {
-		switch {
-		case d.Flag == "" || !c.IsSet(d.Flag):
-		case d.Repeatable:
-			out[d.Name] = c.StringSlice(d.Flag)
-		default:
+		if d.Flag == "" || !c.IsSet(d.Flag) {
+			continue
+		}
+		if list := c.StringSlice(d.Flag); len(list) > 0 {
+			out[d.Name] = list
+		} else {
 			out[d.Name] = []string{c.String(d.Flag)}
 		}
 	}
