@@ -246,3 +246,35 @@ func TestParseHARKeepsSubject(t *testing.T) {
 		t.Errorf("subject %+v entry %d", s, r.Entry)
 	}
 }
+
+// TestHARKeepsTheDestination: a HAR's GET of the queue a failing transfer
+// names is the destination's evidence (the registry's read for that
+// request); a GET of another queue is not.
+func TestHARKeepsTheDestination(t *testing.T) {
+	const queue, other = "8f2e6b4a-1c9d-4e7f-a3b5-2d8c6f1e9a47", "0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6"
+	entry := func(method, url string, status int, body, sent string) map[string]any {
+		req := map[string]any{"method": method, "url": url, "headers": []any{}}
+		if sent != "" {
+			req["postData"] = map[string]any{"mimeType": "application/json", "text": sent}
+		}
+		return map[string]any{"startedDateTime": "2026-11-25T09:14:40.000Z", "time": 80, "request": req,
+			"response": map[string]any{"status": status, "headers": []any{}, "content": map[string]any{"text": body, "mimeType": "application/json"}}}
+	}
+	har := map[string]any{"log": map[string]any{"entries": []any{
+		entry("GET", "https://api.mypurecloud.com/api/v2/routing/queues/"+other, 200, `{"id":"`+other+`","name":"Other"}`, ""),
+		entry("GET", "https://api.mypurecloud.com/api/v2/routing/queues/"+queue, 200, `{"id":"`+queue+`","name":"Billing"}`, ""),
+		entry("POST", "https://api.mypurecloud.com/api/v2/conversations/c/participants/p/replace/queue", 400, `{"code":"bad.request"}`, `{"queueId":"`+queue+`"}`),
+	}}}
+	b, _ := json.Marshal(har)
+	path := t.TempDir() + "/transfer.har"
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ev, err := Load(Options{HAR: path, Mode: "offline"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Queue == nil || ev.Queue.Name != "Billing" || ev.QueueFetch == nil || !strings.HasSuffix(ev.QueueFetch.File, "HAR entry #2") {
+		t.Errorf("queue %+v fetch %+v", ev.Queue, ev.QueueFetch)
+	}
+}

@@ -146,7 +146,7 @@ func (o *Org) SetAccess(a *Access) {
 	}
 	o.mu.Lock()
 	o.access = a
-	o.forgetSaved()
+	o.forgetSavedAccess()
 	o.mu.Unlock()
 }
 
@@ -237,7 +237,7 @@ func (o *Org) AddRole(role genesys.DomainOrganizationRole) {
 		a.Roles = append(append([]genesys.DomainOrganizationRole{}, a.Roles...), role)
 	}
 	o.access = &a
-	o.forgetSaved()
+	o.forgetSavedAccess()
 }
 
 // Grant gives the org's token role in a division (a test applying a
@@ -253,7 +253,7 @@ func (o *Org) Grant(role genesys.DomainOrganizationRole, divisionID string) {
 	}
 	a.Grants = append(a.Grants, genesys.RoleDivision{RoleID: role.ID, DivisionID: divisionID})
 	o.access = &a
-	o.forgetSaved()
+	o.forgetSavedAccess()
 }
 
 // ConversationDivisions lists the division ids of a conversation.

@@ -128,7 +128,7 @@ func (o *Org) TokenInfo() *genesys.TokenInfo {
 func (o *Org) SetTokenInfo(ti *genesys.TokenInfo) {
 	o.mu.Lock()
 	o.token = ti
-	o.forgetSaved()
+	o.forgetSavedAccess()
 	o.mu.Unlock()
 }
 

@@ -164,9 +164,13 @@ func (o *Org) savedDoc(path string) ([]byte, bool) {
 	return b, ok
 }
 
-// forgetSaved is called (o.mu held) when the org changes: its model
-// answers from then on.
+// forgetSaved is called (o.mu held) when a conversation changes: the
+// model answers until Reset puts the conversations back as they were.
 func (o *Org) forgetSaved() { o.saved = nil }
+
+// forgetSavedAccess is called (o.mu held) when the token or what it may do
+// changes: the saved documents no longer show the org, Reset or not.
+func (o *Org) forgetSavedAccess() { o.saved, o.savedAtStart = nil, nil }
 
 // serveSaved answers a GET of a saved document as it was saved; false
 // when there is none at the request's path.
