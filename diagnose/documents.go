@@ -195,16 +195,13 @@ func DocumentByName(name string) *Document {
 	return nil
 }
 
-// Names of the registry's documents other code refers to.
-const (
-	DocConversation = "conversation"
-	DocCall         = "call"
-	DocRoles        = "role"
-)
+// DocConversation names the registry's generic view of the conversation,
+// which others refer to (its earlier copy; sim serves several).
+const DocConversation = "conversation"
 
-// RolesPageSize is how many roles the org's roles listing is asked for (one
+// rolesPageSize is how many roles the org's roles listing is asked for (one
 // page, with their permissions).
-const RolesPageSize = 500
+const rolesPageSize = 500
 
 // Documents is the registry: every document convdiag reads, in the order
 // they are loaded, applied, saved and served (a document that depends on
@@ -219,7 +216,7 @@ var Documents = []*Document{
 		Got: gotConversation, Put: putView,
 	}, func(ev *Evidence) **genesys.Conversation { return &ev.Conversation }, func(ev *Evidence) **Fetch { return &ev.ConversationFetch }),
 	single(&Document{
-		Name: DocCall, Path: "/api/v2/conversations/calls/{id}", Flag: "call-json", BundleFile: "call.json",
+		Name: "call", Path: "/api/v2/conversations/calls/{id}", Flag: "call-json", BundleFile: "call.json",
 		Usage:  "`FILE`: saved GET /api/v2/conversations/calls/{id}",
 		Decode: decodeConversation, Stream: streamConversation, Reads: conversationRead,
 		ID:  func(doc any) string { return doc.(*genesys.CallConversation).ID },
@@ -268,7 +265,7 @@ var Documents = []*Document{
 		Reads:  rolesListingRead, Got: gotRolesListing,
 	},
 	{
-		Name: DocRoles, Path: "/api/v2/authorization/roles/{id}", Flag: "role-json", Repeatable: true, BundleFile: "role.json",
+		Name: "role", Path: "/api/v2/authorization/roles/{id}", Flag: "role-json", Repeatable: true, BundleFile: "role.json",
 		Usage:  "`FILE`: saved GET /api/v2/authorization/roles/{id} (a role's permissions; repeatable)",
 		Decode: func(b []byte, _ string) (any, error) { return genesys.DecodeRole(b) },
 		ID:     func(doc any) string { return doc.(*genesys.DomainOrganizationRole).ID },

@@ -188,7 +188,7 @@ func rolesListingRead(d *Document, ev *Evidence, at Place) ([]string, []string) 
 	if at.ClientID == "" || ev.OAuthClientFetch != nil {
 		return nil, nil
 	}
-	return []string{d.Path + "?pageSize=" + strconv.Itoa(RolesPageSize)}, nil
+	return []string{d.Path + "?pageSize=" + strconv.Itoa(rolesPageSize)}, nil
 }
 
 // wantsRoles reports whether the token's roles are to be read from its
