@@ -2,8 +2,6 @@ package sim
 
 import (
 	"bytes"
-	"io"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
@@ -45,15 +43,9 @@ func TestFromEvidenceServesSavedUntilChanged(t *testing.T) {
 	}
 	srv := httptest.NewServer(New(org, Options{AccessTokens: []string{"t"}}))
 	defer srv.Close()
+	send := sender(t, srv, "t")
 	do := func(method, path, body string) (int, []byte) {
-		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer t")
-		resp, err := srv.Client().Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
+		resp, b := send(method, path, body)
 		return resp.StatusCode, b
 	}
 	if code, b := do("GET", "/api/v2/conversations/"+trConv, ""); code != 200 || !bytes.Equal(b, conv) {
