@@ -78,17 +78,8 @@ func checkFlags() []cli.Flag {
 		&cli.StringFlag{Name: "body", Usage: "the body as sent: a file path, - for stdin, or a literal starting with { or [; bytes kept exactly", TakesFile: true},
 		&cli.StringFlag{Name: "status", Usage: "the HTTP status the request got, e.g. 409"},
 		&cli.StringFlag{Name: "response", Usage: "`FILE` with the error body received (or the whole response as printed by curl -i)", TakesFile: true},
-		&cli.StringFlag{Name: "conversation-json", Usage: "`FILE`: saved GET /api/v2/conversations/{id} (either view is accepted)", TakesFile: true},
-		&cli.StringFlag{Name: "call-json", Usage: "`FILE`: saved GET /api/v2/conversations/calls/{id}", TakesFile: true},
-		&cli.StringFlag{Name: "token-info-json", Usage: "`FILE`: saved GET /api/v2/tokens/me", TakesFile: true},
-		&cli.StringFlag{Name: "analytics-json", Usage: "`FILE`: saved GET /api/v2/analytics/conversations/{id}/details (the segment history)", TakesFile: true},
-		&cli.StringFlag{Name: "subject-json", Usage: "`FILE`: saved GET /api/v2/authorization/subjects/me (the token's roles by division)", TakesFile: true},
-		&cli.StringFlag{Name: "oauth-client-json", Usage: "`FILE`: saved GET /api/v2/oauth/clients/{id} (a client-credentials client's roles and divisions)", TakesFile: true},
-		&cli.StringSliceFlag{Name: "role-json", Usage: "`FILE`: saved GET /api/v2/authorization/roles/{id} (a role's permissions; repeatable)", TakesFile: true},
 	}
-	for _, d := range diagnose.Documents {
-		fl = append(fl, &cli.StringFlag{Name: d.Flag, Usage: d.Usage, TakesFile: true})
-	}
+	fl = append(fl, documentFlags()...)
 	fl = append(fl, []cli.Flag{
 		&cli.StringFlag{Name: "at", Usage: "when the request failed: RFC 3339, a log time such as '2026-11-20 14:05:03' (UTC unless it has an offset), or epoch ms; default: the response's Date header, a HAR entry's time"},
 		&cli.StringFlag{Name: "curl", Usage: "the request as a pasted command, instead of --request/--body: curl in bash, curl from cmd.exe, or PowerShell's curl.exe or Invoke-RestMethod / Invoke-WebRequest (- reads it from stdin)"},
@@ -202,10 +193,7 @@ func checkOptionsFrom(c *cli.Context) (*checkOptions, error) {
 		Input: input.Options{
 			ConversationID: c.String("conversation"), ParticipantID: strings.TrimSpace(c.String("participant")),
 			Request: c.String("request"), Body: c.String("body"), BodySet: c.IsSet("body"),
-			Status: c.String("status"), Response: c.String("response"),
-			ConversationJSON: c.String("conversation-json"), CallJSON: c.String("call-json"), TokenInfoJSON: c.String("token-info-json"),
-			AnalyticsJSON: c.String("analytics-json"), At: c.String("at"),
-			SubjectJSON: c.String("subject-json"), OAuthClientJSON: c.String("oauth-client-json"), RoleJSON: c.StringSlice("role-json"),
+			Status: c.String("status"), Response: c.String("response"), At: c.String("at"), Documents: documentFiles(c),
 			Curl: c.String("curl"), HAR: c.String("har"), HAREntry: c.Int("har-entry"),
 		},
 		Bundle: c.String("bundle"), BundleModifiedOK: c.Bool("bundle-modified-ok"),
@@ -217,12 +205,6 @@ func checkOptionsFrom(c *cli.Context) (*checkOptions, error) {
 	}
 	if o.Timeout <= 0 {
 		return nil, usageErr("--timeout %s: must be positive", o.Timeout)
-	}
-	o.Input.Documents = map[string]string{}
-	for _, d := range diagnose.Documents {
-		if c.IsSet(d.Flag) {
-			o.Input.Documents[d.Name] = c.String(d.Flag)
-		}
 	}
 	if c.IsSet("operation") {
 		op, err := diagnose.ParseOpID(c.String("operation"))
@@ -259,13 +241,48 @@ func checkOptionsFrom(c *cli.Context) (*checkOptions, error) {
 
 // evidenceFlags are the flags that give evidence of the failed request
 // (the registry's documents' included).
-var evidenceFlags = append([]string{"conversation", "participant", "request", "body", "status", "response", "conversation-json", "call-json", "token-info-json", "analytics-json",
-	"subject-json", "oauth-client-json", "role-json", "at", "curl", "har"}, documentFlags()...)
+var evidenceFlags = append(append([]string{"conversation", "participant", "request", "body", "status", "response"}, documentFlagNames()...), "at", "curl", "har")
 
-func documentFlags() []string {
+// documentFlags are the flags of the registry's documents: a saved GET
+// each (a repeatable one given once for each file).
+func documentFlags() []cli.Flag {
+	var fl []cli.Flag
+	for _, d := range diagnose.Documents {
+		switch {
+		case d.Flag == "":
+		case d.Repeatable:
+			fl = append(fl, &cli.StringSliceFlag{Name: d.Flag, Usage: d.Usage, TakesFile: true})
+		default:
+			fl = append(fl, &cli.StringFlag{Name: d.Flag, Usage: d.Usage, TakesFile: true})
+		}
+	}
+	return fl
+}
+
+// documentFlagNames are the names of the registry's document flags.
+func documentFlagNames() []string {
 	var out []string
 	for _, d := range diagnose.Documents {
-		out = append(out, d.Flag)
+		if d.Flag != "" {
+			out = append(out, d.Flag)
+		}
+	}
+	return out
+}
+
+// documentFiles are the saved GETs the document flags of c give, by
+// document name (a flag that takes several files, several).
+func documentFiles(c *cli.Context) map[string][]string {
+	out := map[string][]string{}
+	for _, d := range diagnose.Documents {
+		if d.Flag == "" || !c.IsSet(d.Flag) {
+			continue
+		}
+		if list := c.StringSlice(d.Flag); len(list) > 0 {
+			out[d.Name] = list
+		} else {
+			out[d.Name] = []string{c.String(d.Flag)}
+		}
 	}
 	return out
 }
@@ -277,9 +294,7 @@ func (o *checkOptions) savedEvidence() bool {
 
 // savedGETs reports whether saved GET documents were given.
 func (o *checkOptions) savedGETs() bool {
-	in := o.Input
-	return in.ConversationJSON != "" || in.CallJSON != "" || in.TokenInfoJSON != "" || in.AnalyticsJSON != "" ||
-		in.SubjectJSON != "" || in.OAuthClientJSON != "" || len(in.RoleJSON) > 0 || len(in.Documents) > 0
+	return len(o.Input.Documents) > 0
 }
 
 // runCheck gathers the evidence, runs the chain, and renders the report

@@ -139,17 +139,7 @@ func savedGrantFlags(t *testing.T, srv *httptest.Server, sc sim.Scenario) []stri
 	t.Helper()
 	dir := t.TempDir()
 	get := func(path, file string) string {
-		req, _ := http.NewRequest("GET", srv.URL+path, nil)
-		req.Header.Set("Authorization", "Bearer saver")
-		resp, err := srv.Client().Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != 200 {
-			t.Fatalf("GET %s: %d %s", path, resp.StatusCode, b)
-		}
+		b := simGet(t, srv.URL+path, "saver")
 		f := filepath.Join(dir, file)
 		if err := os.WriteFile(f, b, 0o644); err != nil {
 			t.Fatal(err)

@@ -10,8 +10,8 @@ import (
 // request or an id given as "" is almost always an unset shell variable
 // ("--har $HAR"), and judging nothing in its place would read as "should
 // succeed". --body is not among them: an empty body is evidence.
-var emptyRefused = []string{"conversation", "participant", "operation", "request", "status", "response", "conversation-json", "call-json", "token-info-json",
-	"analytics-json", "subject-json", "oauth-client-json", "role-json", "at", "curl", "har", "bundle", "save-bundle", "output", "profile", "addr", "request-log"}
+var emptyRefused = append(append([]string{"conversation", "participant", "operation", "request", "status", "response"}, documentFlagNames()...),
+	"at", "curl", "har", "bundle", "save-bundle", "output", "profile", "addr", "request-log")
 
 // refuseEmpty refuses a flag of c that was given with an empty value.
 func refuseEmpty(c *cli.Context) error {

@@ -38,12 +38,11 @@ stderr.
    convdiag sim --conversation-json saved.json --token-info-json tokens-me.json \
      --request-log log.jsonl`,
 		OnUsageError: onUsageError,
-		Flags: []cli.Flag{
+		Flags: append(append([]cli.Flag{
 			&cli.StringFlag{Name: "scenario", Usage: "built-in scenario to serve (default: " + sim.DefaultScenario + "; --list shows them)"},
 			&cli.BoolFlag{Name: "list", Usage: "list the built-in scenarios and exit"},
-			&cli.StringSliceFlag{Name: "conversation-json", Usage: "serve this saved conversation `FILE` (either view; repeatable) instead of a scenario", TakesFile: true},
-			&cli.StringFlag{Name: "token-info-json", Usage: "serve this saved GET /api/v2/tokens/me `FILE`", TakesFile: true},
-			&cli.StringFlag{Name: "bundle", Usage: "serve the conversation and token info of a replay bundle `DIR` (from check --save-bundle)", TakesFile: true},
+		}, simDocumentFlags()...), []cli.Flag{
+			&cli.StringFlag{Name: "bundle", Usage: "serve every document of a replay bundle `DIR` (from check --save-bundle): its conversation, token info and grants", TakesFile: true},
 			&cli.BoolFlag{Name: "bundle-modified-ok", Usage: "serve a bundle whose files no longer match its manifest's SHA-256"},
 			&cli.StringFlag{Name: "addr", Value: "127.0.0.1:0", Usage: "listen address (anything but loopback is reachable from other machines, and says so)"},
 			&cli.StringFlag{Name: "client-id", Usage: "accepted client id (default: any non-empty pair is accepted)"},
@@ -56,7 +55,7 @@ stderr.
 			&cli.DurationFlag{Name: "heartbeat-every", Value: 30 * time.Second, Usage: "how often a notification socket gets a heartbeat"},
 			&cli.StringFlag{Name: "request-log", Usage: "append one JSON line per request ({\"method\",\"path\",\"status\"}) to `FILE`", TakesFile: true},
 			&cli.Uint64Flag{Name: "seed", Usage: "seed of the simulated failures (0: random)", Hidden: true},
-		},
+		}...),
 		Action: func(c *cli.Context) error {
 			if err := noArgs(c); err != nil {
 				return err
@@ -83,51 +82,64 @@ func listScenarios(w io.Writer) {
 	}
 }
 
-// simOrg builds the org to serve from --scenario or saved files.
+// simDocumentFlags are the flags of the registry's documents, as sim
+// takes them: a saved GET each, served as saved beside the conversations
+// of --conversation-json (repeatable: the org serves several).
+func simDocumentFlags() []cli.Flag {
+	var fl []cli.Flag
+	for _, d := range diagnose.Documents {
+		switch {
+		case d.Flag == "":
+		case d.Name == diagnose.DocConversation:
+			fl = append(fl, &cli.StringSliceFlag{Name: d.Flag, Usage: "serve this saved conversation `FILE` (either view; repeatable) instead of a scenario", TakesFile: true})
+		case d.Repeatable:
+			fl = append(fl, &cli.StringSliceFlag{Name: d.Flag, Usage: "serve this saved " + d.Source() + " `FILE` (repeatable)", TakesFile: true})
+		default:
+			fl = append(fl, &cli.StringFlag{Name: d.Flag, Usage: "serve this saved " + d.Source() + " `FILE`", TakesFile: true})
+		}
+	}
+	return fl
+}
+
+// simOrg builds the org to serve from --scenario, a bundle or saved files.
 func simOrg(c *cli.Context) (*sim.Org, string, error) {
-	files := c.StringSlice("conversation-json")
+	files := documentFiles(c)
+	convs := files[diagnose.DocConversation]
+	delete(files, diagnose.DocConversation)
+	given := ""
+	for _, name := range documentFlagNames() {
+		if c.IsSet(name) && given == "" {
+			given = name
+		}
+	}
 	if dir := c.String("bundle"); dir != "" {
-		if len(files) > 0 || c.String("scenario") != "" || c.String("token-info-json") != "" {
-			return nil, "", usageErr("--bundle brings its own conversation and token info: drop --scenario, --conversation-json and --token-info-json")
+		if given == "" && c.String("scenario") != "" {
+			given = "scenario"
+		}
+		if given != "" {
+			return nil, "", usageErr("--bundle brings its own conversation, token info and grants: drop --%s", given)
 		}
 		ev, err := bundle.Load(dir, bundle.LoadOptions{ModifiedOK: c.Bool("bundle-modified-ok")})
 		if err != nil {
 			return nil, "", usageErr("--bundle: %v", err)
 		}
-		var docs []*genesys.Decoded
-		if ev.Conversation != nil {
-			docs = append(docs, &genesys.Decoded{Conversation: ev.Conversation})
-		} else if ev.Call != nil {
-			docs = append(docs, &genesys.Decoded{Call: ev.Call})
-		}
-		if len(docs) == 0 {
+		org, err := sim.FromEvidence(ev)
+		if err != nil {
 			return nil, "", usageErr("--bundle %s holds no conversation to serve (the check that saved it could not read one)", dir)
 		}
-		return sim.NewOrg(ev.TokenInfo, docs...), "bundle " + dir, nil
+		return org, "bundle " + dir, nil
 	}
-	if len(files) == 0 {
-		if c.String("token-info-json") != "" {
-			return nil, "", usageErr("--token-info-json needs --conversation-json (a scenario brings its own token info)")
+	if len(convs) == 0 {
+		if given != "" {
+			return nil, "", usageErr("--%s needs --conversation-json (a scenario brings its own documents)", given)
 		}
-		name := c.String("scenario")
-		if name == "" {
-			name = sim.DefaultScenario
-		}
-		sc, err := sim.LookupScenario(name)
-		if err != nil {
-			return nil, "", usageErr("%v", err)
-		}
-		org, err := sc.Org()
-		if err != nil {
-			return nil, "", err
-		}
-		return org, "scenario " + sc.Name + ": " + sc.Title, nil
+		return scenarioOrg(c.String("scenario"))
 	}
 	if c.String("scenario") != "" {
 		return nil, "", usageErr("--scenario and --conversation-json exclude each other")
 	}
 	var docs []*genesys.Decoded
-	for _, f := range files {
+	for _, f := range convs {
 		b, err := input.ReadFileLimited(f, input.MaxDocument)
 		if err != nil {
 			return nil, "", usageErr("--conversation-json %s: %v", f, err)
@@ -138,17 +150,31 @@ func simOrg(c *cli.Context) (*sim.Org, string, error) {
 		}
 		docs = append(docs, d)
 	}
-	var ti *genesys.TokenInfo
-	if f := c.String("token-info-json"); f != "" {
-		b, err := input.ReadFileLimited(f, input.MaxDocument)
-		if err != nil {
-			return nil, "", usageErr("--token-info-json %s: %v", f, err)
-		}
-		if ti, err = genesys.DecodeTokenInfo(b); err != nil {
-			return nil, "", usageErr("--token-info-json %s %v", f, err)
-		}
+	ev, err := input.Load(input.Options{Mode: diagnose.ModeOffline, Documents: files, KeepRaw: true})
+	if err != nil {
+		return nil, "", usageErr("%v", err)
 	}
-	return sim.NewOrg(ti, docs...), diagnose.Plural(len(docs), "saved conversation", "saved conversations"), nil
+	org, err := sim.FromEvidence(ev, docs...)
+	if err != nil {
+		return nil, "", err
+	}
+	return org, diagnose.Plural(len(docs), "saved conversation", "saved conversations"), nil
+}
+
+// scenarioOrg is the org of a built-in scenario (the seed's by default).
+func scenarioOrg(name string) (*sim.Org, string, error) {
+	if name == "" {
+		name = sim.DefaultScenario
+	}
+	sc, err := sim.LookupScenario(name)
+	if err != nil {
+		return nil, "", usageErr("%v", err)
+	}
+	org, err := sc.Org()
+	if err != nil {
+		return nil, "", err
+	}
+	return org, "scenario " + sc.Name + ": " + sc.Title, nil
 }
 
 func runSim(c *cli.Context, e *env) error {

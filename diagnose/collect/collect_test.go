@@ -150,12 +150,12 @@ func TestCollectRefusesRedirects(t *testing.T) {
 func TestCollectRolesOfAClient(t *testing.T) {
 	srv, sc := simOrg(t, "missing-permission", sim.Options{})
 	ev := collect(t, srv.URL, srv.URL+"/oauth/token", sc.ConversationID(), "any")
-	if ev.ReadRounds != 1 || ev.OAuthClient == nil || len(ev.Roles) != 1 || ev.RoleFetches[0].Source != "GET "+RolesPath {
+	if ev.ReadRounds != 1 || ev.OAuthClient == nil || len(ev.Roles) != 1 || ev.RoleFetches[0].Source != "GET /api/v2/authorization/roles" {
 		t.Fatalf("rounds %d, client %+v, roles %d, fetches %+v", ev.ReadRounds, ev.OAuthClient, len(ev.Roles), ev.RoleFetches)
 	}
 	assertReportingRole(t, ev)
 	for _, s := range ev.Sent {
-		if strings.Contains(s, RolePath("")) {
+		if strings.Contains(s, "/api/v2/authorization/roles/") {
 			t.Errorf("a role was read by id although the listing held it: %v", ev.Sent)
 		}
 	}
@@ -175,7 +175,7 @@ func TestCollectRolesByIDWhenTheListingFails(t *testing.T) {
 	}
 	h := sim.New(org, sim.Options{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == RolesPath {
+		if r.URL.Path == "/api/v2/authorization/roles" {
 			w.WriteHeader(http.StatusForbidden)
 			_, _ = w.Write([]byte(`{"status":403,"code":"missing.permissions","message":"no"}`))
 			return

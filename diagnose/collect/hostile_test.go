@@ -24,7 +24,7 @@ func TestHostileIDsAreNotFollowed(t *testing.T) {
 		switch {
 		case r.URL.Path == "/oauth/token":
 			_ = json.NewEncoder(w).Encode(map[string]any{"access_token": "tok-123456", "token_type": "bearer", "expires_in": 3600})
-		case r.URL.Path == PathTokenInfo:
+		case r.URL.Path == "/api/v2/tokens/me":
 			_, _ = w.Write([]byte(`{"organization":{"id":"o"},"OAuthClient":{"id":"..","authorizedGrantType":"CLIENT_CREDENTIALS"}}`))
 		case strings.HasPrefix(r.URL.Path, "/api/v2/oauth/clients/"):
 			_, _ = w.Write([]byte(`{"id":"cid","roleDivisions":[{"roleId":"../../users","divisionId":"d"},{"roleId":"a%2Fb","divisionId":"d"},{"roleId":"r-ok","divisionId":"d"}]}`))

@@ -223,7 +223,7 @@ func Resolve(s Settings) (*Resolved, error) {
 	if !s.ManyConversations && (lv.ConvID == "" || strings.HasPrefix(lv.ConvID, "{")) {
 		return nil, usagef("a live check needs the conversation id: --conversation ID, or a --request whose path holds it")
 	}
-	if err := checkPathID("the conversation id", lv.ConvID); err != nil {
+	if err := diagnose.CheckPathID("the conversation id", lv.ConvID); err != nil {
 		return nil, usagef("%v", err)
 	}
 	out.Live = lv

@@ -24,9 +24,10 @@ type Session struct {
 	// token's reads as applied once; failed is set when there is no token.
 	login  diagnose.Evidence
 	failed bool
-	// token is the round of the token's reads; client and roles the
-	// later rounds login needed (often empty).
-	token, client, roles round
+	// rounds are the rounds of the token's reads, in order (the first,
+	// then any the OAuth client's roles needed); read the paths they read.
+	rounds []round
+	read   map[string]bool
 }
 
 // ConversationRead is what the org showed of one conversation.
@@ -47,12 +48,21 @@ func StartSession(ctx context.Context, c *genesys.Client, t Target, now func() t
 		s.failed = true
 		return s
 	}
-	listing := &roleListing{}
-	s.token = getAll(ctx, c, tokenReads(c))
-	s.token.apply(&s.login, "", listing)
-	s.client = getAll(ctx, c, clientReads(&s.login))
-	s.client.apply(&s.login, "", listing)
-	s.roles = getAll(ctx, c, roleReads(&s.login, listing))
+	// The token's reads are those an evidence without a conversation
+	// asks for.
+	p := newPlanner(diagnose.Place{ClientID: c.ClientID()})
+	for i := 0; i < maxRounds; i++ {
+		r := p.next(&s.login)
+		if len(r.reads) > 0 {
+			r = getAll(ctx, c, r)
+		}
+		r.apply(&s.login)
+		s.rounds = append(s.rounds, r)
+		if len(r.reads) == 0 {
+			break
+		}
+	}
+	s.read = p.read
 	return s
 }
 
@@ -69,7 +79,7 @@ func (s *Session) ReadConversation(ctx context.Context, convID string) *Conversa
 			ctx, cancel = context.WithTimeout(ctx, s.Budget)
 			defer cancel()
 		}
-		cr.round = getAll(ctx, s.c, conversationReads(convID))
+		cr.round = getAll(ctx, s.c, s.conversationReads(convID))
 	}
 	cr.at = s.now().UTC()
 	return cr
@@ -86,12 +96,25 @@ func (s *Session) Fill(ev *diagnose.Evidence, cr *ConversationRead) {
 		ev.ObservedAt = s.login.ObservedAt
 		return
 	}
-	listing := &roleListing{}
-	s.token.apply(ev, "", listing)
-	cr.round.apply(ev, cr.convID, listing)
-	ev.ObservedAt = cr.at
-	s.client.apply(ev, "", listing)
-	_ = roleReads(ev, listing) // the roles the listing held; the others were read at login
-	s.roles.apply(ev, "", listing)
+	for i, r := range s.rounds {
+		r.apply(ev)
+		if i == 0 {
+			cr.round.apply(ev)
+			ev.ObservedAt = cr.at
+		}
+	}
 	conclude(ev, cr.convID, s.t)
+}
+
+// conversationReads are the reads of one conversation: what the registry
+// asks for about it, besides what the login read (an evidence with
+// nothing read yet asks for the token's reads too; those were made once).
+func (s *Session) conversationReads(convID string) round {
+	p := newPlanner(diagnose.Place{ConvID: convID, ClientID: s.c.ClientID()})
+	for path := range s.read {
+		p.read[path] = true
+	}
+	r := p.next(&diagnose.Evidence{})
+	r.notes = nil
+	return r
 }

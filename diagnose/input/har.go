@@ -66,23 +66,13 @@ type HAR struct {
 	Candidates []HARCandidate
 	Request    diagnose.Request
 	Response   *diagnose.Response
-	// Conversation, Call and TokenInfo are documents the HAR recorded
-	// (the web app's own GETs); Sources name their entries. When the HAR
-	// recorded several GETs of the conversation, Conversation is the
-	// nearest after the failure (its timestamps rebuild the state at the
-	// failure) and Earlier the nearest before it.
-	Conversation, Call *genesys.Decoded
-	Earlier            *genesys.Decoded
-	TokenInfo          *genesys.TokenInfo
-	Analytics          *genesys.AnalyticsConversation
-	// Subject is the web app's GET /api/v2/authorization/subjects/me:
-	// the user's roles by division.
-	Subject *genesys.AuthzSubject
-	Sources map[string]string
-	// At holds when each kept GET was made, and Raw its body as recorded,
-	// by Sources key.
-	At  map[string]time.Time
-	Raw map[string][]byte
+	// Docs are the documents of the registry the HAR recorded GETs of
+	// (the web app's own), at the paths a live check would read for the
+	// chosen request, in the registry's order. When the HAR recorded
+	// several GETs of one, the nearest after the failure is kept (its
+	// timestamps rebuild the state at the failure), and the nearest
+	// before it as the earlier copy (Document.Before) when there is one.
+	Docs []Recorded
 	// Failure is when the chosen request failed: its response's Date
 	// header, else its startedDateTime (the browser's clock) and duration.
 	Failure *diagnose.FailureTime
@@ -181,12 +171,31 @@ func ParseHARAll(r io.ReadSeeker) ([]*HAR, error) {
 	return out, nil
 }
 
-func newHAR() *HAR {
-	return &HAR{Sources: map[string]string{}, At: map[string]time.Time{}, Raw: map[string][]byte{}}
+// Recorded is a document a HAR recorded a GET of: which, decoded, from
+// which entry (1-based), when, and its body as recorded.
+type Recorded struct {
+	Doc   *diagnose.Document
+	Value any
+	Entry int
+	At    time.Time
+	Raw   []byte
 }
 
+// Recorded returns the document of the registry named name the HAR
+// recorded (nil when none).
+func (h *HAR) Recorded(name string) *Recorded {
+	for i := range h.Docs {
+		if h.Docs[i].Doc.Name == name {
+			return &h.Docs[i]
+		}
+	}
+	return nil
+}
+
+func newHAR() *HAR { return &HAR{} }
+
 func newHARScan(pick int, all bool) *harScan {
-	return &harScan{pick: pick, all: all, convs: map[string][]keptGet{}, calls: map[string][]keptGet{}, analytics: map[string][]keptGet{}}
+	return &harScan{pick: pick, all: all, gets: map[string][]keptGet{}}
 }
 
 // build fills h from its chosen entry e: the request, the response and
@@ -215,11 +224,9 @@ type harScan struct {
 	eligible []HARCandidate
 	// candidates are the failing conversation requests.
 	candidates []HARCandidate
-	convs      map[string][]keptGet
-	calls      map[string][]keptGet
-	analytics  map[string][]keptGet
-	tokens     *keptGet
-	subject    *keptGet
+	// gets are the successful GETs of a registry document's path, by
+	// lower-case path.
+	gets map[string][]keptGet
 }
 
 // readEntries streams the file: entries are decoded one at a time and
@@ -368,8 +375,8 @@ func (l *entryLimit) Read(p []byte) (int, error) {
 }
 
 // add decodes one entry and keeps what it offers: itself when picked or
-// failing, and where it is when it is a successful GET of a conversation,
-// a call, its analytics, the token or its grants.
+// failing, and where it is when it is a successful GET of one of the
+// registry's documents.
 func (sc *harScan) add(dec *json.Decoder, idx int) error {
 	e := &harEntry{}
 	if err := dec.Decode(e); err != nil {
@@ -394,24 +401,35 @@ func (sc *harScan) add(dec *json.Decoder, idx int) error {
 	if !strings.EqualFold(e.Request.Method, "GET") || status != 200 {
 		return nil
 	}
-	g := keptGet{index: idx, at: diagnose.ParseGenesysTime(e.StartedDateTime)}
-	segs := genesys.SplitPath(path)
-	switch {
-	case len(segs) == 4 && segs[2] == "conversations":
-		id := strings.ToLower(segs[3])
-		sc.convs[id] = append(sc.convs[id], g)
-	case len(segs) == 5 && segs[2] == "conversations" && segs[3] == "calls":
-		id := strings.ToLower(segs[4])
-		sc.calls[id] = append(sc.calls[id], g)
-	case len(segs) == 6 && segs[2] == "analytics" && segs[3] == "conversations" && segs[5] == "details":
-		id := strings.ToLower(segs[4])
-		sc.analytics[id] = append(sc.analytics[id], g)
-	case path == "/api/v2/tokens/me":
-		sc.tokens = &g
-	case path == "/api/v2/authorization/subjects/me":
-		sc.subject = &g
+	if documentPath(path) {
+		key := strings.ToLower(path)
+		sc.gets[key] = append(sc.gets[key], keptGet{index: idx, at: diagnose.ParseGenesysTime(e.StartedDateTime)})
 	}
 	return nil
+}
+
+// documentPath reports whether a path is the path of one of the registry's
+// documents (its {id} standing for any one segment): only those GETs are
+// noted, so a HAR of many other GETs costs nothing more.
+func documentPath(path string) bool {
+	segs := genesys.SplitPath(path)
+	for _, d := range diagnose.Documents {
+		pat := genesys.SplitPath(d.Path)
+		if len(pat) != len(segs) {
+			continue
+		}
+		match := true
+		for i := range pat {
+			if pat[i] != "{id}" && !strings.EqualFold(pat[i], segs[i]) {
+				match = false
+				break
+			}
+		}
+		if match {
+			return true
+		}
+	}
+	return false
 }
 
 // choose is the entry to judge: --har-entry's, which must change a
@@ -473,26 +491,49 @@ func harResponse(e *harEntry) *diagnose.Response {
 	return resp
 }
 
-// usedGets are the recorded GETs a check uses: the web app's own GETs of
-// the chosen request's conversation nearest the failure, its analytics,
-// the token and its grants.
+// usedGets are the recorded GETs a check uses: for each document of the
+// registry, the web app's own GET of it at a path a live check would read
+// for the chosen request, nearest the failure (and, for an earlier copy,
+// the nearest before it).
 type usedGets struct {
-	id                                              string
-	conv, earlier, call, analytics, subject, tokens *keptGet
+	id   string
+	used []usedGet
+}
+
+type usedGet struct {
+	doc *diagnose.Document
+	get *keptGet
 }
 
 // usedGets picks, among the GETs the first pass noted, those a check uses.
 func (sc *harScan) usedGets(h *HAR) *usedGets {
-	u := &usedGets{subject: sc.subject, tokens: sc.tokens}
 	m := genesys.MatchRequest(h.Request.Method, urlPath(h.Request.URL))
-	if u.id = strings.ToLower(m.Params["conversationId"]); u.id != "" {
-		after, before := nearest(sc.convs[u.id], h.Failure)
-		u.conv = after
-		if before != nil && after != nil && before != after {
-			u.earlier = before
+	u := &usedGets{id: strings.ToLower(m.Params["conversationId"])}
+	req := &diagnose.Evidence{Request: h.Request}
+	at := diagnose.Place{ConvID: u.id}
+	for _, d := range diagnose.Documents {
+		of := d
+		if d.Before != "" {
+			if of = diagnose.DocumentByName(d.Before); of == nil {
+				continue
+			}
 		}
-		u.call, _ = nearest(sc.calls[u.id], h.Failure)
-		u.analytics, _ = nearest(sc.analytics[u.id], h.Failure)
+		paths, _ := of.PathsFor(req, at)
+		for _, p := range paths {
+			if raw, err := url.PathUnescape(p); err == nil {
+				p = raw
+			}
+			after, before := nearest(sc.gets[strings.ToLower(p)], h.Failure)
+			g := after
+			if d.Before != "" {
+				if g = before; before == after {
+					g = nil
+				}
+			}
+			if g != nil {
+				u.used = append(u.used, usedGet{doc: d, get: g})
+			}
+		}
 	}
 	return u
 }
@@ -500,60 +541,23 @@ func (sc *harScan) usedGets(h *HAR) *usedGets {
 // byIndex lists the used GETs by entry number (one entry may serve twice).
 func (u *usedGets) byIndex() map[int][]*keptGet {
 	out := map[int][]*keptGet{}
-	for _, g := range []*keptGet{u.conv, u.earlier, u.call, u.analytics, u.subject, u.tokens} {
-		if g != nil {
-			out[g.index] = append(out[g.index], g)
-		}
+	for _, ug := range u.used {
+		out[ug.get.index] = append(out[ug.get.index], ug.get)
 	}
 	return out
 }
 
 // attach decodes the used GETs (their bodies read) into h; one that does
-// not decode is left out.
+// not decode, or is not what its document must be (an earlier copy that
+// is not the generic view), is left out.
 func (u *usedGets) attach(h *HAR) {
-	if d := decodeKept(u.conv, u.id, h, "conversation"); d != nil {
-		h.Conversation = d
-	}
-	if d := decodeKept(u.earlier, u.id, h, "earlier"); d != nil && d.Conversation != nil {
-		h.Earlier = d
-	} else {
-		forget(h, "earlier")
-	}
-	if u.call != nil {
-		if d, err := genesys.DecodeConversation(u.call.body, u.id); err == nil && d.Call != nil {
-			h.Call = d
-			keep(h, "call", u.call)
+	for _, ug := range u.used {
+		v, err := ug.doc.Decode(ug.get.body, u.id)
+		if err != nil || ug.doc.Put(&diagnose.Evidence{}, v, nil) != nil {
+			continue
 		}
+		h.Docs = append(h.Docs, Recorded{Doc: ug.doc, Value: v, Entry: ug.get.index, At: ug.get.at, Raw: ug.get.body})
 	}
-	if a := u.analytics; a != nil {
-		if ad, err := genesys.DecodeAnalytics(a.body); err == nil {
-			h.Analytics = ad
-			keep(h, "analytics", a)
-		}
-	}
-	if sj := u.subject; sj != nil {
-		if s, err := genesys.DecodeSubject(sj.body); err == nil {
-			h.Subject = s
-			keep(h, "subject", sj)
-		}
-	}
-	if t := u.tokens; t != nil {
-		if ti, err := genesys.DecodeTokenInfo(t.body); err == nil {
-			h.TokenInfo = ti
-			keep(h, "token", t)
-		}
-	}
-}
-
-// keep records which entry a kept GET came from, when, and its body.
-func keep(h *HAR, key string, g *keptGet) {
-	h.Sources[key], h.At[key], h.Raw[key] = fmt.Sprintf("HAR entry #%d", g.index), g.at, g.body
-}
-
-func forget(h *HAR, key string) {
-	delete(h.Sources, key)
-	delete(h.At, key)
-	delete(h.Raw, key)
 }
 
 // harFailure is when the chosen entry failed: its response's Date header,
@@ -608,19 +612,6 @@ func nearest(list []keptGet, f *diagnose.FailureTime) (after, before *keptGet) {
 		}
 	}
 	return after, before
-}
-
-// decodeKept decodes a kept conversation GET and records its entry.
-func decodeKept(g *keptGet, id string, h *HAR, key string) *genesys.Decoded {
-	if g == nil {
-		return nil
-	}
-	d, err := genesys.DecodeConversation(g.body, id)
-	if err != nil {
-		return nil
-	}
-	keep(h, key, g)
-	return d
 }
 
 func harBody(e *harEntry) []byte {

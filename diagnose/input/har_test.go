@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/convdiag/convdiag/diagnose/genesys"
 )
 
 const harDir = "../../testdata/har/"
@@ -53,8 +55,9 @@ func TestParseHARProducers(t *testing.T) {
 			if h.Response == nil || h.Response.Status != tc.status || h.Response.CorrelationID != tc.corr || !bytes.HasPrefix(h.Response.Body, []byte(tc.bodyPrefix)) {
 				t.Errorf("response %+v body %q", h.Response, h.Response.Body)
 			}
-			if (h.Conversation != nil) != tc.conv || (h.Call != nil) != tc.call || (h.TokenInfo != nil) != tc.tok {
-				t.Errorf("recorded GETs: conversation %v call %v token %v", h.Conversation != nil, h.Call != nil, h.TokenInfo != nil)
+			conv, call, tok := h.Recorded("conversation") != nil, h.Recorded("call") != nil, h.Recorded("token") != nil
+			if conv != tc.conv || call != tc.call || tok != tc.tok {
+				t.Errorf("recorded GETs: conversation %v call %v token %v", conv, call, tok)
 			}
 			if !h.Request.HasBody {
 				t.Error("the request body was not kept")
@@ -234,7 +237,44 @@ func TestParseHARKeepsSubject(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if h.Subject == nil || len(h.Subject.Grants) != 1 || h.Subject.Grants[0].Division.Name != "Sales" || h.Sources["subject"] != "HAR entry #1" || len(h.Raw["subject"]) == 0 {
-		t.Errorf("subject %+v sources %v", h.Subject, h.Sources)
+	r := h.Recorded("subject")
+	if r == nil {
+		t.Fatalf("the subject was not taken: %+v", h.Docs)
+	}
+	s, _ := r.Value.(*genesys.AuthzSubject)
+	if s == nil || len(s.Grants) != 1 || s.Grants[0].Division.Name != "Sales" || r.Entry != 1 || len(r.Raw) == 0 {
+		t.Errorf("subject %+v entry %d", s, r.Entry)
+	}
+}
+
+// TestHARKeepsTheDestination: a HAR's GET of the queue a failing transfer
+// names is the destination's evidence (the registry's read for that
+// request); a GET of another queue is not.
+func TestHARKeepsTheDestination(t *testing.T) {
+	const queue, other = "8f2e6b4a-1c9d-4e7f-a3b5-2d8c6f1e9a47", "0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6"
+	entry := func(method, url string, status int, body, sent string) map[string]any {
+		req := map[string]any{"method": method, "url": url, "headers": []any{}}
+		if sent != "" {
+			req["postData"] = map[string]any{"mimeType": "application/json", "text": sent}
+		}
+		return map[string]any{"startedDateTime": "2026-11-25T09:14:40.000Z", "time": 80, "request": req,
+			"response": map[string]any{"status": status, "headers": []any{}, "content": map[string]any{"text": body, "mimeType": "application/json"}}}
+	}
+	har := map[string]any{"log": map[string]any{"entries": []any{
+		entry("GET", "https://api.mypurecloud.com/api/v2/routing/queues/"+other, 200, `{"id":"`+other+`","name":"Other"}`, ""),
+		entry("GET", "https://api.mypurecloud.com/api/v2/routing/queues/"+queue, 200, `{"id":"`+queue+`","name":"Billing"}`, ""),
+		entry("POST", "https://api.mypurecloud.com/api/v2/conversations/c/participants/p/replace/queue", 400, `{"code":"bad.request"}`, `{"queueId":"`+queue+`"}`),
+	}}}
+	b, _ := json.Marshal(har)
+	path := t.TempDir() + "/transfer.har"
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ev, err := Load(Options{HAR: path, Mode: "offline"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Queue == nil || ev.Queue.Name != "Billing" || ev.QueueFetch == nil || !strings.HasSuffix(ev.QueueFetch.File, "HAR entry #2") {
+		t.Errorf("queue %+v fetch %+v", ev.Queue, ev.QueueFetch)
 	}
 }

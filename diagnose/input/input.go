@@ -19,10 +19,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/convdiag/convdiag/diagnose"
-	"github.com/convdiag/convdiag/diagnose/genesys"
 )
 
 // Size limits for what is read.
@@ -55,16 +53,11 @@ type Options struct {
 	// Response is the file holding the error body (or a whole HTTP
 	// response as printed by curl -i).
 	Response string
-	// ConversationJSON, CallJSON, TokenInfoJSON and AnalyticsJSON are
-	// saved GETs.
-	ConversationJSON, CallJSON, TokenInfoJSON, AnalyticsJSON string
-	// Documents are saved GETs of the registry's documents
-	// (diagnose.Documents), by name: the file given to its flag.
-	Documents map[string]string
-	// SubjectJSON, OAuthClientJSON and RoleJSON are saved GETs of the
-	// token's grants: subjects/me, oauth/clients/{id}, roles/{id}.
-	SubjectJSON, OAuthClientJSON string
-	RoleJSON                     []string
+	// Documents are the saved GETs given, by the name of their document
+	// in the registry (diagnose.Documents): the files given to its flag
+	// (--conversation-json, --role-json, ...), several for a repeatable
+	// one.
+	Documents map[string][]string
 	// At is when the request failed, as the user gives it (--at).
 	At   string
 	Mode diagnose.Mode
@@ -270,81 +263,7 @@ func Load(o Options) (*diagnose.Evidence, error) {
 			return nil, err
 		}
 	}
-	// decodeConv reads a saved conversation GET: streamed from the file
-	// unless its bytes are kept or it comes from stdin or a test's reader.
-	decodeConv := func(flag, name string) (*genesys.Decoded, []byte, error) {
-		var d *genesys.Decoded
-		var b []byte
-		var err error
-		if name == "-" || o.ReadFile != nil || o.KeepRaw {
-			if b, err = readArg(flag, name, MaxDocument); err != nil {
-				return nil, nil, err
-			}
-			d, err = genesys.DecodeConversation(b, ev.ConversationID)
-		} else {
-			f, oerr := OpenRegular(name, MaxDocument)
-			if oerr != nil {
-				return nil, nil, usagef("%s %s: %v", flag, name, oerr)
-			}
-			defer f.Close()
-			d, err = genesys.DecodeConversationStream(f, func() ([]byte, error) { return readArg(flag, name, MaxDocument) }, ev.ConversationID)
-		}
-		var ue *UsageError
-		switch {
-		case errors.As(err, &ue):
-			return nil, nil, err
-		case err != nil:
-			return nil, nil, usagef("%s %s %v", flag, name, err)
-		case !o.KeepRaw:
-			b = nil
-		}
-		return d, b, nil
-	}
-	if o.ConversationJSON != "" {
-		d, b, err := decodeConv("--conversation-json", o.ConversationJSON)
-		if err != nil {
-			return nil, err
-		}
-		SetConversation(ev, d, o.ConversationJSON, b)
-	}
-	if o.CallJSON != "" {
-		d, b, err := decodeConv("--call-json", o.CallJSON)
-		if err != nil {
-			return nil, err
-		}
-		if d.Call == nil && ev.Conversation != nil {
-			return nil, usagef("--call-json %s is the generic view (participants with calls[]), and --conversation-json already gave that view", o.CallJSON)
-		}
-		SetConversation(ev, d, o.CallJSON, b)
-	}
-	if o.AnalyticsJSON != "" {
-		b, err := readArg("--analytics-json", o.AnalyticsJSON, MaxDocument)
-		if err != nil {
-			return nil, err
-		}
-		a, err := genesys.DecodeAnalytics(b)
-		if err != nil {
-			return nil, usagef("--analytics-json %s %v", o.AnalyticsJSON, err)
-		}
-		ev.Analytics = a
-		ev.AnalyticsFetch = &diagnose.Fetch{Source: "GET /api/v2/analytics/conversations/{id}/details", File: o.AnalyticsJSON, Raw: b}
-	}
 	setFailure(ev, at)
-	if o.TokenInfoJSON != "" {
-		b, err := readArg("--token-info-json", o.TokenInfoJSON, MaxDocument)
-		if err != nil {
-			return nil, err
-		}
-		ti, err := genesys.DecodeTokenInfo(b)
-		if err != nil {
-			return nil, usagef("--token-info-json %s %v", o.TokenInfoJSON, err)
-		}
-		ev.TokenInfo = ti
-		ev.TokenFetch = &diagnose.Fetch{Source: "GET /api/v2/tokens/me", File: o.TokenInfoJSON, Raw: b}
-	}
-	if err := loadGrants(ev, o, readArg); err != nil {
-		return nil, err
-	}
 	if err := loadDocuments(ev, o, readArg); err != nil {
 		return nil, err
 	}
@@ -352,71 +271,56 @@ func Load(o Options) (*diagnose.Evidence, error) {
 	return ev, nil
 }
 
-// loadDocuments reads the saved GETs of the registry's documents.
+// loadDocuments reads the saved GETs given, document by document of the
+// registry (a flag's file overrides what a HAR recorded).
 func loadDocuments(ev *diagnose.Evidence, o Options, readArg func(flag, name string, limit int64) ([]byte, error)) error {
 	for _, d := range diagnose.Documents {
-		file := o.Documents[d.Name]
-		if file == "" {
-			continue
+		flag := "--" + d.Flag
+		for _, file := range o.Documents[d.Name] {
+			doc, b, err := readDocument(d, flag, file, o, readArg, ev.ConversationID)
+			if err != nil {
+				return err
+			}
+			if err := d.Put(ev, doc, &diagnose.Fetch{Source: d.Source(), File: file, Raw: b}); err != nil {
+				return usagef("%s %s %v", flag, file, err)
+			}
 		}
-		b, err := readArg("--"+d.Flag, file, MaxDocument)
-		if err != nil {
-			return err
-		}
-		doc, err := d.Decode(b)
-		if err != nil {
-			return usagef("--%s %s %v", d.Flag, file, err)
-		}
-		d.Set(ev, doc, &diagnose.Fetch{Source: d.Source, File: file, Raw: b})
 	}
 	return nil
 }
 
-// loadGrants reads the saved GETs of the token's grants.
-func loadGrants(ev *diagnose.Evidence, o Options, readArg func(flag, name string, limit int64) ([]byte, error)) error {
-	if o.SubjectJSON != "" {
-		b, err := readArg("--subject-json", o.SubjectJSON, MaxDocument)
-		if err != nil {
-			return err
+// readDocument reads and decodes one saved GET: streamed from the file when
+// its decoder can and its bytes are not kept (a large conversation costs no
+// copy of it in memory), else read whole. Its bytes are returned only when
+// they are kept (a bundle is being saved).
+func readDocument(d *diagnose.Document, flag, name string, o Options, readArg func(flag, name string, limit int64) ([]byte, error), want string) (any, []byte, error) {
+	var doc any
+	var b []byte
+	var err error
+	if d.Stream != nil && name != "-" && o.ReadFile == nil && !o.KeepRaw {
+		f, oerr := OpenRegular(name, MaxDocument)
+		if oerr != nil {
+			return nil, nil, usagef("%s %s: %v", flag, name, oerr)
 		}
-		s, err := genesys.DecodeSubject(b)
-		if err != nil {
-			return usagef("--subject-json %s %v", o.SubjectJSON, err)
+		defer f.Close()
+		doc, err = d.Stream(f, func() ([]byte, error) { return readArg(flag, name, MaxDocument) }, want)
+	} else {
+		if b, err = readArg(flag, name, MaxDocument); err != nil {
+			return nil, nil, err
 		}
-		ev.Subject, ev.SubjectFetch = s, &diagnose.Fetch{Source: SourceSubject, File: o.SubjectJSON, Raw: b}
+		doc, err = d.Decode(b, want)
 	}
-	if o.OAuthClientJSON != "" {
-		b, err := readArg("--oauth-client-json", o.OAuthClientJSON, MaxDocument)
-		if err != nil {
-			return err
-		}
-		c, err := genesys.DecodeOAuthClient(b)
-		if err != nil {
-			return usagef("--oauth-client-json %s %v", o.OAuthClientJSON, err)
-		}
-		ev.OAuthClient, ev.OAuthClientFetch = c, &diagnose.Fetch{Source: SourceOAuthClient, File: o.OAuthClientJSON, Raw: b}
+	var ue *UsageError
+	switch {
+	case errors.As(err, &ue):
+		return nil, nil, err
+	case err != nil:
+		return nil, nil, usagef("%s %s %v", flag, name, err)
+	case !o.KeepRaw:
+		b = nil
 	}
-	for _, f := range o.RoleJSON {
-		b, err := readArg("--role-json", f, MaxDocument)
-		if err != nil {
-			return err
-		}
-		r, err := genesys.DecodeRole(b)
-		if err != nil {
-			return usagef("--role-json %s %v", f, err)
-		}
-		ev.Roles = append(ev.Roles, r)
-		ev.RoleFetches = append(ev.RoleFetches, &diagnose.Fetch{Source: SourceRole, File: f, Raw: b})
-	}
-	return nil
+	return doc, b, nil
 }
-
-// Sources of the grant reads, as reports name them.
-const (
-	SourceSubject     = "GET /api/v2/authorization/subjects/me"
-	SourceOAuthClient = "GET /api/v2/oauth/clients/{id}"
-	SourceRole        = "GET /api/v2/authorization/roles/{id}"
-)
 
 // setFailure decides the moment of failure: --at, else the response's Date
 // header, else what a HAR said (already in ev.Failure).
@@ -581,40 +485,26 @@ func harEvidence(ev *diagnose.Evidence, o Options, h *HAR) error {
 			o.Warnf("%s", note)
 		}
 	}
-	if h.Conversation != nil && o.ConversationJSON == "" {
-		SetConversation(ev, h.Conversation, o.HAR+" "+h.Sources["conversation"], h.Raw["conversation"])
-		setAt(ev.ConversationFetch, h.At["conversation"])
-		setAt(ev.CallFetch, h.At["conversation"])
-	}
-	if h.Earlier != nil && o.ConversationJSON == "" {
-		ev.EarlierConversation = h.Earlier.Conversation
-		ev.EarlierConversationFetch = &diagnose.Fetch{Source: "GET /api/v2/conversations/{id}", File: o.HAR + " " + h.Sources["earlier"], At: h.At["earlier"], Raw: h.Raw["earlier"]}
-	}
-	if h.Call != nil && o.CallJSON == "" {
-		SetConversation(ev, h.Call, o.HAR+" "+h.Sources["call"], h.Raw["call"])
-		setAt(ev.CallFetch, h.At["call"])
-	}
-	if h.TokenInfo != nil && o.TokenInfoJSON == "" {
-		ev.TokenInfo = h.TokenInfo
-		ev.TokenFetch = &diagnose.Fetch{Source: "GET /api/v2/tokens/me", File: o.HAR + " " + h.Sources["token"], At: h.At["token"], Raw: h.Raw["token"]}
-	}
-	if h.Subject != nil && o.SubjectJSON == "" {
-		ev.Subject = h.Subject
-		ev.SubjectFetch = &diagnose.Fetch{Source: SourceSubject, File: o.HAR + " " + h.Sources["subject"], At: h.At["subject"], Raw: h.Raw["subject"]}
-	}
-	if h.Analytics != nil && o.AnalyticsJSON == "" {
-		ev.Analytics = h.Analytics
-		ev.AnalyticsFetch = &diagnose.Fetch{Source: "GET /api/v2/analytics/conversations/{id}/details", File: o.HAR + " " + h.Sources["analytics"], At: h.At["analytics"], Raw: h.Raw["analytics"]}
+	for _, r := range h.Docs {
+		if given(o, r.Doc) {
+			continue
+		}
+		f := &diagnose.Fetch{Source: r.Doc.Source(), File: fmt.Sprintf("%s HAR entry #%d", o.HAR, r.Entry), At: r.At, Raw: r.Raw}
+		_ = r.Doc.Put(ev, r.Value, f) // one that does not fit (a second generic view) is left out
 	}
 	ev.Failure = h.Failure
 	ev.Notes = append(ev.Notes, h.Notes...)
 	return nil
 }
 
-func setAt(f *diagnose.Fetch, t time.Time) {
-	if f != nil {
-		f.At = t
+// given reports whether the user gave the document (or, for an earlier
+// copy, the document it is a copy of) by its flag: then what a HAR
+// recorded of it is not used.
+func given(o Options, d *diagnose.Document) bool {
+	if d.Before != "" {
+		return len(o.Documents[d.Before]) > 0
 	}
+	return len(o.Documents[d.Name]) > 0
 }
 
 func orUnknown(s string) string {
@@ -622,18 +512,6 @@ func orUnknown(s string) string {
 		return "unknown producer"
 	}
 	return s
-}
-
-// SetConversation stores a decoded conversation document under the view it
-// turned out to be, with its bytes as received (nil when not kept).
-func SetConversation(ev *diagnose.Evidence, d *genesys.Decoded, file string, raw []byte) {
-	if d.Call != nil {
-		ev.Call = d.Call
-		ev.CallFetch = &diagnose.Fetch{Source: "GET /api/v2/conversations/calls/{id}", File: file, Warnings: d.Warnings, Raw: raw}
-		return
-	}
-	ev.Conversation = d.Conversation
-	ev.ConversationFetch = &diagnose.Fetch{Source: "GET /api/v2/conversations/{id}", File: file, Warnings: d.Warnings, Raw: raw}
 }
 
 func loadRequest(ev *diagnose.Evidence, o Options, readArg func(flag, name string, limit int64) ([]byte, error)) error {

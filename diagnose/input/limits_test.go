@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/convdiag/convdiag/diagnose/genesys"
 )
 
 // TestShellNestingLimit: a command nested deeper than the limit is refused
@@ -133,11 +135,15 @@ func TestHARKeepsOnlyTheGetsItUses(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
-	if h.Conversation == nil || h.Conversation.Conversation.Participants[0].ID != "after" || h.Earlier == nil || h.Earlier.Conversation.Participants[0].ID != "before" {
-		t.Errorf("kept %+v / %+v", h.Conversation, h.Earlier)
+	after, before := h.Recorded("conversation"), h.Recorded("conversation-before")
+	if after == nil || before == nil {
+		t.Fatalf("kept %+v", h.Docs)
 	}
-	if h.Sources["conversation"] != "HAR entry #42" || h.Sources["earlier"] != "HAR entry #41" {
-		t.Errorf("sources %v", h.Sources)
+	if a, b := after.Value.(*genesys.Decoded), before.Value.(*genesys.Decoded); a.Conversation.Participants[0].ID != "after" || b.Conversation.Participants[0].ID != "before" {
+		t.Errorf("kept %+v / %+v", a.Conversation, b.Conversation)
+	}
+	if after.Entry != 42 || before.Entry != 41 {
+		t.Errorf("entries %d and %d", after.Entry, before.Entry)
 	}
 	if peak > 16<<20 {
 		t.Errorf("peak heap %d MB for 40 MB of GETs it does not use", peak>>20)
@@ -214,7 +220,7 @@ func TestUTF16FilesAreRead(t *testing.T) {
 	}
 	conv := `{"id":"c1","participants":[{"id":"p1","purpose":"customer","calls":[{"id":"k","state":"connected"}]}]}`
 	for _, bom := range []bool{true, false} {
-		ev, err := Load(Options{ConversationJSON: "c.json", ReadFile: files(map[string]string{"c.json": utf16le(conv, bom)})})
+		ev, err := Load(Options{Documents: map[string][]string{"conversation": {"c.json"}}, ReadFile: files(map[string]string{"c.json": utf16le(conv, bom)})})
 		if err != nil || ev.Conversation == nil || ev.Conversation.ID != "c1" {
 			t.Fatalf("bom %v: %v", bom, err)
 		}

@@ -94,6 +94,9 @@ func (a *Access) subject(id, name string, user bool) genesys.AuthzSubject {
 				gr.Policies = append(gr.Policies, genesys.AuthzGrantPolicy{Domain: parts[0], EntityName: parts[1], Actions: []string{parts[2]}})
 			}
 		}
+		for _, p := range r.PermissionPolicies {
+			gr.Policies = append(gr.Policies, genesys.AuthzGrantPolicy{Domain: p.Domain, EntityName: p.EntityName, Actions: p.ActionSet})
+		}
 		s.Grants = append(s.Grants, genesys.AuthzGrant{Division: a.division(g.DivisionID), Role: gr})
 	}
 	return s
@@ -143,6 +146,7 @@ func (o *Org) SetAccess(a *Access) {
 	}
 	o.mu.Lock()
 	o.access = a
+	o.forgetSavedAccess()
 	o.mu.Unlock()
 }
 
@@ -223,8 +227,6 @@ func (s *Server) divisionsPermitted(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// Grant gives the org's token role in a division (a test applying a
-// permission fix, as an admin would).
 // AddRole adds a role to the org without granting it to anyone (an admin
 // making a role in the UI).
 func (o *Org) AddRole(role genesys.DomainOrganizationRole) {
@@ -235,8 +237,11 @@ func (o *Org) AddRole(role genesys.DomainOrganizationRole) {
 		a.Roles = append(append([]genesys.DomainOrganizationRole{}, a.Roles...), role)
 	}
 	o.access = &a
+	o.forgetSavedAccess()
 }
 
+// Grant gives the org's token role in a division (a test applying a
+// permission fix, as an admin would).
 func (o *Org) Grant(role genesys.DomainOrganizationRole, divisionID string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -248,6 +253,7 @@ func (o *Org) Grant(role genesys.DomainOrganizationRole, divisionID string) {
 	}
 	a.Grants = append(a.Grants, genesys.RoleDivision{RoleID: role.ID, DivisionID: divisionID})
 	o.access = &a
+	o.forgetSavedAccess()
 }
 
 // ConversationDivisions lists the division ids of a conversation.

@@ -41,12 +41,14 @@ func (o *Org) onChange(f func(*genesys.Conversation)) (remove func()) {
 
 // changed is the one change hook: every mutation of a conversation calls
 // it (o.mu held) once it is done, and the listeners (the notification
-// hub) work out from the states what changed.
+// hub) work out from the states what changed; saved documents no longer
+// show the org.
 func (o *Org) changed(convID string) {
 	c, ok := o.convs[convID]
 	if !ok {
 		return
 	}
+	o.forgetSaved()
 	for _, f := range o.live.listeners {
 		f(copyConversation(c))
 	}

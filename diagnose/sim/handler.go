@@ -253,6 +253,9 @@ func (s *Server) api(h http.HandlerFunc) http.HandlerFunc {
 			writeError(w, http.StatusServiceUnavailable, "service.unavailable", "The service is currently unavailable (simulated failure)")
 			return
 		}
+		if s.serveSaved(w, r) {
+			return
+		}
 		h(w, r)
 	}
 }

@@ -25,6 +25,10 @@ type Org struct {
 	queues, users map[string]string
 	// snapshot is the initial state, for Reset.
 	snapshot map[string][]byte
+	// saved are the documents of an org built from evidence, served as
+	// saved until the org changes, by lower-case path; savedAtStart is
+	// what Reset restores (saved.go).
+	saved, savedAtStart map[string][]byte
 	// live holds the change listeners and the scenario timers
 	// (changes.go).
 	live orgLive
@@ -102,6 +106,7 @@ func (o *Org) Reset() {
 		o.convs[id] = &c
 		o.changed(id)
 	}
+	o.saved = o.savedAtStart
 }
 
 // ConversationIDs lists the conversations served, in the order given.
@@ -123,6 +128,7 @@ func (o *Org) TokenInfo() *genesys.TokenInfo {
 func (o *Org) SetTokenInfo(ti *genesys.TokenInfo) {
 	o.mu.Lock()
 	o.token = ti
+	o.forgetSavedAccess()
 	o.mu.Unlock()
 }
 

@@ -32,9 +32,15 @@ func simFor(t *testing.T, scenario string, opts Options) (*httptest.Server, func
 	opts.AccessTokens = append(opts.AccessTokens, "test-token")
 	srv := httptest.NewServer(New(org, opts))
 	t.Cleanup(srv.Close)
-	do := func(method, path, body string) (*http.Response, []byte) {
+	return srv, sender(t, srv, "test-token"), &log
+}
+
+// sender returns a function that sends requests to srv with a bearer
+// token.
+func sender(t *testing.T, srv *httptest.Server, token string) func(method, path, body string) (*http.Response, []byte) {
+	return func(method, path, body string) (*http.Response, []byte) {
 		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer test-token")
+		req.Header.Set("Authorization", "Bearer "+token)
 		resp, err := srv.Client().Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -43,7 +49,6 @@ func simFor(t *testing.T, scenario string, opts Options) (*httptest.Server, func
 		b, _ := io.ReadAll(resp.Body)
 		return resp, b
 	}
-	return srv, do, &log
 }
 
 const (

@@ -19,13 +19,11 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"regexp"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/convdiag/convdiag/diagnose"
-	"github.com/convdiag/convdiag/diagnose/genesys"
 	"github.com/convdiag/convdiag/report"
 )
 
@@ -42,16 +40,10 @@ const (
 	// (Request.QuotesStripped).
 	FileRequestBodyAsWritten = "request-body-as-written"
 	FileResponseBody         = "response-body"
-	FileConversation         = "conversation.json"
-	FileCall                 = "call.json"
-	FileTokenInfo            = "tokeninfo.json"
-	FileAnalytics            = "analytics.json"
-	FileEarlier              = "conversation-before.json"
-	FileSubject              = "subject.json"
-	FileOAuthClient          = "oauth-client.json"
-	// Roles are role-1.json, role-2.json, ...
-	fileRolePrefix = "role-"
-	FileReport     = "report.json"
+	// FileReport is the report; the documents read are in the files the
+	// registry names (diagnose.Document.BundleFile: conversation.json,
+	// tokeninfo.json, role-1.json, ...).
+	FileReport = "report.json"
 )
 
 // Manifest describes a bundle: its files and every redaction made.
@@ -154,8 +146,11 @@ func writeBundle(st *staging, dir string, ev *diagnose.Evidence, rep *diagnose.R
 	// Copies, so the caller's evidence is not redacted under it.
 	// The documents go in files of their own; evidence.json is the rest.
 	shallow := *ev
-	shallow.Conversation, shallow.Call, shallow.TokenInfo, shallow.Analytics, shallow.EarlierConversation = nil, nil, nil, nil, nil
-	shallow.Subject, shallow.OAuthClient, shallow.Roles = nil, nil, nil
+	for _, d := range diagnose.Documents {
+		if d.BundleFile != "" {
+			d.Drop(&shallow)
+		}
+	}
 	var meta diagnose.Evidence
 	if err := roundTrip(&shallow, &meta); err != nil {
 		return err
@@ -244,43 +239,20 @@ type document struct {
 	raw        []byte
 }
 
-// documents lists the GET results the evidence holds.
+// documents lists the documents the evidence holds, each in the file the
+// registry names, in the registry's order.
 func documents(ev *diagnose.Evidence) []document {
-	raw := func(f *diagnose.Fetch) []byte {
-		if f == nil {
-			return nil
-		}
-		return f.Raw
-	}
-	all := []document{
-		{FileConversation, "GET /api/v2/conversations/{id}", ev.Conversation, raw(ev.ConversationFetch)},
-		{FileCall, "GET /api/v2/conversations/calls/{id}", ev.Call, raw(ev.CallFetch)},
-		{FileTokenInfo, "GET /api/v2/tokens/me", ev.TokenInfo, raw(ev.TokenFetch)},
-		{FileAnalytics, "GET /api/v2/analytics/conversations/{id}/details", ev.Analytics, raw(ev.AnalyticsFetch)},
-		{FileEarlier, "GET /api/v2/conversations/{id} taken before the failure", ev.EarlierConversation, raw(ev.EarlierConversationFetch)},
-	}
-	all = append(all,
-		document{FileSubject, "GET /api/v2/authorization/subjects/me", ev.Subject, raw(ev.SubjectFetch)},
-		document{FileOAuthClient, "GET /api/v2/oauth/clients/{id}", ev.OAuthClient, raw(ev.OAuthClientFetch)})
-	// Roles pair, in order, with the fetches that produced them (a failed
-	// fetch produced none).
-	var ok []*diagnose.Fetch
-	for _, f := range ev.RoleFetches {
-		if f.OK() {
-			ok = append(ok, f)
-		}
-	}
-	for i, r := range ev.Roles {
-		var f *diagnose.Fetch
-		if len(ok) == len(ev.Roles) {
-			f = ok[i]
-		}
-		all = append(all, document{fmt.Sprintf("%s%d.json", fileRolePrefix, i+1), "GET /api/v2/authorization/roles/{id}", r, raw(f)})
-	}
 	var out []document
-	for _, d := range all {
-		if !reflect.ValueOf(d.v).IsNil() {
-			out = append(out, d)
+	for _, d := range diagnose.Documents {
+		if d.BundleFile == "" {
+			continue
+		}
+		for i, h := range d.HeldIn(ev) {
+			var raw []byte
+			if h.Fetch != nil {
+				raw = h.Fetch.Raw
+			}
+			out = append(out, document{name: d.BundleName(i + 1), what: d.Describe(), v: h.Doc, raw: raw})
 		}
 	}
 	return out
@@ -398,55 +370,10 @@ func Load(dir string, o LoadOptions) (*diagnose.Evidence, error) {
 	} else if ok && ev.Response != nil {
 		ev.Response.Body = b
 	}
-	for _, f := range []struct {
-		name string
-		set  func(*genesys.Decoded)
-	}{
-		{FileConversation, func(d *genesys.Decoded) { ev.Conversation = d.Conversation }},
-		{FileCall, func(d *genesys.Decoded) { ev.Call = d.Call }},
-	} {
-		b, ok, err := read(f.name)
-		if err != nil {
+	for _, d := range diagnose.Documents {
+		if err := loadDocument(dir, ev, m, d, files); err != nil {
 			return nil, err
 		}
-		if !ok {
-			continue
-		}
-		d, err := genesys.DecodeConversation(b, ev.ConversationID)
-		if err != nil {
-			return nil, fmt.Errorf("%s/%s %v", dir, f.name, err)
-		}
-		f.set(d)
-	}
-	if b, ok, err := read(FileAnalytics); err != nil {
-		return nil, err
-	} else if ok {
-		a, err := genesys.DecodeAnalytics(b)
-		if err != nil {
-			return nil, fmt.Errorf("%s/%s %v", dir, FileAnalytics, err)
-		}
-		ev.Analytics = a
-	}
-	if b, ok, err := read(FileEarlier); err != nil {
-		return nil, err
-	} else if ok {
-		d, err := genesys.DecodeConversation(b, ev.ConversationID)
-		if err != nil || d.Conversation == nil {
-			return nil, fmt.Errorf("%s/%s is not the generic view of a conversation", dir, FileEarlier)
-		}
-		ev.EarlierConversation = d.Conversation
-	}
-	if b, ok, err := read(FileTokenInfo); err != nil {
-		return nil, err
-	} else if ok {
-		ti, err := genesys.DecodeTokenInfo(b)
-		if err != nil {
-			return nil, fmt.Errorf("%s/%s %v", dir, FileTokenInfo, err)
-		}
-		ev.TokenInfo = ti
-	}
-	if err := loadGrants(dir, ev, m, read); err != nil {
-		return nil, err
 	}
 	ev.Replayed = dir
 	if len(modified) > 0 {
@@ -487,44 +414,34 @@ func verifyFiles(dir string, m Manifest, o LoadOptions) (files map[string][]byte
 	return files, modified, nil
 }
 
-var roleFileRe = regexp.MustCompile(`^role-[0-9]{1,4}\.json$`)
-
-// loadGrants reads the saved grant reads back.
-func loadGrants(dir string, ev *diagnose.Evidence, m Manifest, read func(string) ([]byte, bool, error)) error {
-	if b, ok, err := read(FileSubject); err != nil {
-		return err
-	} else if ok {
-		s, err := genesys.DecodeSubject(b)
-		if err != nil {
-			return fmt.Errorf("%s/%s %v", dir, FileSubject, err)
-		}
-		ev.Subject = s
-	}
-	if b, ok, err := read(FileOAuthClient); err != nil {
-		return err
-	} else if ok {
-		c, err := genesys.DecodeOAuthClient(b)
-		if err != nil {
-			return fmt.Errorf("%s/%s %v", dir, FileOAuthClient, err)
-		}
-		ev.OAuthClient = c
-	}
-	ev.Roles = nil
+// loadDocument reads a document's files back (in the manifest's order, for
+// a repeatable one), each kept with its bytes in how it was read, so that a
+// replay holds the document as saved.
+func loadDocument(dir string, ev *diagnose.Evidence, m Manifest, d *diagnose.Document, files map[string][]byte) error {
+	var raws [][]byte
 	for _, f := range m.Files {
-		// Only role-N.json: a manifest's names are untrusted
-		// ("role-../../x.json" would leave the bundle).
-		if !roleFileRe.MatchString(f.Name) {
+		b, ok := files[f.Name]
+		if !ok || !d.IsBundleFile(f.Name) {
 			continue
 		}
-		b, ok, err := read(f.Name)
-		if err != nil || !ok {
-			return err
+		doc, err := d.Decode(b, ev.ConversationID)
+		if err == nil {
+			if len(raws) == 0 && d.Repeatable {
+				d.Drop(ev)
+			}
+			err = d.Put(ev, doc, nil)
 		}
-		r, err := genesys.DecodeRole(b)
 		if err != nil {
 			return fmt.Errorf("%s/%s %v", dir, f.Name, err)
 		}
-		ev.Roles = append(ev.Roles, r)
+		raws = append(raws, b)
+	}
+	if held := d.HeldIn(ev); len(held) == len(raws) {
+		for i, h := range held {
+			if h.Fetch != nil && h.Fetch.Raw == nil {
+				h.Fetch.Raw = raws[i]
+			}
+		}
 	}
 	return nil
 }

@@ -97,7 +97,7 @@ func TestSaveKeepsReceivedBytes(t *testing.T) {
 	if string(ev.ConversationFetch.Raw) != keep {
 		t.Fatal("Save changed the caller's bytes")
 	}
-	got, _ := os.ReadFile(filepath.Join(dir, FileConversation))
+	got, _ := os.ReadFile(filepath.Join(dir, "conversation.json"))
 	for _, want := range []string{`"futureField":{"nested":[1,2,{"x":"keep me"}]}`, `"ani":"<phone-1>"`, `"address":"<phone-1>"`, `"mail":"<email-1>"`, `"addressNormalized":"<phone-1>"`, `"address":"<phone-2>"`} {
 		if !strings.Contains(string(got), want) {
 			t.Errorf("conversation.json lacks %s:\n%s", want, got)
