@@ -2,6 +2,7 @@ package diagnose
 
 import (
 	"fmt"
+	"iter"
 	"strings"
 
 	"github.com/convdiag/convdiag/diagnose/genesys"
@@ -180,22 +181,38 @@ func (v *PView) States(c *Conv) []StateRead {
 	return out
 }
 
+// stateValues yields the states States reads, in its order and as it
+// writes them, without the paths: Ended and Live ask it of every
+// participant of a conference.
+func (v *PView) stateValues() iter.Seq[string] {
+	return func(yield func(string) bool) {
+		if v.G != nil {
+			for cm := range v.G.AllComms() {
+				if !yield(strings.ToLower(cm.State)) {
+					return
+				}
+			}
+		}
+		if v.C != nil && v.C.State != "" {
+			yield(strings.ToLower(v.C.State))
+		}
+	}
+}
+
 // Ended reports whether the participant has nothing live left: an endTime,
 // or every state read is disconnected/terminated.
 func (v *PView) Ended(c *Conv) bool {
 	if v.EndTime() != "" {
 		return true
 	}
-	states := v.States(c)
-	if len(states) == 0 {
-		return false
-	}
-	for _, s := range states {
-		if !genesys.Ended(s.State) {
+	read := false
+	for s := range v.stateValues() {
+		if !genesys.Ended(s) {
 			return false
 		}
+		read = true
 	}
-	return true
+	return read
 }
 
 // Live reports whether the participant has a communication that has not
@@ -204,8 +221,8 @@ func (v *PView) Live(c *Conv) bool {
 	if v.EndTime() != "" {
 		return false
 	}
-	for _, s := range v.States(c) {
-		if !genesys.Ended(s.State) {
+	for s := range v.stateValues() {
+		if !genesys.Ended(s) {
 			return true
 		}
 	}
@@ -235,19 +252,24 @@ func BuildConv(g *genesys.Conversation, call *genesys.CallConversation, gSource,
 	if cSource == "" {
 		cSource = "GET /api/v2/conversations/calls/{id}"
 	}
-	c := &Conv{Generic: g, Call: call, GenericSource: gSource, CallSource: cSource,
-		byID: map[string]*PView{}, byUser: map[string][]*PView{}, byComm: map[string]CommRef{},
-		byPeer: map[string]CommRef{}, byExternal: map[string][]*PView{}}
-	n := 0
+	n, comms := 0, 0
 	if g != nil {
-		c.ID = g.ID
 		n += len(g.Participants)
+		comms = len(g.Participants) // about one communication each
 	}
 	if call != nil {
-		if c.ID == "" {
-			c.ID = call.ID
-		}
 		n += len(call.Participants)
+	}
+	// The maps are sized at once: grown as they fill, a conference's
+	// communication index is rehashed a dozen times.
+	c := &Conv{Generic: g, Call: call, GenericSource: gSource, CallSource: cSource,
+		byID: make(map[string]*PView, n), byUser: map[string][]*PView{}, byComm: make(map[string]CommRef, comms),
+		byPeer: make(map[string]CommRef, comms), byExternal: map[string][]*PView{}}
+	if g != nil {
+		c.ID = g.ID
+	}
+	if call != nil && c.ID == "" {
+		c.ID = call.ID
 	}
 	views := make([]PView, 0, n)
 	c.Participants = make([]*PView, 0, n)
@@ -256,8 +278,8 @@ func BuildConv(g *genesys.Conversation, call *genesys.CallConversation, gSource,
 		pv := &views[len(views)-1]
 		c.Participants = append(c.Participants, pv)
 		if pv.ID != "" {
-			if _, dup := c.byID[strings.ToLower(pv.ID)]; !dup {
-				c.byID[strings.ToLower(pv.ID)] = pv
+			if id := strings.ToLower(pv.ID); c.byID[id] == nil {
+				c.byID[id] = pv
 			}
 		}
 		return pv
@@ -286,16 +308,17 @@ func BuildConv(g *genesys.Conversation, call *genesys.CallConversation, gSource,
 			c.byExternal[x] = append(c.byExternal[x], pv)
 		}
 		if pv.G != nil {
-			seen := map[string]bool{}
-			for _, cm := range pv.G.Comms() {
+			for cm := range pv.G.AllComms() {
 				if cm.ID != "" {
 					c.byComm[strings.ToLower(cm.ID)] = CommRef{P: pv, Comm: cm}
 				}
 				if cm.PeerID != "" {
 					c.byPeer[strings.ToLower(cm.PeerID)] = CommRef{P: pv, Comm: cm}
 				}
-				if !seen[cm.Array.Media] {
-					seen[cm.Array.Media] = true
+				if cm.Index == 0 {
+					// The first of its media array: each array holds
+					// one media, so the participant is counted once
+					// per media it has.
 					media[cm.Array.Media]++
 				}
 			}
