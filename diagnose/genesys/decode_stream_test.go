@@ -1,6 +1,7 @@
 package genesys
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -151,4 +152,37 @@ func TestListRoom(t *testing.T) {
 			t.Errorf("%s: room for %d, want %d to %d", c.name, got, c.atLeast, c.atMost)
 		}
 	}
+}
+
+// FuzzFastDecodeEqualsEncodingJSON: whatever document the faster decoder
+// takes, encoding/json takes too and decodes to the same value.
+//
+//	go test ./diagnose/genesys -fuzz FuzzFastDecodeEqualsEncodingJSON
+func FuzzFastDecodeEqualsEncodingJSON(f *testing.F) {
+	files, _ := filepath.Glob("../sim/scenarios/conversations/*.json")
+	for _, name := range files {
+		if b, err := os.ReadFile(name); err == nil {
+			f.Add(b)
+		}
+	}
+	for _, s := range []string{
+		`{"ID":"c","id":"c2","Participants":[{"ID":"p","CALLS":[{"State":"connected","state":"held"}],"purpose":"agent` + "\xff" + `"}]}`,
+		`{"id":"c","participants":[{"id":"p","calls":[{"state":"connected","self":null,"other":{"name":1}}],"wrapup":{"tags":["a"]}}]}`,
+		`{"id":"c","participants":[{"id":"p","calls":[{"state":"connected"}],"calls":null,"attributes":{"a":"b","a":"c"}}]}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d, ok := fastConversation(bytes.NewReader(data), int64(len(data)))
+		if !ok {
+			return
+		}
+		var want Conversation
+		if err := json.Unmarshal(data, &want); err != nil {
+			t.Fatalf("the fast decoder took what encoding/json refuses (%v)", err)
+		}
+		if !reflect.DeepEqual(d.Conversation, &want) {
+			t.Fatalf("the fast decoder differs from encoding/json:\n%+v\n%+v", d.Conversation, &want)
+		}
+	})
 }
