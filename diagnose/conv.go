@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"iter"
 	"strings"
+	"sync"
 
 	"github.com/convdiag/convdiag/diagnose/genesys"
 )
@@ -31,10 +32,12 @@ type Conv struct {
 
 	byID       map[string]*PView
 	byUser     map[string][]*PView
-	byComm     map[string]CommRef
-	byPeer     map[string]CommRef
 	byExternal map[string][]*PView
-	byAnalytic map[string]*genesys.AnalyticsParticipant
+	// byComm and byPeer are built when first asked for (commsOnce): an id
+	// is most often a participant's, found without them.
+	commsOnce      sync.Once
+	byComm, byPeer map[string]CommRef
+	byAnalytic     map[string]*genesys.AnalyticsParticipant
 }
 
 // analyticsOf is the analytics participant with the id, if any.
@@ -252,19 +255,17 @@ func BuildConv(g *genesys.Conversation, call *genesys.CallConversation, gSource,
 	if cSource == "" {
 		cSource = "GET /api/v2/conversations/calls/{id}"
 	}
-	n, comms := 0, 0
+	n := 0
 	if g != nil {
 		n += len(g.Participants)
-		comms = len(g.Participants) // about one communication each
 	}
 	if call != nil {
 		n += len(call.Participants)
 	}
-	// The maps are sized at once: grown as they fill, a conference's
-	// communication index is rehashed a dozen times.
+	// byID is sized at once: grown as it fills, a conference's index is
+	// rehashed a dozen times.
 	c := &Conv{Generic: g, Call: call, GenericSource: gSource, CallSource: cSource,
-		byID: make(map[string]*PView, n), byUser: map[string][]*PView{}, byComm: make(map[string]CommRef, comms),
-		byPeer: make(map[string]CommRef, comms), byExternal: map[string][]*PView{}}
+		byID: make(map[string]*PView, n), byUser: map[string][]*PView{}, byExternal: map[string][]*PView{}}
 	if g != nil {
 		c.ID = g.ID
 	}
@@ -309,12 +310,6 @@ func BuildConv(g *genesys.Conversation, call *genesys.CallConversation, gSource,
 		}
 		if pv.G != nil {
 			for cm := range pv.G.AllComms() {
-				if cm.ID != "" {
-					c.byComm[strings.ToLower(cm.ID)] = CommRef{P: pv, Comm: cm}
-				}
-				if cm.PeerID != "" {
-					c.byPeer[strings.ToLower(cm.PeerID)] = CommRef{P: pv, Comm: cm}
-				}
 				if cm.Index == 0 {
 					// The first of its media array: each array holds
 					// one media, so the participant is counted once
@@ -326,6 +321,31 @@ func BuildConv(g *genesys.Conversation, call *genesys.CallConversation, gSource,
 	}
 	c.Media, c.Segment = primaryMedia(media, call != nil)
 	return c
+}
+
+// indexComms builds byComm and byPeer, once: every communication of the
+// generic view by its id and by its peerId (the last of equal ids wins).
+func (c *Conv) indexComms() {
+	c.commsOnce.Do(func() {
+		n := 0 // about one communication a participant
+		if c.Generic != nil {
+			n = len(c.Generic.Participants)
+		}
+		c.byComm, c.byPeer = make(map[string]CommRef, n), make(map[string]CommRef, n)
+		for _, pv := range c.Participants {
+			if pv.G == nil {
+				continue
+			}
+			for cm := range pv.G.AllComms() {
+				if cm.ID != "" {
+					c.byComm[strings.ToLower(cm.ID)] = CommRef{P: pv, Comm: cm}
+				}
+				if cm.PeerID != "" {
+					c.byPeer[strings.ToLower(cm.PeerID)] = CommRef{P: pv, Comm: cm}
+				}
+			}
+		}
+	})
 }
 
 func primaryMedia(count map[string]int, hasCallView bool) (string, string) {
@@ -353,12 +373,14 @@ func (c *Conv) ByExternalContact(id string) []*PView { return c.byExternal[strin
 
 // ByComm finds the communication with the id.
 func (c *Conv) ByComm(id string) (CommRef, bool) {
+	c.indexComms()
 	r, ok := c.byComm[strings.ToLower(id)]
 	return r, ok
 }
 
 // ByPeer finds the communication whose peerId is the id.
 func (c *Conv) ByPeer(id string) (CommRef, bool) {
+	c.indexComms()
 	r, ok := c.byPeer[strings.ToLower(id)]
 	return r, ok
 }

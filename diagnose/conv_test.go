@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/convdiag/convdiag/diagnose/genesys"
+	"github.com/convdiag/convdiag/internal/benchdata"
 )
 
 // TestBuildConvIndexes: the conversation's media is the one most
@@ -51,5 +52,20 @@ func TestBuildConvIndexes(t *testing.T) {
 	}
 	if v := (&PView{ID: "x", GIndex: -1, CIndex: -1}); v.Ended(c) || v.Live(c) {
 		t.Error("a participant with no state read is neither ended nor live")
+	}
+}
+
+// BenchmarkBuildConv indexes the benchmarks' conference of 5,000
+// participants and looks its target up, as every check of it does first.
+//
+//	go test ./diagnose -run '^$' -bench BuildConv
+func BenchmarkBuildConv(b *testing.B) {
+	conv, target := benchdata.Conference(5000)
+	b.ReportAllocs()
+	for b.Loop() {
+		c := BuildConv(conv, nil, "", "")
+		if v := c.ByID(target); v == nil || !v.Live(c) || c.Media != "call" {
+			b.Fatal("the target is not a live participant of a call")
+		}
 	}
 }
