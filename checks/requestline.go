@@ -328,8 +328,9 @@ func inConversationsAPI(path string) bool {
 // conversationOps counts the documented operations of the Conversations API.
 func conversationOps() int {
 	n := 0
-	for i := range genesys.Endpoints {
-		if ep := &genesys.Endpoints[i]; ep.Exists && inConversationsAPI(ep.Path) {
+	table := genesys.Endpoints()
+	for i := range table {
+		if ep := &table[i]; ep.Exists && inConversationsAPI(ep.Path) {
 			n++
 		}
 	}

@@ -2,7 +2,9 @@ package diagnose
 
 import (
 	"fmt"
+	"iter"
 	"strings"
+	"sync"
 
 	"github.com/convdiag/convdiag/diagnose/genesys"
 )
@@ -30,10 +32,12 @@ type Conv struct {
 
 	byID       map[string]*PView
 	byUser     map[string][]*PView
-	byComm     map[string]CommRef
-	byPeer     map[string]CommRef
 	byExternal map[string][]*PView
-	byAnalytic map[string]*genesys.AnalyticsParticipant
+	// byComm and byPeer are built when first asked for (commsOnce): an id
+	// is most often a participant's, found without them.
+	commsOnce      sync.Once
+	byComm, byPeer map[string]CommRef
+	byAnalytic     map[string]*genesys.AnalyticsParticipant
 }
 
 // analyticsOf is the analytics participant with the id, if any.
@@ -180,22 +184,38 @@ func (v *PView) States(c *Conv) []StateRead {
 	return out
 }
 
+// stateValues yields the states States reads, in its order and as it
+// writes them, without the paths: Ended and Live ask it of every
+// participant of a conference.
+func (v *PView) stateValues() iter.Seq[string] {
+	return func(yield func(string) bool) {
+		if v.G != nil {
+			for cm := range v.G.AllComms() {
+				if !yield(strings.ToLower(cm.State)) {
+					return
+				}
+			}
+		}
+		if v.C != nil && v.C.State != "" {
+			yield(strings.ToLower(v.C.State))
+		}
+	}
+}
+
 // Ended reports whether the participant has nothing live left: an endTime,
 // or every state read is disconnected/terminated.
 func (v *PView) Ended(c *Conv) bool {
 	if v.EndTime() != "" {
 		return true
 	}
-	states := v.States(c)
-	if len(states) == 0 {
-		return false
-	}
-	for _, s := range states {
-		if !genesys.Ended(s.State) {
+	read := false
+	for s := range v.stateValues() {
+		if !genesys.Ended(s) {
 			return false
 		}
+		read = true
 	}
-	return true
+	return read
 }
 
 // Live reports whether the participant has a communication that has not
@@ -204,8 +224,8 @@ func (v *PView) Live(c *Conv) bool {
 	if v.EndTime() != "" {
 		return false
 	}
-	for _, s := range v.States(c) {
-		if !genesys.Ended(s.State) {
+	for s := range v.stateValues() {
+		if !genesys.Ended(s) {
 			return true
 		}
 	}
@@ -235,19 +255,22 @@ func BuildConv(g *genesys.Conversation, call *genesys.CallConversation, gSource,
 	if cSource == "" {
 		cSource = "GET /api/v2/conversations/calls/{id}"
 	}
-	c := &Conv{Generic: g, Call: call, GenericSource: gSource, CallSource: cSource,
-		byID: map[string]*PView{}, byUser: map[string][]*PView{}, byComm: map[string]CommRef{},
-		byPeer: map[string]CommRef{}, byExternal: map[string][]*PView{}}
 	n := 0
 	if g != nil {
-		c.ID = g.ID
 		n += len(g.Participants)
 	}
 	if call != nil {
-		if c.ID == "" {
-			c.ID = call.ID
-		}
 		n += len(call.Participants)
+	}
+	// byID is sized at once: grown as it fills, a conference's index is
+	// rehashed a dozen times.
+	c := &Conv{Generic: g, Call: call, GenericSource: gSource, CallSource: cSource,
+		byID: make(map[string]*PView, n), byUser: map[string][]*PView{}, byExternal: map[string][]*PView{}}
+	if g != nil {
+		c.ID = g.ID
+	}
+	if call != nil && c.ID == "" {
+		c.ID = call.ID
 	}
 	views := make([]PView, 0, n)
 	c.Participants = make([]*PView, 0, n)
@@ -256,8 +279,8 @@ func BuildConv(g *genesys.Conversation, call *genesys.CallConversation, gSource,
 		pv := &views[len(views)-1]
 		c.Participants = append(c.Participants, pv)
 		if pv.ID != "" {
-			if _, dup := c.byID[strings.ToLower(pv.ID)]; !dup {
-				c.byID[strings.ToLower(pv.ID)] = pv
+			if id := strings.ToLower(pv.ID); c.byID[id] == nil {
+				c.byID[id] = pv
 			}
 		}
 		return pv
@@ -286,16 +309,11 @@ func BuildConv(g *genesys.Conversation, call *genesys.CallConversation, gSource,
 			c.byExternal[x] = append(c.byExternal[x], pv)
 		}
 		if pv.G != nil {
-			seen := map[string]bool{}
-			for _, cm := range pv.G.Comms() {
-				if cm.ID != "" {
-					c.byComm[strings.ToLower(cm.ID)] = CommRef{P: pv, Comm: cm}
-				}
-				if cm.PeerID != "" {
-					c.byPeer[strings.ToLower(cm.PeerID)] = CommRef{P: pv, Comm: cm}
-				}
-				if !seen[cm.Array.Media] {
-					seen[cm.Array.Media] = true
+			for cm := range pv.G.AllComms() {
+				if cm.Index == 0 {
+					// The first of its media array: each array holds
+					// one media, so the participant is counted once
+					// per media it has.
 					media[cm.Array.Media]++
 				}
 			}
@@ -303,6 +321,31 @@ func BuildConv(g *genesys.Conversation, call *genesys.CallConversation, gSource,
 	}
 	c.Media, c.Segment = primaryMedia(media, call != nil)
 	return c
+}
+
+// indexComms builds byComm and byPeer, once: every communication of the
+// generic view by its id and by its peerId (the last of equal ids wins).
+func (c *Conv) indexComms() {
+	c.commsOnce.Do(func() {
+		n := 0 // about one communication a participant
+		if c.Generic != nil {
+			n = len(c.Generic.Participants)
+		}
+		c.byComm, c.byPeer = make(map[string]CommRef, n), make(map[string]CommRef, n)
+		for _, pv := range c.Participants {
+			if pv.G == nil {
+				continue
+			}
+			for cm := range pv.G.AllComms() {
+				if cm.ID != "" {
+					c.byComm[strings.ToLower(cm.ID)] = CommRef{P: pv, Comm: cm}
+				}
+				if cm.PeerID != "" {
+					c.byPeer[strings.ToLower(cm.PeerID)] = CommRef{P: pv, Comm: cm}
+				}
+			}
+		}
+	})
 }
 
 func primaryMedia(count map[string]int, hasCallView bool) (string, string) {
@@ -330,12 +373,14 @@ func (c *Conv) ByExternalContact(id string) []*PView { return c.byExternal[strin
 
 // ByComm finds the communication with the id.
 func (c *Conv) ByComm(id string) (CommRef, bool) {
+	c.indexComms()
 	r, ok := c.byComm[strings.ToLower(id)]
 	return r, ok
 }
 
 // ByPeer finds the communication whose peerId is the id.
 func (c *Conv) ByPeer(id string) (CommRef, bool) {
+	c.indexComms()
 	r, ok := c.byPeer[strings.ToLower(id)]
 	return r, ok
 }

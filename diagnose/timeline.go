@@ -163,7 +163,7 @@ type Lifeline struct {
 func (c *Conv) Lifeline(v *PView) Lifeline {
 	l := Lifeline{Start: ParseGenesysTime(startTimeOf(v)), End: ParseGenesysTime(v.EndTime())}
 	if v.G != nil {
-		for _, cm := range v.G.Comms() {
+		for cm := range v.G.AllComms() {
 			l.Spans = append(l.Spans, Span{ID: cm.ID, Media: cm.Array.Media, Alerting: ParseGenesysTime(cm.StartAlerting),
 				Connected: ParseGenesysTime(cm.ConnectedTime), Held: heldSince(cm.Held || cm.Confined, cm.StartHoldTime),
 				Disconnected: ParseGenesysTime(cm.DisconnectedTime), DisconnectType: cm.DisconnectType, State: strings.ToLower(cm.State)})
@@ -320,14 +320,13 @@ func (l Lifeline) PhaseAt(t time.Time) Phase {
 		return PhaseEnded
 	}
 	best := PhaseUnknown
-	rank := map[Phase]int{PhaseUnknown: 0, PhaseNotJoined: 1, PhaseEnded: 2, PhaseAlerting: 3, PhaseHeld: 4, PhaseConnected: 5}
 	allEnded := len(l.Spans) > 0
 	for _, s := range l.Spans {
 		p := s.phaseAt(t)
 		if p != PhaseEnded {
 			allEnded = false
 		}
-		if p != PhaseEnded && rank[p] > rank[best] {
+		if p != PhaseEnded && phaseRank(p) > phaseRank(best) {
 			best = p
 		}
 	}
@@ -335,6 +334,24 @@ func (l Lifeline) PhaseAt(t time.Time) Phase {
 		return PhaseEnded
 	}
 	return best
+}
+
+// phaseRank orders the phases of a participant's communications: the one
+// that says most of what it was doing wins.
+func phaseRank(p Phase) int {
+	switch p {
+	case PhaseNotJoined:
+		return 1
+	case PhaseEnded:
+		return 2
+	case PhaseAlerting:
+		return 3
+	case PhaseHeld:
+		return 4
+	case PhaseConnected:
+		return 5
+	}
+	return 0
 }
 
 func (s Span) phaseAt(t time.Time) Phase {
@@ -447,10 +464,18 @@ const MaxLanes = 12
 func (c *Conv) BuildTimeline(f *FailureTime, target *PView) *Timeline {
 	tl := &Timeline{Failure: f}
 	keep := func(v *PView) bool {
-		return len(c.Participants) <= MaxLanes || v == target || !v.Ended(c) || (f.Known() && c.Lifeline(v).PhaseAt(f.Time) != PhaseEnded && c.Lifeline(v).PhaseAt(f.Time) != PhaseNotJoined)
+		if len(c.Participants) <= MaxLanes || v == target || !v.Ended(c) {
+			return true
+		}
+		if !f.Known() {
+			return false
+		}
+		ph := c.Lifeline(v).PhaseAt(f.Time)
+		return ph != PhaseEnded && ph != PhaseNotJoined
 	}
 	for _, v := range c.Participants {
-		if !keep(v) || len(tl.Entries) >= MaxLanes && v != target {
+		// Once the lanes are full only the target is still looked at.
+		if len(tl.Entries) >= MaxLanes && v != target || !keep(v) {
 			tl.Omitted++
 			continue
 		}

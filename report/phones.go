@@ -2,7 +2,6 @@ package report
 
 import (
 	"math/big"
-	"regexp"
 	"strings"
 
 	"github.com/nyaruka/phonenumbers"
@@ -27,9 +26,9 @@ const DefaultPhoneRegion = "US"
 type textSpan struct{ start, end int }
 
 var (
-	ssnRe     = regexp.MustCompile(`^\d{3}-\d{2}-\d{4}$`)
-	isoDateRe = regexp.MustCompile(`\d{4}-\d{2}-\d{2}|\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}`)
-	ibanRe    = regexp.MustCompile(`\b[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b`)
+	ssnRe     = lazyRegexp(`^\d{3}-\d{2}-\d{4}$`)
+	isoDateRe = lazyRegexp(`\d{4}-\d{2}-\d{2}|\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}`)
+	ibanRe    = lazyRegexp(`\b[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b`)
 )
 
 // phoneCandidates finds what may be phone numbers in s: a run of digits
@@ -201,7 +200,7 @@ func judgePhone(cand, region string) phoneVerdict {
 			break
 		}
 	}
-	if ssnRe.MatchString(t) || isoDateRe.MatchString(t) {
+	if ssnRe().MatchString(t) || isoDateRe().MatchString(t) {
 		return phoneVerdict{}
 	}
 	digits := countDigits(t)

@@ -55,9 +55,19 @@ func NewRedactor(secrets ...string) *Redactor {
 	return r
 }
 
+// The redactor's patterns are compiled the first time a string needs
+// them (most strings are ids and times, judged without any): compiled at
+// start-up, they cost every command, also those that print nothing.
+
+// lazyRegexp returns a function that compiles expr the first time it is
+// called.
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
+
 // emailRe: plain, internationalised, and with the @ written as %40,
 // \u0040 (JSON) or &#64;.
-var emailRe = regexp.MustCompile(`[\p{L}\p{N}._%+\-]+(?:@|%40|\\u0040|&#64;)[\p{L}\p{N}\-]+(?:\.[\p{L}\p{N}\-]+)*\.\p{L}{2,}`)
+var emailRe = lazyRegexp(`[\p{L}\p{N}._%+\-]+(?:@|%40|\\u0040|&#64;)[\p{L}\p{N}\-]+(?:\.[\p{L}\p{N}\-]+)*\.\p{L}{2,}`)
 
 // AddSecret makes the redactor remove a literal secret learnt later (a
 // client secret read from a profile), as written and as it travels
@@ -161,7 +171,7 @@ func (r *Redactor) apply(s string) (string, []hit) {
 		s = r.applySecrets(s, removed)
 	}
 	if strings.ContainsAny(s, "@%\\&") {
-		s = emailRe.ReplaceAllStringFunc(s, func(m string) string {
+		s = emailRe().ReplaceAllStringFunc(s, func(m string) string {
 			l := r.label("email", normalizeEmail(m))
 			hits = append(hits, hit{"email", l, "masked", FormEmail})
 			return l
@@ -184,7 +194,7 @@ func (r *Redactor) applyNumbers(s string, digits int, add func(hit)) string {
 		s = replaceSpans(s, cardCandidates(s), func(m string) string { return mask("card", FormCard, onlyDigits(m)) })
 	}
 	if digits >= 10 && strings.IndexFunc(s, func(c rune) bool { return c >= 'A' && c <= 'Z' }) >= 0 {
-		s = ibanRe.ReplaceAllStringFunc(s, func(m string) string {
+		s = ibanRe().ReplaceAllStringFunc(s, func(m string) string {
 			if !validIBAN(m) {
 				return m
 			}

@@ -15,23 +15,23 @@ import (
 // name's case or style (diagnose.SecretName).
 
 var (
-	authRe = regexp.MustCompile(`(?i)\b(bearer|basic|digest)(\s+)[A-Za-z0-9\-._~+/]{8,}=*`)
-	jwtRe  = regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*`)
+	authRe = lazyRegexp(`(?i)\b(bearer|basic|digest)(\s+)[A-Za-z0-9\-._~+/]{8,}=*`)
+	jwtRe  = lazyRegexp(`\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*`)
 	// headerLineRe is a header written as "Name: value" (a pasted curl, a
 	// note, a log line); the value runs to the end of the line.
-	headerLineRe = regexp.MustCompile(`(?i)\b([a-z][a-z0-9-]*)(\s*:\s*)([^'"\n\\]+)`)
+	headerLineRe = lazyRegexp(`(?i)\b([a-z][a-z0-9-]*)(\s*:\s*)([^'"\n\\]+)`)
 	// secretFlagRe is a command-line option whose name says it holds a
 	// secret, with one or two dashes and its value.
-	secretFlagRe = regexp.MustCompile(`((?:^|\s)--?([A-Za-z][A-Za-z0-9_-]*)(?:\s+|=))('[^']{4,}'|"[^"]{4,}"|[^\s'"-]\S{3,})`)
+	secretFlagRe = lazyRegexp(`((?:^|\s)--?([A-Za-z][A-Za-z0-9_-]*)(?:\s+|=))('[^']{4,}'|"[^"]{4,}"|[^\s'"-]\S{3,})`)
 	// curlCredRe is a curl option that carries credentials: -u user:pass,
 	// -b cookies, --oauth2-bearer, --proxy-user, -E cert:pass, --pass.
-	curlCredRe = regexp.MustCompile(`((?:^|\s)(?:-u|--user|-b|--cookie|--oauth2-bearer|--proxy-user|-U|-E|--cert|--pass|--proxy-pass)(?:\s+|=))('[^']*'|"[^"]*"|[^\s'"-][^\s'"]*)`)
+	curlCredRe = lazyRegexp(`((?:^|\s)(?:-u|--user|-b|--cookie|--oauth2-bearer|--proxy-user|-U|-E|--cert|--pass|--proxy-pass)(?:\s+|=))('[^']*'|"[^"]*"|[^\s'"-][^\s'"]*)`)
 	// curlGluedCredRe is -u or -b with its value glued on (-uuser:pass).
-	curlGluedCredRe = regexp.MustCompile(`((?:^|\s)-[ub])([^\s'"=-][^\s'"]*[:=][^\s'"]*)`)
+	curlGluedCredRe = lazyRegexp(`((?:^|\s)-[ub])([^\s'"=-][^\s'"]*[:=][^\s'"]*)`)
 	// proxyUserRe is the user information of a curl proxy option
 	// (-x user:pass@host), with or without a scheme.
-	proxyUserRe = regexp.MustCompile(`((?:^|\s)(?:-x|--proxy)(?:\s+|=)['"]?(?:[a-zA-Z][a-zA-Z0-9+.-]*://)?)[^\s'"@/]+@`)
-	userInfoURL = regexp.MustCompile(`([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s:]+:[^/@\s]+@`)
+	proxyUserRe = lazyRegexp(`((?:^|\s)(?:-x|--proxy)(?:\s+|=)['"]?(?:[a-zA-Z][a-zA-Z0-9+.-]*://)?)[^\s'"@/]+@`)
+	userInfoURL = lazyRegexp(`([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s:]+:[^/@\s]+@`)
 )
 
 // secretStems make a string worth running the secret patterns over: a
@@ -56,20 +56,20 @@ func mayHoldSecret(s string) bool {
 // ({{token}}), a label or something already redacted.
 func keepValue(v string) bool {
 	v = strings.Trim(v, `'" `)
-	return v == "" || placeholderRe.MatchString(v) || strings.HasSuffix(v, Redacted)
+	return v == "" || placeholderRe().MatchString(v) || strings.HasSuffix(v, Redacted)
 }
 
-var placeholderRe = regexp.MustCompile(`^(?:\$\{?[A-Z_][A-Z0-9_]*\}?|\{\{[^{}]*\}\}|<[a-z]+(?:-[0-9]+)?>)`)
+var placeholderRe = lazyRegexp(`^(?:\$\{?[A-Z_][A-Z0-9_]*\}?|\{\{[^{}]*\}\}|<[a-z]+(?:-[0-9]+)?>)`)
 
 // applySecrets removes credentials found by their shape or their name.
 func (r *Redactor) applySecrets(s string, removed func(kind, form string)) string {
-	s = authRe.ReplaceAllStringFunc(s, func(m string) string {
-		sub := authRe.FindStringSubmatch(m)
+	s = authRe().ReplaceAllStringFunc(s, func(m string) string {
+		sub := authRe().FindStringSubmatch(m)
 		removed("token", FormAuthValue)
 		return sub[1] + sub[2] + Redacted
 	})
-	s = jwtRe.ReplaceAllStringFunc(s, func(string) string { removed("token", FormJWT); return Redacted })
-	for _, re := range []*regexp.Regexp{curlCredRe, curlGluedCredRe} {
+	s = jwtRe().ReplaceAllStringFunc(s, func(string) string { removed("token", FormJWT); return Redacted })
+	for _, re := range []*regexp.Regexp{curlCredRe(), curlGluedCredRe()} {
 		s = replaceGroups(re, s, func(sub []string) string {
 			if keepValue(sub[2]) {
 				return sub[0]
@@ -78,22 +78,22 @@ func (r *Redactor) applySecrets(s string, removed func(kind, form string)) strin
 			return sub[1] + quoteLike(sub[2], Redacted)
 		})
 	}
-	s = replaceGroups(proxyUserRe, s, func(sub []string) string {
+	s = replaceGroups(proxyUserRe(), s, func(sub []string) string {
 		removed("secret", FormCurlCred)
 		return sub[1] + Redacted + "@"
 	})
-	s = replaceGroups(secretFlagRe, s, func(sub []string) string {
+	s = replaceGroups(secretFlagRe(), s, func(sub []string) string {
 		if !diagnose.SecretName(sub[2]) || keepValue(sub[3]) {
 			return sub[0]
 		}
 		removed("secret", FormFlag)
 		return sub[1] + quoteLike(sub[3], Redacted)
 	})
-	s = replaceNamed(headerLineRe, s, func(sub []string) (string, bool) { return r.redactHeaderLine(sub, removed) })
+	s = replaceNamed(headerLineRe(), s, func(sub []string) (string, bool) { return r.redactHeaderLine(sub, removed) })
 	s = scanNamedValues(s, removed)
-	s = userInfoURL.ReplaceAllStringFunc(s, func(m string) string {
+	s = userInfoURL().ReplaceAllStringFunc(s, func(m string) string {
 		removed("secret", FormURLUserInfo)
-		return userInfoURL.FindStringSubmatch(m)[1] + Redacted + "@"
+		return userInfoURL().FindStringSubmatch(m)[1] + Redacted + "@"
 	})
 	return s
 }

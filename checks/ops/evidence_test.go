@@ -211,7 +211,7 @@ func contains(list []string, s string) bool {
 func TestEveryDocumentedOperationIsKnown(t *testing.T) {
 	ph := regexp.MustCompile(`\{[A-Za-z]+\}`)
 	n := 0
-	for _, ep := range genesys.Endpoints {
+	for _, ep := range genesys.Endpoints() {
 		if !ep.Exists {
 			continue
 		}

@@ -131,7 +131,7 @@ func DecodeConversation(data []byte, wantID string) (*Decoded, error) {
 		return nil, err
 	}
 	data = bytes.TrimPrefix(data, utf8BOM)
-	if d, ok := fastConversation(bytes.NewReader(data)); ok {
+	if d, ok := fastConversation(bytes.NewReader(data), int64(len(data))); ok {
 		return d, nil
 	}
 	var d Decoded

@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/agnivade/levenshtein"
 )
@@ -301,8 +302,12 @@ var participantPerms = []string{permWrapup, permRecord, permDisconnect}
 // Endpoints is the endpoint table: every operation of the official API
 // definition that operations_gen.go lists, with the overlay's knowledge,
 // then the forum recipes. Checks read it; a new operation is a regenerated
-// row.
-var Endpoints = buildEndpoints()
+// row. It is built the first time it is asked for (commands that match no
+// request need none of it), and is the same table every time.
+func Endpoints() []Endpoint { return endpointTable() }
+
+// endpointTable builds the table once.
+var endpointTable = sync.OnceValue(buildEndpoints)
 
 // overlay is what convdiag knows about an operation beyond the API
 // definition, from the reference (§1, §3, §8).
@@ -494,9 +499,10 @@ func lowerFirst(s string) string {
 // EndpointByID returns the row with the SDK operation name (or recipe id);
 // it panics for an unknown id, which is a programmer error.
 func EndpointByID(id string) *Endpoint {
-	for i := range Endpoints {
-		if Endpoints[i].ID == id {
-			return &Endpoints[i]
+	table := Endpoints()
+	for i := range table {
+		if table[i].ID == id {
+			return &table[i]
 		}
 	}
 	panic("genesys: no endpoint " + id)
@@ -525,11 +531,14 @@ func SplitPath(p string) []string {
 	if i := strings.IndexAny(p, "?#"); i >= 0 {
 		p = p[:i]
 	}
-	var segs []string
-	for _, s := range strings.Split(p, "/") {
+	segs := make([]string, 0, strings.Count(p, "/")+1)
+	for s := range strings.SplitSeq(p, "/") {
 		if s != "" {
 			segs = append(segs, s)
 		}
+	}
+	if len(segs) == 0 {
+		return nil
 	}
 	return segs
 }
@@ -545,8 +554,9 @@ func MatchRequest(method, path string) Match {
 	bestScore, bestAnyScore := -1, -1
 	caseDiff := false
 	var others []*Endpoint
-	for i := range Endpoints {
-		ep := &Endpoints[i]
+	table := Endpoints()
+	for i := range table {
+		ep := &table[i]
 		params, raw, score, ci, ok := matchTemplate(ep, segs)
 		if !ok {
 			continue
@@ -570,8 +580,8 @@ func MatchRequest(method, path string) Match {
 		m.CaseDiffers = ci
 		m.Params, m.RawParams, _, _, _ = matchTemplate(bestAnyMethod, segs)
 	}
-	for i := range Endpoints {
-		ep := &Endpoints[i]
+	for i := range table {
+		ep := &table[i]
 		if ep.Exists && ep.Path == tmpl && ep.Method != method {
 			others = append(others, ep)
 		}
@@ -642,8 +652,9 @@ func suggestPath(method string, segs []string) *Endpoint {
 		d  int
 	}
 	var cs []cand
-	for i := range Endpoints {
-		ep := &Endpoints[i]
+	table := Endpoints()
+	for i := range table {
+		ep := &table[i]
 		if !ep.Exists || ep.Reads() && method != "GET" || ep.Deprecated {
 			continue
 		}
@@ -674,8 +685,8 @@ func suggestPath(method string, segs []string) *Endpoint {
 	// screenshares, social): the generic path without it.
 	if len(segs) > 4 && strings.EqualFold(segs[2], "conversations") {
 		alt := append(append([]string{}, segs[:3]...), segs[4:]...)
-		for i := range Endpoints {
-			ep := &Endpoints[i]
+		for i := range table {
+			ep := &table[i]
 			if ep.Exists && ep.Method == method {
 				if _, _, _, _, ok := matchTemplate(ep, alt); ok {
 					return ep

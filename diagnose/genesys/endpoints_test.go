@@ -63,7 +63,7 @@ func TestMatchRequest(t *testing.T) {
 
 func TestEndpointTable(t *testing.T) {
 	ids := map[string]bool{}
-	for _, ep := range Endpoints {
+	for _, ep := range Endpoints() {
 		if ids[ep.ID] {
 			t.Errorf("duplicate endpoint id %s", ep.ID)
 		}
@@ -133,7 +133,7 @@ func TestRegions(t *testing.T) {
 // Conversations API of the SDK it was generated from.
 func TestEveryOperationMatchesItself(t *testing.T) {
 	n := 0
-	for _, ep := range Endpoints {
+	for _, ep := range Endpoints() {
 		if !ep.Exists {
 			continue
 		}
@@ -197,8 +197,8 @@ func TestEndpointOperations(t *testing.T) {
 	}
 	for _, op := range Ops {
 		n := 0
-		for i := range Endpoints {
-			ep := &Endpoints[i]
+		for i := range Endpoints() {
+			ep := &Endpoints()[i]
 			if !ep.Exists {
 				continue
 			}
@@ -261,3 +261,86 @@ func TestActions(t *testing.T) {
 }
 
 var placeholderRe = regexp.MustCompile(`\{[A-Za-z]+\}`)
+
+// TestOpOfEndpointAsTheRegexps: the templates opOfEndpoint compares as
+// strings name the operations the regular expressions it replaced named,
+// on every row of the table and on every media variant of each template.
+func TestOpOfEndpointAsTheRegexps(t *testing.T) {
+	const (
+		media = `(calls|callbacks|chats|cobrowsesessions|emails|messages|screenshares|socials|videos)`
+		conv  = `/api/v2/conversations/(` + media + `/)?\{conversationId\}`
+		part  = conv + `/participants/\{participantId\}`
+	)
+	was := []struct {
+		method string
+		re     *regexp.Regexp
+		op     Op
+	}{
+		{"POST", regexp.MustCompile(`^/api/v2/conversations/\{conversationId\}/disconnect$`), OpTeardown},
+		{"DELETE", regexp.MustCompile(`^/api/v2/conversations/\{conversationId\}$`), OpTeardown},
+		{"PATCH", regexp.MustCompile(`^/api/v2/conversations/\{conversationId\}/recordingstate$`), OpRecordingState},
+		{"PUT", regexp.MustCompile(`^` + conv + `/recordingstate$`), OpRecordingState},
+		{"POST", regexp.MustCompile(`^` + part + `/communications/\{communicationId\}/wrapup$`), OpWrapup},
+		{"PATCH", regexp.MustCompile(`^/api/v2/conversations/aftercallwork/\{conversationId\}/participants/\{participantId\}/communications/\{communicationId\}$`), OpWrapup},
+		{"PATCH", regexp.MustCompile(`^` + part + `/attributes$`), OpAttributes},
+		{"POST", regexp.MustCompile(`^` + part + `/(replace(/agent|/queue|/external|/contact/external)?|transfer)$`), OpTransfer},
+		{"POST", regexp.MustCompile(`^` + part + `/(consult(/agent|/queue|/external|/contact/external)?|voice/consult)$`), OpConsult},
+		{"PATCH", regexp.MustCompile(`^` + part + `/consult$`), OpConsultSpeakTo},
+		{"DELETE", regexp.MustCompile(`^` + part + `/consult$`), OpConsultCancel},
+		{"POST", regexp.MustCompile(`^/api/v2/conversations/calls/\{conversationId\}/participants(/user/\{userId\})?$`), OpConferenceAdd},
+		{"PATCH", regexp.MustCompile(`^/api/v2/conversations/calls/\{conversationId\}/conference$`), OpConferenceAdd},
+		{"POST", regexp.MustCompile(`^/api/v2/conversations/\{conversationId\}/participants/\{participantId\}/callbacks$`), OpCallback},
+		{"PATCH", regexp.MustCompile(`^/api/v2/conversations/callbacks$`), OpCallback},
+		{"POST", regexp.MustCompile(`^/api/v2/conversations/callbacks$`), OpCallback},
+	}
+	opWas := func(method, path string) Op {
+		for _, p := range was {
+			if p.method == method && p.re.MatchString(path) {
+				return p.op
+			}
+		}
+		return ""
+	}
+	paths := map[string]bool{}
+	for _, op := range sdkOperations {
+		paths[op.Path] = true
+		if rest, ok := cutConversation(op.Path); ok {
+			paths["/api/v2/conversations/{conversationId}"+rest] = true
+			for _, m := range append(opMedia, "voice", "Calls") {
+				paths["/api/v2/conversations/"+m+"/{conversationId}"+rest] = true
+			}
+		}
+	}
+	for _, r := range forumRecipes {
+		paths[r.Path] = true
+	}
+	named := 0
+	for path := range paths {
+		for _, method := range []string{"GET", "POST", "PUT", "PATCH", "DELETE", "*"} {
+			got, want := opOfEndpoint(method, path), opWas(method, path)
+			if got != want {
+				t.Errorf("%s %s: %q, the regexps said %q", method, path, got, want)
+			}
+			if got != "" {
+				named++
+			}
+		}
+	}
+	if named < 40 {
+		t.Errorf("only %d method and template pairs perform an operation of their own", named)
+	}
+}
+
+// BenchmarkBuildEndpoints is what the endpoint table costs the first
+// command that matches a request (it used to cost every command at
+// start-up, with 16 regular expressions compiled to build it).
+//
+//	go test ./diagnose/genesys -run '^$' -bench BuildEndpoints
+func BenchmarkBuildEndpoints(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if len(buildEndpoints()) != len(Endpoints()) {
+			b.Fatal("the table differs from one build to the next")
+		}
+	}
+}

@@ -1,7 +1,6 @@
 package genesys
 
 import (
-	"regexp"
 	"strings"
 )
 
@@ -137,13 +136,13 @@ func LookupErrorCode(code string) (ErrorCode, bool) {
 }
 
 // quotedRe finds values an error message quotes: [X], 'X', "X".
-var quotedRe = regexp.MustCompile(`\[([^\[\]]{1,200})\]|'([^']{1,200})'|"([^"]{1,200})"`)
+var quotedRe = lazyRegexp(`\[([^\[\]]{1,200})\]|'([^']{1,200})'|"([^"]{1,200})"`)
 
 // QuotedValues lists the values an error message quotes ("Value
 // [DISCONNECTED] is not valid ..." quotes DISCONNECTED), in order.
 func QuotedValues(msg string) []string {
 	var out []string
-	for _, m := range quotedRe.FindAllStringSubmatch(msg, -1) {
+	for _, m := range quotedRe().FindAllStringSubmatch(msg, -1) {
 		for _, g := range m[1:] {
 			if g != "" {
 				out = append(out, g)

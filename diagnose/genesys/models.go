@@ -3,6 +3,7 @@ package genesys
 import (
 	"bytes"
 	"encoding/json"
+	"iter"
 	"strings"
 )
 
@@ -185,6 +186,22 @@ func (p *Participant) Comms() []Comm {
 		}
 	}
 	return out
+}
+
+// AllComms yields the communications Comms lists, in the same order,
+// without building the list (a conference of 100,000 participants is read
+// many times over).
+func (p *Participant) AllComms() iter.Seq[Comm] {
+	return func(yield func(Comm) bool) {
+		for _, arr := range MediaArrays {
+			list := p.mediaList(arr.Key)
+			for i := range list {
+				if !yield(Comm{Array: arr, Index: i, Communication: &list[i]}) {
+					return
+				}
+			}
+		}
+	}
 }
 
 // hasComms reports whether the participant has a communication in any

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"regexp"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/agnivade/levenshtein"
 )
@@ -198,48 +200,76 @@ func TopMembers(body []byte) []RawMember {
 	return out
 }
 
-// Patterns of the endpoints that always perform one operation; an endpoint
-// not listed acts through its body's fields (the participant, communication
-// and conversation PATCHes) or performs none of the operations (reads,
-// monitoring, settings).
-const (
-	pMedia = `(calls|callbacks|chats|cobrowsesessions|emails|messages|screenshares|socials|videos)`
-	pConv  = `/api/v2/conversations/(` + pMedia + `/)?\{conversationId\}`
-	pPart  = pConv + `/participants/\{participantId\}`
-)
-
+// opPatterns are the endpoints that always perform one operation; an
+// endpoint not listed acts through its body's fields (the participant,
+// communication and conversation PATCHes) or performs none of the
+// operations (reads, monitoring, settings). A pattern's paths are whole
+// templates, or, with afterConv, what follows the conversation in
+// /api/v2/conversations/{conversationId} or in
+// /api/v2/conversations/{media}/{conversationId} (opMedia). Templates
+// are compared as strings: the table is built when first used, and
+// compiling regular expressions for it cost every command more than the
+// rest of the table.
 var opPatterns = []struct {
-	method string
-	re     *regexp.Regexp
-	op     Op
+	method    string
+	afterConv bool
+	paths     []string
+	op        Op
 }{
-	{"POST", regexp.MustCompile(`^/api/v2/conversations/\{conversationId\}/disconnect$`), OpTeardown},
-	{"DELETE", regexp.MustCompile(`^/api/v2/conversations/\{conversationId\}$`), OpTeardown},
-	{"PATCH", regexp.MustCompile(`^/api/v2/conversations/\{conversationId\}/recordingstate$`), OpRecordingState},
-	{"PUT", regexp.MustCompile(`^` + pConv + `/recordingstate$`), OpRecordingState},
-	{"POST", regexp.MustCompile(`^` + pPart + `/communications/\{communicationId\}/wrapup$`), OpWrapup},
-	{"PATCH", regexp.MustCompile(`^/api/v2/conversations/aftercallwork/\{conversationId\}/participants/\{participantId\}/communications/\{communicationId\}$`), OpWrapup},
-	{"PATCH", regexp.MustCompile(`^` + pPart + `/attributes$`), OpAttributes},
-	{"POST", regexp.MustCompile(`^` + pPart + `/(replace(/agent|/queue|/external|/contact/external)?|transfer)$`), OpTransfer},
-	{"POST", regexp.MustCompile(`^` + pPart + `/(consult(/agent|/queue|/external|/contact/external)?|voice/consult)$`), OpConsult},
-	{"PATCH", regexp.MustCompile(`^` + pPart + `/consult$`), OpConsultSpeakTo},
-	{"DELETE", regexp.MustCompile(`^` + pPart + `/consult$`), OpConsultCancel},
-	{"POST", regexp.MustCompile(`^/api/v2/conversations/calls/\{conversationId\}/participants(/user/\{userId\})?$`), OpConferenceAdd},
-	{"PATCH", regexp.MustCompile(`^/api/v2/conversations/calls/\{conversationId\}/conference$`), OpConferenceAdd},
-	{"POST", regexp.MustCompile(`^/api/v2/conversations/\{conversationId\}/participants/\{participantId\}/callbacks$`), OpCallback},
-	{"PATCH", regexp.MustCompile(`^/api/v2/conversations/callbacks$`), OpCallback},
-	{"POST", regexp.MustCompile(`^/api/v2/conversations/callbacks$`), OpCallback},
+	{"POST", false, []string{"/api/v2/conversations/{conversationId}/disconnect"}, OpTeardown},
+	{"DELETE", false, []string{"/api/v2/conversations/{conversationId}"}, OpTeardown},
+	{"PATCH", false, []string{"/api/v2/conversations/{conversationId}/recordingstate"}, OpRecordingState},
+	{"PUT", true, []string{"/recordingstate"}, OpRecordingState},
+	{"POST", true, []string{opPart + "/communications/{communicationId}/wrapup"}, OpWrapup},
+	{"PATCH", false, []string{"/api/v2/conversations/aftercallwork/{conversationId}/participants/{participantId}/communications/{communicationId}"}, OpWrapup},
+	{"PATCH", true, []string{opPart + "/attributes"}, OpAttributes},
+	{"POST", true, []string{opPart + "/replace", opPart + "/replace/agent", opPart + "/replace/queue", opPart + "/replace/external",
+		opPart + "/replace/contact/external", opPart + "/transfer"}, OpTransfer},
+	{"POST", true, []string{opPart + "/consult", opPart + "/consult/agent", opPart + "/consult/queue", opPart + "/consult/external",
+		opPart + "/consult/contact/external", opPart + "/voice/consult"}, OpConsult},
+	{"PATCH", true, []string{opPart + "/consult"}, OpConsultSpeakTo},
+	{"DELETE", true, []string{opPart + "/consult"}, OpConsultCancel},
+	{"POST", false, []string{"/api/v2/conversations/calls/{conversationId}/participants", "/api/v2/conversations/calls/{conversationId}/participants/user/{userId}"}, OpConferenceAdd},
+	{"PATCH", false, []string{"/api/v2/conversations/calls/{conversationId}/conference"}, OpConferenceAdd},
+	{"POST", false, []string{"/api/v2/conversations/{conversationId}/participants/{participantId}/callbacks"}, OpCallback},
+	{"PATCH", false, []string{"/api/v2/conversations/callbacks"}, OpCallback},
+	{"POST", false, []string{"/api/v2/conversations/callbacks"}, OpCallback},
 }
+
+// opPart is a participant of the conversation, in an afterConv path.
+const opPart = "/participants/{participantId}"
+
+// opMedia are the media segments a conversation's path may have.
+var opMedia = []string{"calls", "callbacks", "chats", "cobrowsesessions", "emails", "messages", "screenshares", "socials", "videos"}
 
 // opOfEndpoint is the operation an endpoint always performs, "" when its
 // body decides or it performs none.
 func opOfEndpoint(method, path string) Op {
+	afterConv, inConv := cutConversation(path)
 	for _, p := range opPatterns {
-		if p.method == method && p.re.MatchString(path) {
+		if p.method != method {
+			continue
+		}
+		if p.afterConv && inConv && slices.Contains(p.paths, afterConv) || !p.afterConv && slices.Contains(p.paths, path) {
 			return p.op
 		}
 	}
 	return ""
+}
+
+// cutConversation is what follows the conversation in a template of
+// /api/v2/conversations/{conversationId}... or of
+// /api/v2/conversations/{media}/{conversationId}...; ok is false for
+// another path.
+func cutConversation(path string) (rest string, ok bool) {
+	rest, ok = strings.CutPrefix(path, "/api/v2/conversations/")
+	if !ok {
+		return "", false
+	}
+	if media, after, found := strings.Cut(rest, "/"); found && slices.Contains(opMedia, media) {
+		rest = after
+	}
+	return strings.CutPrefix(rest, "{conversationId}")
 }
 
 // companions are operations whose fields may come with another's without
@@ -261,7 +291,15 @@ func Companion(op, other Op) bool {
 // (smart or single quotes, a Python dict, the quote-stripped JSON that
 // Windows PowerShell passes to native programs): enough to tell what the
 // request was meant to do, never to judge the body.
-var looseMemberRe = regexp.MustCompile(`["'\x{201C}\x{201D}\x{2018}\x{2019}]?([A-Za-z_][A-Za-z0-9_]*)["'\x{201C}\x{201D}\x{2018}\x{2019}]?\s*[:=]\s*["'\x{201C}\x{201D}\x{2018}\x{2019}]?([A-Za-z0-9_.-]+)`)
+// It is compiled on first use, as every pattern of the package.
+var looseMemberRe = lazyRegexp(`["'\x{201C}\x{201D}\x{2018}\x{2019}]?([A-Za-z_][A-Za-z0-9_]*)["'\x{201C}\x{201D}\x{2018}\x{2019}]?\s*[:=]\s*["'\x{201C}\x{201D}\x{2018}\x{2019}]?([A-Za-z0-9_.-]+)`)
+
+// lazyRegexp returns a function that compiles expr the first time it is
+// called: a pattern compiled at start-up costs every command, also those
+// that never use it.
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
 
 // LooseActions says what a body that does not parse was meant to do,
 // reading its key: value pairs leniently against the endpoint's contract.
@@ -270,7 +308,7 @@ func (e *Endpoint) LooseActions(body []byte) []Action {
 		return nil
 	}
 	var out []Action
-	for _, m := range looseMemberRe.FindAllSubmatch(body, 32) {
+	for _, m := range looseMemberRe().FindAllSubmatch(body, 32) {
 		f := e.Body.Field(string(m[1]))
 		if f == nil || len(f.Acts) == 0 {
 			continue
