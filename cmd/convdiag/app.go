@@ -63,16 +63,16 @@ func run(ctx context.Context, args []string, e *env) int {
 		if errors.As(err, &ee) && ee.code == in.Code && ee.msg != "" {
 			msg = ee.msg
 		}
-		fmt.Fprintf(e.Stderr, "convdiag: %s\n", msg)
+		fmt.Fprintf(e.Stderr, "convdiag: %s\n", report.TermSafe(msg))
 		return in.Code
 	}
 	if errors.As(err, &ee) {
 		if ee.msg != "" {
-			fmt.Fprintf(e.Stderr, "convdiag: %s\n", ee.msg)
+			fmt.Fprintf(e.Stderr, "convdiag: %s\n", report.TermSafe(ee.msg)) // file names come from tickets
 		}
 		return ee.code
 	}
-	fmt.Fprintf(e.Stderr, "convdiag: %s\n", firstLine(err.Error()))
+	fmt.Fprintf(e.Stderr, "convdiag: %s\n", report.TermSafe(firstLine(err.Error())))
 	return 2
 }
 

@@ -95,3 +95,19 @@ func TestSimOnEveryInterfaceWarns(t *testing.T) {
 		t.Errorf("stderr %q", s)
 	}
 }
+
+// TestFileNamesDoNotPaintTheTerminal: a file name from a ticket with an
+// escape sequence in it is shown escaped in the one line of an error.
+func TestFileNamesDoNotPaintTheTerminal(t *testing.T) {
+	for _, args := range [][]string{
+		{"check", "--request", "PATCH /api/v2/conversations/c/participants/p", "--body", "{}", "--conversation-json", "nonexist\x1b[2J.json"},
+		{"check", "--har", "h\x1b]52;c;aGk=\x07.har"},
+		{"check", "--bundle", "d\x1b[2J"},
+		{"sim", "--conversation-json", "c\x1b[2J"},
+	} {
+		r := runCLI(t, nil, "", args...)
+		if r.Code != 2 || strings.ContainsAny(r.Stderr, "\x1b\x07") || !strings.Contains(r.Stderr, `\x1b`) {
+			t.Errorf("%q: exit %d, stderr %q", args, r.Code, r.Stderr)
+		}
+	}
+}
