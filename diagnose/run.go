@@ -458,6 +458,14 @@ func verdict(ev *Evidence, causes []Cause) Verdict {
 	if possible > 0 {
 		s += " (" + found + " listed)"
 	}
+	if ev.Mode == ModeOffline && ev.Response == nil && ev.Conv() == nil && ev.TokenInfo == nil {
+		// Only the request was given: what was judged is what a dry run
+		// judges, and the report says so.
+		s = "no confirmed or likely cause in the request line and body; nothing else was given (no response, no GET of the conversation or the token), so this is what a dry run says"
+		if possible > 0 {
+			s += " (" + found + " listed)"
+		}
+	}
 	if r := ev.Response; r != nil && r.Status >= 400 {
 		s += fmt.Sprintf("; the %d it got is not explained by this evidence: it may have been transient (a change between the GET and the request), or the saved GET may be from another moment than the failure (GET the conversation right after a failure, or check live)", r.Status)
 	}
