@@ -92,6 +92,7 @@ func New(org *Org, opts Options) *Server {
 	m.HandleFunc("GET /api/v2/analytics/conversations/{id}/details", s.api(s.getAnalytics))
 	m.HandleFunc("GET /api/v2/conversations/{media}/{id}", s.api(s.getMediaConversation))
 	m.HandleFunc("POST /api/v2/conversations/{id}/disconnect", s.api(s.postDisconnect))
+	m.HandleFunc("DELETE /api/v2/conversations/{id}", s.api(s.deleteConversation))
 	m.HandleFunc("PATCH /api/v2/conversations/{id}/participants/{pid}", s.api(s.patchParticipant))
 	m.HandleFunc("PATCH /api/v2/conversations/{media}/{id}/participants/{pid}", s.api(s.patchParticipant))
 	m.HandleFunc("POST /api/v2/conversations/{media}/{id}/participants/{pid}/communications/{cid}/wrapup", s.api(s.postWrapup))

@@ -525,6 +525,25 @@ func (s *Server) postDisconnect(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusAccepted)
 }
 
+// deleteConversation is DELETE /api/v2/conversations/{id}: the teardown
+// too, for a user token (its definition lists not.a.user).
+func (s *Server) deleteConversation(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if e := s.userContext(true); e != nil {
+		writeError(w, e.status, e.code, e.msg)
+		return
+	}
+	if e := s.org.authorize(id, dropPermissions[:1]); e != nil {
+		writeError(w, e.status, e.code, e.msg)
+		return
+	}
+	if e := s.org.teardown(id, s.opts.Now()); e != nil {
+		writeError(w, e.status, e.code, e.msg)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
 // teardown ends every live party of the conversation.
 func (o *Org) teardown(convID string, now time.Time) *dropError {
 	o.mu.Lock()

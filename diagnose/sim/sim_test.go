@@ -515,3 +515,23 @@ func TestTransfersAndConsults(t *testing.T) {
 	}
 	_ = agent
 }
+
+// TestDeleteConversation: DELETE /api/v2/conversations/{id} is the
+// teardown for a user token; its definition lists not.a.user, so a
+// client-credentials token is refused and nothing ends.
+func TestDeleteConversation(t *testing.T) {
+	_, do, _ := simFor(t, DefaultScenario, Options{}) // a client-credentials token
+	conv := "3f1c2a9e-5b7d-4c1e-9a3f-6d2b8e4c7a10"
+	if resp, b := do("DELETE", "/api/v2/conversations/"+conv, ""); resp.StatusCode != 400 || !strings.Contains(string(b), "not.a.user") {
+		t.Errorf("client credentials: %d %s", resp.StatusCode, b)
+	}
+	_, do, _ = simFor(t, "hold", Options{}) // a user token
+	if resp, b := do("DELETE", "/api/v2/conversations/"+trConv, ""); resp.StatusCode != 204 {
+		t.Fatalf("user token: %d %s", resp.StatusCode, b)
+	}
+	_, b := do("GET", "/api/v2/conversations/"+trConv, "")
+	var c genesys.Conversation
+	if err := json.Unmarshal(b, &c); err != nil || c.EndTime == "" {
+		t.Errorf("the conversation did not end: %v %s", err, b)
+	}
+}
