@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/convdiag/convdiag/diagnose/sim"
 	"github.com/convdiag/convdiag/diagnose/benchdata"
+	"github.com/convdiag/convdiag/diagnose/sim"
 )
 
 // bigConversation writes benchdata's conference of n participants to

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -298,7 +299,12 @@ func TestTriageResume(t *testing.T) {
 	if len(recs) != 22 { // header, 20 tickets, "" after the last newline
 		t.Fatalf("state has %d lines:\n%s", len(recs), st)
 	}
-	torn := strings.Join(recs[:12], "") + recs[12][:len(recs[12])/2]
+	// Records are written as tickets finish, in any order: put them in
+	// input order, so that the first ticket (whose fix a cluster shows) is
+	// among the whole ones.
+	body := recs[1:21]
+	sort.Slice(body, func(i, j int) bool { return sourceLine(body[i]) < sourceLine(body[j]) })
+	torn := recs[0] + strings.Join(body[:11], "") + body[11][:len(body[11])/2]
 	_ = os.WriteFile(state, []byte(torn), 0o600)
 	// Mark the recorded tickets so that the resumed run shows it used them.
 	marked := strings.ReplaceAll(torn, `"fix_summary":"`, `"fix_summary":"RECORDED `)
@@ -329,6 +335,16 @@ func TestTriageResume(t *testing.T) {
 	if n := strings.Count(string(st), "\n"); n != 21 {
 		t.Errorf("state has %d lines after the resumed run, want the header and 20 tickets", n)
 	}
+}
+
+// sourceLine is the input line a triage state record is about.
+func sourceLine(rec string) int {
+	var r struct {
+		Source string `json:"source"`
+	}
+	_ = json.Unmarshal([]byte(rec), &r)
+	n, _ := strconv.Atoi(r.Source[strings.LastIndex(r.Source, ":")+1:])
+	return n
 }
 
 func topOf(s *string) string {
