@@ -181,7 +181,9 @@ func varName(field string) string {
 // MeantValue is an enum field's value as a corrected request sends it (the
 // documented one a did-you-mean finds); ok is false when nothing is close
 // (the field is then left out).
-func MeantValue(f *genesys.Field, raw json.RawMessage) (json.RawMessage, bool) { return meantValue(f, raw) }
+func MeantValue(f *genesys.Field, raw json.RawMessage) (json.RawMessage, bool) {
+	return meantValue(f, raw)
+}
 
 // CauseBodyRequiredMissing is body.required-missing, which the operations'
 // fixes answer by adding the field.

@@ -3,8 +3,8 @@ package diagnose
 import (
 	"testing"
 
-	"github.com/convdiag/convdiag/diagnose/genesys"
 	"github.com/convdiag/convdiag/diagnose/benchdata"
+	"github.com/convdiag/convdiag/diagnose/genesys"
 )
 
 // TestBuildConvIndexes: the conversation's media is the one most

@@ -7,8 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/convdiag/convdiag/diagnose/genesys"
 	"github.com/convdiag/convdiag/diagnose/benchdata"
+	"github.com/convdiag/convdiag/diagnose/genesys"
 )
 
 // BenchmarkDecodeConference decodes the benchmarks' conference of 5,000

@@ -3,7 +3,6 @@
 package recording
 
 import (
-
 	"github.com/convdiag/convdiag/checks"
 	"github.com/convdiag/convdiag/diagnose"
 	"github.com/convdiag/convdiag/diagnose/genesys"
