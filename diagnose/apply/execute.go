@@ -175,6 +175,7 @@ func readConversation(ctx context.Context, cfg Config, convID string) (*genesys.
 	if err != nil {
 		return nil, fmt.Errorf("re-read the conversation: %w", err)
 	}
+	defer cfg.Reads.Release(res) // read before every change: nothing is kept of it
 	switch res.Status {
 	case http.StatusOK:
 	case http.StatusNotFound:

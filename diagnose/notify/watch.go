@@ -234,6 +234,7 @@ func (w *watcher) read(ctx context.Context, first bool) error {
 		w.cfg.Logf("re-read failed: %v", err)
 		return nil
 	}
+	defer w.cfg.Reads.Release(res) // read again and again: nothing is kept of it
 	w.pace = paceFor(res, w.cfg.PollEvery)
 	switch res.Status {
 	case http.StatusOK:
