@@ -90,7 +90,7 @@ func runApply(ctx context.Context, e *env, c *cli.Context, o applyOptions) error
 	if err != nil {
 		return err
 	}
-	reads, err := readsClient(e, lv.Config, o.Verbose)
+	reads, err := readsClient(ctx, e, lv.Config, o.Verbose)
 	if err != nil {
 		return err
 	}
