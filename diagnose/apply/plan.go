@@ -221,19 +221,10 @@ func checkProvenance(r *Report) error {
 		return refuse("the report names no conversation (target.conversation_id)")
 	case r.Target.Operation == nil || r.Target.Operation.ID == "":
 		return refuse("the report names no operation (target.operation is null): apply cannot tell that the plan's request does what was meant")
-	case !knownOp(genesys.Op(r.Target.Operation.ID)):
+	case !slices.Contains(genesys.Ops, genesys.Op(r.Target.Operation.ID)):
 		return refuse("target.operation %q is not an operation convdiag knows", r.Target.Operation.ID)
 	}
 	return nil
-}
-
-func knownOp(op genesys.Op) bool {
-	for _, o := range genesys.Ops {
-		if o == op {
-			return true
-		}
-	}
-	return false
 }
 
 // planOps are the operations the requests of a plan for op may perform,
@@ -289,7 +280,10 @@ func checkOperations(op genesys.Op, steps []Prepared1) error {
 // performs says why a request step does not do one of the allowed
 // operations (nil when it does).
 func performs(op genesys.Op, allowed []genesys.Op, s Prepared1) error {
-	what := fmt.Sprintf("%s %s (%s)", s.Method, strings.SplitN(s.Path, "?", 2)[0], s.Endpoint.Summary)
+	what := s.Method + " " + strings.SplitN(s.Path, "?", 2)[0]
+	if s.Endpoint.Summary != "" {
+		what += " (" + s.Endpoint.Summary + ")"
+	}
 	acts := s.Endpoint.Actions(s.Body)
 	if len(acts) == 0 {
 		return fmt.Errorf("%s performs none of the operations, not %s, the report's operation (target.operation)", what, op)
