@@ -23,29 +23,36 @@ changes an org, and it is a code path of its own: check stays read-only.
 It shows every step first and asks once on a terminal (--yes answers for a script; without a
 terminal and without --yes it refuses). A grant step changes security settings: it is shown
 apart and asked for on its own, and --yes does not approve it (--yes-grants does, for scripts).
-Before each change it reads the conversation again to see that the state still allows it; at
-the end it says whether the target is now as the operation meant.
+Before each change it reads the conversation again to see that the state still allows it, and
+sends nothing when the target is already as the operation meant (the plan was carried out
+before); at the end it says whether the target is now as the operation meant. --timeout is the
+network budget of the reads and the changes (the plan's waits add their own timeout_s).
 
 It refuses, before sending anything: a report whose target.org_id is not the credentials' org,
 or has none; evidence read longer ago than --max-age (from evidence_read_at), or undated; a
-plan marked next-time; a request that is not a documented operation; anything with {braces},
-unset shell variables or redaction labels (<phone-3>) left in it (set the plan's variables in
-the environment: PARTICIPANT_ID=... convdiag apply report.json); an operation that needs a
-user context (not.a.user) with client credentials.
+plan marked next-time; a report with no target.operation; a request that is not a documented
+operation, or that performs another operation than target.operation (what it does is read from
+the endpoint table; a drop's plan may finish or cancel the consult first, a hold's may be the
+consult's speakTo); anything with {braces}, unset shell variables or redaction labels
+(<phone-3>) left in it (set the plan's variables in the environment: PARTICIPANT_ID=...
+convdiag apply report.json); an operation that needs a user context (not.a.user) with client
+credentials.
 
    convdiag check --region eu-central-1 --conversation C --participant P --body body.json \
      --format json --output report.json
    convdiag apply --region eu-central-1 report.json
 
 Exit codes: 0 done, and the target is as the operation meant (or the conversation cannot show
-it); 1 a step was answered with an error, or the target is not as meant; 2 refused or declined:
-nothing was sent; 3 a wait timed out or the org could not be read; 130 interrupted.`
+it); 1 a step was answered with an error, or the target is not as meant; 2 refused or declined,
+the target already as meant, or the state no longer allowing the plan: nothing was sent; 3 a
+wait timed out, --timeout was spent or the org could not be read; 130 interrupted.`
 
 func applyCommand(e *env) *cli.Command {
 	flags := []cli.Flag{
 		&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "carry out the plan without asking (for scripts); grants still need --yes-grants"},
 		&cli.BoolFlag{Name: "yes-grants", Usage: "also approve the plan's grant steps without asking (they change security settings)"},
 		&cli.DurationFlag{Name: "max-age", Value: 15 * time.Minute, Usage: "refuse a report whose evidence was read longer ago than this"},
+		&cli.DurationFlag{Name: "timeout", Value: 30 * time.Second, Usage: "overall network budget of the reads and the changes (the plan's waits add their own timeout_s)"},
 		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "log the requests to stderr"},
 	}
 	return &cli.Command{
@@ -60,9 +67,13 @@ func applyCommand(e *env) *cli.Command {
 			if c.Args().Len() != 1 {
 				return usageErr("apply takes one REPORT.json (the JSON report of convdiag check)")
 			}
-			o := applyOptions{Path: c.Args().First(), Yes: c.Bool("yes"), YesGrants: c.Bool("yes-grants"), MaxAge: c.Duration("max-age"), Verbose: c.Bool("verbose")}
+			o := applyOptions{Path: c.Args().First(), Yes: c.Bool("yes"), YesGrants: c.Bool("yes-grants"), MaxAge: c.Duration("max-age"),
+				Timeout: c.Duration("timeout"), Verbose: c.Bool("verbose")}
 			if o.MaxAge <= 0 {
 				return usageErr("--max-age %s: must be positive", o.MaxAge)
+			}
+			if o.Timeout <= 0 {
+				return usageErr("--timeout %s: must be positive", o.Timeout)
 			}
 			return runApply(c.Context, e, c, o)
 		},
@@ -74,7 +85,11 @@ type applyOptions struct {
 	Path           string
 	Yes, YesGrants bool
 	MaxAge         time.Duration
-	Verbose        bool
+	// Timeout is the network budget: the login and Verify's read before
+	// the plan is shown, and what is left of it for carrying it out, with
+	// the plan's waits on top.
+	Timeout time.Duration
+	Verbose bool
 }
 
 func runApply(ctx context.Context, e *env, c *cli.Context, o applyOptions) error {
@@ -90,7 +105,13 @@ func runApply(ctx context.Context, e *env, c *cli.Context, o applyOptions) error
 	if err != nil {
 		return err
 	}
-	reads, err := readsClient(e, lv.Config, o.Verbose)
+	// The budget is spent on the network only: not while a person reads
+	// the plan and answers, nor in the plan's waits (each has its own
+	// timeout_s).
+	start := time.Now()
+	vctx, cancel := context.WithTimeout(ctx, o.Timeout)
+	defer cancel()
+	reads, err := readsClient(vctx, e, lv.Config, o.Verbose)
 	if err != nil {
 		return err
 	}
@@ -98,17 +119,20 @@ func runApply(ctx context.Context, e *env, c *cli.Context, o applyOptions) error
 	cfg := apply.Config{Reads: reads, APIBase: lv.Target.APIBase, Transport: e.Transport, Sleep: e.Sleep,
 		Watch: notify.Config{Now: e.Now, Sleep: e.Sleep, Logf: stderrLogf(e)},
 		Logf:  func(format string, args ...any) { fmt.Fprintln(out, "     "+oneLine(fmt.Sprintf(format, args...))) }}
-	if _, err := apply.Verify(ctx, cfg, p); err != nil {
-		return applyErr(err)
+	if _, err := apply.Verify(vctx, cfg, p); err != nil {
+		return applyErr(err, o.Timeout)
 	}
+	left := o.Timeout - time.Since(start)
 	showPlan(out, p, o.Path, e.Now())
 	if err := confirm(e, p, o); err != nil {
 		return err
 	}
 	fmt.Fprintln(out, "carrying out the plan:")
-	res, err := apply.Execute(ctx, cfg, p)
+	ectx, cancel := context.WithTimeout(ctx, left+p.WaitTime())
+	defer cancel()
+	res, err := apply.Execute(ectx, cfg, p)
 	if err != nil {
-		return applyErr(err)
+		return applyErr(err, o.Timeout)
 	}
 	fmt.Fprintln(out, oneLine("done: "+res.Summary))
 	if res.Known && !res.Achieved {
@@ -129,7 +153,7 @@ func preparePlan(e *env, o applyOptions) (*apply.Prepared, error) {
 	}
 	p, err := apply.Prepare(rep, e.Now(), o.MaxAge, e.Getenv)
 	if err != nil {
-		return nil, applyErr(err)
+		return nil, applyErr(err, o.Timeout)
 	}
 	return p, nil
 }
@@ -151,17 +175,26 @@ func mayAsk(p *apply.Prepared, o applyOptions, interactive bool) error {
 	return nil
 }
 
-// applyErr maps apply's errors to exits.
-func applyErr(err error) error {
+// applyErr maps apply's errors to exits (README: 2 when nothing was
+// sent, 1 when a step was answered with an error, 3 when the org could
+// not be read or a wait or the budget ran out).
+func applyErr(err error, budget time.Duration) error {
 	var rf *apply.Refusal
+	var done *apply.AlreadyDone
 	var se *apply.StepError
 	switch {
 	case errors.As(err, &rf):
 		return usageErr("refused: %s", oneLine(rf.Reason))
+	case errors.As(err, &done):
+		return usageErr("%s", oneLine(done.Error()))
 	case errors.Is(err, context.Canceled):
 		return &exitError{code: 130, msg: "interrupted: the steps before were carried out, none after"}
-	case errors.As(err, &se) && se.TimedOut:
+	case errors.Is(err, context.DeadlineExceeded):
+		return &exitError{code: 3, msg: oneLine(fmt.Sprintf("the network budget (--timeout %s) was spent: %v", budget, err))}
+	case errors.As(err, &se) && (se.TimedOut || se.Unread):
 		return &exitError{code: 3, msg: oneLine(se.Error())}
+	case errors.As(err, &se) && se.NothingSent:
+		return usageErr("%s", oneLine(se.Error()))
 	case errors.As(err, &se):
 		return &exitError{code: 1, msg: oneLine(se.Error())}
 	}

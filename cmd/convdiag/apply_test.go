@@ -2,12 +2,19 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
+	"io"
+	"maps"
+	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/convdiag/convdiag/diagnose/apply"
 	"github.com/convdiag/convdiag/diagnose/sim"
 )
 
@@ -72,7 +79,11 @@ func TestApplyRingingPlan(t *testing.T) {
 	e, _, _ := testEnv(nil, "y\n")
 	terminal(e)
 	r := startCLI(t, e, applyArgs(srv.URL, reportFile(t, "ringing.json", nil))...)
-	eventually(t, r, "waiting on the socket", listening(log, 1))
+	// Read before the plan (is the target already gone?), by the wait,
+	// and again once the wait's socket is up.
+	eventually(t, r, "waiting on the socket", func() bool {
+		return count(log, "GET", "/channels/") == 1 && count(log, "GET", "/api/v2/conversations/") == 3
+	})
 	if len(changes(log)) != 0 {
 		t.Fatalf("sent before the wait was over: %v", changes(log))
 	}
@@ -152,6 +163,17 @@ func TestApplyRefusals(t *testing.T) {
 		{"another conversation", func(r map[string]any) {
 			request(r, 1)["path"] = "/api/v2/conversations/calls/7a4e1c9b-3d5f-4a2e-8b6c-0d9f2e5a7c31/participants/" + agent
 		}, nil, true, "y\n", "is about conversation 7a4e1c9b-3d5f-4a2e-8b6c-0d9f2e5a7c31, not the report's"},
+		// Review finding 10: a hold's report whose request was edited into
+		// the teardown, or a drop, is not sent whatever --yes says.
+		{"a hold turned into the teardown", func(r map[string]any) {
+			r["target"].(map[string]any)["operation"] = map[string]any{"id": "hold", "source": "flag"}
+			request(r, 1)["method"], request(r, 1)["path"], request(r, 1)["body"] = "DELETE", "/api/v2/conversations/"+conv, nil
+		}, nil, false, "", "refused: step 2 (request): DELETE /api/v2/conversations/" + conv + " (disconnect all participants of the conversation) performs teardown, not hold, the report's operation (target.operation)"},
+		{"a hold turned into a drop", func(r map[string]any) {
+			r["target"].(map[string]any)["operation"] = map[string]any{"id": "hold", "source": "flag"}
+		}, nil, false, "", "performs disconnect, not hold, the report's operation (target.operation): a plan never turns one operation into another"},
+		{"no operation", func(r map[string]any) { r["target"].(map[string]any)["operation"] = nil }, nil, false, "",
+			"refused: the report names no operation (target.operation is null)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv, log, _, _ := liveOrg(t, "ringing", sim.LiveOptions{}, nil)
@@ -261,24 +283,64 @@ func TestApplyWaitTimesOut(t *testing.T) {
 	}
 }
 
-// TestApplyStateChangedSince: the agent hung up after the wait; the
-// re-read before the PATCH sees it and sends nothing.
-func TestApplyStateChangedSince(t *testing.T) {
+// TestApplyAlreadyDone (review finding 15): the same plan carried out
+// twice: the first run drops the agent (exit 0); the second finds the
+// target already as the drop meant and sends nothing (exit 2, one line).
+func TestApplyAlreadyDone(t *testing.T) {
 	srv, log, org, _ := liveOrg(t, "ringing", sim.LiveOptions{}, nil)
 	org.Connect(ringConv, ringAgent, fixedNow)
 	path := reportFile(t, "ringing.json", func(r map[string]any) {
-		// The wait is for the customer; meanwhile the agent is gone.
-		step(r, 0)["participant_id"], step(r, 0)["communication_id"] = ringCustomer, nil
+		r["plan"].(map[string]any)["steps"] = []any{step(r, 1)} // the agent has answered: no wait
 	})
-	if got := send(t, srv, "PATCH", "/api/v2/conversations/"+ringConv+"/participants/"+ringAgent, []byte(`{"state":"disconnected"}`)); got != 202 {
-		t.Fatal(got)
-	}
 	r := runCLI(t, nil, "", applyArgs(srv.URL, "--yes", path)...)
-	if r.Code != 1 || !strings.Contains(r.Stderr, "step 2: participant "+ringAgent+" has ended since: nothing was sent") {
-		t.Errorf("exit %d, stderr %q", r.Code, r.Stderr)
+	if r.Code != 0 || !strings.Contains(r.Stdout, "done: participant "+ringAgent+" is gone") {
+		t.Fatalf("first run: exit %d\nstdout:\n%s\nstderr:\n%s", r.Code, r.Stdout, r.Stderr)
 	}
-	if got := changes(log); len(got) != 1 { // the test's own PATCH
-		t.Errorf("sent %v", got)
+	r = runCLI(t, nil, "", applyArgs(srv.URL, "--yes", path)...)
+	want := "convdiag: the target is already as the operation meant (participant " + ringAgent + " is gone): nothing was sent\n"
+	if r.Code != 2 || r.Stderr != want {
+		t.Errorf("second run: exit %d, stderr %q; want 2 and %q", r.Code, r.Stderr, want)
+	}
+	if got := changes(log); len(got) != 1 {
+		t.Errorf("sent %v: the second run sent again", got)
+	}
+}
+
+// TestApplyStateChangedSince (review finding 15): the agent to hold hung
+// up after the evidence was read; the re-read before the PATCH sees it and
+// sends nothing (exit 2), and says "since" only when the report's
+// timeline shows the agent live when the evidence was read.
+func TestApplyStateChangedSince(t *testing.T) {
+	for _, tc := range []struct {
+		stateThen string
+		want      string
+	}{
+		{"connected", "has ended since the evidence was read: nothing was sent"},
+		{"ended", "had already ended when the evidence was read (the report's timeline says so): nothing was sent"},
+		{"", "has ended (the report's timeline does not say whether it had when the evidence was read): nothing was sent"},
+	} {
+		srv, log, org, _ := liveOrg(t, "ringing", sim.LiveOptions{}, nil)
+		org.Connect(ringConv, ringAgent, fixedNow)
+		path := reportFile(t, "ringing.json", func(r map[string]any) {
+			r["target"].(map[string]any)["operation"] = map[string]any{"id": "hold", "source": "flag"}
+			request(r, 1)["body"] = map[string]any{"held": true}
+			// The wait is for the customer; meanwhile the agent is gone.
+			step(r, 0)["participant_id"], step(r, 0)["communication_id"] = ringCustomer, nil
+			if tc.stateThen != "" {
+				r["timeline"] = []any{map[string]any{"participant_id": ringAgent, "state_now": tc.stateThen, "communications": []any{}}}
+			}
+		})
+		if got := send(t, srv, "PATCH", "/api/v2/conversations/"+ringConv+"/participants/"+ringAgent, []byte(`{"state":"disconnected"}`)); got != 202 {
+			t.Fatal(got)
+		}
+		r := runCLI(t, nil, "", applyArgs(srv.URL, "--yes", path)...)
+		want := "convdiag: step 2: participant " + ringAgent + " " + tc.want + "\n"
+		if r.Code != 2 || r.Stderr != want {
+			t.Errorf("timeline %q: exit %d, stderr %q; want 2 and %q", tc.stateThen, r.Code, r.Stderr, want)
+		}
+		if got := changes(log); len(got) != 1 { // the test's own PATCH
+			t.Errorf("sent %v", got)
+		}
 	}
 }
 
@@ -341,5 +403,183 @@ func TestApplyCarriesOutACheckReport(t *testing.T) {
 	}
 	if !participantEnded(t, srv, ringConv, ringAgent) {
 		t.Errorf("the org still has the agent\n%s", r.stdout)
+	}
+}
+
+// TestApplyAcceptsEveryScenarioPlan (review finding 10): every plan the
+// engine builds for a built-in scenario (convdiag demo NAME --format json)
+// passes apply's checks, the consult steps of a drop and of a hold
+// included; the same plan with its last request turned into the teardown,
+// or into another operation on the participant, is refused.
+func TestApplyAcceptsEveryScenarioPlan(t *testing.T) {
+	var accepted []string
+	for _, sc := range sim.Scenarios() {
+		t.Run(sc.Name, func(t *testing.T) {
+			r := runCLI(t, nil, "", "demo", sc.Name, "--format", "json")
+			rep, err := apply.Parse([]byte(r.Stdout))
+			if err != nil {
+				t.Fatalf("exit %d: %v\n%s", r.Code, err, r.Stderr)
+			}
+			if rep.Plan == nil || rep.Plan.When != "now" {
+				return
+			}
+			vars := map[string]string{"ROLE_ID": "fix-role"}
+			maps.Copy(vars, sc.Vars)
+			getenv := func(k string) string { return vars[k] }
+			readAt, err := time.Parse(time.RFC3339, rep.EvidenceReadAt)
+			if err != nil {
+				t.Fatalf("evidence_read_at %q: %v", rep.EvidenceReadAt, err)
+			}
+			if _, err := apply.Prepare(rep, readAt, 15*time.Minute, getenv); err != nil {
+				t.Fatalf("the engine's own plan is refused: %v", err)
+			}
+			accepted = append(accepted, sc.Name)
+			op, conv := rep.Target.Operation.ID, rep.Target.ConversationID
+			other, otherOp := `{"held":true}`, "hold"
+			if op == "hold" {
+				other, otherOp = `{"state":"disconnected"}`, "disconnect"
+			}
+			last := 0
+			for i, st := range rep.Plan.Steps {
+				if st.Kind == apply.KindRequest {
+					last = i
+				}
+			}
+			for _, edit := range []struct{ method, path, body, want string }{
+				{"DELETE", "/api/v2/conversations/" + conv, "", "performs teardown, not " + op},
+				{"PATCH", "/api/v2/conversations/" + conv + "/participants/0d5e8a1c-7b3f-4e2a-9c6d-1f4b8e2a5c73", other, "performs " + otherOp + ", not " + op},
+			} {
+				edited := *rep
+				plan := *rep.Plan
+				plan.Steps = slices.Clone(plan.Steps)
+				rq := &apply.Request{Method: edit.method, Path: edit.path}
+				if edit.body != "" {
+					rq.Body = json.RawMessage(edit.body)
+				}
+				plan.Steps[last].Request = rq
+				edited.Plan = &plan
+				_, err := apply.Prepare(&edited, readAt, 15*time.Minute, getenv)
+				var rf *apply.Refusal
+				if !errors.As(err, &rf) || !strings.Contains(err.Error(), edit.want) {
+					t.Errorf("%s %s as the last request: %v, want a refusal with %q", edit.method, edit.path, err, edit.want)
+				}
+			}
+		})
+	}
+	for _, want := range []string{"consult", "hold-consult-leg", "ringing", "missing-permission", "wrapup-no-code", "transfer-queue-missing", "callback-too-far", "recording-pause-cc"} {
+		if !slices.Contains(accepted, want) {
+			t.Errorf("the plan of %s was not judged (accepted: %v)", want, accepted)
+		}
+	}
+}
+
+// TestApplyCarriesOutConsultPlans: plans whose request is another
+// operation than the report's (the drop of a consulted party is the
+// consult's cancel; a hold during a consult is its speak-to), and one on
+// the conversation with no participant (the secure pause), from a live
+// check of the scenario, unchanged: apply sends the one request and judges
+// the report's target (not the consult's object the path names); a second
+// run finds the target already as meant and sends nothing (exit 2), where
+// the conversation can show it.
+func TestApplyCarriesOutConsultPlans(t *testing.T) {
+	const consultPath = "/api/v2/conversations/calls/2e5a8c1f-4b7d-4e9a-8c2f-5b8d1e4a7c90/participants/4a7c0e31-6d9f-40bc-ae41-7daf306c9eb2/consult"
+	for _, tc := range []struct {
+		scenario, change, done string
+		againCode, againSent   int
+		again                  string
+	}{
+		{"consult", "DELETE " + consultPath, "participant 8eb04275-a1d3-44f0-a285-b1e374a1d2f6 is gone",
+			2, 1, "the target is already as the operation meant (participant 8eb04275-a1d3-44f0-a285-b1e374a1d2f6 is gone): nothing was sent"},
+		{"hold-consult-leg", "PATCH " + consultPath, "participant 8eb04275-a1d3-44f0-a285-b1e374a1d2f6 is held",
+			2, 1, "the target is already as the operation meant (participant 8eb04275-a1d3-44f0-a285-b1e374a1d2f6 is held): nothing was sent"},
+		{"recording-pause-cc", "PUT /api/v2/conversations/calls/7a4e1c9b-3d5f-4a2e-8b6c-0d9f2e5a7c31/recordingstate",
+			"the org accepted recording-state; the conversation does not show whether it took effect", 0, 2, ""},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			sc, err := sim.LookupScenario(tc.scenario)
+			if err != nil {
+				t.Fatal(err)
+			}
+			inputs := scenarioInputs(t, sc)
+			srv, log, _, _ := liveOrg(t, tc.scenario, sim.LiveOptions{}, nil)
+			chk := runCLI(t, nil, "", append([]string{"check", "--api-base", srv.URL, "--client-id", "x", "--client-secret", "y", "--conversation", sc.ConversationID()}, inputs...)...)
+			if chk.Code != 1 {
+				t.Fatalf("check: exit %d: %s", chk.Code, chk.Stderr)
+			}
+			path := filepath.Join(t.TempDir(), "report.json")
+			if err := os.WriteFile(path, []byte(chk.Stdout), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			e, _, _ := testEnv(nil, "")
+			e.Now = time.Now // the report's evidence_read_at is the sim's real Date
+			r := startCLI(t, e, applyArgs(srv.URL, path, "--yes")...)
+			if code := r.wait(t); code != 0 || !strings.Contains(r.stdout.String(), "done: "+tc.done) {
+				t.Fatalf("apply: exit %d\nstdout:\n%s\nstderr:\n%s", code, r.stdout, r.stderr)
+			}
+			if got := changes(log); len(got) != 1 || got[0] != tc.change {
+				t.Errorf("changes sent: %v", got)
+			}
+			e, _, _ = testEnv(nil, "")
+			e.Now = time.Now
+			r = startCLI(t, e, applyArgs(srv.URL, path, "--yes")...)
+			if code := r.wait(t); code != tc.againCode || !strings.Contains(r.stderr.String(), tc.again) {
+				t.Errorf("second run: exit %d, stderr %q", code, r.stderr)
+			}
+			if got := changes(log); len(got) != tc.againSent {
+				t.Errorf("after the second run, changes sent: %v", got)
+			}
+		})
+	}
+}
+
+// TestApplyTimeout (review finding 15): --timeout bounds apply's network
+// time, as check's does: an org that never answers the login, the token's
+// org or the re-read before the change ends apply with exit 3 and one line,
+// nothing sent.
+func TestApplyTimeout(t *testing.T) {
+	tokensMe := func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/api/v2/tokens/me" {
+			hang(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"organization":{"id":"6c2e9a4f-1d7b-4e3c-8a5f-9b1d4e7c2a06"},"homeOrganization":{"id":"6c2e9a4f-1d7b-4e3c-8a5f-9b1d4e7c2a06"}}`)
+	}
+	for _, tc := range []struct {
+		name       string
+		token, api func(w http.ResponseWriter, r *http.Request)
+		want       string
+	}{
+		{"the login never answers", hang, hang, "could not log in to the org, so nothing was read (token request failed: context deadline exceeded (budget spent))"},
+		{"the token's org never answers", grantToken, hang, "the network budget (--timeout 500ms) was spent: read the credentials' org (GET /api/v2/tokens/me)"},
+		{"the re-read never answers", grantToken, tokensMe, "the network budget (--timeout 500ms) was spent: step 1: re-read the conversation: GET "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var mu sync.Mutex
+			var sent []string
+			base := silentOrg(t, tc.token, func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				sent = append(sent, r.Method+" "+r.URL.Path)
+				mu.Unlock()
+				tc.api(w, r)
+			})
+			path := reportFile(t, "ringing.json", func(r map[string]any) {
+				r["plan"].(map[string]any)["steps"] = []any{step(r, 1)}
+			})
+			e, _, _ := testEnv(nil, "")
+			e.Now = func() time.Time { return time.Date(2026, 11, 25, 9, 59, 0, 0, time.UTC) }
+			run := startCLI(t, e, applyArgs(base, "--yes", "--timeout", "500ms", path)...)
+			code := run.wait(t)
+			if code != 3 || !strings.Contains(run.stderr.String(), tc.want) || strings.Count(run.stderr.String(), "\n") != 1 {
+				t.Errorf("exit %d, stderr %q; want 3 and one line with %q", code, run.stderr, tc.want)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			for _, s := range sent {
+				if !strings.HasPrefix(s, "GET ") {
+					t.Errorf("sent %s", s)
+				}
+			}
+		})
 	}
 }

@@ -35,8 +35,10 @@ Read-only: besides the token and GETs it sends only the channel and subscription
 "participant_id", "communication_id", "media", "state", "previous_state", "held", "muted",
 "source": "topic|poll"}, then {"result": "until-met|timeout|interrupted"}.
 
-Exit codes: 0 the --until state was reached (or, without --until, the watch ran its time);
-2 usage; 3 the --timeout passed first, or the conversation could not be read; 130 interrupted.`
+Exit codes: 0 the --until state was reached (or, without --until, the watch ran its time
+having read the conversation); 2 usage; 3 the --timeout passed first, or the conversation could
+not be read (the login failed, or the org never answered or answered only errors within
+--timeout: a watch that read nothing is no clean watch); 130 interrupted.`
 
 func watchCommand(e *env) *cli.Command {
 	flags := []cli.Flag{
@@ -115,7 +117,11 @@ func runWatch(ctx context.Context, e *env, c *cli.Context, o *watchOptions) erro
 	if err != nil {
 		return err
 	}
-	reads, err := readsClient(e, lv.Config, o.Verbose)
+	// The token is fetched within the watch's time too, and the client
+	// keeps this context for the token's renewals while the watch lasts.
+	tctx, cancel := context.WithTimeout(ctx, o.Watch.Timeout)
+	defer cancel()
+	reads, err := readsClient(tctx, e, lv.Config, o.Verbose)
 	if err != nil {
 		return err
 	}
@@ -141,9 +147,10 @@ func runWatch(ctx context.Context, e *env, c *cli.Context, o *watchOptions) erro
 	return nil
 }
 
-// readsClient builds the read-only client and fetches its token now, so
-// that the token is known to the redactor before anything is printed.
-func readsClient(e *env, cfg genesys.ClientConfig, verbose bool) (*genesys.Client, error) {
+// readsClient builds the read-only client and fetches its token now
+// (within ctx, which the client keeps for renewing the token), so that the
+// token is known to the redactor before anything is printed.
+func readsClient(ctx context.Context, e *env, cfg genesys.ClientConfig, verbose bool) (*genesys.Client, error) {
 	if e.Sleep != nil {
 		cfg.Sleep = e.Sleep
 	}
@@ -154,8 +161,8 @@ func readsClient(e *env, cfg genesys.ClientConfig, verbose bool) (*genesys.Clien
 	if err != nil {
 		return nil, usageErr("%v", err)
 	}
-	if err := reads.Token(context.Background()); err != nil {
-		return nil, &exitError{code: 3, msg: fmt.Sprintf("no token: %v", err)}
+	if err := reads.Token(ctx); err != nil {
+		return nil, &exitError{code: 3, msg: oneLine(fmt.Sprintf("could not log in to the org, so nothing was read (%v)", err))}
 	}
 	e.redactor.AddSecret(reads.TokenValue())
 	return reads, nil

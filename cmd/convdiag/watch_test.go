@@ -377,6 +377,67 @@ func TestWatchBadInput(t *testing.T) {
 	}
 }
 
+// silentOrg is an org that logs in (or not) and then never answers, or
+// answers errors: what a watch reads from it is nothing.
+func silentOrg(t *testing.T, token, api func(w http.ResponseWriter, r *http.Request)) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/oauth/token" {
+			token(w, r)
+			return
+		}
+		api(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+func grantToken(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = io.WriteString(w, `{"access_token":"silent-token","token_type":"bearer","expires_in":3600}`)
+}
+
+// hang answers nothing until the client gives up (the body is read first:
+// only then does the server notice a connection the client closed).
+func hang(w http.ResponseWriter, r *http.Request) {
+	_, _ = io.Copy(io.Discard, r.Body)
+	<-r.Context().Done()
+}
+
+// TestWatchThatReadsNothingIsNotClean (review finding 11): against an org
+// that never answers, or answers only errors, the watch could not read the
+// conversation: exit 3 with one line saying so, within --timeout, and no
+// "timeout: watched for" as if it had watched (DESIGN §4b.7).
+func TestWatchThatReadsNothingIsNotClean(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		token, api func(w http.ResponseWriter, r *http.Request)
+		want       string
+	}{
+		{"GETs never answered", grantToken, hang, "watch: the conversation could not be read within 500ms: GET /api/v2/conversations/" + ringConv},
+		{"503 until the time is up", grantToken, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Retry-After", "0")
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}, "answered 503"},
+		{"500", grantToken, func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusInternalServerError) }, "answered 500"},
+		{"the token never answered", hang, hang, "could not log in to the org, so nothing was read (token request failed: context deadline exceeded (budget spent))"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			base := silentOrg(t, tc.token, tc.api)
+			for _, format := range []string{"text", "json"} {
+				r := runCLI(t, nil, "", watchArgs(base, "--timeout", "500ms", "--format", format)...)
+				stderr := strings.TrimPrefix(r.Stderr, "convdiag: watching conversation "+ringConv+" at "+base+" (Ctrl-C to stop)\n")
+				if r.Code != 3 || !strings.Contains(stderr, tc.want) || strings.Count(stderr, "\n") != 1 {
+					t.Errorf("%s: exit %d, stderr %q; want 3 and one line with %q", format, r.Code, r.Stderr, tc.want)
+				}
+				if strings.Contains(r.Stdout, "timeout") || strings.Contains(r.Stdout, "result") {
+					t.Errorf("%s: the watch reports a result it did not have:\n%s", format, r.Stdout)
+				}
+			}
+		})
+	}
+}
+
 // TestWatchAgainstTheSimCommand is the issue's acceptance as a user runs
 // it, with the built binary: `convdiag sim --scenario ringing
 // --socket-closing-after D` serves; `convdiag watch --until connected`

@@ -60,7 +60,7 @@ func TestSenderSendsOnlyThePlan(t *testing.T) {
 func TestPrepareFillsVariables(t *testing.T) {
 	r := &Report{FormatVersion: "1", EvidenceReadAt: "2026-11-25T09:59:00Z", Plan: &Plan{When: "now", Steps: []Step{{Kind: KindRequest,
 		Request: &Request{Method: "patch", Path: "/api/v2/conversations/c/participants/${PID}", Body: []byte(`"{\"state\":\"disconnected\",\"wrapup\":{\"code\":\"$CODE\"}}"`)}}}}}
-	r.Target.OrgID, r.Target.ConversationID = "o", "c"
+	r.Target.OrgID, r.Target.ConversationID, r.Target.Operation = "o", "c", &Operation{ID: "disconnect", Source: "inferred"}
 	now := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 	env := map[string]string{"PID": "p-1", "CODE": "w-9"}
 	p, err := Prepare(r, now, 15*time.Minute, func(k string) string { return env[k] })
@@ -90,6 +90,68 @@ func TestJudge(t *testing.T) {
 	} {
 		if o := judge(tc.op, "p", c); o.Achieved != tc.achieved || o.Known != tc.known {
 			t.Errorf("%s: %+v", tc.op, o)
+		}
+	}
+}
+
+// TestPlanOperations: a request step must perform the report's operation,
+// read from the endpoint table (the endpoint's own operation, or its
+// body's acting fields); a drop may first finish or cancel the consult, a
+// hold may be the consult's speak-to; a wrap-up may come with a drop.
+func TestPlanOperations(t *testing.T) {
+	const part = "/api/v2/conversations/c/participants/p"
+	const consult = "/api/v2/conversations/calls/c/participants/o/consult"
+	type req struct{ method, path, body string }
+	for _, tc := range []struct {
+		op    string
+		steps []req
+		want  string // "" when accepted
+	}{
+		{"disconnect", []req{{"PATCH", part, `{"state":"disconnected"}`}}, ""},
+		{"disconnect", []req{{"PATCH", part, `{"state":"disconnected","wrapup":{"code":"w"}}`}}, ""},
+		{"disconnect", []req{{"DELETE", consult, ""}}, ""},
+		{"disconnect", []req{{"PATCH", consult, `{"speakTo":"CONFERENCE"}`}, {"PATCH", part, `{"state":"disconnected"}`}}, ""},
+		{"disconnect", []req{{"DELETE", consult, ""}, {"PATCH", part, `{"state":"disconnected"}`}}, ""},
+		{"hold", []req{{"PATCH", part, `{"held":true}`}}, ""},
+		{"hold", []req{{"PATCH", consult, `{"speakTo":"OBJECT"}`}}, ""},
+		{"wrapup", []req{{"PATCH", part, `{"wrapup":{"code":"w"}}`}}, ""},
+		{"transfer", []req{{"POST", part + "/replace/queue", `{"queueId":"q"}`}}, ""},
+		{"teardown", []req{{"DELETE", "/api/v2/conversations/c", ""}}, ""},
+
+		{"hold", []req{{"DELETE", "/api/v2/conversations/c", ""}}, "performs teardown, not hold, the report's operation (target.operation)"},
+		{"hold", []req{{"PATCH", part, `{"state":"disconnected"}`}}, "performs disconnect, not hold"},
+		{"hold", []req{{"PATCH", part, `{"held":true,"state":"disconnected"}`}}, "performs disconnect, not hold"},
+		{"disconnect", []req{{"POST", "/api/v2/conversations/c/disconnect", ""}}, "performs teardown, not disconnect"},
+		{"disconnect", []req{{"PATCH", consult, `{"speakTo":"CONFERENCE"}`}}, "performs consult-speak-to, not disconnect"},
+		{"disconnect", []req{{"PATCH", part, `{"wrapup":{"code":"w"}}`}}, "does not perform disconnect"},
+		{"disconnect", []req{{"PATCH", part, `{"state":"disconnect"}`}}, `"disconnect" is not a value the field "state" takes`},
+		{"disconnect", []req{{"PATCH", part, `{"state":"disconnected"}`}, {"PATCH", part, `{"state":"disconnected"}`}}, "step 1 (request): PATCH " + part},
+		{"disconnect", []req{{"GET", part + "/wrapup", ""}}, "performs none of the operations, not disconnect"},
+		{"unhold", []req{{"PATCH", consult, `{"speakTo":"BOTH"}`}}, "performs consult-speak-to, not unhold"},
+		{"transfer", []req{{"POST", consult + "/queue", `{"queueId":"q"}`}}, "step 1 (request): POST " + consult + "/queue ("},
+		{"transfer", []req{{"POST", consult + "/queue", `{"queueId":"q"}`}}, ") performs consult, not transfer"},
+		{"frobnicate", []req{{"PATCH", part, `{"held":true}`}}, `target.operation "frobnicate" is not an operation convdiag knows`},
+		{"", []req{{"PATCH", part, `{"held":true}`}}, "the report names no operation (target.operation is null)"},
+	} {
+		r := &Report{FormatVersion: "1", EvidenceReadAt: "2026-11-25T09:59:00Z", Plan: &Plan{When: "now"}}
+		r.Target.OrgID, r.Target.ConversationID = "o", "c"
+		if tc.op != "" {
+			r.Target.Operation = &Operation{ID: tc.op, Source: "flag"}
+		}
+		for _, q := range tc.steps {
+			var body []byte
+			if q.body != "" {
+				body = []byte(q.body)
+			}
+			r.Plan.Steps = append(r.Plan.Steps, Step{Kind: KindRequest, Request: &Request{Method: q.method, Path: q.path, Body: body}})
+		}
+		_, err := Prepare(r, time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC), 15*time.Minute, nil)
+		var rf *Refusal
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s %v: refused: %v", tc.op, tc.steps, err)
+		case tc.want != "" && (!errors.As(err, &rf) || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%s %v: %v, want a refusal with %q", tc.op, tc.steps, err, tc.want)
 		}
 	}
 }

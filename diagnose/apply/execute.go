@@ -91,40 +91,96 @@ type StepError struct {
 	Step int
 	// TimedOut is set for a wait that timed out.
 	TimedOut bool
-	Err      error
+	// Unread is set when the org could not be read (the re-read before
+	// the step, or a wait's reads).
+	Unread bool
+	// NothingSent is set when the re-read showed that the state no longer
+	// allows the step, and no change of the plan had been sent before it:
+	// nothing was sent at all.
+	NothingSent bool
+	Err         error
 }
 
 func (e *StepError) Error() string { return fmt.Sprintf("step %d: %v", e.Step, e.Err) }
 
 func (e *StepError) Unwrap() error { return e.Err }
 
+// AlreadyDone is a plan not carried out because, before any change of it
+// was sent, the conversation already showed the target as the operation
+// meant (the plan was carried out before, or someone else did it): nothing
+// was sent.
+type AlreadyDone struct {
+	Step    int
+	Summary string
+}
+
+func (e *AlreadyDone) Error() string {
+	return "the target is already as the operation meant (" + e.Summary + "): nothing was sent"
+}
+
+// notAllowed is a re-read that shows the state no longer allows a step.
+type notAllowed struct{ reason string }
+
+func (e *notAllowed) Error() string { return e.reason }
+
+func refuseStep(format string, args ...any) error {
+	return &notAllowed{reason: fmt.Sprintf(format, args...)}
+}
+
 // Execute carries out the plan's steps in order: a wait watches the
 // participant until the state holds; before a grant or a request the
-// conversation is read again to see that it still allows the change; the
-// changes go out through a transport that lets through exactly these
-// steps' requests, each once. At the end it reads the conversation again
-// and says whether the target is now as the operation meant.
+// conversation is read again to see that it still allows the change, and
+// that the target is not already as the operation meant (then nothing more
+// is sent); the changes go out through a transport that lets through
+// exactly these steps' requests, each once. At the end it reads the
+// conversation again and says whether the target is now as the operation
+// meant. ctx bounds all of it (the reads, the changes and the waits).
 func Execute(ctx context.Context, cfg Config, p *Prepared) (*Outcome, error) {
 	cfg = withDefaults(cfg)
 	send, err := newSender(cfg, p.Steps)
 	if err != nil {
 		return nil, err
 	}
+	// The token's renewals (a long wait) happen within this run's context.
+	if err := cfg.Reads.Token(ctx); err != nil {
+		return nil, fmt.Errorf("token: %w", err)
+	}
+	// A plan carried out before (or by someone else) is not waited for
+	// again: a wait for a party that has since been dropped would only
+	// time out.
+	switch done, err := alreadyDone(ctx, cfg, p); {
+	case err != nil:
+		return nil, err
+	case done != nil:
+		return nil, done
+	}
+	sent := 0
 	for i, s := range p.Steps {
 		n := i + 1
 		switch s.Kind {
 		case KindWait:
 			if err := wait(ctx, cfg, p, s); err != nil {
-				return nil, &StepError{Step: n, TimedOut: errors.Is(err, errWaitTimedOut), Err: err}
+				var re *notify.ReadError
+				return nil, &StepError{Step: n, TimedOut: errors.Is(err, errWaitTimedOut), Unread: errors.As(err, &re), Err: err}
 			}
-		default:
-			if err := stillAllowed(ctx, cfg, p, s); err != nil {
-				return nil, &StepError{Step: n, Err: err}
-			}
-			if err := send.do(ctx, s); err != nil {
-				return nil, &StepError{Step: n, Err: err}
-			}
+			continue
 		}
+		done, err := stillAllowed(ctx, cfg, p, s)
+		switch {
+		case done != nil && sent == 0:
+			return nil, &AlreadyDone{Step: n, Summary: done.Summary + endedBefore(p)}
+		case done != nil:
+			done.Summary += fmt.Sprintf(" (before step %d, which was not sent: it was not needed)", n)
+			return done, nil
+		case err != nil:
+			var na *notAllowed
+			refused := errors.As(err, &na)
+			return nil, &StepError{Step: n, Unread: !refused, NothingSent: refused && sent == 0, Err: err}
+		}
+		if err := send.do(ctx, s); err != nil {
+			return nil, &StepError{Step: n, Err: err}
+		}
+		sent++
 	}
 	return outcome(ctx, cfg, p)
 }
@@ -175,6 +231,7 @@ func readConversation(ctx context.Context, cfg Config, convID string) (*genesys.
 	if err != nil {
 		return nil, fmt.Errorf("re-read the conversation: %w", err)
 	}
+	defer cfg.Reads.Release(res) // read before every change: nothing is kept of it
 	switch res.Status {
 	case http.StatusOK:
 	case http.StatusNotFound:
@@ -189,9 +246,12 @@ func readConversation(ctx context.Context, cfg Config, convID string) (*genesys.
 	return &c, nil
 }
 
-// target is the participant a step's request is about.
+// target is the participant a step's request is about: the one its path
+// names, except on a consult's speak-to and cancel, whose path names the
+// consult's object while the operation is about the report's target (the
+// consulted party a drop ends, the party a hold leaves out).
 func (s Prepared1) target(p *Prepared) string {
-	if s.Endpoint != nil {
+	if s.Endpoint != nil && s.Endpoint.Op != genesys.OpConsultSpeakTo && s.Endpoint.Op != genesys.OpConsultCancel {
 		if pid := genesys.MatchRequest(s.Method, strings.SplitN(s.Path, "?", 2)[0]).Params["participantId"]; pid != "" {
 			return pid
 		}
@@ -199,54 +259,104 @@ func (s Prepared1) target(p *Prepared) string {
 	return p.Report.Target.ParticipantID
 }
 
-// operation is what the plan's request is for: the report's
-// target.operation, else what its body says.
+// operation is what the plan is for: the report's target.operation
+// (Prepare refuses a report without one).
 func (p *Prepared) operation() string {
-	if op := p.Report.Target.Operation; op != nil && op.ID != "" {
+	if op := p.Report.Target.Operation; op != nil {
 		return op.ID
-	}
-	for _, s := range p.Steps {
-		if s.Kind != KindRequest {
-			continue
-		}
-		// What the endpoint and the body's acting fields do (the same
-		// reading the checks make).
-		for _, a := range s.Endpoint.Actions(s.Body) {
-			if !a.Unsupported && a.Op != "" {
-				return string(a.Op)
-			}
-		}
 	}
 	return ""
 }
 
-// stillAllowed re-reads the conversation before a change and refuses it
-// when the state no longer allows it (the conversation ended, the target
-// left, or is not in the state the operation needs).
-func stillAllowed(ctx context.Context, cfg Config, p *Prepared, s Prepared1) error {
+// goalTarget is the participant whose state says whether the plan did
+// what was meant: the one its last request is about.
+func (p *Prepared) goalTarget() string {
+	pid := p.Report.Target.ParticipantID
+	for _, s := range p.Steps {
+		if s.Kind == KindRequest {
+			pid = s.target(p)
+		}
+	}
+	return pid
+}
+
+// alreadyDone reads the conversation before the plan's first step and
+// returns an *AlreadyDone when it shows the target as the operation meant.
+func alreadyDone(ctx context.Context, cfg Config, p *Prepared) (*AlreadyDone, error) {
 	c, err := readConversation(ctx, cfg, p.Report.Target.ConversationID)
 	if err != nil {
-		return err
+		return nil, &StepError{Step: 1, Unread: true, Err: err}
 	}
-	op := p.operation()
+	if o := goalHolds(p, c); o != nil {
+		return &AlreadyDone{Step: 1, Summary: o.Summary + endedBefore(p)}, nil
+	}
+	return nil, nil
+}
+
+// goalHolds is the outcome when the conversation shows the target as the
+// operation meant, else nil.
+func goalHolds(p *Prepared, c *genesys.Conversation) *Outcome {
+	op, pid := p.operation(), p.goalTarget()
+	if o := judge(op, pid, c); o.Known && o.Achieved && c != nil && (op == "teardown" || inConversation(c, pid)) {
+		return o
+	}
+	return nil
+}
+
+// stillAllowed re-reads the conversation before a change. When it already
+// shows the target as the operation meant, it returns that outcome (the
+// change is not needed); it refuses the change (a *notAllowed) when the
+// state no longer allows it: the conversation ended, the target left, or
+// is not in the state the operation needs.
+func stillAllowed(ctx context.Context, cfg Config, p *Prepared, s Prepared1) (*Outcome, error) {
+	c, err := readConversation(ctx, cfg, p.Report.Target.ConversationID)
+	if err != nil {
+		return nil, err
+	}
+	if o := goalHolds(p, c); o != nil {
+		return o, nil
+	}
+	return nil, allows(p, s, p.operation(), c)
+}
+
+// inConversation says whether the conversation has participant pid (an
+// id it does not have proves nothing about what was meant).
+func inConversation(c *genesys.Conversation, pid string) bool {
 	if c == nil {
-		return fmt.Errorf("the conversation is no longer found: nothing was sent")
+		return false
+	}
+	for _, q := range c.Participants {
+		if q.ID == pid {
+			return true
+		}
+	}
+	return false
+}
+
+// allows says why the conversation no longer allows the step (nil when it
+// does).
+func allows(p *Prepared, s Prepared1, op string, c *genesys.Conversation) error {
+	if c == nil {
+		return refuseStep("the conversation is no longer found: nothing was sent")
 	}
 	if c.EndTime != "" && op != "wrapup" {
-		return fmt.Errorf("the conversation ended at %s: nothing was sent", c.EndTime)
+		return refuseStep("the conversation ended at %s: nothing was sent", c.EndTime)
 	}
 	if s.Kind == KindGrant || op == "teardown" {
 		return nil
 	}
 	pid := s.target(p)
+	if pid == "" {
+		return nil // an operation on the conversation (recording-state, a callback's PATCH): no party to judge
+	}
 	var tp *genesys.Participant
 	for i := range c.Participants {
 		if c.Participants[i].ID == pid {
 			tp = &c.Participants[i]
 		}
 	}
-	if pid == "" || tp == nil {
-		return fmt.Errorf("participant %s is not in the conversation: nothing was sent", orNone(pid))
+	if tp == nil {
+		return refuseStep("participant %s is not in the conversation: nothing was sent", pid)
 	}
 	var live, connected, alerting bool
 	for _, cm := range tp.Comms() {
@@ -257,14 +367,37 @@ func stillAllowed(ctx context.Context, cfg Config, p *Prepared, s Prepared1) err
 	switch {
 	case op == "wrapup":
 	case op == "answer" && !alerting:
-		return fmt.Errorf("participant %s is not alerting any more: there is nothing to answer; nothing was sent", pid)
+		return refuseStep("participant %s is not alerting any more: there is nothing to answer; nothing was sent", pid)
 	case op == "answer":
 	case !live:
-		return fmt.Errorf("participant %s has ended since: nothing was sent", pid)
+		return refuseStep("participant %s %s: nothing was sent", pid, endedWhen(p.Report, pid))
 	case needsConnected[op] && !connected:
-		return fmt.Errorf("participant %s is not connected (the %s needs it): nothing was sent", pid, op)
+		return refuseStep("participant %s is not connected (the %s needs it): nothing was sent", pid, op)
 	}
 	return nil
+}
+
+// endedBefore notes, for a drop whose target is gone, that it already was
+// when the evidence was read (the report's timeline says so): the plan
+// was not for a party that left since.
+func endedBefore(p *Prepared) string {
+	if ended, known := p.Report.endedAtCheck(p.goalTarget()); p.operation() == "disconnect" && known && ended {
+		return ", and had already ended when the evidence was read"
+	}
+	return ""
+}
+
+// endedWhen says when a participant that has ended did, as far as the
+// report's evidence tells: since it was read, or already before.
+func endedWhen(r *Report, pid string) string {
+	ended, known := r.endedAtCheck(pid)
+	switch {
+	case known && ended:
+		return "had already ended when the evidence was read (the report's timeline says so)"
+	case known:
+		return "has ended since the evidence was read"
+	}
+	return "has ended (the report's timeline does not say whether it had when the evidence was read)"
 }
 
 // needsConnected are the operations that need the target connected
@@ -276,13 +409,7 @@ var needsConnected = map[string]bool{"disconnect": true, "hold": true, "unhold":
 // answer 202, the change may follow) and says whether the target is as
 // the operation meant.
 func outcome(ctx context.Context, cfg Config, p *Prepared) (*Outcome, error) {
-	op := p.operation()
-	pid := p.Report.Target.ParticipantID
-	for _, s := range p.Steps {
-		if s.Kind == KindRequest {
-			pid = s.target(p)
-		}
-	}
+	op, pid := p.operation(), p.goalTarget()
 	var last *Outcome
 	for attempt := 0; attempt < 5; attempt++ {
 		if attempt > 0 {

@@ -9,10 +9,12 @@
 // Prepare refuses, before anything is sent, a plan that cannot be carried
 // out safely: one for the code's next run, one whose evidence is stale or
 // undated, or from an org it does not name, a request that is not a
-// documented operation or that still holds {braces}, unset shell
-// variables or redaction labels. Verify checks the credentials' org and
-// token kind; Execute carries the steps out, re-reading the conversation
-// before each change.
+// documented operation, that performs another operation than the
+// report's (read from the endpoint table, as the checks read it), or that
+// still holds {braces}, unset shell variables or redaction labels. Verify
+// checks the credentials' org and token kind; Execute carries the steps
+// out, re-reading the conversation before each change, and sends nothing
+// when the target is already as the operation meant.
 package apply
 
 import (
@@ -21,6 +23,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -40,6 +43,27 @@ type Report struct {
 	} `json:"target"`
 	EvidenceReadAt string `json:"evidence_read_at"`
 	Plan           *Plan  `json:"plan"`
+	// Timeline is each participant's state as the evidence showed it.
+	Timeline []TimelineEntry `json:"timeline"`
+}
+
+// TimelineEntry is what apply reads of a participant's timeline entry.
+type TimelineEntry struct {
+	ParticipantID string `json:"participant_id"`
+	// StateNow is the participant's phase as the GET showed it
+	// ("ended", "connected", ...).
+	StateNow string `json:"state_now"`
+}
+
+// endedAtCheck says whether the report's evidence showed participant pid
+// ended; known is false when the report's timeline does not show it.
+func (r *Report) endedAtCheck(pid string) (ended, known bool) {
+	for _, e := range r.Timeline {
+		if e.ParticipantID == pid && e.StateNow != "" {
+			return e.StateNow == "ended", true
+		}
+	}
+	return false, false
 }
 
 // Operation is target.operation.
@@ -145,6 +169,18 @@ var grantPath = regexp.MustCompile(`^/api/v2/authorization/subjects/([^/]+)/divi
 // MaxWait bounds a wait step.
 const MaxWait = time.Hour
 
+// WaitTime is how long the plan's waits may take together (their
+// timeout_s).
+func (p *Prepared) WaitTime() time.Duration {
+	var d time.Duration
+	for _, s := range p.Steps {
+		if s.Kind == KindWait {
+			d += s.Timeout
+		}
+	}
+	return d
+}
+
 // Prepare checks a report's plan without sending anything. now and maxAge
 // judge the evidence's age; getenv fills in the plan's shell variables.
 func Prepare(r *Report, now time.Time, maxAge time.Duration, getenv func(string) string) (*Prepared, error) {
@@ -164,6 +200,9 @@ func Prepare(r *Report, now time.Time, maxAge time.Duration, getenv func(string)
 		}
 		p.Steps = append(p.Steps, ps)
 	}
+	if err := checkOperations(genesys.Op(r.Target.Operation.ID), p.Steps); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 
@@ -180,6 +219,91 @@ func checkProvenance(r *Report) error {
 		return refuse("the report does not say which org its evidence came from (target.org_id is null): it is not applied to any")
 	case strings.TrimSpace(r.Target.ConversationID) == "":
 		return refuse("the report names no conversation (target.conversation_id)")
+	case r.Target.Operation == nil || r.Target.Operation.ID == "":
+		return refuse("the report names no operation (target.operation is null): apply cannot tell that the plan's request does what was meant")
+	case !slices.Contains(genesys.Ops, genesys.Op(r.Target.Operation.ID)):
+		return refuse("target.operation %q is not an operation convdiag knows", r.Target.Operation.ID)
+	}
+	return nil
+}
+
+// planOps are the operations the requests of a plan for op may perform,
+// as the engine builds plans: last, the plan's final request; before,
+// requests sent first. Besides op itself only the documented cases: a
+// drop of a party in a consult under way first finishes the consult
+// (speakTo CONFERENCE, or cancelling it), and a drop of the consulted
+// party is the cancel that ends its leg (participant.consult-in-progress);
+// a hold of a party in a consult is steered with the consult's speakTo
+// (hold.consult-leg, DESIGN §4).
+func planOps(op genesys.Op) (last, before []genesys.Op) {
+	switch op {
+	case genesys.OpDisconnect:
+		return []genesys.Op{op, genesys.OpConsultCancel}, []genesys.Op{genesys.OpConsultSpeakTo, genesys.OpConsultCancel}
+	case genesys.OpHold:
+		return []genesys.Op{op, genesys.OpConsultSpeakTo}, nil
+	}
+	return []genesys.Op{op}, nil
+}
+
+// checkOperations refuses a plan whose request steps do not perform the
+// report's operation (DESIGN §3b: a fix never turns a hold into a
+// hang-up). What a request does is read from the endpoint table, as the
+// checks read it: the endpoint's own operation, or what its body's fields
+// do; a field that comes with the operation (a wrap-up with a drop) may
+// come along. A grant step is its own kind, and a wait sends nothing.
+func checkOperations(op genesys.Op, steps []Prepared1) error {
+	last := -1
+	for i, s := range steps {
+		if s.Kind == KindRequest {
+			last = i
+		}
+	}
+	if last < 0 {
+		return refuse("the plan has no request step: there is nothing that would %s", op)
+	}
+	lastOps, beforeOps := planOps(op)
+	for i, s := range steps {
+		if s.Kind != KindRequest {
+			continue
+		}
+		allowed := beforeOps
+		if i == last {
+			allowed = lastOps
+		}
+		if err := performs(op, allowed, s); err != nil {
+			return refuse("step %d (request): %v", i+1, err)
+		}
+	}
+	return nil
+}
+
+// performs says why a request step does not do one of the allowed
+// operations (nil when it does).
+func performs(op genesys.Op, allowed []genesys.Op, s Prepared1) error {
+	what := s.Method + " " + strings.SplitN(s.Path, "?", 2)[0]
+	if s.Endpoint.Summary != "" {
+		what += " (" + s.Endpoint.Summary + ")"
+	}
+	acts := s.Endpoint.Actions(s.Body)
+	if len(acts) == 0 {
+		return fmt.Errorf("%s performs none of the operations, not %s, the report's operation (target.operation)", what, op)
+	}
+	does := false
+	for _, a := range acts {
+		switch {
+		case a.Unsupported:
+			return fmt.Errorf("%s cannot do what its field %q asks (%s): it is not the request that would %s", what, a.Field, a.Op, op)
+		case a.Invalid:
+			return fmt.Errorf("%s: %s is not a value the field %q takes", what, a.Value, a.Field)
+		case slices.Contains(allowed, a.Op):
+			does = true
+		case genesys.Companion(op, a.Op):
+		default:
+			return fmt.Errorf("%s performs %s, not %s, the report's operation (target.operation): a plan never turns one operation into another", what, a.Op, op)
+		}
+	}
+	if !does {
+		return fmt.Errorf("%s does not perform %s, the report's operation (target.operation)", what, op)
 	}
 	return nil
 }

@@ -16,70 +16,113 @@ var errBodyTooLarge = errors.New("response body too large")
 
 // bodyBudget is the memory a client's response bodies share: the reads
 // run in parallel, and six endless (or gzip-bomb) bodies must cost one
-// budget, not six caps.
+// budget, not six caps. It counts memory, not bytes read: every buffer a
+// read allocates is taken from it before it is allocated.
 type bodyBudget struct {
 	mu   sync.Mutex
 	left int64
 }
 
-// take reserves n bytes; false when the budget has not that many left.
-func (b *bodyBudget) take(n int64) bool {
+// takeUpTo reserves at most n bytes and says how many it reserved (0
+// when the budget is spent).
+func (b *bodyBudget) takeUpTo(n int64) int64 {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if n > b.left {
-		return false
-	}
+	n = max(min(n, b.left), 0)
 	b.left -= n
-	return true
+	return n
 }
 
 // release gives back n bytes (a body read and then dropped: a retried
-// answer, a failed read).
-func (b *bodyBudget) release(n int) {
+// answer, a body its caller is done with).
+func (b *bodyBudget) release(n int64) {
 	b.mu.Lock()
-	b.left += int64(n)
+	b.left += n
 	b.mu.Unlock()
 }
 
-// read reads a body of at most limit bytes, each chunk taken from the
-// shared budget before it is kept; declared is the Content-Length (-1
-// when unknown), which sizes the buffer once when it is honest.
+// drop gives back the memory of a body read through the budget.
+func (b *bodyBudget) drop(body []byte) { b.release(int64(cap(body))) }
+
+// Chunk sizes: the first read of a body of unknown length, and the
+// largest chunk (the waste of a body's last, partly filled chunk).
+const (
+	firstChunk = 32 << 10
+	maxChunk   = 4 << 20
+)
+
+// read reads a body of at most limit bytes; declared is the Content-Length
+// (-1 when unknown), which sizes the first chunk when it is honest.
+//
+// The body is read into chunks, each taken from the budget before it is
+// allocated and never copied while the body lasts: growing one slice by
+// doubling would leave each old copy behind for the garbage collector,
+// and several endless bodies read at once would then cost several times
+// the budget. Only a body that ended is joined into one slice (for a
+// moment it then takes twice its size). A body over a cap keeps its
+// chunks charged: they are garbage the collector has not taken yet, and
+// if their memory went back to the budget the other reads still under way
+// would allocate it again. A body cut off by the network gives it back
+// (it is read again).
 func (b *bodyBudget) read(r io.Reader, declared, limit int64) ([]byte, error) {
 	if declared > limit {
 		return nil, fmt.Errorf("%w: it declares %d bytes, larger than %d", errBodyTooLarge, declared, limit)
 	}
-	size := int64(32 << 10)
-	if declared > 0 {
-		size = declared + 1
+	size := int64(firstChunk)
+	if declared >= 0 {
+		size = declared + 1 // room to see the end
 	}
-	buf := make([]byte, 0, min(size, limit+1))
-	taken := int64(0)
-	fail := func(err error) ([]byte, error) {
-		b.release(int(taken))
-		return nil, err
-	}
+	var chunks [][]byte
+	total, charged := int64(0), int64(0)
 	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
+		n := b.takeUpTo(min(size, limit+1-total))
+		if n == 0 {
+			return nil, fmt.Errorf("%w: the responses together are larger than the memory convdiag gives them", errBodyTooLarge)
 		}
-		n, err := r.Read(buf[len(buf):cap(buf)])
-		if n > 0 {
-			if int64(len(buf)+n) > limit {
-				return fail(fmt.Errorf("%w: larger than %d bytes", errBodyTooLarge, limit))
-			}
-			if !b.take(int64(n)) {
-				return fail(fmt.Errorf("%w: the responses together are larger than the memory convdiag gives them", errBodyTooLarge))
-			}
-			taken += int64(n)
-			buf = buf[:len(buf)+n]
-		}
+		charged += n
+		chunk := make([]byte, n)
+		got, err := fill(r, chunk)
+		total += int64(got)
+		chunks = append(chunks, chunk[:got])
 		switch {
+		case total > limit:
+			return nil, fmt.Errorf("%w: larger than %d bytes", errBodyTooLarge, limit)
 		case errors.Is(err, io.EOF):
-			return buf, nil
+			return b.join(chunks, total, charged), nil
 		case err != nil:
-			return fail(fmt.Errorf("read response body: %w", err))
+			b.release(charged)
+			return nil, fmt.Errorf("read response body: %w", err)
+		}
+		size = min(2*size, maxChunk)
+	}
+}
+
+// fill reads until buf is full or the reader fails (io.EOF at the end).
+func fill(r io.Reader, buf []byte) (int, error) {
+	n := 0
+	for n < len(buf) {
+		m, err := r.Read(buf[n:])
+		n += m
+		if err != nil {
+			return n, err
 		}
 	}
+	return n, nil
+}
+
+// join is the body that ended as one slice: its one chunk when that is at
+// least half full, else a copy of exactly its bytes. What the budget keeps
+// charged is the slice's capacity.
+func (b *bodyBudget) join(chunks [][]byte, total, charged int64) []byte {
+	if len(chunks) == 1 && 2*total >= charged {
+		return chunks[0]
+	}
+	out := make([]byte, 0, total)
+	for _, c := range chunks {
+		out = append(out, c...)
+	}
+	b.release(charged - total)
+	return out
 }
 
 // transient reports whether a failed attempt may succeed if tried again:

@@ -509,7 +509,7 @@ func (c *Client) Get(ctx context.Context, path string) (*Result, error) {
 				return res, nil
 			}
 			refreshed = true
-			c.bodies.release(len(res.Body))
+			c.bodies.drop(res.Body)
 			c.source.invalidate()
 			continue
 		case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
@@ -527,11 +527,23 @@ func (c *Client) Get(ctx context.Context, path string) (*Result, error) {
 				res.BudgetSpent = true
 				return res, nil
 			}
-			c.bodies.release(len(res.Body)) // dropped for the next answer
+			c.bodies.drop(res.Body) // dropped for the next answer
 			continue
 		}
 		return res, nil
 	}
+}
+
+// Release gives a result's body back to the memory the client's bodies
+// share (MaxTotalBody): for a caller that reads again and again (a watch's
+// polls, apply's re-reads) and is done with what it read. The body must
+// not be used afterwards.
+func (c *Client) Release(res *Result) {
+	if res == nil || res.Body == nil {
+		return
+	}
+	c.bodies.drop(res.Body)
+	res.Body = nil
 }
 
 func (c *Client) attempt(ctx context.Context, full string) (*Result, error) {

@@ -88,8 +88,10 @@ func TestBodyOverTheCapIsNotRetried(t *testing.T) {
 }
 
 // TestParallelReadsShareOneBudget: six endless bodies and a gzip bomb,
-// read at once, take no more than the shared budget, and give it all back
-// when they fail.
+// read at once over HTTP, take no more than the shared budget, are not
+// retried, and keep it charged when they fail (their memory is garbage
+// not yet collected: given back, the reads still under way would allocate
+// it again). A read after them is refused at once.
 func TestParallelReadsShareOneBudget(t *testing.T) {
 	var bomb bytes.Buffer
 	zw := gzip.NewWriter(&bomb)
@@ -135,8 +137,11 @@ func TestParallelReadsShareOneBudget(t *testing.T) {
 	if f.apiCalls != 7 {
 		t.Errorf("%d requests: a body over the cap was retried", f.apiCalls)
 	}
-	if c.bodies.left != total {
-		t.Errorf("the budget was not given back: %d of %d left", c.bodies.left, total)
+	if c.bodies.left != 0 {
+		t.Errorf("%d of %d bytes went back to the budget", c.bodies.left, total)
+	}
+	if _, err := c.Get(context.Background(), "/api/v2/endless"); !errors.Is(err, errBodyTooLarge) {
+		t.Errorf("a read after the budget was spent: %v", err)
 	}
 }
 
@@ -213,7 +218,8 @@ func TestInvalidHeaderIsNotRetried(t *testing.T) {
 }
 
 // TestBudgetCountsWhatIsKept: the bodies of answers that were retried are
-// given back; those returned stay counted.
+// given back; the one returned stays counted (its buffer's capacity) until
+// its caller releases it.
 func TestBudgetCountsWhatIsKept(t *testing.T) {
 	f := &fakeOrg{api: func(n int, w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Retry-After", "0")
@@ -226,7 +232,11 @@ func TestBudgetCountsWhatIsKept(t *testing.T) {
 	if err != nil || res.Status != 503 || res.Attempts != 4 {
 		t.Fatalf("%+v %v", res, err)
 	}
-	if used := before - c.bodies.left; used != 100 {
+	if used := before - c.bodies.left; used != int64(cap(res.Body)) || used < 100 || used > 101 {
 		t.Errorf("the budget holds %d bytes for one 100-byte body kept", used)
+	}
+	c.Release(res)
+	if c.bodies.left != before || res.Body != nil {
+		t.Errorf("after Release: %d of %d bytes left, body %q", c.bodies.left, before, res.Body)
 	}
 }

@@ -110,11 +110,17 @@ type watcher struct {
 	// rate-limit headers allow.
 	topics map[string]bool
 	pace   time.Duration
+	// seen is set once the conversation has been read: a watch that
+	// never read it watched nothing (DESIGN §4b.7).
+	seen bool
 }
 
 // Watch reports the conversation's changes to emit (from one goroutine,
 // in order) until opts.Until holds, opts.Timeout passes or ctx ends. The
-// first read of the conversation must succeed: its error is returned.
+// first read of the conversation must succeed: its error is returned,
+// also when opts.Timeout passed while it was under way (an org that never
+// answers, or answers errors until the time is up) — a watch that could
+// not read the conversation is no clean watch of it.
 func Watch(ctx context.Context, cfg Config, opts Options, emit func(Change)) (Result, error) {
 	cfg = withDefaults(cfg)
 	ch, err := newChannels(cfg.Reads, cfg.APIBase, cfg.Transport)
@@ -134,6 +140,10 @@ func Watch(ctx context.Context, cfg Config, opts Options, emit func(Change)) (Re
 		return UntilMet, nil
 	case ctx.Err() != nil:
 		return Interrupted, nil
+	case !w.seen && wctx.Err() != nil:
+		return "", fmt.Errorf("the conversation could not be read within %s: %w", opts.Timeout, err)
+	case !w.seen:
+		return "", err
 	case wctx.Err() != nil:
 		return TimedOut, nil
 	}
@@ -234,6 +244,7 @@ func (w *watcher) read(ctx context.Context, first bool) error {
 		w.cfg.Logf("re-read failed: %v", err)
 		return nil
 	}
+	defer w.cfg.Reads.Release(res) // read again and again: nothing is kept of it
 	w.pace = paceFor(res, w.cfg.PollEvery)
 	switch res.Status {
 	case http.StatusOK:
@@ -262,6 +273,7 @@ func (w *watcher) read(ctx context.Context, first bool) error {
 		w.cfg.Logf("re-read: the answer is not a conversation: %v", err)
 		return nil
 	}
+	w.seen = true
 	return w.observe(&c, FromPoll)
 }
 
