@@ -200,3 +200,40 @@ func assertReportingRole(t *testing.T, ev *diagnose.Evidence) {
 		t.Errorf("incomplete %v", ev.Incomplete)
 	}
 }
+
+// TestSessionGivesBodiesBack: a session reads many conversations with one
+// client, whose bodies share a memory budget; a conversation done with
+// (Done) gives its share back, so a triage of more conversations than the
+// budget holds at once still reads every one.
+func TestSessionGivesBodiesBack(t *testing.T) {
+	srv, sc := simOrg(t, "stale-leg", sim.Options{})
+	for _, done := range []bool{true, false} {
+		// A budget of a few conversations' bodies (each read is both views
+		// and the analytics, a few KiB).
+		c, err := genesys.NewClient(genesys.ClientConfig{APIBase: srv.URL, TokenURL: srv.URL + "/oauth/token", ClientID: "cid", ClientSecret: "s", MaxAttempts: 1, MaxBody: 16 << 10, MaxTotalBody: 64 << 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		s := StartSession(ctx, c, Target{APIBase: srv.URL, TokenURL: srv.URL + "/oauth/token", Method: "client-credentials", From: "flags"}, fixed)
+		failed := 0
+		for i := 0; i < 40; i++ {
+			cr := s.ReadConversation(ctx, sc.ConversationID())
+			ev := &diagnose.Evidence{}
+			s.Fill(ev, cr)
+			if ev.Conversation == nil {
+				failed++
+			}
+			if done {
+				s.Done(cr)
+			}
+		}
+		cancel()
+		if done && failed != 0 {
+			t.Errorf("with Done, %d of 40 reads failed: the budget was not given back", failed)
+		}
+		if !done && failed == 0 {
+			t.Errorf("without Done, every read fit: the test's budget proves nothing")
+		}
+	}
+}

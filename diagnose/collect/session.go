@@ -85,6 +85,20 @@ func (s *Session) ReadConversation(ctx context.Context, convID string) *Conversa
 	return cr
 }
 
+// Done gives a conversation's read bodies back to the memory the session's
+// client shares (genesys.Client.Release): a triage reads thousands of
+// conversations with one client, and its total body budget is for the
+// reads in flight, not for every read ever made. cr must not be filled
+// into evidence afterwards.
+func (s *Session) Done(cr *ConversationRead) {
+	if cr == nil {
+		return
+	}
+	for i := range cr.round.results {
+		s.c.Release(cr.round.results[i].res)
+	}
+}
+
 // Fill puts into a ticket's evidence what the session read, decoded afresh
 // for it (no two tickets share a document): the login, the token's reads,
 // the conversation's, and what they leave incomplete.

@@ -472,7 +472,9 @@ func (c *convCache) release(id string) {
 		return
 	}
 	if e.refs--; e.refs <= 0 {
-		// Its last ticket is done: drop what it read.
+		// Its last ticket is done: drop what it read, and give its bodies'
+		// share of the client's memory budget back.
+		c.s.Done(e.cr)
 		e.spent, e.cr = true, nil
 	}
 }
