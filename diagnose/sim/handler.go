@@ -401,8 +401,7 @@ func (s *Server) deleteConsult(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "not.a.user", notAUser)
 		return
 	}
-	if e := s.org.cancelConsult(r.PathValue("id"), r.PathValue("pid"), s.opts.Now()); e != nil {
-		writeError(w, e.status, e.code, e.msg)
+	if failed(w, s.org.cancelConsult(r.PathValue("id"), r.PathValue("pid"), s.opts.Now())) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)

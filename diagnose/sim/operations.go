@@ -51,16 +51,13 @@ func (s *Server) patchParticipant(w http.ResponseWriter, r *http.Request) {
 	for _, o := range ops {
 		answering = answering || o.op == genesys.OpAnswer
 	}
-	if e := s.userContext(media == "calls" || answering); e != nil {
-		writeError(w, e.status, e.code, e.msg)
+	if failed(w, s.userContext(media == "calls" || answering)) {
 		return
 	}
-	if e := s.org.authorize(id, dropPermissions); e != nil {
-		writeError(w, e.status, e.code, e.msg)
+	if failed(w, s.org.authorize(id, dropPermissions)) {
 		return
 	}
-	if e := s.org.updateParticipant(id, media, pid, ops, s.opts.Now()); e != nil {
-		writeError(w, e.status, e.code, e.msg)
+	if failed(w, s.org.updateParticipant(id, media, pid, ops, s.opts.Now())) {
 		return
 	}
 	w.WriteHeader(http.StatusAccepted)
@@ -372,12 +369,10 @@ func (s *Server) postWrapup(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "missing.wrapup.code", "Wrapup code is required for non-provisional wrapup.")
 		return
 	}
-	if e := s.org.authorize(r.PathValue("id"), []string{"conversation:participant:wrapup"}); e != nil {
-		writeError(w, e.status, e.code, e.msg)
+	if failed(w, s.org.authorize(r.PathValue("id"), []string{"conversation:participant:wrapup"})) {
 		return
 	}
-	if e := s.org.wrapUp(r.PathValue("id"), r.PathValue("media"), r.PathValue("pid"), r.PathValue("cid"), wu); e != nil {
-		writeError(w, e.status, e.code, e.msg)
+	if failed(w, s.org.wrapUp(r.PathValue("id"), r.PathValue("media"), r.PathValue("pid"), r.PathValue("cid"), wu)) {
 		return
 	}
 	w.WriteHeader(http.StatusAccepted)
@@ -427,8 +422,7 @@ func (s *Server) patchAttributes(w http.ResponseWriter, r *http.Request) {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	if e := s.org.setAttributes(r.PathValue("id"), r.PathValue("media"), r.PathValue("pid"), keys, attrs); e != nil {
-		writeError(w, e.status, e.code, e.msg)
+	if failed(w, s.org.setAttributes(r.PathValue("id"), r.PathValue("media"), r.PathValue("pid"), keys, attrs)) {
 		return
 	}
 	w.WriteHeader(http.StatusAccepted)
@@ -469,17 +463,14 @@ func (s *Server) recordingState(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid.value", fmt.Sprintf("Value [%s] is not valid for field type SetRecordingState.recordingState. Allowable values are: ACTIVE, PAUSED, NONE", state))
 		return
 	}
-	if e := s.userContext(r.Method == http.MethodPatch); e != nil {
-		writeError(w, e.status, e.code, e.msg)
+	if failed(w, s.userContext(r.Method == http.MethodPatch)) {
 		return
 	}
 	id := r.PathValue("id")
-	if e := s.org.authorize(id, []string{"conversation:recording:pauseOthers"}); e != nil {
-		writeError(w, e.status, e.code, e.msg)
+	if failed(w, s.org.authorize(id, []string{"conversation:recording:pauseOthers"})) {
 		return
 	}
-	if e := s.org.setRecordingState(id, r.PathValue("media"), state); e != nil {
-		writeError(w, e.status, e.code, e.msg)
+	if failed(w, s.org.setRecordingState(id, r.PathValue("media"), state)) {
 		return
 	}
 	w.WriteHeader(http.StatusAccepted)
@@ -514,31 +505,35 @@ func (s *Server) postDisconnect(w http.ResponseWriter, r *http.Request) {
 		writeRaw(w, rp.Status, rp.Response)
 		return
 	}
-	if e := s.org.authorize(id, dropPermissions[:1]); e != nil {
-		writeError(w, e.status, e.code, e.msg)
+	if failed(w, s.org.authorize(id, dropPermissions[:1])) {
 		return
 	}
-	if e := s.org.teardown(id, s.opts.Now()); e != nil {
-		writeError(w, e.status, e.code, e.msg)
+	if failed(w, s.org.teardown(id, s.opts.Now())) {
 		return
 	}
 	w.WriteHeader(http.StatusAccepted)
+}
+
+// failed writes the error a handler met, if any, and says whether it did.
+func failed(w http.ResponseWriter, e *dropError) bool {
+	if e == nil {
+		return false
+	}
+	writeError(w, e.status, e.code, e.msg)
+	return true
 }
 
 // deleteConversation is DELETE /api/v2/conversations/{id}: the teardown
 // too, for a user token (its definition lists not.a.user).
 func (s *Server) deleteConversation(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	if e := s.userContext(true); e != nil {
-		writeError(w, e.status, e.code, e.msg)
+	if failed(w, s.userContext(true)) {
 		return
 	}
-	if e := s.org.authorize(id, dropPermissions[:1]); e != nil {
-		writeError(w, e.status, e.code, e.msg)
+	if failed(w, s.org.authorize(id, dropPermissions[:1])) {
 		return
 	}
-	if e := s.org.teardown(id, s.opts.Now()); e != nil {
-		writeError(w, e.status, e.code, e.msg)
+	if failed(w, s.org.teardown(id, s.opts.Now())) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -77,12 +77,10 @@ func (s *Server) postTransfer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id, pid := r.PathValue("id"), r.PathValue("pid")
-	if e := s.org.authorize(id, []string{"conversation:communication:blindTransfer"}); e != nil {
-		writeError(w, e.status, e.code, e.msg)
+	if failed(w, s.org.authorize(id, []string{"conversation:communication:blindTransfer"})) {
 		return
 	}
-	if e := s.org.transfer(id, r.PathValue("media"), pid, tb, s.opts.Now()); e != nil {
-		writeError(w, e.status, e.code, e.msg)
+	if failed(w, s.org.transfer(id, r.PathValue("media"), pid, tb, s.opts.Now())) {
 		return
 	}
 	w.WriteHeader(http.StatusAccepted)
@@ -156,13 +154,11 @@ func (s *Server) postConsult(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if e := s.userContext(true); e != nil {
-		writeError(w, e.status, e.code, e.msg)
+	if failed(w, s.userContext(true)) {
 		return
 	}
 	id := r.PathValue("id")
-	if e := s.org.authorize(id, []string{"conversation:communication:consultTransfer"}); e != nil {
-		writeError(w, e.status, e.code, e.msg)
+	if failed(w, s.org.authorize(id, []string{"conversation:communication:consultTransfer"})) {
 		return
 	}
 	dest, e := s.org.consult(id, r.PathValue("pid"), tb, s.opts.Now())
@@ -246,8 +242,7 @@ func (s *Server) patchConsult(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if e := s.userContext(true); e != nil {
-		writeError(w, e.status, e.code, e.msg)
+	if failed(w, s.userContext(true)) {
 		return
 	}
 	switch strings.ToUpper(tb.SpeakTo) {
@@ -256,8 +251,7 @@ func (s *Server) patchConsult(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid.value", fmt.Sprintf("Value [%s] is not valid for field type ConsultTransferUpdate.speakTo", tb.SpeakTo))
 		return
 	}
-	if e := s.org.speakTo(r.PathValue("id"), r.PathValue("pid"), strings.ToUpper(tb.SpeakTo), s.opts.Now()); e != nil {
-		writeError(w, e.status, e.code, e.msg)
+	if failed(w, s.org.speakTo(r.PathValue("id"), r.PathValue("pid"), strings.ToUpper(tb.SpeakTo), s.opts.Now())) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"destinationParticipantId": ""})
@@ -318,8 +312,7 @@ func (s *Server) postCallParticipants(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if e := s.userContext(true); e != nil {
-		writeError(w, e.status, e.code, e.msg)
+	if failed(w, s.userContext(true)) {
 		return
 	}
 	var body struct {
@@ -339,8 +332,7 @@ func (s *Server) postCallParticipants(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "bad.request", "The request names no party to add")
 		return
 	}
-	if e := s.org.addParty(r.PathValue("id"), address, s.opts.Now()); e != nil {
-		writeError(w, e.status, e.code, e.msg)
+	if failed(w, s.org.addParty(r.PathValue("id"), address, s.opts.Now())) {
 		return
 	}
 	if cb, ok := s.org.conversationJSON(r.PathValue("id")); ok {
@@ -395,16 +387,14 @@ func (s *Server) patchCallbacks(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "callback.error.missing.required.information.for.patch.request", "The callback update requires either a scheduled time or queueId.")
 		return
 	}
-	if e := s.org.authorize(body.ConversationID, []string{"conversation:callback:edit"}); e != nil {
-		writeError(w, e.status, e.code, e.msg)
+	if failed(w, s.org.authorize(body.ConversationID, []string{"conversation:callback:edit"})) {
 		return
 	}
 	if at := diagnose.ParseGenesysTime(body.CallbackScheduledTime); !at.IsZero() && at.Sub(s.opts.Now()) > 30*24*time.Hour {
 		writeError(w, http.StatusBadRequest, "callback.error.scheduled.time.too.far.in.future", "The callback cannot be scheduled more than 30 days into the future.")
 		return
 	}
-	if e := s.org.reschedule(body.ConversationID, body.CallbackScheduledTime); e != nil {
-		writeError(w, e.status, e.code, e.msg)
+	if failed(w, s.org.reschedule(body.ConversationID, body.CallbackScheduledTime)) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"conversation": map[string]string{"id": body.ConversationID}, "callbackIdentifiers": []any{}})
