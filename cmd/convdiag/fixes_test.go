@@ -419,17 +419,7 @@ func send(t *testing.T, srv *httptest.Server, method, path string, body []byte) 
 // endTime or only ended communications.
 func participantEnded(t *testing.T, srv *httptest.Server, convID, pid string) bool {
 	t.Helper()
-	req, _ := http.NewRequest("GET", srv.URL+"/api/v2/conversations/"+convID, nil)
-	req.Header.Set("Authorization", "Bearer fix-token")
-	resp, err := srv.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var c genesys.Conversation
-	if err := json.NewDecoder(resp.Body).Decode(&c); err != nil {
-		t.Fatal(err)
-	}
+	c := getConversation(t, srv, convID)
 	for _, p := range c.Participants {
 		if p.ID != pid {
 			continue
