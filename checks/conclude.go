@@ -81,7 +81,7 @@ func conclude(rep *diagnose.Report, res *diagnose.Results) diagnose.Conclusion {
 	}
 	if o.op.Known() && o.op.Build != nil {
 		req, notes = o.op.Build(o.fixContext())
-		notes = append(notes, fillRequired(req)...)
+		fillRequired(req)
 	}
 	when := diagnose.PlanNow
 	if why := o.goneSince(); why != "" {
@@ -551,13 +551,13 @@ func sameAsSent(ev *diagnose.Evidence, c *diagnose.FixRequest) bool {
 // requires that it lacks (a callback's callbackNumbers, an external
 // contact's contactId and phoneType), each as a shell variable to set: a
 // fix that leaves out what the contract requires does not work.
-func fillRequired(req *diagnose.FixRequest) []string {
+func fillRequired(req *diagnose.FixRequest) {
 	if req == nil {
-		return nil
+		return
 	}
 	ep := genesys.MatchRequest(req.Method, strings.SplitN(req.Path, "?", 2)[0]).Endpoint
 	if ep == nil || ep.Body == nil || len(req.Body) > 0 && jsonKind(req.Body) != "object" {
-		return nil
+		return
 	}
 	var members []diagnose.Member
 	present := map[string]bool{}
@@ -587,7 +587,6 @@ func fillRequired(req *diagnose.FixRequest) []string {
 	if added > 0 {
 		req.Body = Object(members) // each variable says what to set it to
 	}
-	return nil
 }
 
 // requiredMeaning says what to set a required field's variable to.
